@@ -1,0 +1,183 @@
+# libmargin - GNU make build
+#
+#   make                 lib/libmargin.a and lib/libmargin.so (soname libmargin.so.1)
+#   make test            every test: unit tests, Python binding tests, and the same
+#                        unit tests again under AddressSanitizer + UBSan
+#   make bench           benchmarks (bench/README.md explains the figures)
+#   make bench-quantlib  QuantLib's pricers timed on the same inputs (needs libquantlib0-dev)
+#   make examples        example programs in build/examples/
+#   make demo            runs the main example
+#   make install PREFIX=/usr/local   (DESTDIR honoured) / make uninstall
+#   make clean
+#
+# Missing build dependencies (GSL, cmocka, pkg-config) are installed with apt-get when
+# this user can (root, or sudo without a password); otherwise make stops and names them.
+
+VERSION_MAJOR := 1
+VERSION       := 1.0.0
+PREFIX        ?= /usr/local
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+
+CC      ?= cc
+CXX     ?= c++
+# An interpreter with numpy: Debian's python3-numpy installs for /usr/bin/python3.
+PYTHON  ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import numpy' 2>/dev/null && { echo $$p; exit; }; done; echo python3)
+
+WARN     := -Wall -Wextra -Wpedantic
+OPT      ?= -O2
+# -fno-math-errno lets the vectoriser call the vector math library (libm never needs
+# errno here: every domain is checked before a call). -fopenmp-simd enables the
+# 'omp simd' hints only; no OpenMP runtime is linked.
+LIBCFLAGS = -std=c99 $(OPT) $(WARN) -fPIC -fvisibility=hidden -fno-math-errno -fopenmp-simd \
+            -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS)
+GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null)
+GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
+MVEC_LIBS  = $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -lmvec -o /dev/null 2>/dev/null && echo -lmvec)
+LIBS       = $(GSL_LIBS) $(MVEC_LIBS) -lm
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_HDR  := include/margin.h $(wildcard lib/*.h) Makefile
+LIB_OBJ  := $(LIB_SRC:lib/%.c=build/obj/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_HDR := $(wildcard tests/*.h)
+TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+ASAN_OBJ := $(LIB_SRC:lib/%.c=build/asan/obj/%.o)
+ASAN_BIN := $(TEST_SRC:tests/%.c=build/asan/tests/%)
+EX_SRC   := $(wildcard examples/*.c)
+EX_BIN   := $(EX_SRC:examples/%.c=build/examples/%)
+BENCH_SRC:= $(wildcard bench/bench_*.c)
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=build/bench/%)
+
+STATIC   := lib/libmargin.a
+SHARED   := lib/libmargin.so.$(VERSION)
+SONAME   := libmargin.so.$(VERSION_MAJOR)
+
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+
+.PHONY: all deps test test-unit test-python test-asan bench bench-quantlib examples demo \
+        install uninstall clean
+.DELETE_ON_ERROR:
+
+all: deps $(STATIC) lib/libmargin.so
+
+# ---------------------------------------------------------------- dependencies
+DEP_PKGS := libgsl-dev libcmocka-dev pkg-config
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	pkg-config --exists gsl 2>/dev/null || [ -f /usr/include/gsl/gsl_math.h ] || missing="$$missing libgsl-dev"; \
+	pkg-config --exists cmocka 2>/dev/null || [ -f /usr/include/cmocka.h ] || missing="$$missing libcmocka-dev"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing build dependencies:$$missing"; \
+	    $$SUDO apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEP_PKGS) >/dev/null || \
+	    { echo "error: could not install$$missing; install them (Debian/Ubuntu: apt-get install $(DEP_PKGS))"; exit 1; }; \
+	  else \
+	    echo "error: missing build dependencies:$$missing (Debian/Ubuntu: sudo apt-get install $(DEP_PKGS))"; exit 1; \
+	  fi; \
+	fi
+
+# ---------------------------------------------------------------- library
+# The vector kernels (see the comment at the top of lib/batch.c).
+VECTOR_FLAGS := -fno-trapping-math -fno-tree-pre
+build/obj/batch.o build/asan/obj/batch.o build/obj/scenario.o build/asan/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+
+build/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LIBCFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,--as-needed $(LDFLAGS) -o $@ $^ $(LIBS)
+
+lib/libmargin.so: $(SHARED)
+	ln -sf libmargin.so.$(VERSION) lib/$(SONAME)
+	ln -sf libmargin.so.$(VERSION) lib/libmargin.so
+
+# ---------------------------------------------------------------- tests
+TEST_CFLAGS = -std=c99 -O1 -g $(WARN) -Wno-unused-parameter -Iinclude -Ilib -Itests $(GSL_CFLAGS) $(CFLAGS)
+
+build/tests/%: tests/%.c $(TEST_HDR) $(STATIC) | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC) $(CMOCKA_LIBS) $(LIBS) -lquadmath
+
+build/asan/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LIBCFLAGS) $(SANFLAGS) -O1 -c $< -o $@
+
+build/asan/libmargin.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/asan/tests/%: tests/%.c $(TEST_HDR) build/asan/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SANFLAGS) $< -o $@ build/asan/libmargin.a $(CMOCKA_LIBS) $(LIBS) -lquadmath
+
+# make test: everything, one summary line at the end. MGN_TEST_FILTER (a cmocka
+# glob) narrows the unit tests while working on one module.
+test: all $(TEST_BIN) $(ASAN_BIN)
+	@PYTHON="$(PYTHON)" sh tests/run.sh $(TEST_BIN) -- $(ASAN_BIN)
+
+test-unit: all $(TEST_BIN)
+	@PYTHON="$(PYTHON)" MGN_SKIP_PYTHON=1 sh tests/run.sh $(TEST_BIN) --
+
+test-python: all
+	MARGIN_LIBRARY=$(CURDIR)/lib/libmargin.so $(PYTHON) -m unittest discover -s tests/python -v
+
+# ---------------------------------------------------------------- examples
+build/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) -std=c99 -O2 $(WARN) -Iinclude $< -o $@ $(STATIC) $(LIBS)
+
+examples: all $(EX_BIN)
+
+demo: all build/examples/price_option
+	build/examples/price_option
+
+# ---------------------------------------------------------------- benchmarks
+BENCH_CFLAGS = -std=c99 -O2 $(WARN) -Iinclude -Ilib $(CFLAGS)
+
+build/bench/%: bench/%.c bench/bench_util.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@ $(STATIC) $(LIBS)
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+build/bench/bench_quantlib: bench/quantlib/bench_quantlib.cpp bench/bench_util.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 -Iinclude -Ibench $< -o $@ $(STATIC) $$(pkg-config --cflags --libs quantlib 2>/dev/null || echo -lQuantLib) $(LIBS)
+
+bench-quantlib: all
+	@if pkg-config --exists quantlib 2>/dev/null || [ -d /usr/include/ql ]; then \
+	  $(MAKE) --no-print-directory build/bench/bench_quantlib && build/bench/bench_quantlib; \
+	else echo "QuantLib not installed (Debian: apt-get install libquantlib0-dev)"; exit 1; fi
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/margin.h $(DESTDIR)$(INCLUDEDIR)/margin.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libmargin.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libmargin.so.$(VERSION)
+	ln -sf libmargin.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf libmargin.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmargin.so
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: margin' 'Description: option pricing, implied volatility and margin for derivatives risk engines' \
+	  'Version: $(VERSION)' 'Requires.private: gsl' 'Libs: -L$${libdir} -lmargin' \
+	  'Libs.private: $(MVEC_LIBS) -lm' 'Cflags: -I$${includedir}' > $(DESTDIR)$(PKGCONFIGDIR)/margin.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/margin.h $(DESTDIR)$(LIBDIR)/libmargin.a \
+	      $(DESTDIR)$(LIBDIR)/libmargin.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libmargin.so $(DESTDIR)$(PKGCONFIGDIR)/margin.pc
+
+clean:
+	rm -rf build lib/libmargin.a lib/libmargin.so lib/libmargin.so.*

@@ -1,0 +1,174 @@
+/* Pricing benchmarks: ns per option for every pricing hot path, over 1e6 random
+ * options from the accuracy domain (bench_util.h). Each figure is the median of
+ * BENCH_REPS timed passes over the whole set, one thread.
+ *
+ *   build/bench/bench_pricing [n_options] [reps]
+ */
+#include "bench_util.h"
+#include "margin.h"
+
+#define BENCH_REPS 7
+
+typedef struct {
+    const char *name;
+    double ns;        /* median ns per item */
+    size_t items;
+} row;
+
+static void print_row(const row *r, const char *target)
+{
+    printf("| %-34s | %10.1f | %12.3g | %-10s |\n", r->name, r->ns, 1e9 / r->ns, target);
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
+    int reps = argc > 2 ? atoi(argv[2]) : BENCH_REPS;
+    if (n < 1000 || reps < 1) {
+        fprintf(stderr, "usage: %s [n_options >= 1000] [reps >= 1]\n", argv[0]);
+        return 2;
+    }
+    bench_options o;
+    if (bench_options_make(&o, n, 42) != 0) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    double *price = malloc(n * sizeof *price), *iv = malloc(n * sizeof *iv);
+    mgn_greeks *gk = malloc(n * sizeof *gk);
+    int *ivst = malloc(n * sizeof *ivst);
+    double t[64];
+    if (!price || !iv || !gk || !ivst)
+        return 1;
+    if (reps > 64)
+        reps = 64;
+
+    bench_print_machine("-O2; vector kernels chosen at load time");
+    printf("ISA of the batch kernels here: %s\n",
+           __builtin_cpu_supports("avx512f") ? "AVX-512 (avx512f clone)"
+           : __builtin_cpu_supports("avx2") ? "AVX2 (avx2 clone)" : "SSE2 (default clone)");
+    printf("%zu random options, median of %d passes, one thread\n\n", n, reps);
+    printf("| %-34s | %10s | %12s | %-10s |\n", "path", "ns/option", "options/s", "target");
+    printf("|%s|%s|%s|%s|\n", "------------------------------------", "------------",
+           "--------------", "------------");
+
+    row r;
+    /* scalar price */
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            double p = 0;
+            mgn_bs_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &p);
+            acc += p;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+    }
+    r = (row){ "mgn_bs_price (scalar)", bench_median(t, reps), n };
+    print_row(&r, "<= 45");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            mgn_greeks g;
+            mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g);
+            acc += g.vega;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+    }
+    r = (row){ "mgn_bs_greeks (scalar, price + 10)", bench_median(t, reps), n };
+    print_row(&r, "");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        mgn_bs_price_batch(n, o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, price);
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+    }
+    r = (row){ "mgn_bs_price_batch", bench_median(t, reps), n };
+    print_row(&r, "<= 12");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        mgn_bs_greeks_batch(n, o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, gk);
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+    }
+    r = (row){ "mgn_bs_greeks_batch (price + 10)", bench_median(t, reps), n };
+    print_row(&r, "<= 30");
+
+    /* Implied vol: options with T >= 1 day whose price carries the vol (the price
+       exceeds its lower bound by more than 1e-12 relative). */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double T = o.T[i] < 1.0 / 365 ? 1.0 / 365 + o.T[i] * 100 : o.T[i];
+        double p, lo;
+        mgn_bs_price(o.type[i], o.S[i], o.K[i], T, o.r[i], o.q[i], o.sigma[i], &p);
+        mgn_bs_price(o.type[i], o.S[i], o.K[i], T, o.r[i], o.q[i], 0, &lo);
+        if (p > lo * (1 + 1e-12) + 1e-300) {
+            o.type[m] = o.type[i]; o.S[m] = o.S[i]; o.K[m] = o.K[i]; o.T[m] = T;
+            o.r[m] = o.r[i]; o.q[m] = o.q[i]; o.sigma[m] = o.sigma[i]; price[m] = p;
+            m++;
+        }
+    }
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < m; i++) {
+            double s = 0;
+            mgn_implied_vol(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], price[i], &s);
+            acc += s;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)m * 1e9;
+    }
+    r = (row){ "mgn_implied_vol (scalar)", bench_median(t, reps), m };
+    print_row(&r, "<= 200");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        mgn_implied_vol_batch_status(m, o.type, o.S, o.K, o.T, o.r, o.q, price, iv, ivst);
+        t[k] = (bench_now() - t0) / (double)m * 1e9;
+    }
+    r = (row){ "mgn_implied_vol_batch_status", bench_median(t, reps), m };
+    print_row(&r, "");
+
+    /* accuracy of that run: |sigma - true| / true where vega * sigma is not
+       negligible against the price (vega * sigma > 1e-6 * price) */
+    size_t checked = 0, within = 0;
+    double worst = 0;
+    for (size_t i = 0; i < m; i++) {
+        mgn_greeks g;
+        if (mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g) != MGN_OK)
+            continue;
+        if (!(g.vega * o.sigma[i] > 1e-6 * price[i]))
+            continue;
+        checked++;
+        double e = fabs(iv[i] - o.sigma[i]) / o.sigma[i];
+        if (ivst[i] == MGN_OK && e <= 1e-12)
+            within++;
+        if (ivst[i] == MGN_OK && e > worst)
+            worst = e;
+    }
+
+    /* American: T up to 10 years, sigma up to 2 */
+    size_t na = n / 100;
+    for (size_t i = 0; i < na; i++) {
+        if (o.sigma[i] > 2) o.sigma[i] = 2;
+    }
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < na; i++) {
+            double p = 0;
+            mgn_american_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &p);
+            acc += p;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)na * 1e9;
+    }
+    r = (row){ "mgn_american_price", bench_median(t, reps), na };
+    print_row(&r, "<= 5000");
+
+    printf("\nimplied vol accuracy in this run: %zu of %zu options with vega*sigma > 1e-6*price "
+           "within 1e-12 relative; worst %.3g\n", within, checked, worst);
+    free(price); free(iv); free(gk); free(ivst);
+    bench_options_free(&o);
+    return 0;
+}

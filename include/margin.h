@@ -1,0 +1,1254 @@
+/*
+ * libmargin: option pricing, implied volatility and margin for derivatives risk engines.
+ *
+ * This header is the whole public API, documented in place. It compiles as C99 and
+ * as C++ and includes only <stddef.h> and <stdint.h>.
+ *
+ * Stability promise
+ *   Within one major version (MGN_VERSION_MAJOR, carried in the soname
+ *   libmargin.so.MAJOR) every declaration here keeps its name, argument order, types
+ *   and struct layout. New functions may be added in minor versions. Status codes
+ *   never change meaning; new codes may be added.
+ *
+ * Conventions (every function)
+ *   - Returns int: MGN_OK (0) on success, a nonzero mgn_status on failure.
+ *     mgn_strerror() names every code.
+ *   - Scalar calls leave every output untouched on failure.
+ *   - Batch calls (suffix _batch) never stop half-way: an element with invalid input
+ *     gets NaN in its output slot (every field NaN for a struct) and the call returns
+ *     MGN_EINVAL after finishing the other elements. n == 0 is valid, does nothing and
+ *     the array pointers may then be NULL.
+ *   - No function prints, reads files or the environment, allocates in a hot path,
+ *     keeps global state or changes the floating-point environment. Every function is
+ *     reentrant and thread-safe on distinct outputs; inputs may be shared read-only.
+ *   - No NaN or infinity ever leaves a call that returned MGN_OK.
+ *
+ * Units (one convention everywhere)
+ *   Time in years (ACT/365 is the caller's choice). Rates r and carry/dividend yields q
+ *   continuously compounded per year. Volatility per sqrt(year) as a fraction
+ *   (0.8 = 80%). Sensitivities per one unit of the raw input: vega per 1.00 of sigma
+ *   (not per 1%), rho per 1.00 of r, theta per year of calendar time passing
+ *   (theta = -dV/dT). Quantities are signed: + long, - short.
+ */
+#ifndef MARGIN_H
+#define MARGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* MGN_API marks the exported symbols; everything else in the library is hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MGN_API __attribute__((visibility("default")))
+#else
+#define MGN_API
+#endif
+
+/*======================================================================
+ * Version
+ *====================================================================*/
+#define MGN_VERSION_MAJOR 1
+#define MGN_VERSION_MINOR 0
+#define MGN_VERSION_PATCH 0
+#define MGN_VERSION_NUMBER (MGN_VERSION_MAJOR * 10000 + MGN_VERSION_MINOR * 100 + MGN_VERSION_PATCH)
+
+/* "MAJOR.MINOR.PATCH" of the library actually linked (not of this header). */
+MGN_API const char *mgn_version(void);
+/* MGN_VERSION_NUMBER of the library actually linked: compare with the macro to detect
+   a header/library mismatch at run time. */
+MGN_API int mgn_version_number(void);
+
+/*======================================================================
+ * Status codes
+ *====================================================================*/
+typedef enum mgn_status {
+    MGN_OK      = 0,
+    MGN_EINVAL  = 1,  /* an argument is outside its domain: NaN/inf, sigma < 0, T < 0, K <= 0, S <= 0, NULL pointer */
+    MGN_ENOSOL  = 2,  /* no solution exists (e.g. price outside no-arbitrage bounds for implied vol) */
+    MGN_ENOCONV = 3,  /* an iteration did not converge */
+    MGN_ENOMEM  = 4,  /* allocation failed or caller's workspace too small */
+    MGN_ERANGE  = 5   /* a count or size is out of range / would overflow */
+} mgn_status;
+
+/* Static English description of a status code; never NULL (unknown codes get
+   "unknown status"). */
+MGN_API const char *mgn_strerror(int status);
+
+/*======================================================================
+ * Struct sizes, for bindings (ctypes, cffi) that mirror the structs below
+ *
+ * A binding compares sizeof of its own mirror with these and refuses a mismatched
+ * library instead of corrupting memory.
+ *====================================================================*/
+MGN_API size_t mgn_sizeof_greeks(void);
+
+/*======================================================================
+ * European options: Black-Scholes-Merton and Black-76
+ *
+ * Domain: S, F, K > 0 and finite; T >= 0; sigma >= 0; r, q finite. Anything else is
+ * MGN_EINVAL. type is MGN_CALL or MGN_PUT.
+ *
+ * Method: closed forms evaluated in normalised form (Jaeckel, "Let's Be Rational",
+ * 2015, sec. 2): an out-of-the-money option is priced directly and an in-the-money
+ * one through put-call parity, so the intrinsic part never cancels; normal tails use
+ * erfc, never 1 - N(x); where the difference of the two normal terms itself cancels
+ * (small sigma*sqrt(T), far from the money) a series in sigma*sqrt(T) of the scaled
+ * normal ratio is used instead (Jaeckel 2015, sec. 3.4).
+ *
+ * Accuracy (measured against a 113-bit reference of the same closed forms over
+ * S, K in [0.01, 1e5], K/S in [0.2, 5], T in [1e-6, 10], sigma in [0.01, 4],
+ * r in [-2%, 15%], q in [-5%, 20%]; see tests/test_pricing.c): price within
+ * 1e-12 relative, or 1e-12 * max(S, K) absolute where the price is near zero;
+ * Greeks within 1e-9 on the same terms.
+ *
+ * Exact edge cases (no NaN, no failure):
+ *   T == 0: the payoff. price = intrinsic; delta = 1 (call, S > K), -1 (put, S < K),
+ *     0 otherwise, +0.5 / -0.5 at S == K; every other Greek 0.
+ *   sigma == 0, T > 0: the sigma -> 0+ limits. price = discounted forward intrinsic;
+ *     delta = e^{-qT} 1{F > K} (call), -e^{-qT} 1{F < K} (put); gamma, vega, vanna,
+ *     volga = 0; theta, rho, dividend_rho, charm are the derivatives of that
+ *     deterministic value. At F == K exactly gamma is unbounded: the Greeks
+ *     functions return MGN_ERANGE there (the price functions still succeed).
+ *====================================================================*/
+typedef enum mgn_option_type { MGN_CALL = 0, MGN_PUT = 1 } mgn_option_type;
+
+/* Units: T in years; r, q continuously compounded per year; sigma per sqrt(year).
+   Sensitivities are per one unit of the raw input: vega per 1.00 of sigma (not per 1%),
+   rho per 1.00 of r, theta per year of calendar time passing (theta = -dV/dT). */
+typedef struct mgn_greeks {
+    double price;
+    double delta;        /* dV/dS  (Black-76: dV/dF) */
+    double gamma;        /* d2V/dS2 (Black-76: d2V/dF2) */
+    double vega;         /* dV/dsigma */
+    double theta;        /* -dV/dT */
+    double rho;          /* dV/dr */
+    double dividend_rho; /* dV/dq (Black-76: 0) */
+    double vanna;        /* d2V/dS dsigma */
+    double volga;        /* d2V/dsigma2 */
+    double charm;        /* d(delta)/dt = -d2V/dS dT */
+} mgn_greeks;
+
+/* Black-Scholes-Merton, European, continuous dividend/carry yield q.
+   V = e^{-rT} [F N(d1) - K N(d2)] (call), F = S e^{(r-q)T}. Theta, rho and
+   dividend_rho hold S fixed. */
+MGN_API int mgn_bs_price (mgn_option_type type, double S, double K, double T,
+                          double r, double q, double sigma, double *price);
+MGN_API int mgn_bs_greeks(mgn_option_type type, double S, double K, double T,
+                          double r, double q, double sigma, mgn_greeks *out);
+
+/* Black-76 on a forward/futures price F, discounted at r. Theta and charm hold F
+   fixed (so rho = -T * V); delta and gamma are with respect to F; dividend_rho = 0. */
+MGN_API int mgn_black76_price (mgn_option_type type, double F, double K, double T,
+                               double r, double sigma, double *price);
+MGN_API int mgn_black76_greeks(mgn_option_type type, double F, double K, double T,
+                               double r, double sigma, mgn_greeks *out);
+
+/*----------------------------------------------------------------------
+ * Inverse (coin-settled) European options, Deribit style
+ *
+ * An inverse option pays its quote-currency payoff converted to coin at expiry:
+ * max(S_T - K, 0) / S_T per unit for a call. Its value in coin today is V_quote / S,
+ * with V_quote the BSM value above. These functions return that coin value and the
+ * Greeks of V_quote / S with respect to the same raw inputs, in coin:
+ *   delta = d(V/S)/dS = delta_q / S - V / S^2            (coin per 1 quote unit of S)
+ *   gamma = gamma_q / S - 2 delta_q / S^2 + 2 V / S^3
+ *   vega, theta, rho, dividend_rho, volga = the quote Greek / S
+ *   vanna = vanna_q / S - vega_q / S^2,  charm = charm_q / S - theta_q / S^2.
+ * S * delta = delta_q - V / S is the "premium-adjusted" delta venues quote for
+ * coin-settled options. Domain, accuracy and edge cases as mgn_bs_*.
+ *--------------------------------------------------------------------*/
+MGN_API int mgn_inverse_price (mgn_option_type type, double S, double K, double T,
+                               double r, double q, double sigma, double *price_coin);
+MGN_API int mgn_inverse_greeks(mgn_option_type type, double S, double K, double T,
+                               double r, double q, double sigma, mgn_greeks *out);
+
+/*======================================================================
+ * Implied volatility
+ *
+ * Solves BSM price(sigma) = price for sigma >= 0 (Black-76: on F, discounted at r).
+ * Method: the normalised price is inverted with a rational initial guess on the
+ * transformed price and at most a fixed small number of third-order Householder
+ * steps (after Jaeckel, "Let's Be Rational", 2015); it never loops unbounded.
+ * Accuracy: |sigma - true| <= 1e-12 * sigma wherever the price carries that
+ * information (vega not negligible against the price), from deep wings to the money,
+ * for T from one day to decades; elsewhere a sigma whose price is within a few ulps
+ * of the given one.
+ *
+ * Status:
+ *   MGN_OK      price equal to the lower bound (discounted forward intrinsic) gives
+ *               sigma = 0.
+ *   MGN_ENOSOL  price below the lower bound, or at or above the upper bound
+ *               (S e^{-qT} for a call, K e^{-rT} for a put).
+ *   MGN_EINVAL  negative or non-finite price, T == 0, invalid S, K, T, r, q, type,
+ *               NULL sigma.
+ *   MGN_ENOCONV never expected; reported rather than returning an inaccurate sigma.
+ *====================================================================*/
+MGN_API int mgn_implied_vol(mgn_option_type type, double S, double K, double T,
+                            double r, double q, double price, double *sigma);
+MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, double T,
+                                    double r, double price, double *sigma);
+
+/*======================================================================
+ * Batch forms (structure of arrays)
+ *
+ * n elements; type[i] is MGN_CALL or MGN_PUT (any other value is invalid input). The
+ * kernels are vectorised and pick the best instruction set of the running CPU
+ * (SSE2, AVX2, AVX-512) at load time. Accuracy: prices within 1e-12 relative of the
+ * scalar functions, except far-wing values worth less than 1e-13 * max(S e^{-qT},
+ * K e^{-rT}), which are within that much absolute (the scalar functions keep full
+ * relative accuracy there); Greeks within 1e-10 relative of the scalar ones. (The
+ * kernels use the vector math library, within 4 ulp per elementary function, and
+ * hand the elements where that could cost accuracy to the scalar method.)
+ *
+ * Every element is computed; an element with invalid input (or no implied vol) gets
+ * NaN (Greeks: all fields NaN) and the call returns MGN_EINVAL (or MGN_ENOSOL when
+ * that is the only kind of failure; for the Greeks, MGN_ERANGE where the only
+ * failures are the unbounded gamma of sigma == 0, F == K). A NULL array with n > 0 is
+ * MGN_EINVAL with nothing written. Output arrays must not overlap the inputs.
+ *====================================================================*/
+MGN_API int mgn_bs_price_batch (size_t n, const int *type, const double *S, const double *K,
+                                const double *T, const double *r, const double *q,
+                                const double *sigma, double *price);
+MGN_API int mgn_bs_greeks_batch(size_t n, const int *type, const double *S, const double *K,
+                                const double *T, const double *r, const double *q,
+                                const double *sigma, mgn_greeks *out);
+MGN_API int mgn_black76_price_batch (size_t n, const int *type, const double *F,
+                                     const double *K, const double *T, const double *r,
+                                     const double *sigma, double *price);
+MGN_API int mgn_black76_greeks_batch(size_t n, const int *type, const double *F,
+                                     const double *K, const double *T, const double *r,
+                                     const double *sigma, mgn_greeks *out);
+MGN_API int mgn_implied_vol_batch(size_t n, const int *type, const double *S, const double *K,
+                                  const double *T, const double *r, const double *q,
+                                  const double *price, double *sigma);
+/* As mgn_implied_vol_batch, and also writes status[i], the status mgn_implied_vol
+   would have returned for element i (MGN_ENOSOL for a price below intrinsic or at or
+   above the upper bound, MGN_EINVAL for bad input), so a smile fitter knows why each
+   quote failed. status may not be NULL when n > 0. */
+MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double *S,
+                                         const double *K, const double *T, const double *r,
+                                         const double *q, const double *price,
+                                         double *sigma, int *status);
+
+/*======================================================================
+ * American options
+ *
+ * Price with the early-exercise premium included, BSM dynamics with carry q.
+ * Method: the exercise boundary is found by the fixed-point spectral collocation of
+ * Andersen, Lake and Offengenden, "High-performance American option pricing" (2016),
+ * and the price integrated from it; cases where early exercise is never optimal
+ * (a call with q <= 0 and r >= 0, a put with r <= 0 and q >= 0) return the European
+ * price exactly; a call is priced through the McDonald-Schroder symmetry
+ * C(S, K, r, q) = P(K, S, q, r).
+ * Accuracy: within 1e-6 relative (or 1e-6 * K absolute near zero) of a
+ * high-resolution reference for T up to 10 years, sigma up to 2, r and q of both
+ * signs (tests/test_american.c).
+ * Domain and edge cases as mgn_bs_price; sigma == 0 gives the value of the best
+ * deterministic exercise time.
+ *====================================================================*/
+MGN_API int mgn_american_price(mgn_option_type type, double S, double K, double T,
+                               double r, double q, double sigma, double *price);
+
+/*======================================================================
+ * Portfolio model
+ *
+ * One data model serves every margin method. Plain structs with a fixed layout
+ * (bindings check their sizes with the mgn_sizeof_* functions).
+ *
+ * Conventions:
+ *   - Options are priced with BSM on the underlying's market (spot, rate, carry), i.e.
+ *     Black-76 on the forward F = spot * exp((rate - carry) * T), with the position's own
+ *     mark implied volatility.
+ *   - Linear contracts settle in the quote currency: value = quantity * multiplier * price.
+ *   - Inverse contracts settle in the underlying coin: an inverse option is worth
+ *     quantity * multiplier * V_quote(S) / S coin; an inverse future or perpetual has
+ *     multiplier = quote notional per contract and P&L in coin of
+ *     quantity * multiplier * (1/entry - 1/price).
+ *   - Results are reported in `currency`: MGN_QUOTE, or an underlying index u >= 0 for
+ *     the coin of underlying u. Quote amounts convert to coin at the (scenario's) index
+ *     price of u; coin amounts of u to quote at that price.
+ *====================================================================*/
+enum { MGN_OPTION = 0, MGN_FUTURE = 1, MGN_PERPETUAL = 2 };   /* mgn_position.instrument */
+enum { MGN_LINEAR = 0, MGN_INVERSE = 1 };                     /* mgn_position.settlement */
+enum { MGN_EUROPEAN = 0, MGN_AMERICAN = 1 };                  /* mgn_position.exercise   */
+#define MGN_QUOTE (-1)  /* report in the quote currency; an index u >= 0 means the coin of underlying u */
+#define MGN_VOL_FLOOR 1e-4  /* shocked implied volatilities never go below this */
+
+typedef struct mgn_market {      /* one per underlying, indexed from 0 */
+    double spot;                 /* index price */
+    double rate;                 /* r, continuously compounded */
+    double carry;                /* q: forward F(T) = spot * exp((rate - carry) * T) */
+} mgn_market;
+
+typedef struct mgn_position {
+    int    instrument;   /* MGN_OPTION, MGN_FUTURE, MGN_PERPETUAL */
+    int    underlying;   /* index into the mgn_market array */
+    int    option_type;  /* MGN_CALL / MGN_PUT, options only */
+    int    settlement;   /* MGN_LINEAR / MGN_INVERSE */
+    int    exercise;     /* MGN_EUROPEAN / MGN_AMERICAN, options only */
+    int    reserved;     /* must be 0 */
+    double quantity;     /* signed contracts: + long, - short */
+    double multiplier;   /* options and linear futures: underlying units per contract;
+                            inverse futures and perpetuals: quote-currency notional per contract */
+    double strike;       /* options */
+    double expiry;       /* years to expiry: options and futures */
+    double vol;          /* mark implied volatility: options */
+    double entry_price;  /* average entry price: futures and perpetuals */
+} mgn_position;
+
+typedef struct mgn_shock {
+    double price;        /* relative move: S' = S * (1 + price) */
+    double vol;          /* absolute move of every option's vol on that underlying,
+                            floored at MGN_VOL_FLOOR (1e-4) */
+} mgn_shock;
+
+MGN_API size_t mgn_sizeof_market(void);
+MGN_API size_t mgn_sizeof_position(void);
+MGN_API size_t mgn_sizeof_shock(void);
+
+/* P&L of the whole portfolio in each of n_scen scenarios, in `currency`.
+   shocks is row-major n_scen x n_mkt; dt (years) passes in every scenario.
+   Positions settled in another currency are converted at the scenario's price. */
+MGN_API int mgn_scenario_pnl(const mgn_market *mkt, size_t n_mkt,
+                             const mgn_position *pos, size_t n_pos,
+                             const mgn_shock *shocks, size_t n_scen, double dt,
+                             int currency, double *pnl);
+
+/* Scenario valuation, exactly (lib/scenario.c; MARGIN-MODEL.md section 2):
+ *   - In scenario s underlying u moves to S_u' = S_u * (1 + shocks[s*n_mkt+u].price)
+ *     (price > -1) and every option on u gets the vol sigma' = max(sigma + dv,
+ *     MGN_VOL_FLOOR) with dv = shocks[s*n_mkt+u].vol; dv == 0 leaves sigma unchanged
+ *     (so a scenario with no move, no vol shock and dt == 0 has a P&L of exactly 0).
+ *   - Time to expiry becomes max(T - dt, 0); an option at 0 pays its intrinsic value
+ *     at S_u' (inverse: divided by S_u'); a future at 0 is worth S_u' - entry.
+ *   - P&L of a position = quantity * multiplier * (unit value after - unit value
+ *     now) in its settlement currency (unit values as the conventions above: V_quote,
+ *     V_quote/S, F - entry, 1/entry - 1/F with F = S e^{(r-q)T}, perpetuals F = S).
+ *     Coin P&L of underlying u converts to quote at S_u'; quote converts to the coin
+ *     of underlying c at S_c' (S_c' = S_c when that scenario does not move c).
+ *   - Accuracy: each European option's value as the batch pricers': within 1e-12
+ *     relative of mgn_bs_price, or within 1e-13 of max(S e^{-qT}, K e^{-rT}) absolute
+ *     for far-wing values worth less than that; American as mgn_american_price.
+ *   - Speed: European options are vectorised across positions (chunks of 128), with
+ *     everything that does not depend on the scenario computed once per call.
+ *   - Validation: markets (spot > 0, finite rate and carry), every position (see
+ *     mgn_portfolio_check), shocks (finite, price > -1, S*(1+price) finite), dt finite
+ *     and >= 0, currency MGN_QUOTE or < n_mkt; NULL arrays with a count > 0 and a NULL
+ *     pnl with n_scen > 0 are MGN_EINVAL; n_scen * n_mkt overflowing size_t, or
+ *     n_mkt > INT_MAX, is MGN_ERANGE. All checked before anything is written.
+ *     n_scen == 0 does nothing. If a value overflows during valuation (only with
+ *     extreme inputs) or the American pricer fails, every pnl[s] is set to NaN and
+ *     its status (MGN_ERANGE, ...) returned. */
+
+/* P&L of each position in each scenario (a risk array per position):
+   pnl[s * n_pos + i] is position i's P&L in scenario s, in `currency`, with the
+   conventions and validation of mgn_scenario_pnl. The caller provides n_scen * n_pos
+   doubles (MGN_ERANGE if that size overflows). Summing a row gives mgn_scenario_pnl's
+   value up to rounding. */
+MGN_API int mgn_scenario_pnl_matrix(const mgn_market *mkt, size_t n_mkt,
+                                    const mgn_position *pos, size_t n_pos,
+                                    const mgn_shock *shocks, size_t n_scen, double dt,
+                                    int currency, double *pnl);
+
+/* Validation of a portfolio, as every function above does it. A position is valid when:
+ * reserved == 0; instrument, settlement are known codes; 0 <= underlying < n_mkt;
+ * quantity, multiplier, strike, expiry, vol, entry_price are all finite (unused ones
+ * too); multiplier > 0, expiry >= 0, vol >= 0; options: option_type MGN_CALL/MGN_PUT,
+ * exercise MGN_EUROPEAN/MGN_AMERICAN, strike > 0; futures and perpetuals:
+ * entry_price > 0 (option_type and exercise are ignored). Markets: spot > 0 and
+ * finite, rate and carry finite. Returns MGN_OK, MGN_EINVAL (and the index of the
+ * first bad position in *first_bad when first_bad is not NULL and a position is the
+ * cause), or MGN_ERANGE for n_mkt > INT_MAX. */
+MGN_API int mgn_portfolio_check(const mgn_market *mkt, size_t n_mkt,
+                                const mgn_position *pos, size_t n_pos, size_t *first_bad);
+
+/* Mark-to-market value of the portfolio in `currency` at today's prices:
+   sum of quantity * multiplier * unit value (options at their value, long +, short -;
+   futures and perpetuals at their unrealised P&L against entry_price), coin amounts
+   converted at today's index prices. Inverse future: quantity * multiplier *
+   (1/entry - 1/F(T)) coin. */
+MGN_API int mgn_portfolio_value(const mgn_market *mkt, size_t n_mkt,
+                                const mgn_position *pos, size_t n_pos,
+                                int currency, double *value);
+
+/* Net Greeks of the positions on one underlying u, in quote terms and in coin terms.
+ * W_q(S) is their value in quote (coin-settled positions converted at S itself), W_c
+ * = W_q / S the same value in the coin of u. Quote terms are derivatives of W_q,
+ * coin terms of W_c, with respect to the same raw inputs (as mgn_inverse_greeks):
+ *   delta = dW/dS, gamma = d2W/dS2, vega = dW/dsigma (every option's vol moved
+ *   together, per 1.00), theta = -dW/dT (per year, S fixed).
+ *   Coin terms: delta_coin = (delta - value_coin)/S, gamma_coin = (gamma -
+ *   2 delta_coin)/S, vega_coin = vega/S, theta_coin = theta/S; S * delta_coin is the
+ *   premium-adjusted delta in coin units that coin-settled venues show.
+ * The quote delta is in units of the underlying. European options use the closed
+ * forms (mgn_bs_greeks); American options central differences of mgn_american_price
+ * (steps 1e-3 relative in S and T, 1e-3 absolute in sigma, one-sided below it; about
+ * 1e-6 relative accuracy); futures: linear W = qm (S e^{(r-q)T} - E), inverse W = qm (S/E - e^{-(r-q)T}),
+ * perpetuals the same with T = 0. An option at T == 0 follows the T == 0 convention of
+ * mgn_bs_greeks. MGN_ERANGE where mgn_bs_greeks gives it (sigma == 0, F == K). */
+typedef struct mgn_net_greeks {
+    double value;       /* W_q, quote */
+    double delta;       /* underlying units */
+    double gamma;       /* per quote unit of S */
+    double vega;        /* quote per 1.00 of vol */
+    double theta;       /* quote per year */
+    double value_coin;  /* W_c */
+    double delta_coin;  /* coin per quote unit of S */
+    double gamma_coin;
+    double vega_coin;
+    double theta_coin;
+} mgn_net_greeks;
+
+MGN_API size_t mgn_sizeof_net_greeks(void);
+
+/* Greeks of one position (quantity included) on its underlying. */
+MGN_API int mgn_position_greeks(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                                mgn_net_greeks *out);
+/* Net Greeks per underlying: out[u] for u = 0..n_mkt-1 (zero where u has no position). */
+MGN_API int mgn_portfolio_greeks(const mgn_market *mkt, size_t n_mkt,
+                                 const mgn_position *pos, size_t n_pos, mgn_net_greeks *out);
+
+/*======================================================================
+ * SPAN-style scenario margin
+ *====================================================================*/
+/* SPAN-style margin: one mgn_span_params per underlying (combined commodity). */
+typedef struct mgn_span_params {
+    double price_scan;     /* price scan range, fraction of the index price */
+    double vol_scan;       /* volatility scan range, absolute */
+    double extreme_mult;   /* extreme move as a multiple of price_scan (CME default 2; some products 3) */
+    double extreme_cover;  /* fraction of the extreme-move loss counted (CME default 0.35) */
+    double lookahead;      /* years that pass in every scenario */
+    double som_rate;       /* short option minimum per short contract, fraction of its underlying notional */
+    double intra_rate;     /* charge per unit of delta offset between expiries, fraction of notional */
+} mgn_span_params;
+
+typedef struct mgn_span_pair {   /* inter-commodity spread credit between underlyings a and b */
+    int    a, b;
+    double delta_a, delta_b;     /* deltas of a and b that form one spread */
+    double credit_rate;          /* fraction of the spread's scanning risk credited */
+} mgn_span_pair;
+
+typedef struct mgn_span_result {
+    double requirement;       /* sum over underlyings of max(scan + intra - inter, som) */
+    double scan_risk;         /* sum over underlyings */
+    double intra_charge;
+    double inter_credit;
+    double short_option_min;
+    double net_option_value;  /* long option value - short option value */
+} mgn_span_result;
+
+MGN_API size_t mgn_sizeof_span_params(void);
+MGN_API size_t mgn_sizeof_span_pair(void);
+MGN_API size_t mgn_sizeof_span_result(void);
+
+MGN_API int mgn_span_margin(const mgn_market *mkt, const mgn_span_params *params, size_t n_mkt,
+                            const mgn_position *pos, size_t n_pos,
+                            const mgn_span_pair *pairs, size_t n_pairs,
+                            int currency, mgn_span_result *out);
+
+/* What mgn_span_margin computes, exactly (lib/span.c; MARGIN-MODEL.md section 4):
+ *   - Scenarios of underlying u, k = 0..15 (CME order): price move PSR * j / 3 with
+ *     j = 0, 0, 1, 1, -1, -1, 2, 2, -2, -2, 3, 3, -3, -3 and vol move +VSR, -VSR
+ *     alternating (k even: +VSR), weight 1; k = 14, 15: price +X*PSR, -X*PSR, vol
+ *     unchanged, weight extreme_cover. Every scenario lets `lookahead` pass and values
+ *     the positions as mgn_scenario_pnl does (only u moves).
+ *   - Risk array of a position: its 16 weighted losses, -weight * P&L, in `currency`
+ *     (P&L converted at the scenario's price of u; another coin at today's price),
+ *     for the position as held (quantity included; CME's per-contract array is this
+ *     divided by the quantity).
+ *   - scan_u = max(0, max_k sum of u's risk arrays); its scenario is the first k
+ *     reaching the maximum (-1 when no scenario loses: scan floored at 0).
+ *   - Delta of a position (underlying units): quantity * multiplier * dV/dS for
+ *     options (the BSM delta of the quote value, for linear and inverse alike;
+ *     American: central differences) and linear futures (dF/dS = e^{(r-q)T}) and
+ *     perpetuals (1); quantity * multiplier / S for inverse futures and perpetuals.
+ *   - Tiers: one per distinct expiry (exact equality), perpetuals in the tier of
+ *     expiry 0. offset_u = min(sum of positive tier nets, sum of |negative tier
+ *     nets|); intra_u = intra_rate * S_u * offset_u. D_u = sum of the tier nets.
+ *   - som_u = som_rate * S_u * max(short call units, short put units), units = sum of
+ *     |quantity * multiplier| of u's short calls (puts), European and American.
+ *   - WPR_u = scan_u / |D_u| (0 when D_u == 0). Pairs are applied in the order given
+ *     with R_u starting at D_u: when R_a and R_b have opposite signs, spreads =
+ *     min(|R_a|/delta_a, |R_b|/delta_b); credit_a += credit_rate * spreads * delta_a *
+ *     WPR_a (b alike); |R_a| shrinks by spreads * delta_a (the limiting leg to exactly
+ *     0). A pair whose legs have the same sign, or a zero, forms nothing.
+ *   - requirement_u = max(scan_u + intra_u - credit_u, som_u); totals are sums over u.
+ *     With credit_rate <= 1 the credit never exceeds scan_u, so requirement >= 0.
+ *   - net_option_value = sum over options of quantity * multiplier * unit value
+ *     (long +, short -), converted at today's prices. It is reported, not subtracted:
+ *     under premium-style settlement the account needs equity >= requirement, with
+ *     the options already counted in equity.
+ *   - Currency: scenario losses convert at the scenario's price; intra, som and the
+ *     option value (quote amounts) at today's index price of the reporting coin.
+ * Validation (MGN_EINVAL unless noted): as mgn_scenario_pnl for markets, positions
+ * and currency; params non-NULL when n_mkt > 0, every field finite, price_scan,
+ * vol_scan, extreme_mult, lookahead, som_rate, intra_rate >= 0, extreme_cover in
+ * [0, 1], and max(1, extreme_mult) * price_scan < 1 (every scenario price > 0);
+ * pairs non-NULL when n_pairs > 0, a and b distinct and < n_mkt, delta_a and delta_b
+ * finite and > 0, credit_rate in [0, 1]; out non-NULL.
+ * Memory: nothing is allocated; more than 64 distinct underlyings named in pairs need
+ * the per_mkt array of mgn_span_margin_detail (mgn_span_margin returns MGN_ERANGE).
+ * Speed: a 1,000-option book on 4 underlyings takes about 0.16 ms on one AVX-512 core
+ * (bench/bench_margin.c). */
+#define MGN_SPAN_SCENARIOS 16
+
+/* Breakdown of one underlying (combined commodity), in the reporting currency. */
+typedef struct mgn_span_underlying {
+    double requirement;         /* max(scan_risk + intra_charge - inter_credit, short_option_min) */
+    double scan_risk;           /* max(0, max of scenario_loss) */
+    double intra_charge;
+    double inter_credit;
+    double short_option_min;
+    double net_option_value;
+    double net_delta;           /* D_u, units of the underlying */
+    double spread_delta;        /* offset_u, the delta spread between tiers */
+    double weighted_price_risk; /* WPR_u = scan_risk / |net_delta| */
+    double remaining_delta;     /* R_u after every pair */
+    int    scan_scenario;       /* binding scenario 0..15, or -1 when scan_risk is floored at 0 */
+    int    n_positions;         /* positions on this underlying */
+    double scenario_loss[MGN_SPAN_SCENARIOS];  /* summed weighted loss per scenario */
+} mgn_span_underlying;
+
+MGN_API size_t mgn_sizeof_span_underlying(void);
+
+/* Scenario k (0..15) of these params: relative price move, absolute vol move and the
+   weight of its loss. MGN_EINVAL for NULL pointers or k out of range. */
+MGN_API int mgn_span_scenario(const mgn_span_params *params, int k, double *price_move,
+                              double *vol_move, double *weight);
+
+/* mgn_span_margin with a breakdown. per_mkt (n_mkt records, or NULL) receives each
+   underlying's figures; risk (n_pos * 16 doubles, or NULL) each position's risk array,
+   risk[i * 16 + k] for position i in scenario k. Both are written during the
+   computation: on failure their contents are unspecified (out is untouched).
+   MGN_ERANGE when n_pos * 16 doubles overflow size_t. */
+MGN_API int mgn_span_margin_detail(const mgn_market *mkt, const mgn_span_params *params,
+                                   size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                                   const mgn_span_pair *pairs, size_t n_pairs, int currency,
+                                   mgn_span_result *out, mgn_span_underlying *per_mkt,
+                                   double *risk);
+
+/*======================================================================
+ * Standard (rule-based) margin
+ *====================================================================*/
+/* Rule-based margin of each position, summed per account, with recognised option
+ * strategies (MARGIN-MODEL.md section 3). A rule set is plain data, mgn_std_params;
+ * mgn_std_preset() fills it for a venue; nothing venue-specific is in the logic.
+ *
+ * Notation, per unit of underlying (quantity * multiplier units of an option): S the
+ * index price of the position's underlying; V the option's mark value in quote
+ * currency (BSM on the market with the position's vol, mgn_american_price for
+ * American exercise); OTM = max(K - S, 0) for a call, max(S - K, 0) for a put;
+ * B = K for a put when put_floor_on_strike is 1, else S.
+ *   short option  IM = V + max(0, im_base*S - OTM, im_floor*B)
+ *                 MM = V + max(0, mm_base*S - mm_otm*OTM, mm_floor*B, [puts] mm_put_mark*V)
+ *                 IM = max(IM, MM)            (Deribit's rule for puts, applied to all)
+ *   long option   IM = long_im*V, MM = long_mm*V; when long_dated_expiry > 0 and the
+ *                 option's expiry exceeds it, long_dated_im and long_dated_mm instead.
+ *   future/perp   price P = S for a perpetual, F = S*exp((rate-carry)*T) for a future;
+ *                 notional N = |quantity*multiplier|*P (linear) or |quantity*multiplier|
+ *                 (inverse: multiplier is quote notional per contract); size in units
+ *                 U = N/P. The tier is the last one whose floor <= the position's
+ *                 measure (N for MGN_STD_TIER_QUOTE, U for MGN_STD_TIER_UNITS, |quantity|
+ *                 for MGN_STD_TIER_CONTRACTS); then
+ *                 IM = N*(im_rate + size_im*U),
+ *                 MM = max(0, N*(mm_rate + size_mm*U) - mm_amount'),  IM = max(IM, MM),
+ *                 with mm_amount' = mm_amount*P for the UNITS basis (the amount is in
+ *                 coin, as on Binance COIN-M) and mm_amount (quote) otherwise.
+ *                 A position beyond the last tier's range stays in the last tier.
+ * Inverse contracts: an inverse option's margin in coin is the quote amount above / S
+ * (identical to the venues' "in BTC" formulas with the mark in coin); an inverse
+ * future's margin in coin is the quote amount / P (Deribit: size in BTC * rate).
+ *
+ * Currency: every result is in `currency`: MGN_QUOTE, or an underlying index v >= 0
+ * for the coin of v. Conversion is at today's index prices: quote -> coin of v
+ * divides by S_v; coin of u -> quote multiplies by S_u. So for the same exposure the
+ * coin margin times S equals the quote margin exactly (up to rounding).
+ *
+ * Strategies (portfolio function only; each enabled by a bit of `strategies`).
+ * Legs pair only within one underlying and one settlement; quantities match in
+ * underlying units (|quantity*multiplier|; a future's size U above), and a position
+ * may be split: part paired, the rest naked. Per matched unit (P_x the mark V of leg x,
+ * L(x) the long option's own IM or MM, N(x) a short option's naked IM or MM):
+ *   MGN_STD_PAIR_COVERED  short call + long future/perpetual, or short put + short
+ *       future/perpetual: the option's requirement is 0 (Cboe: no requirement on a
+ *       covered call; the underlying is margined on its own). The future keeps its
+ *       own margin in full.
+ *   MGN_STD_PAIR_SPREADS  short option + long option of the same type whose expiry is
+ *       no earlier (vertical: same expiry; calendar: same strike; diagonal: both
+ *       differ): L(long) + D, D = max(K_long - K_short, 0) for calls,
+ *       max(K_short - K_long, 0) for puts (credit spread: the strike difference, its
+ *       maximum payout; debit spread and calendar: 0, the long pays for itself).
+ *   MGN_STD_PAIR_STRADDLES  short call + short put (straddle: same strike, strangle:
+ *       different; any expiries, as Cboe's rule): the greater naked requirement plus
+ *       the mark of the other side.
+ * A strategy's requirement is never above the naive sum of its legs (the minimum of
+ * the two is taken) and its MM never above its IM.
+ * Greedy order: short options are visited by decreasing naked IM per unit (ties: lower
+ * position index); pass 1 covers them with futures/perpetuals (in position order),
+ * pass 2 pairs them into spreads, pass 3 pairs short calls with short puts. Passes
+ * 2 and 3 take, for each short option, the partner with the largest saving per unit
+ * (ties: lower index), repeatedly, while a saving > 0 remains.
+ *
+ * Sources (see lib/standard.c and tests/data/standard_*.csv for every figure):
+ * Deribit option and futures rules (METHODS-REFERENCE.md 3.2, 3.3); Binance USD(S)-M
+ * brackets and the maintenance amount (3.6); Cboe strategy-based rules (2.2). */
+
+/* mgn_std_params.tier_basis: what a tier's floor measures. */
+enum { MGN_STD_TIER_QUOTE = 0, MGN_STD_TIER_UNITS = 1, MGN_STD_TIER_CONTRACTS = 2 };
+
+/* mgn_std_params.strategies: bit flags of the recognised strategies. */
+enum { MGN_STD_PAIR_COVERED = 1, MGN_STD_PAIR_SPREADS = 2, MGN_STD_PAIR_STRADDLES = 4,
+       MGN_STD_PAIR_ALL = 7 };
+
+/* Strategy of a leg, written by mgn_std_margin into pos_strategy[i]. */
+enum { MGN_STD_NAKED = 0, MGN_STD_COVERED = 1, MGN_STD_VERTICAL = 2, MGN_STD_CALENDAR = 3,
+       MGN_STD_DIAGONAL = 4, MGN_STD_STRADDLE = 5, MGN_STD_STRANGLE = 6 };
+
+/* Rule-set presets for mgn_std_preset. */
+enum {
+    MGN_STD_PRESET_DEFAULT = 0,          /* MARGIN-MODEL section 3: options 0.15/0.10/0.075,
+                                            futures one tier IM 2% MM 1%, no strategies */
+    MGN_STD_PRESET_DERIBIT_BTC = 1,      /* Deribit standard margin, BTC: options with the
+                                            put rule, futures IM 2% / MM 1% + 0.005% per BTC */
+    MGN_STD_PRESET_DERIBIT_ETH = 2,      /* as BTC, futures + 0.0004% per ETH */
+    MGN_STD_PRESET_BINANCE_BTCUSDT = 3,  /* Binance USD(S)-M BTCUSDT brackets (10 tiers, IM
+                                            = 1/max leverage, MM = N*rate - cum) */
+    MGN_STD_PRESET_OKX_ETHUSDT = 4,      /* OKX ETH-USDT swap position tiers (3 tiers, in
+                                            contracts; no maintenance amount) [UNVERIFIED] */
+    MGN_STD_PRESET_CBOE_EQUITY = 5,      /* Cboe strategy-based, equity/narrow index: 20%/10% */
+    MGN_STD_PRESET_CBOE_BROAD_INDEX = 6  /* Cboe strategy-based, broad-based index: 15%/10% */
+};
+
+/* One tier of a futures/perpetual rate table. Tiers are sorted by floor, the first
+   floor is 0, floors strictly increase; rates in [0, 1] and non-decreasing from tier
+   to tier; mm_rate <= im_rate; mm_amount >= 0 and such that MM never decreases as
+   the position grows (Binance's cum recursion cum_n = floor_n*(mm_n - mm_{n-1}) +
+   cum_{n-1} satisfies this exactly; 1e-9 relative slack for rounded tables). */
+typedef struct mgn_std_tier {
+    double floor;      /* lower bound of the tier, in the params' tier_basis measure */
+    double im_rate;    /* initial margin rate (1 / max leverage) */
+    double mm_rate;    /* maintenance margin rate */
+    double mm_amount;  /* maintenance amount subtracted (Binance "cum"); quote, or coin
+                          for MGN_STD_TIER_UNITS */
+} mgn_std_tier;
+
+#define MGN_STD_MAX_TIERS 256  /* n_tiers above this is MGN_ERANGE */
+
+/* A rule set. Set struct_size = sizeof(mgn_std_params) (or mgn_sizeof_std_params())
+   before calling mgn_std_preset; later versions may append fields and will accept
+   this size. Every double must be finite; fractions and rates are >= 0. */
+typedef struct mgn_std_params {
+    size_t struct_size;
+    /* short options (fractions of the index price S, see above) */
+    double im_base;            /* default 0.15 (Cboe 0.20; broad index 0.15) */
+    double im_floor;           /* default 0.10 */
+    double mm_base;            /* default 0.075 (Cboe: = im_base) */
+    double mm_otm;             /* weight of OTM in MM, 0 or 1; default 0 (Cboe 1) */
+    double mm_floor;           /* default 0 (Cboe 0.10) */
+    double mm_put_mark;        /* short puts: MM charge >= this * V; default 0, Deribit 0.075 */
+    /* long options (fractions of the mark V) */
+    double long_im;            /* default 0 (premium paid); Cboe 1 (paid in full) */
+    double long_mm;            /* default 0; Cboe 1; must be <= long_im */
+    double long_dated_expiry;  /* years; 0 disables; Cboe 0.75 (9 months) */
+    double long_dated_im;      /* Cboe 0.75 (75% of cost) */
+    double long_dated_mm;      /* Cboe 0.75; must be <= long_dated_im */
+    /* futures and perpetuals */
+    double size_im;            /* rate added per unit of size U; Deribit BTC 0.00005 */
+    double size_mm;            /* likewise for MM */
+    int    put_floor_on_strike;/* 1: a put's floor is im_floor*K (Cboe), 0: *S */
+    int    strategies;         /* MGN_STD_PAIR_* bits; 0 = every position naked */
+    int    tier_basis;         /* MGN_STD_TIER_QUOTE, _UNITS or _CONTRACTS */
+    int    reserved;           /* must be 0 */
+    size_t n_tiers;            /* 1 .. MGN_STD_MAX_TIERS */
+    const mgn_std_tier *tiers; /* caller-owned (presets: the library's static tables) */
+} mgn_std_params;
+
+MGN_API size_t mgn_sizeof_std_tier(void);
+MGN_API size_t mgn_sizeof_std_params(void);
+
+/* Fills *out with a preset rule set (MGN_STD_PRESET_*). out->struct_size must be set
+   by the caller to a size this library knows (sizeof(mgn_std_params) today). The
+   tier table points to static read-only data of the library.
+   MGN_EINVAL: out NULL, unknown preset, unknown struct_size (out untouched). */
+MGN_API int mgn_std_preset(int preset, mgn_std_params *out);
+
+/* Margin of one position under rule set *params, no strategy pairing, in `currency`
+   (MGN_QUOTE or an underlying index). mkt has n_mkt markets; pos->underlying indexes it.
+   Writes *im and *mm (>= 0, im >= mm).
+   MGN_EINVAL: NULL pointer, a non-finite or out-of-domain field (spot <= 0; quantity
+   not finite; multiplier <= 0; option strike <= 0, expiry < 0, vol < 0; future expiry
+   < 0; entry_price < 0 or not finite for futures/perpetuals), unknown instrument,
+   settlement, option type or exercise code, reserved != 0, underlying or currency
+   outside [0, n_mkt), invalid params (see mgn_std_params and mgn_std_tier).
+   MGN_ERANGE: n_mkt 0 or > INT_MAX, n_tiers out of range, a result that overflows.
+   Outputs are untouched on failure. */
+MGN_API int mgn_std_position_margin(const mgn_market *mkt, size_t n_mkt,
+                                    const mgn_std_params *params, const mgn_position *pos,
+                                    int currency, double *im, double *mm);
+
+/* Bytes of workspace mgn_std_margin needs for n_pos positions (0 for n_pos 0).
+   MGN_ERANGE if n_pos > INT_MAX or the size overflows; MGN_EINVAL if bytes is NULL. */
+MGN_API int mgn_std_workspace_size(size_t n_pos, size_t *bytes);
+
+/* Standard margin of a whole account: total IM and MM in `currency`, with the
+   strategies of each rule set paired greedily (see above).
+   params: n_params rule sets, either 1 (shared by every underlying) or n_mkt (one per
+   underlying, params[u] for underlying u; all must have the same struct_size).
+   work: at least mgn_std_workspace_size(n_pos) bytes, aligned for double (as malloc
+   returns); may be NULL when n_pos == 0.
+   Optional outputs (NULL to skip), n_pos elements each: pos_im[i], pos_mm[i] the part
+   of the totals attributed to position i (a strategy's requirement is split between
+   its two legs in proportion to their naked requirements; the totals are their sums);
+   pos_strategy[i] the MGN_STD_* strategy holding most of position i's units (ties:
+   the first formed) and pos_partner[i] the other leg of that strategy (-1 if naked).
+   n_pos == 0 gives im = mm = 0.
+   Status as mgn_std_position_margin, plus: MGN_EINVAL n_params not 1 or n_mkt, pos
+   NULL with n_pos > 0, misaligned work; MGN_ENOMEM work_size too small; MGN_ERANGE
+   n_pos > INT_MAX. Nothing is written on failure. */
+MGN_API int mgn_std_margin(const mgn_market *mkt, size_t n_mkt,
+                           const mgn_std_params *params, size_t n_params,
+                           const mgn_position *pos, size_t n_pos, int currency,
+                           void *work, size_t work_size, double *im, double *mm,
+                           double *pos_im, double *pos_mm, int *pos_strategy,
+                           int *pos_partner);
+
+/*======================================================================
+ * Portfolio (risk-based) margin grid
+ *====================================================================*/
+/* A configurable scenario grid per underlying u (MARGIN-MODEL.md section 5; lib/pm.c).
+ *
+ * Scenarios of u, indexed k = 0..n-1 (mgn_pm_scenario gives each):
+ *   regular: price index ip = 0..2*price_steps (move = price_range * (ip - price_steps)
+ *     / price_steps, so -M..+M with 0 included), and for each the vol states in the
+ *     order up, same, down (vol_scenarios 3), up, down (2) or same (1);
+ *     k = ip * vol_scenarios + iv; weight 1.
+ *   extended: k = regular count + e, e = 0..n_extended-1: move ext_move[e], vol state
+ *     ext_vol[e] (-1 down, 0 same, +1 up), weight ext_weight[e].
+ * Vol states of an option with mark vol sigma and D = 365 * expiry days (expiry as
+ * now, before the lookahead): scale = (vol_ref_days / max(D, vol_min_days))^p with
+ * p = vol_power_short when D < vol_ref_days, else vol_power_long (scale = 1 when
+ * vol_ref_days == 0); a = vol_up * scale, b = vol_down * scale;
+ *   absolute mode: up = sigma + a, down = sigma - b; relative: up = sigma (1 + a),
+ *   down = sigma (1 - b); up is at least vol_min_up; both at least MGN_VOL_FLOOR; a
+ *   zero a (b) leaves sigma unchanged.
+ * Every scenario lets `lookahead` pass; positions are valued as mgn_scenario_pnl does.
+ * grid_u = max(0, max_k weight_k * loss_k), loss_k = -(sum of u's P&L in scenario k)
+ * in the reporting currency (converted at the scenario's price of u).
+ * Add-ons of u (quote amounts converted at today's price of the reporting coin):
+ *   D_u = net delta in underlying units (the SPAN definition, see mgn_span_margin);
+ *   delta_shock = delta_shock_rate * max(0, |D_u| S - delta_shock_threshold);
+ *   short_option_min = units * (short_min_rate * S + short_min_abs), units = sum of
+ *     |quantity * multiplier| of short options, or with short_min_per_strike = 1 the
+ *     sum of the net short units per (strike, expiry), calls and puts netted;
+ *   roll_shock = sum over futures and perpetuals of units * S * max(roll_rate * T,
+ *     roll_min), units = |quantity*multiplier| (inverse: / S), T = 0 for perpetuals;
+ *   concentration = conc_rate * S * max(0, |D_u| - conc_depth) when conc_depth > 0
+ *     (conc_depth: units of the underlying the market absorbs at normal cost).
+ * requirement_u = base + delta_shock + roll_shock + concentration, base = grid +
+ * short_option_min (MGN_PM_MIN_ADD) or max(grid, short_option_min) (MGN_PM_MIN_FLOOR).
+ * Totals are sums over u (no offset between underlyings).
+ *
+ * Growth: mgn_pm_params carries struct_size, which must be sizeof(mgn_pm_params) of
+ * this header (the presets set it; a hand-filled struct must too). Versions that add
+ * fields will accept the smaller sizes of older headers.
+ * Validation (MGN_EINVAL unless noted): struct_size; reserved == 0; price_range in
+ * [0, 1); price_steps 1..MGN_PM_MAX_STEPS; vol_scenarios 1..3; known vol_mode and
+ * short_min_mode; short_min_per_strike 0 or 1; n_extended 0..MGN_PM_MAX_EXTENDED;
+ * every double finite, the rates, amounts, shocks, days, depth and lookahead >= 0;
+ * vol_min_days > 0 when vol_ref_days > 0; ext_move > -1 (S*(1+move) overflowing:
+ * MGN_ERANGE); ext_weight >= 0; ext_vol -1..1; markets, positions, currency as
+ * mgn_scenario_pnl; out non-NULL.
+ * Speed: 33 price x 3 vol scenarios on a 1,000-option book, about 0.8 ms on one
+ * AVX-512 core (bench/bench_margin.c). Nothing is allocated.
+ */
+#define MGN_PM_MAX_STEPS 64
+#define MGN_PM_MAX_EXTENDED 16
+#define MGN_PM_MAX_SCENARIOS ((2 * MGN_PM_MAX_STEPS + 1) * 3 + MGN_PM_MAX_EXTENDED)
+enum { MGN_PM_VOL_ABSOLUTE = 0, MGN_PM_VOL_RELATIVE = 1 };   /* mgn_pm_params.vol_mode */
+enum { MGN_PM_MIN_ADD = 0, MGN_PM_MIN_FLOOR = 1 };           /* mgn_pm_params.short_min_mode */
+
+typedef struct mgn_pm_params {
+    size_t struct_size;           /* sizeof(mgn_pm_params) */
+    /* regular grid */
+    double price_range;           /* M, relative */
+    int    price_steps;           /* steps per side: 2*price_steps + 1 price points */
+    int    vol_scenarios;         /* 1 same; 2 up, down; 3 up, same, down */
+    int    vol_mode;              /* MGN_PM_VOL_ABSOLUTE or MGN_PM_VOL_RELATIVE */
+    int    n_extended;            /* entries used in ext_* */
+    double vol_up;                /* base up shock (absolute vol, or fraction of sigma) */
+    double vol_down;              /* base down shock, >= 0, applied downwards */
+    double vol_ref_days;          /* expiry scaling reference (e.g. 30); 0 = no scaling */
+    double vol_power_short;       /* exponent for expiries shorter than vol_ref_days */
+    double vol_power_long;        /* exponent for the others */
+    double vol_min_days;          /* days floor in the scaling */
+    double vol_min_up;            /* the up-shocked vol is at least this */
+    double lookahead;             /* years passing in every scenario */
+    /* extended table */
+    double ext_move[MGN_PM_MAX_EXTENDED];
+    double ext_weight[MGN_PM_MAX_EXTENDED];
+    int    ext_vol[MGN_PM_MAX_EXTENDED];      /* -1 down, 0 same, +1 up */
+    /* add-ons */
+    int    short_min_per_strike;  /* 1: net short units per (strike, expiry) */
+    int    short_min_mode;        /* MGN_PM_MIN_ADD or MGN_PM_MIN_FLOOR */
+    double short_min_rate;        /* per short unit, fraction of S */
+    double short_min_abs;         /* per short unit, quote amount */
+    double delta_shock_rate;      /* fraction of the net delta notional beyond the threshold */
+    double delta_shock_threshold; /* quote notional |D| S free of the delta shock */
+    double roll_rate;             /* futures: annualised move charged, times T */
+    double roll_min;              /* futures and perpetuals: minimum move charged */
+    double conc_depth;            /* units of the underlying; 0 = no concentration add-on */
+    double conc_rate;             /* fraction of S per unit beyond conc_depth */
+    int    reserved;              /* must be 0 */
+    int    reserved2;             /* ignored (padding) */
+} mgn_pm_params;
+
+typedef struct mgn_pm_result {
+    double requirement;       /* sum over underlyings */
+    double grid_loss;
+    double delta_shock;
+    double short_option_min;
+    double roll_shock;
+    double concentration;
+} mgn_pm_result;
+
+/* Breakdown of one underlying: each add-on with the quantity that produced it. */
+typedef struct mgn_pm_underlying {
+    double requirement;
+    double grid_loss;         /* worst weighted loss, floored at 0 */
+    double delta_shock;
+    double short_option_min;
+    double roll_shock;
+    double concentration;
+    double net_delta;         /* D_u (delta shock, concentration) */
+    double short_units;       /* units charged by the short option minimum */
+    double roll_units;        /* futures and perpetual units charged by the roll shock */
+    double excess_delta;      /* |D_u| - conc_depth when positive (concentration) */
+    double binding_move;      /* relative price move of the binding scenario */
+    double binding_weight;    /* its weight */
+    int    binding_vol;       /* its vol state, -1 / 0 / +1 */
+    int    binding_scenario;  /* its index k (first of equal maxima), -1 when no scenario loses */
+    int    n_scenarios;
+    int    n_positions;
+} mgn_pm_underlying;
+
+MGN_API size_t mgn_sizeof_pm_params(void);
+MGN_API size_t mgn_sizeof_pm_result(void);
+MGN_API size_t mgn_sizeof_pm_underlying(void);
+
+/* Presets (each fills every field; adjust afterwards as needed).
+ *
+ * mgn_pm_preset_span: CME SPAN's 16 scenarios (METHODS-REFERENCE.md 1.1; CME "Risk
+ *   Arrays"): +/- 1/3, 2/3, 3/3 of price_scan and 0, each with vol +/- vol_scan
+ *   (absolute), and +/- 2 * price_scan at vol unchanged counted at 35%. Its grid loss
+ *   equals mgn_span_margin's scan risk with the same ranges. No add-ons (SPAN's own
+ *   intra, inter and SOM are in mgn_span_margin). price_scan in [0, 0.5).
+ * mgn_pm_preset_deribit: Deribit-like crypto portfolio margin (METHODS-REFERENCE.md
+ *   3.4), BTC parameters of the published private/pme/simulate example. Confirmed:
+ *   price +/-16% in 4 steps per side (9 points incl. 0); 3 vol states; vol_up 0.5,
+ *   vol_down 0.25, min vol for shock up 0.5, powers 0.3 (< 30 days) / 0.13, reference
+ *   30 days; extended moves -66%, -33%, +50%, +100%, +200%, +300%, +400%, +500% on vol
+ *   up only; roll shock of perpetuals |position| * min_annualised_move (0.01 for BTC);
+ *   annualised_move_risk 0.075; delta shock threshold 20,000,000 USD.
+ *   Assumed (unconfirmed): the vol shock is relative, sigma (1 +/- shock (30/D)^p)
+ *   (third-party description); a days floor of 1; the extended table counted at 1% of
+ *   its loss (Deribit applies "a fraction" and a dampener whose arithmetic is not
+ *   published; 1% makes it bind only for far out-of-the-money short options); dated
+ *   futures' roll shock max(0.075 T, 0.01); the delta shock as 10% (max_delta_shock)
+ *   of the net delta notional beyond the threshold. Not modelled: pnl_offset (it
+ *   matters only when gains of one currency offset another's losses),
+ *   correlation_contingency. Deribit's MM is 0.8 x this requirement (mm_factor).
+ * mgn_pm_preset_occ: OCC TIMS-like customer portfolio margin (METHODS-REFERENCE.md
+ *   2.1): price +/-15% in 5 steps per side (10 valuation points plus 0), vol
+ *   unchanged, minimum $0.375 per unit of underlying per short option ($37.50 per
+ *   100-share contract) as a floor. The +/-15% range, the ten points and the $0.375
+ *   are from FINRA 4210(g)/Cboe 10.4 as recalled [unverified]; broad indexes use
+ *   +6%/-8% (set price_range and an extended table for asymmetry if needed). */
+MGN_API int mgn_pm_preset_span(double price_scan, double vol_scan, mgn_pm_params *out);
+MGN_API int mgn_pm_preset_deribit(mgn_pm_params *out);
+MGN_API int mgn_pm_preset_occ(mgn_pm_params *out);
+
+/* Number of scenarios of a params struct, and scenario k's move, vol state and weight. */
+MGN_API int mgn_pm_scenario_count(const mgn_pm_params *params, int *n);
+MGN_API int mgn_pm_scenario(const mgn_pm_params *params, int k, double *price_move,
+                            int *vol_state, double *weight);
+
+/* Portfolio margin: params is an array of n_mkt (one per underlying). */
+MGN_API int mgn_pm_margin(const mgn_market *mkt, const mgn_pm_params *params, size_t n_mkt,
+                          const mgn_position *pos, size_t n_pos, int currency,
+                          mgn_pm_result *out);
+
+/* With a breakdown: per_mkt (n_mkt records, or NULL) and contrib (n_pos doubles, or
+   NULL): each position's weighted loss in its underlying's binding scenario (0 when
+   no scenario loses); they sum to the grid loss of that underlying. Both are written
+   during the computation: on failure their contents are unspecified (out untouched). */
+MGN_API int mgn_pm_margin_detail(const mgn_market *mkt, const mgn_pm_params *params,
+                                 size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                                 int currency, mgn_pm_result *out,
+                                 mgn_pm_underlying *per_mkt, double *contrib);
+
+/*======================================================================
+ * Risk-based margin: VaR and Expected Shortfall
+ *====================================================================*/
+/* VaR and ES of a P&L sample at confidence c in (0,1); weights NULL means equal.
+   Both are reported as positive losses (see MARGIN-MODEL.md section 6). */
+MGN_API int mgn_var_es(const double *pnl, const double *weights, size_t n,
+                       double confidence, double *var, double *es);
+
+/*----------------------------------------------------------------------
+ * Conventions of this section (lib/var.c, historical.c, parametric.c,
+ * montecarlo.c, backtest.c, ewma.c)
+ *
+ *   - confidence c is in (0, 1); a = 1 - c. Losses are L = -P&L.
+ *   - mgn_var_es's order statistic: with losses sorted worst-first and weights
+ *     normalised, VaR = L_(k) for the first k whose cumulative weight reaches a;
+ *     ES = (sum_{i<k} w_(i) L_(i) + (a - sum_{i<k} w_(i)) L_(k)) / a (Acerbi-Tasche;
+ *     ties at L_(k) are handled exactly, the result does not depend on their order).
+ *     "Reaches" is decided so that the rounding of c cannot move k: equal weights
+ *     give k = ceil(N a) where N a within N * 2^-51 of an integer counts as that
+ *     integer (N = 100, c = 0.99 gives k = 1; N = 1000 gives k = 10; N = 250 gives
+ *     ES = (L_(1) + L_(2) + 0.5 L_(3)) / 2.5); with weights, a cumulative weight
+ *     within 2^-51 of the total weight below a W counts as reaching it. This is the
+ *     exact-rational reading of MARGIN-MODEL.md section 6; QuantLib's percentile()
+ *     picks k + 1 in exactly those cases (METHODS-REFERENCE.md 4.1).
+ *   - ES >= VaR always (enforced against rounding). Both may be negative when even
+ *     the tail is a gain; callers floor margin at 0.
+ *   - Workspaces: a `void *work` of `work_size` bytes, at least the size the
+ *     matching _work_size function reports, aligned for double (any malloc result).
+ *     Too small: MGN_ENOMEM; misaligned or NULL with a nonzero need: MGN_EINVAL.
+ *   - Parameter structs start with `size_t struct_size`, set by their _init
+ *     function (which also fills the defaults); a struct_size other than this
+ *     library's sizeof is MGN_EINVAL, so a mismatched binding fails cleanly.
+ *   - threads: 1 (default) computes everything in the calling thread; n > 1 uses
+ *     n - 1 extra POSIX threads for the duration of the call only (none are kept).
+ *     Work is split into fixed chunks of scenarios whatever the thread count, so
+ *     results are bit-identical for every thread count. If a thread cannot be
+ *     created its share runs in the calling thread. threads must be in [1, 256].
+ *--------------------------------------------------------------------*/
+
+/* Result of the simulation methods (historical and Monte Carlo). */
+typedef struct mgn_var_result {
+    double var, es;                  /* reported: max(current, stressed) when a stressed
+                                        history is given, else the current figures */
+    double var_current, es_current;  /* from the current history / the simulated paths */
+    double var_stressed, es_stressed;/* from the stressed history; 0 when none */
+    double var_se, es_se;            /* Monte Carlo standard errors (batch means); 0 for HS */
+    size_t n_scenarios;              /* current scenarios (HS) or paths (MC) */
+} mgn_var_result;
+
+MGN_API size_t mgn_sizeof_var_result(void);
+
+/*----------------------------------------------------------------------
+ * Component and incremental VaR / ES (lib/var.c)
+ *
+ * pnl is a scenario x position matrix, row-major n_scen x n_pos (P&L of position p
+ * in scenario s at pnl[s * n_pos + p], e.g. from mgn_scenario_pnl called per
+ * position); weights (n_scen, NULL = equal) as in mgn_var_es. The portfolio P&L of
+ * scenario s is the row sum (positions added in index order); var and es are
+ * mgn_var_es of it.
+ *
+ *   es_contrib[p]  = (sum over scenarios with L_s > VaR of w_s l_sp
+ *                     + theta * sum over scenarios with L_s == VaR of w_s l_sp) / (a W),
+ *                    theta = (a W - weight above VaR) / (weight at VaR), l = -pnl:
+ *                    the Euler allocation of ES; sum_p es_contrib[p] = es (to rounding).
+ *   var_contrib[p] = weighted mean of l_sp over the scenarios whose loss equals VaR
+ *                    (the Euler allocation at the VaR scenario; sums to var). It rests
+ *                    on one scenario and is therefore noisy: es_contrib is the stable
+ *                    allocation for margin attribution.
+ *   incr_var[p], incr_es[p] = VaR (ES) of the portfolio minus VaR (ES) of the portfolio
+ *                    without position p (what the position adds; these do not sum to
+ *                    the total). Cost: one mgn_var_es per position.
+ * Any of the four arrays (n_pos each) may be NULL to skip it.
+ * Errors: NULL pnl/var/es, n_scen or n_pos 0, non-finite P&L, bad weights or
+ * confidence: MGN_EINVAL; workspace as in the conventions above.
+ *--------------------------------------------------------------------*/
+MGN_API int mgn_var_es_contrib_work_size(size_t n_scen, size_t n_pos, size_t *bytes);
+MGN_API int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos,
+                               const double *weights, double confidence,
+                               void *work, size_t work_size, double *var, double *es,
+                               double *var_contrib, double *es_contrib,
+                               double *incr_var, double *incr_es);
+
+/*----------------------------------------------------------------------
+ * Historical simulation with full revaluation (lib/historical.c)
+ *
+ * returns: n_days x n_mkt row-major simple daily price returns, OLDEST FIRST (row
+ * n_days - 1 is the most recent day), each > -1 and finite. vol_changes: same shape,
+ * absolute daily changes of implied vol per underlying, or NULL (vol unchanged).
+ *
+ * Scenarios (one per historical window, in date order):
+ *   MGN_HORIZON_OVERLAP: n_days - h + 1 overlapping h-day windows; price shock of a
+ *     window = prod (1 + r) - 1 (computed as expm1 of the summed log1p returns), vol
+ *     shock = sum of the daily vol changes.
+ *   MGN_HORIZON_SQRT: n_days one-day scenarios scaled to h days: price shock
+ *     expm1(sqrt(h) * log1p(r)) (scaling the log return keeps prices positive), vol
+ *     shock sqrt(h) * dv.
+ * Weighting flags (MGN_HS_BRW | MGN_HS_FILTERED may be combined):
+ *   MGN_HS_BRW: age weights (Boudoukh, Richardson, Whitelaw 1998): the scenario of age
+ *     i (1 = newest) weighs lambda^(i-1) (1 - lambda) / (1 - lambda^N), N scenarios.
+ *   MGN_HS_FILTERED: filtered / volatility-scaled HS (Hull and White 1998): per
+ *     underlying, the daily log return l_t = log1p(r_t) is rescaled to
+ *     l_t * sigma_now / sigma_t, with the RiskMetrics EWMA (mgn_ewma_variance)
+ *     sigma^2_{t+1} = lambda sigma^2_t + (1 - lambda) l_t^2, seeded with
+ *     sigma^2_0 = the mean of l^2 over the whole history; sigma_t is the forecast
+ *     made before day t and sigma_now the forecast after the last day. Where
+ *     sigma_t == 0 the return is left as it is. Vol changes are not rescaled.
+ * Stressed period (optional second history, e.g. a 12-month stress window): scenarios
+ * built the same way but always equally weighted and unfiltered (its own volatility
+ * is the point); the reported VaR and ES are max(current, stressed) (stressed-VaR
+ * floor in the spirit of EMIR Art. 28 and Eurex Prisma's stress period).
+ *
+ * Each scenario is revalued with mgn_scenario_pnl (dt = params.dt, in
+ * params.currency); VaR and ES are mgn_var_es of the resulting P&L (with the BRW
+ * weights when chosen).
+ *--------------------------------------------------------------------*/
+enum { MGN_HORIZON_OVERLAP = 0, MGN_HORIZON_SQRT = 1 };   /* mgn_hs_params.horizon_method */
+enum { MGN_HS_BRW = 1, MGN_HS_FILTERED = 2 };             /* mgn_hs_params.weighting flags; 0 = equal */
+
+typedef struct mgn_hs_params {
+    size_t struct_size;    /* sizeof(mgn_hs_params), set by mgn_hs_params_init */
+    double confidence;     /* default 0.99 */
+    int    horizon_days;   /* h >= 1; default 1 */
+    int    horizon_method; /* MGN_HORIZON_OVERLAP (default) or MGN_HORIZON_SQRT */
+    int    weighting;      /* 0 (default, equal), MGN_HS_BRW, MGN_HS_FILTERED, or both */
+    int    threads;        /* default 1 */
+    double brw_lambda;     /* BRW decay in (0, 1); default 0.99 */
+    double ewma_lambda;    /* FHS decay in (0, 1); default 0.94 (RiskMetrics daily) */
+    double dt;             /* years that pass in every scenario; default 1/365 (set it to
+                              h/365 when you change horizon_days) */
+    int    currency;       /* MGN_QUOTE (default) or an underlying index */
+    int    reserved;       /* must be 0 */
+} mgn_hs_params;
+
+MGN_API size_t mgn_sizeof_hs_params(void);
+/* Fills the defaults above. */
+MGN_API int mgn_hs_params_init(mgn_hs_params *params);
+/* Number of current-period scenarios for n_days of history (MGN_EINVAL if the
+   history is shorter than the horizon). */
+MGN_API int mgn_hs_scenario_count(size_t n_days, const mgn_hs_params *params, size_t *n_scen);
+/* Builds the scenarios without revaluing: shocks (n_scen x n_mkt, row-major, date
+   order) and, if weights is not NULL, their weights (normalised to sum 1; equal
+   unless MGN_HS_BRW). Use it to feed a scenario x position P&L matrix to
+   mgn_var_es_contrib. No workspace, no allocation. */
+MGN_API int mgn_hs_scenarios(const double *returns, const double *vol_changes,
+                             size_t n_days, size_t n_mkt, const mgn_hs_params *params,
+                             mgn_shock *shocks, double *weights);
+/* Workspace of mgn_var_historical: the shocks, P&L and weights of the longer of the
+   two histories (n_stress_days may be 0). */
+MGN_API int mgn_var_historical_work_size(size_t n_days, size_t n_stress_days, size_t n_mkt,
+                                         const mgn_hs_params *params, size_t *bytes);
+/* Historical-simulation VaR and ES of the portfolio (pos, n_pos) on the market
+   (mkt, n_mkt). stress_returns / stress_vol_changes / n_stress_days: the optional
+   stressed history (NULL, NULL, 0 for none). Errors of mgn_scenario_pnl (invalid
+   positions or markets) are passed through. */
+MGN_API int mgn_var_historical(const mgn_market *mkt, size_t n_mkt,
+                               const mgn_position *pos, size_t n_pos,
+                               const double *returns, const double *vol_changes, size_t n_days,
+                               const double *stress_returns, const double *stress_vol_changes,
+                               size_t n_stress_days, const mgn_hs_params *params,
+                               void *work, size_t work_size, mgn_var_result *out);
+
+/*----------------------------------------------------------------------
+ * Parametric VaR and ES (lib/parametric.c)
+ *
+ * Risk factors x ~ N(0, cov) are the relative price moves of n underlyings over the
+ * horizon (cov: n x n row-major, symmetric, for that horizon; scale a daily matrix by
+ * h yourself). delta[i] = dP/dx_i and gamma[i*n+j] = d2P/dx_i dx_j are sensitivities
+ * of the portfolio P&L to those moves, i.e. cash Greeks: delta_i = Delta_i S_i and
+ * gamma_ij = Gamma_ij S_i S_j with Delta, Gamma the net Greeks per unit of the
+ * underlying prices. Zero mean.
+ *
+ * Delta-normal: sigma^2 = delta' cov delta; VaR = z_c sigma, ES = sigma phi(z_c) / a
+ * (METHODS-REFERENCE.md 4.5), z_c = Phi^-1(c) (gsl_cdf_ugaussian_Pinv).
+ *
+ * Delta-gamma with Cornish-Fisher: P&L = delta'x + 1/2 x'Gx. Its cumulants are exact
+ * (Mathai and Provost, "Quadratic Forms in Random Variables", 1992, Thm 3.2b.2;
+ * Britten-Jones and Schaefer, Review of Finance 3, 1999; Jaschke, J. Risk 4(4), 2002),
+ * with M = G cov:
+ *   mean = tr(M)/2,  var = delta'cov delta + tr(M^2)/2,
+ *   k3 = 3 delta'cov G cov delta + tr(M^3),  k4 = 12 delta'cov (G cov)^2 delta + 3 tr(M^4);
+ *   skew = k3 / var^1.5, excess kurtosis = k4 / var^2.
+ * P&L quantile at a: mean + stdev * z_cf with z = Phi^-1(a) and
+ *   z_cf = z + (z^2-1) S/6 + (z^3-3z) K/24 - (2z^3-5z) S^2/36 (Cornish-Fisher);
+ * VaR = -(mean + stdev z_cf). ES = -(tail mean of that quantile function over
+ * (0, a)) = -mean + stdev phi(z)/a * [1 + z S/6 + (z^2-1) K/24 - (2z^2-1) S^2/36]
+ * (closed form of the truncated normal moments). The expansion is an approximation;
+ * it is reliable for moderate skew and kurtosis (|S| < ~1, K < ~6) and should be
+ * checked against full revaluation elsewhere (the CF quantile can even become
+ * non-monotone for extreme S, K).
+ *
+ * Validation: n >= 1; every entry finite; cov and gamma symmetric (to 1e-12
+ * relative); cov diagonal >= 0 and |cov_ij| <= sqrt(cov_ii cov_jj) (1e-12 slack);
+ * positive semi-definiteness is not verified beyond that, but a negative P&L
+ * variance is MGN_EINVAL. A zero variance gives VaR = ES = -mean.
+ *--------------------------------------------------------------------*/
+typedef struct mgn_dg_result {
+    double mean, stdev;     /* of the P&L */
+    double skew, kurtosis;  /* skewness and EXCESS kurtosis of the P&L */
+    double var, es;         /* positive losses */
+} mgn_dg_result;
+
+MGN_API size_t mgn_sizeof_dg_result(void);
+MGN_API int mgn_var_delta_normal(const double *delta, const double *cov, size_t n,
+                                 double confidence, double *var, double *es);
+MGN_API int mgn_var_delta_gamma_work_size(size_t n, size_t *bytes);
+MGN_API int mgn_var_delta_gamma(const double *delta, const double *gamma, const double *cov,
+                                size_t n, double confidence, void *work, size_t work_size,
+                                mgn_dg_result *out);
+
+/*----------------------------------------------------------------------
+ * Monte Carlo with full revaluation (lib/montecarlo.c)
+ *
+ * cov (n_mkt x n_mkt, row-major) is the covariance of the underlyings' LOG returns
+ * over the horizon; it must be symmetric (1e-12 relative) and positive definite:
+ * it is factored by our own Cholesky, and a pivot <= 1e-14 * max diagonal is
+ * MGN_EINVAL (not positive definite; add a small ridge for singular matrices). GSL's
+ * error handler is never reached.
+ * Path i: x = L z (normal), or x = L z sqrt((df - 2) / W), W ~ chi2(df), for Student-t
+ * (df > 2): a multivariate t scaled so that its covariance is exactly cov. Price
+ * shock expm1(x_u) per underlying (x clamped to [-30, 30]), vol unchanged, dt passes.
+ * Antithetic: paths come in pairs (x, -x) sharing W; n_paths must then be even.
+ * Random numbers: gsl_rng_mt19937 seeded with (seed mod 2^32) XOR (seed >> 32) (GSL
+ * maps 0 to 4357), normals by gsl_ran_gaussian_ziggurat, W by gsl_ran_chisq; all
+ * drawn in the calling thread in path order, so the same seed gives the same bits
+ * whatever the thread count. The generator state lives in the workspace.
+ * Standard errors: batch means. The paths are cut into n_batches contiguous batches
+ * (antithetic pairs kept together); var_se = sd(VaR of each batch) / sqrt(n_batches),
+ * likewise es_se. n_batches 0 or 1: no standard error (0). Default 20.
+ * After the call the first n_paths doubles of the workspace hold the path P&L.
+ *--------------------------------------------------------------------*/
+typedef struct mgn_mc_params {
+    size_t   struct_size;  /* sizeof(mgn_mc_params), set by mgn_mc_params_init */
+    double   confidence;   /* default 0.99 */
+    size_t   n_paths;      /* default 100000 */
+    uint64_t seed;         /* default 0 */
+    double   df;           /* 0 (default): normal; > 2: Student-t degrees of freedom */
+    double   dt;           /* years that pass in every path; default 1/365 */
+    int      antithetic;   /* 0 (default) or 1 */
+    int      threads;      /* default 1 */
+    int      currency;     /* MGN_QUOTE (default) or an underlying index */
+    int      n_batches;    /* batch-means standard errors; default 20, 0 = none */
+} mgn_mc_params;
+
+MGN_API size_t mgn_sizeof_mc_params(void);
+MGN_API int mgn_mc_params_init(mgn_mc_params *params);
+MGN_API int mgn_var_montecarlo_work_size(size_t n_mkt, const mgn_mc_params *params,
+                                         size_t *bytes);
+MGN_API int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt,
+                               const mgn_position *pos, size_t n_pos,
+                               const double *cov, const mgn_mc_params *params,
+                               void *work, size_t work_size, mgn_var_result *out);
+
+/*----------------------------------------------------------------------
+ * Backtests (lib/backtest.c)
+ *
+ * exceptions[t] is 1 when the loss of day t exceeded that day's VaR, else 0 (any
+ * other value is MGN_EINVAL); n >= 1 days in date order; p = 1 - c.
+ *   Kupiec POF (1995): LR = -2 ln[ (1-p)^(T-x) p^x / ((1-x/T)^(T-x) (x/T)^x) ] ~ chi2(1).
+ *   Christoffersen (1998) independence: from the transition counts n_ij of the
+ *     T - 1 consecutive pairs, pi0 = n01/(n00+n01), pi1 = n11/(n10+n11),
+ *     pi = (n01+n11)/(T-1); LR_ind = -2 ln[ (1-pi)^(n00+n10) pi^(n01+n11) /
+ *     ((1-pi0)^n00 pi0^n01 (1-pi1)^n10 pi1^n11) ] ~ chi2(1).
+ *   Conditional coverage: LR_cc = LR_pof + LR_ind ~ chi2(2).
+ *   0 ln 0 = 0 throughout; p-values are chi-square upper tails (gsl_cdf_chisq_Q).
+ *   These are the definitions of MATLAB's varbacktest pof/cci/cc, whose published
+ *   example tests/test_backtest.c reproduces.
+ * Traffic light (BCBS, "Supervisory framework for the use of backtesting", 1996):
+ *   with X ~ Binomial(T, p) and x exceptions, cum_prob = P(X <= x); green when
+ *   cum_prob < 0.95, yellow when < 0.9999, red otherwise. For T = 250, c = 0.99 this
+ *   is the Basel table: green 0-4, yellow 5-9, red >= 10; the same rule gives the
+ *   zones for any T and c. T must fit in an unsigned int (MGN_ERANGE otherwise).
+ *--------------------------------------------------------------------*/
+enum { MGN_ZONE_GREEN = 0, MGN_ZONE_YELLOW = 1, MGN_ZONE_RED = 2 };
+
+typedef struct mgn_backtest_result {
+    size_t n_obs, n_exceptions;
+    size_t n00, n01, n10, n11;   /* transitions: n01 = no exception followed by one */
+    double lr_pof, p_pof;        /* Kupiec proportion of failures */
+    double lr_ind, p_ind;        /* Christoffersen independence */
+    double lr_cc, p_cc;          /* conditional coverage */
+    double cum_prob;             /* P(X <= n_exceptions) under the model */
+    int    zone;                 /* MGN_ZONE_GREEN / YELLOW / RED */
+    int    reserved;
+} mgn_backtest_result;
+
+MGN_API size_t mgn_sizeof_backtest_result(void);
+/* exceptions[t] = 1 when -pnl[t] > var[t] (a loss strictly beyond the VaR), else 0. */
+MGN_API int mgn_backtest_exceptions(const double *pnl, const double *var, size_t n,
+                                    int *exceptions);
+MGN_API int mgn_backtest(const int *exceptions, size_t n, double confidence,
+                         mgn_backtest_result *out);
+MGN_API int mgn_backtest_zone(size_t n_obs, size_t n_exceptions, double confidence,
+                              int *zone, double *cum_prob);
+
+/*----------------------------------------------------------------------
+ * EWMA volatility and dynamic margin (lib/ewma.c)
+ *
+ * mgn_ewma_variance: RiskMetrics (Technical Document, 4th ed., 1996, ch. 5)
+ *   variance[0] = seed; variance[t+1] = lambda variance[t] + (1 - lambda) r_t^2,
+ *   t = 0..n-1 (n + 1 outputs; variance[n] is the forecast for the next day).
+ *   seed_var >= 0 is used as given; a negative seed_var selects the default, the
+ *   mean of r_t^2 over the series. lambda in (0, 1) (0.94 for daily data).
+ *
+ * mgn_dynamic_margin: a price scan range (fraction of the price) that follows
+ * volatility, with EMIR Art. 28 anti-procyclicality tools (Delegated Reg. (EU)
+ * 153/2013; METHODS-REFERENCE.md 4.7), over daily returns r_0..r_{n-1} oldest first:
+ *   k       = multiplier * q, q = Phi^-1(c) (tail_df == 0) or the Student-t quantile
+ *             scaled to unit variance, t_df^-1(c) sqrt((df-2)/df) (tail_df > 2);
+ *   base_t  = k * sqrt(variance[t+1]) * sqrt(horizon_days)   (EWMA after day t);
+ *   floor_t = k * RMS(r over the last min(floor_lookback, t+1) days) * sqrt(horizon_days)
+ *             (option c: not lower than a long, e.g. 10-year, look-back; 0 = no floor);
+ *   m_t     = max(base_t, floor_t);
+ *   M_0 = (1 + buffer) m_0, M_t = min(max(M_{t-1}, m_t), (1 + buffer) m_t)
+ *             (option a: a buffer of e.g. 25% on top of the margin, drawn down, not
+ *             added to, when the calculated margin rises and rebuilt as it falls: the
+ *             posted range moves only when it would leave [m_t, (1 + buffer) m_t]).
+ * The result is today's (t = n - 1) values; price_scan = M_{n-1} feeds
+ * mgn_span_params.price_scan or a portfolio-margin grid's largest move.
+ * scan_series (n entries, may be NULL) receives M_t for every day.
+ *--------------------------------------------------------------------*/
+typedef struct mgn_dynmargin_params {
+    size_t struct_size;     /* sizeof(mgn_dynmargin_params), set by mgn_dynmargin_params_init */
+    double lambda;          /* EWMA decay in (0, 1); default 0.94 */
+    double seed_var;        /* as mgn_ewma_variance; default -1 (mean square) */
+    double confidence;      /* default 0.99 */
+    double horizon_days;    /* margin period of risk in days, > 0; default 2 */
+    double tail_df;         /* 0 (default) normal, or > 2: Student-t tail */
+    double multiplier;      /* extra factor > 0; default 1 */
+    double buffer;          /* APC buffer >= 0; default 0.25 */
+    size_t floor_lookback;  /* days of the floor's look-back; default 2520 (10 years); 0 = none */
+} mgn_dynmargin_params;
+
+typedef struct mgn_dynmargin_result {
+    double ewma_vol;        /* daily volatility forecast after the last day */
+    double long_vol;        /* RMS daily return over the floor look-back (0 if none) */
+    double base_scan;       /* k * ewma_vol * sqrt(h) */
+    double floor_scan;      /* k * long_vol * sqrt(h) */
+    double margin_scan;     /* m = max(base_scan, floor_scan) */
+    double price_scan;      /* M: with the buffer, the range to use */
+    double buffer_left;     /* price_scan / margin_scan - 1, in [0, buffer] (0 if m == 0) */
+    int    in_stress;       /* 1 when part of the buffer is being used (M < (1+buffer) m) */
+    int    reserved;
+} mgn_dynmargin_result;
+
+MGN_API size_t mgn_sizeof_dynmargin_params(void);
+MGN_API size_t mgn_sizeof_dynmargin_result(void);
+MGN_API int mgn_ewma_variance(const double *returns, size_t n, double lambda, double seed_var,
+                              double *variance);
+MGN_API int mgn_dynmargin_params_init(mgn_dynmargin_params *params);
+MGN_API int mgn_dynamic_margin(const double *returns, size_t n,
+                               const mgn_dynmargin_params *params, double *scan_series,
+                               mgn_dynmargin_result *out);
+
+/*======================================================================
+ * Accounts, margin calls and liquidation
+ *====================================================================*/
+/* (section reserved: lib/account.c and the modules beside it) */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MARGIN_H */

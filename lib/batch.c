@@ -1,0 +1,225 @@
+/* Batch (structure-of-arrays) European pricing.
+ *
+ * Each call walks the arrays in chunks. A vectorised pass prices every element of a
+ * chunk with the direct out-of-the-money formula (the vector math library supplies
+ * exp, log and erfc) and marks the elements it cannot do to full accuracy: invalid
+ * input, T == 0, sigma == 0, and out-of-the-money values whose two normal terms
+ * cancel too much for full accuracy (mgn__direct_ok). A scalar pass then redoes the marked ones with
+ * the scalar functions, so results match them within the documented accuracy.
+ *
+ * The vector pass is compiled for several instruction sets and the best one for the
+ * running CPU is chosen once, at load time (GCC function multi-versioning). The
+ * Makefile compiles this file with -fno-trapping-math (the selects in the loops are
+ * if-converted only when floating-point operations may be evaluated speculatively;
+ * the library never enables traps) and -fno-tree-pre (GCC 12's partial-redundancy
+ * elimination puts branches back into the Greeks loop).
+ */
+#include <string.h>
+#include "simd.h"
+
+#define MGN_BATCH_CHUNK 256
+
+/* Vector pass of the prices: out[i] = price, fix[i] = 1 where the scalar path must
+   redo the element. Black-76 callers pass q == r. */
+MGN_MULTIVERSION
+static void price_kernel(size_t n, const int *restrict type, const double *restrict S,
+                         const double *restrict K, const double *restrict T,
+                         const double *restrict r, const double *restrict q,
+                         const double *restrict sigma, double *restrict out,
+                         unsigned char *restrict fix)
+{
+MGN_SIMD_LOOP
+    for (size_t i = 0; i < n; i++) {
+        int ok = ((type[i] == MGN_CALL) | (type[i] == MGN_PUT)) & mgn__finite_pos(S[i]) & mgn__finite_pos(K[i])
+               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i]);
+        /* Harmless stand-ins for the lanes the scalar pass will redo. */
+        double Si = ok ? S[i] : 1.0, Ki = ok ? K[i] : 1.0, Ti = ok ? T[i] : 1.0;
+        double ri = ok ? r[i] : 0.0, qi = ok ? q[i] : 0.0, vi = ok ? sigma[i] : 1.0;
+        double theta = 1.0 - 2.0 * (type[i] == MGN_PUT);
+        double Sc = Si * exp(-qi * Ti), Kr = Ki * exp(-ri * Ti);
+        double x = log(Si / Ki) + (ri - qi) * Ti;
+        int bad;
+        out[i] = mgn__black_core(theta, x, vi * sqrt(Ti), Sc, Kr, &bad);
+        fix[i] = (unsigned char)((!ok) | bad);
+    }
+}
+
+/* Vector pass of the Greeks into chunk-local arrays (structure of arrays); the caller
+   copies them into the mgn_greeks structs. fix[i]: 0 done, 1 only the price must be
+   redone by the scalar method, 2 everything must (invalid input, special cases,
+   overflow). */
+typedef struct greeks_soa {
+    double price[MGN_BATCH_CHUNK], delta[MGN_BATCH_CHUNK], gamma[MGN_BATCH_CHUNK],
+           vega[MGN_BATCH_CHUNK], theta[MGN_BATCH_CHUNK], rho[MGN_BATCH_CHUNK],
+           drho[MGN_BATCH_CHUNK], vanna[MGN_BATCH_CHUNK], volga[MGN_BATCH_CHUNK],
+           charm[MGN_BATCH_CHUNK];
+} greeks_soa;
+
+MGN_MULTIVERSION
+static void greeks_kernel(size_t n, const int *restrict type, const double *restrict S,
+                          const double *restrict K, const double *restrict T,
+                          const double *restrict r, const double *restrict q,
+                          const double *restrict sigma, greeks_soa *restrict g,
+                          unsigned char *restrict fix)
+{
+MGN_SIMD_LOOP
+    for (size_t i = 0; i < n; i++) {
+        int ok = ((type[i] == MGN_CALL) | (type[i] == MGN_PUT)) & mgn__finite_pos(S[i]) & mgn__finite_pos(K[i])
+               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i]);
+        double Si = ok ? S[i] : 1.0, Ki = ok ? K[i] : 1.0, Ti = ok ? T[i] : 1.0;
+        double ri = ok ? r[i] : 0.0, qi = ok ? q[i] : 0.0, vi = ok ? sigma[i] : 1.0;
+        double th = 1.0 - 2.0 * (type[i] == MGN_PUT);
+        double eq = exp(-qi * Ti), er = exp(-ri * Ti);
+        double Sc = Si * eq, Kr = Ki * er;
+        double x = log(Si / Ki) + (ri - qi) * Ti;
+        double sqT = sqrt(Ti), s = vi * sqT;
+        double d1 = x / s + 0.5 * s, d2 = d1 - s;
+        double n1 = MGN_INV_SQRT_2PI * exp(-0.5 * d1 * d1);
+        /* N(th d1), N(th d2) straight from erfc: accurate in both tails */
+        double N1 = 0.5 * erfc(-th * d1 * MGN_SQRT1_2), N2 = 0.5 * erfc(-th * d2 * MGN_SQRT1_2);
+        int bad;
+        double price = mgn__black_core(th, x, s, Sc, Kr, &bad);
+        double vega = Sc * n1 * sqT;
+        g->price[i] = price;
+        g->delta[i] = th * eq * N1;
+        g->gamma[i] = eq * n1 / (Si * s);
+        g->vega[i] = vega;
+        double theta_t = -Sc * n1 * vi / (2 * sqT) + th * (qi * Sc * N1 - ri * Kr * N2);
+        double volga = vega * d1 * d2 / vi;
+        double charm = th * qi * eq * N1 - eq * n1 * ((ri - qi) / (vi * sqT) - d2 / (2 * Ti));
+        g->theta[i] = theta_t;
+        g->rho[i] = th * Ti * Kr * N2;
+        g->drho[i] = -th * Ti * Sc * N1;
+        g->vanna[i] = -eq * n1 * d2 / vi;
+        g->volga[i] = volga;
+        g->charm[i] = charm;
+        /* 2: the scalar path redoes everything; 1: only the price */
+        int greeks_ok = ok & mgn__finite_any(theta_t) & mgn__finite_any(charm) & mgn__finite_any(volga)
+                      & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i]);
+        fix[i] = greeks_ok ? (unsigned char)bad : 2;
+    }
+}
+
+static void fill_nan(mgn_greeks *g)
+{
+    g->price = g->delta = g->gamma = g->vega = g->theta = g->rho = g->dividend_rho =
+        g->vanna = g->volga = g->charm = NAN;
+}
+
+/* Worst status so far: EINVAL outranks ERANGE. */
+static int merge_status(int have, int st)
+{
+    if (st == MGN_OK || have == MGN_EINVAL)
+        return have;
+    return st;
+}
+
+static int price_batch(size_t n, const int *type, const double *S, const double *K,
+                       const double *T, const double *r, const double *q,
+                       const double *sigma, double *price)
+{
+    unsigned char fix[MGN_BATCH_CHUNK];
+    int status = MGN_OK;
+    if (n == 0)
+        return MGN_OK;
+    if (!type || !S || !K || !T || !r || !q || !sigma || !price)
+        return MGN_EINVAL;
+    for (size_t base = 0; base < n; base += MGN_BATCH_CHUNK) {
+        size_t m = n - base < MGN_BATCH_CHUNK ? n - base : MGN_BATCH_CHUNK;
+        price_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
+                     sigma + base, price + base, fix);
+        for (size_t j = 0; j < m; j++) {
+            if (!fix[j])
+                continue;
+            size_t i = base + j;
+            double v;
+            int st = mgn_bs_price((mgn_option_type)type[i], S[i], K[i], T[i], r[i], q[i],
+                                  sigma[i], &v);
+            price[i] = st == MGN_OK ? v : NAN;
+            status = merge_status(status, st);
+        }
+    }
+    return status;
+}
+
+static int greeks_batch(size_t n, const int *type, const double *S, const double *K,
+                        const double *T, const double *r, const double *q,
+                        const double *sigma, mgn_greeks *out, int black76)
+{
+    greeks_soa g;
+    unsigned char fix[MGN_BATCH_CHUNK];
+    int status = MGN_OK;
+    if (n == 0)
+        return MGN_OK;
+    if (!type || !S || !K || !T || !r || !q || !sigma || !out)
+        return MGN_EINVAL;
+    for (size_t base = 0; base < n; base += MGN_BATCH_CHUNK) {
+        size_t m = n - base < MGN_BATCH_CHUNK ? n - base : MGN_BATCH_CHUNK;
+        greeks_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
+                      sigma + base, &g, fix);
+        for (size_t j = 0; j < m; j++) {
+            size_t i = base + j;
+            mgn_greeks *o = &out[i];
+            if (fix[j] == 1) {          /* Greeks fine, the price needs the scalar method */
+                g.price[j] = mgn__bs_price(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]);
+                fix[j] = isfinite(g.price[j]) ? 0 : 2;
+            }
+            if (fix[j]) {
+                int st = mgn__euro_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i])
+                       ? mgn__bs_greeks(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i], o)
+                       : MGN_EINVAL;
+                if (st != MGN_OK) {
+                    fill_nan(o);
+                    status = merge_status(status, st);
+                    continue;
+                }
+            } else {
+                o->price = g.price[j];
+                o->delta = g.delta[j];
+                o->gamma = g.gamma[j];
+                o->vega = g.vega[j];
+                o->theta = g.theta[j];
+                o->rho = g.rho[j];
+                o->dividend_rho = g.drho[j];
+                o->vanna = g.vanna[j];
+                o->volga = g.volga[j];
+                o->charm = g.charm[j];
+            }
+            if (black76) {            /* F held fixed: rho = -T V */
+                o->rho = -T[i] * o->price;
+                o->dividend_rho = 0.0;
+            }
+        }
+    }
+    return status;
+}
+
+/*---------------------------------------------------------------- public */
+
+int mgn_bs_price_batch(size_t n, const int *type, const double *S, const double *K,
+                       const double *T, const double *r, const double *q,
+                       const double *sigma, double *price)
+{
+    return price_batch(n, type, S, K, T, r, q, sigma, price);
+}
+
+int mgn_black76_price_batch(size_t n, const int *type, const double *F, const double *K,
+                            const double *T, const double *r, const double *sigma,
+                            double *price)
+{
+    return price_batch(n, type, F, K, T, r, r, sigma, price);
+}
+
+int mgn_bs_greeks_batch(size_t n, const int *type, const double *S, const double *K,
+                        const double *T, const double *r, const double *q,
+                        const double *sigma, mgn_greeks *out)
+{
+    return greeks_batch(n, type, S, K, T, r, q, sigma, out, 0);
+}
+
+int mgn_black76_greeks_batch(size_t n, const int *type, const double *F, const double *K,
+                             const double *T, const double *r, const double *sigma,
+                             mgn_greeks *out)
+{
+    return greeks_batch(n, type, F, K, T, r, r, sigma, out, 1);
+}

@@ -1,0 +1,198 @@
+/* European options: Black-Scholes-Merton, Black-76 and inverse (coin-settled) forms.
+ *
+ * Black-76 on F is BSM with S = F and q = r; only rho and dividend_rho differ (rho
+ * holds F fixed). The price is evaluated out of the money and, in the money, through
+ * put-call parity, so the intrinsic part never cancels. When the two normal terms
+ * of the out-of-the-money price cancel (small sigma*sqrt(T), far wings), the
+ * normalised Black function of lib/normblack.c takes over.
+ *
+ * Greeks in the generalised-BSM form with carry b = r - q (Haug, "The Complete Guide
+ * to Option Pricing Formulas", 2nd ed., 2007, ch. 2.3).
+ */
+#include "internal.h"
+
+/* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
+   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}. */
+static double otm_value(int omega, double x, double s, double Sc, double Kr)
+{
+    double d1 = x / s + 0.5 * s, d2 = d1 - s;
+    double a = Sc * mgn__norm_cdf(omega * d1);
+    double b = Kr * mgn__norm_cdf(omega * d2);
+    double v = omega * (a - b);
+    double big = a > b ? a : b;
+    if (mgn__direct_ok(big, v, d1) || big == 0)   /* big == 0: both terms below DBL_MIN */
+        return v;
+    /* sqrt(Sc Kr) e^{...} written so that it cannot overflow in the product. */
+    return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
+}
+
+/* ln(S/K) without under- or overflow of the ratio, and near the money with an
+   absolute error of about eps * |ln(S/K)| (S - K is exact there, Sterbenz). */
+static double log_ratio(double S, double K)
+{
+    double q = S / K;
+    if (q >= 0.5 && q <= 2.0)
+        return log1p((S - K) / K);
+    return isnormal(q) ? log(q) : log(S) - log(K);
+}
+
+double mgn__bs_price(int type, double S, double K, double T, double r, double q, double sigma)
+{
+    int theta = type == MGN_CALL ? 1 : -1;
+    if (T == 0) {
+        double v = theta * (S - K);
+        return v > 0 ? v : 0.0;
+    }
+    double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
+    double x = log_ratio(S, K) + (r - q) * T;     /* ln(F/K) */
+    double itm = theta * x > 0 ? theta * (Sc - Kr) : 0.0;
+    double s = sigma * sqrt(T);
+    if (s == 0)
+        return itm;
+    int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
+    return otm_value(omega, x, s, Sc, Kr) + itm;
+}
+
+static int all_finite(const mgn_greeks *g)
+{
+    return isfinite(g->price) && isfinite(g->delta) && isfinite(g->gamma) && isfinite(g->vega)
+        && isfinite(g->theta) && isfinite(g->rho) && isfinite(g->dividend_rho)
+        && isfinite(g->vanna) && isfinite(g->volga) && isfinite(g->charm);
+}
+
+int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, double sigma,
+                   mgn_greeks *g)
+{
+    int theta = type == MGN_CALL ? 1 : -1;
+    mgn_greeks o = {0};
+    if (T == 0) {                     /* the payoff itself (a convention, no limit) */
+        double v = theta * (S - K);
+        o.price = v > 0 ? v : 0.0;
+        o.delta = S == K ? 0.5 * theta : (v > 0 ? theta : 0.0);
+        *g = o;
+        return MGN_OK;
+    }
+    double eq = exp(-q * T), er = exp(-r * T);
+    double Sc = S * eq, Kr = K * er;
+    double x = log_ratio(S, K) + (r - q) * T;
+    double s = sigma * sqrt(T);
+    if (s == 0) {                     /* sigma -> 0+: deterministic forward payoff */
+        if (x == 0)
+            return MGN_ERANGE;        /* gamma is a Dirac mass at F == K */
+        if (theta * x > 0) {
+            o.price = theta * (Sc - Kr);
+            o.delta = theta * eq;
+            o.theta = -theta * (-q * Sc + r * Kr);
+            o.rho = theta * T * Kr;
+            o.dividend_rho = -theta * T * Sc;
+            o.charm = theta * q * eq;
+        }
+        if (!all_finite(&o))
+            return MGN_ERANGE;
+        *g = o;
+        return MGN_OK;
+    }
+    double sqT = sqrt(T);
+    double d1 = x / s + 0.5 * s, d2 = d1 - s;
+    double n1 = mgn__norm_pdf(d1);
+    double N1 = mgn__norm_cdf(theta * d1), N2 = mgn__norm_cdf(theta * d2);
+    o.price = mgn__bs_price(type, S, K, T, r, q, sigma);
+    o.delta = theta * eq * N1;
+    o.gamma = eq * n1 / (S * s);
+    o.vega = Sc * n1 * sqT;
+    o.theta = -Sc * n1 * sigma / (2 * sqT) + theta * (q * Sc * N1 - r * Kr * N2);
+    o.rho = theta * T * Kr * N2;
+    o.dividend_rho = -theta * T * Sc * N1;
+    o.vanna = -eq * n1 * d2 / sigma;
+    o.volga = o.vega * d1 * d2 / sigma;
+    /* charm = -d(delta)/dT, with d(d1)/dT = b/(sigma sqrt T) - d2/(2T), b = r - q */
+    o.charm = theta * q * eq * N1 - eq * n1 * ((r - q) / (sigma * sqT) - d2 / (2 * T));
+    if (!all_finite(&o))
+        return MGN_ERANGE;
+    *g = o;
+    return MGN_OK;
+}
+
+/*---------------------------------------------------------------- public */
+
+int mgn_bs_price(mgn_option_type type, double S, double K, double T, double r, double q,
+                 double sigma, double *price)
+{
+    if (!price || !mgn__euro_args_ok((int)type, S, K, T, r, q, sigma))
+        return MGN_EINVAL;
+    double v = mgn__bs_price((int)type, S, K, T, r, q, sigma);
+    if (!isfinite(v))
+        return MGN_ERANGE;
+    *price = v;
+    return MGN_OK;
+}
+
+int mgn_bs_greeks(mgn_option_type type, double S, double K, double T, double r, double q,
+                  double sigma, mgn_greeks *out)
+{
+    if (!out || !mgn__euro_args_ok((int)type, S, K, T, r, q, sigma))
+        return MGN_EINVAL;
+    return mgn__bs_greeks((int)type, S, K, T, r, q, sigma, out);
+}
+
+int mgn_black76_price(mgn_option_type type, double F, double K, double T, double r,
+                      double sigma, double *price)
+{
+    return mgn_bs_price(type, F, K, T, r, r, sigma, price);
+}
+
+int mgn_black76_greeks(mgn_option_type type, double F, double K, double T, double r,
+                       double sigma, mgn_greeks *out)
+{
+    mgn_greeks g;
+    if (!out || !mgn__euro_args_ok((int)type, F, K, T, r, r, sigma))
+        return MGN_EINVAL;
+    int st = mgn__bs_greeks((int)type, F, K, T, r, r, sigma, &g);
+    if (st != MGN_OK)
+        return st;
+    /* With F held fixed, d/dr acts only on the discount factor: rho = -T V. */
+    g.rho = -T * g.price;
+    g.dividend_rho = 0.0;
+    *out = g;
+    return MGN_OK;
+}
+
+int mgn_inverse_price(mgn_option_type type, double S, double K, double T, double r, double q,
+                      double sigma, double *price_coin)
+{
+    double v;
+    if (!price_coin)
+        return MGN_EINVAL;
+    int st = mgn_bs_price(type, S, K, T, r, q, sigma, &v);
+    if (st != MGN_OK)
+        return st;
+    *price_coin = v / S;
+    return MGN_OK;
+}
+
+int mgn_inverse_greeks(mgn_option_type type, double S, double K, double T, double r, double q,
+                       double sigma, mgn_greeks *out)
+{
+    mgn_greeks g, c;
+    if (!out)
+        return MGN_EINVAL;
+    int st = mgn_bs_greeks(type, S, K, T, r, q, sigma, &g);
+    if (st != MGN_OK)
+        return st;
+    /* Derivatives of V/S: the quotient rule in S, plain division elsewhere. */
+    double iS = 1.0 / S;
+    c.price = g.price * iS;
+    c.delta = (g.delta - c.price) * iS;
+    c.gamma = (g.gamma - 2.0 * c.delta) * iS;
+    c.vega = g.vega * iS;
+    c.theta = g.theta * iS;
+    c.rho = g.rho * iS;
+    c.dividend_rho = g.dividend_rho * iS;
+    c.vanna = (g.vanna - c.vega) * iS;
+    c.volga = g.volga * iS;
+    c.charm = (g.charm - c.theta) * iS;
+    if (!all_finite(&c))
+        return MGN_ERANGE;
+    *out = c;
+    return MGN_OK;
+}

@@ -1,0 +1,71 @@
+/* Shared internal declarations of libmargin (never installed). */
+#ifndef MGN_INTERNAL_H
+#define MGN_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include "margin.h"
+
+/* Functions shared between library files: hidden from the shared object. */
+#define MGN_INTERNAL __attribute__((visibility("hidden")))
+
+#define MGN_SQRT_2PI    2.50662827463100050241576528481   /* sqrt(2 pi) */
+#define MGN_INV_SQRT_2PI 0.398942280401432677939946059934 /* 1/sqrt(2 pi) */
+#define MGN_SQRT1_2     0.707106781186547524400844362104849039 /* 1/sqrt(2) */
+
+static inline int mgn__finite(double x) { return isfinite(x); }
+
+/* Standard normal density and distribution function (the CDF through erfc, so the
+   lower tail keeps full relative accuracy). */
+static inline double mgn__norm_pdf(double x) { return MGN_INV_SQRT_2PI * exp(-0.5 * x * x); }
+static inline double mgn__norm_cdf(double x) { return 0.5 * erfc(-x * MGN_SQRT1_2); }
+
+/* Normalised Black function (Jaeckel, "Let's Be Rational", 2015, eq. 2.2):
+     b(x, s, theta) = theta * [ e^{x/2} N(theta (x/s + s/2)) - e^{-x/2} N(theta (x/s - s/2)) ]
+   with x = ln(F/K), s = sigma sqrt(T), theta = +1 (call) or -1 (put), so that the
+   undiscounted Black price is sqrt(F K) * b. Requires s > 0 and finite x, s.
+   Full relative accuracy in every region (in-the-money through parity, small s and
+   far wings through series), lib/normblack.c. */
+MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
+
+
+/* Whether the direct out-of-the-money value v = |a - b| of two normal terms (the
+   larger is big) is accurate to about 1e-13: the rounding of each term, including
+   that of its argument d (relative error about d^2 eps in N(d)), is amplified by
+   big / v. Otherwise the normalised Black function must be used. */
+#define MGN_DIRECT_LIMIT 1024.0
+static inline int mgn__direct_ok(double big, double v, double d)
+{
+    return (v > 0) & (big * (1.0 + d * d) <= MGN_DIRECT_LIMIT * v);
+}
+
+/* The batch kernels' test: mgn__direct_ok, or a value whose absolute error bound
+   (about 4 eps big (1 + d^2)) is below 1e-13 * scale, scale = max(S, K): the far
+   wings, worth less than 1e-13 of the notional, are then accurate to 1e-13 * scale
+   absolute rather than to full relative precision (both terms underflowing to 0
+   is the extreme case). */
+static inline int mgn__direct_ok_abs(double big, double v, double d, double scale)
+{
+    double amp = big * (1.0 + d * d);
+    return (v >= 0) & ((amp <= MGN_DIRECT_LIMIT * v) | (amp <= 100.0 * scale));
+}
+
+/* Argument check shared by every European pricer: type MGN_CALL/MGN_PUT, S and K
+   finite and > 0, T finite and >= 0, r and q finite, sigma finite and >= 0. */
+static inline int mgn__euro_args_ok(int type, double S, double K, double T, double r,
+                                    double q, double sigma)
+{
+    return (type == MGN_CALL || type == MGN_PUT) && isfinite(S) && S > 0 && isfinite(K) && K > 0
+        && isfinite(T) && T >= 0 && isfinite(r) && isfinite(q) && isfinite(sigma) && sigma >= 0;
+}
+
+/* BSM price and Greeks of valid arguments (lib/bs.c). Black-76 on F is BSM with S = F
+   and q = r. The price function returns the value, which is not finite only when the
+   inputs overflow (huge T times rates); the Greeks function returns MGN_OK, or
+   MGN_ERANGE for the unbounded gamma at sigma == 0, F == K, or an overflow. */
+MGN_INTERNAL double mgn__bs_price(int type, double S, double K, double T, double r, double q,
+                                  double sigma);
+MGN_INTERNAL int mgn__bs_greeks(int type, double S, double K, double T, double r, double q,
+                                double sigma, mgn_greeks *g);
+
+#endif

@@ -1,0 +1,646 @@
+/* Tests of lib/bs.c and lib/batch.c: European prices and Greeks (BSM, Black-76,
+ * inverse), scalar and batch.
+ *
+ * Independent references:
+ *   - published values (tests/data/pricing_published.csv, Haug 2007 and Hull 2015);
+ *   - the closed-form price evaluated in 113-bit arithmetic (libquadmath), and every
+ *     Greek as a finite difference of that 113-bit price (not of the closed-form
+ *     Greeks), so a wrong Greek formula cannot agree with itself;
+ *   - identities: put-call parity, Black-76 = BSM with q = r, inverse = BSM / S;
+ *   - double-precision finite differences at several step sizes;
+ *   - exact limits at T = 0 and sigma = 0.
+ */
+#include <quadmath.h>
+#include <stdlib.h>
+#include "test_util.h"
+
+typedef __float128 q128;
+
+/*---------------------------------------------------------------- 113-bit reference */
+
+static q128 qcdf(q128 x) { return ((q128)0.5) * erfcq(-x / sqrtq(((q128)2.0))); }
+
+/* BSM price in 113-bit arithmetic, direct closed form (its cancellation costs at most
+   a few of its 34 digits over the tested domain). */
+static q128 qprice(int type, q128 S, q128 K, q128 T, q128 r, q128 q, q128 sigma)
+{
+    q128 th = type == MGN_CALL ? 1 : -1;
+    q128 Sc = S * expq(-q * T), Kr = K * expq(-r * T);
+    if (T == 0 || sigma == 0) {
+        q128 v = th * (Sc - Kr);
+        return v > 0 ? v : 0;
+    }
+    q128 s = sigma * sqrtq(T);
+    q128 d1 = (logq(S / K) + (r - q) * T) / s + s / 2, d2 = d1 - s;
+    return th * (Sc * qcdf(th * d1) - Kr * qcdf(th * d2));
+}
+
+typedef struct { double S, K, T, r, q, sigma; int type; } opt;
+
+/* All ten Greeks by central differences of the 113-bit price. Steps scale with
+   s = sigma sqrt(T), the scale on which the price varies, so truncation errors stay
+   near 1e-12 relative and rounding far below it. */
+static void ref_greeks(const opt *o, int black76, mgn_greeks *g)
+{
+    q128 S = o->S, K = o->K, T = o->T, r = o->r, q = black76 ? o->r : o->q, v = o->sigma;
+    int ty = o->type;
+    q128 s = v * sqrtq(T);
+    q128 sm = s < 1 ? s : 1;
+    q128 hS = ((q128)1e-6) * S * sm, hv = ((q128)1e-6) * v, hT = ((q128)1e-6) * T * sm, hr = ((q128)1e-6) * sm / T;
+    q128 h2S = ((q128)1e-5) * S * sm, h2v = ((q128)1e-5) * v, h2T = ((q128)1e-5) * T * sm;
+#define P(S_, K_, T_, r_, q_, v_) qprice(ty, (S_), (K_), (T_), (r_), (q_), (v_))
+    q128 p0 = P(S, K, T, r, q, v);
+    g->price = (double)p0;
+    g->delta = (double)((P(S + hS, K, T, r, q, v) - P(S - hS, K, T, r, q, v)) / (2 * hS));
+    g->gamma = (double)((P(S + h2S, K, T, r, q, v) - 2 * p0 + P(S - h2S, K, T, r, q, v)) / (h2S * h2S));
+    g->vega = (double)((P(S, K, T, r, q, v + hv) - P(S, K, T, r, q, v - hv)) / (2 * hv));
+    g->volga = (double)((P(S, K, T, r, q, v + h2v) - 2 * p0 + P(S, K, T, r, q, v - h2v)) / (h2v * h2v));
+    g->vanna = (double)((P(S + h2S, K, T, r, q, v + h2v) - P(S + h2S, K, T, r, q, v - h2v)
+                         - P(S - h2S, K, T, r, q, v + h2v) + P(S - h2S, K, T, r, q, v - h2v))
+                        / (4 * h2S * h2v));
+    if (black76) {
+        /* Black-76: F = S is held fixed while T and r move; q = r moves with r. */
+        g->theta = (double)(-(P(S, K, T + hT, r, r, v) - P(S, K, T - hT, r, r, v)) / (2 * hT));
+        g->rho = (double)((P(S, K, T, r + hr, r + hr, v) - P(S, K, T, r - hr, r - hr, v)) / (2 * hr));
+        g->dividend_rho = 0;
+        g->charm = (double)(-(P(S + h2S, K, T + h2T, r, r, v) - P(S + h2S, K, T - h2T, r, r, v)
+                              - P(S - h2S, K, T + h2T, r, r, v) + P(S - h2S, K, T - h2T, r, r, v))
+                            / (4 * h2S * h2T));
+    } else {
+        g->theta = (double)(-(P(S, K, T + hT, r, q, v) - P(S, K, T - hT, r, q, v)) / (2 * hT));
+        g->rho = (double)((P(S, K, T, r + hr, q, v) - P(S, K, T, r - hr, q, v)) / (2 * hr));
+        g->dividend_rho = (double)((P(S, K, T, r, q + hr, v) - P(S, K, T, r, q - hr, v)) / (2 * hr));
+        g->charm = (double)(-(P(S + h2S, K, T + h2T, r, q, v) - P(S + h2S, K, T - h2T, r, q, v)
+                              - P(S - h2S, K, T + h2T, r, q, v) + P(S - h2S, K, T - h2T, r, q, v))
+                            / (4 * h2S * h2T));
+    }
+#undef P
+}
+
+/* A random option from the domain the accuracy contract covers. */
+static opt random_opt(mgn_test_rng *g)
+{
+    opt o;
+    o.S = mgn_test_logrange(g, 0.05, 2e4);
+    o.K = o.S * mgn_test_logrange(g, 0.2, 5.0);
+    o.T = mgn_test_logrange(g, 1e-6, 10.0);
+    o.r = mgn_test_range(g, -0.02, 0.15);
+    o.q = mgn_test_range(g, -0.05, 0.20);
+    o.sigma = mgn_test_logrange(g, 0.01, 4.0);
+    o.type = mgn_test_uniform(g) < 0.5 ? MGN_CALL : MGN_PUT;
+    return o;
+}
+
+static double maxd(double a, double b) { return a > b ? a : b; }
+
+/*---------------------------------------------------------------- published values */
+
+static void test_published_values(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/pricing_published.csv", "r");
+    assert_non_null(f);
+    char line[512];
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char model[16], type[8], what[16];
+        double S, K, T, r, q, sigma, value, tol;
+        int n = sscanf(line, "%15[^,],%7[^,],%lf,%lf,%lf,%lf,%lf,%lf,%15[^,],%lf,%lf", model, type,
+                       &S, &K, &T, &r, &q, &sigma, what, &value, &tol);
+        assert_int_equal(n, 11);
+        mgn_option_type ty = strcmp(type, "call") == 0 ? MGN_CALL : MGN_PUT;
+        mgn_greeks g;
+        if (strcmp(model, "black76") == 0)
+            assert_int_equal(mgn_black76_greeks(ty, S, K, T, r, sigma, &g), MGN_OK);
+        else
+            assert_int_equal(mgn_bs_greeks(ty, S, K, T, r, q, sigma, &g), MGN_OK);
+        double got = strcmp(what, "price") == 0   ? g.price
+                   : strcmp(what, "delta") == 0   ? g.delta
+                   : strcmp(what, "gamma") == 0   ? g.gamma
+                   : strcmp(what, "vega") == 0    ? g.vega
+                   : strcmp(what, "theta") == 0   ? g.theta
+                   : strcmp(what, "rho") == 0     ? g.rho : NAN;
+        if (!(fabs(got - value) <= tol))
+            print_error("%s", line);
+        assert_close(got, value, 0, tol);
+        rows++;
+    }
+    fclose(f);
+    assert_true(rows >= 12);
+}
+
+/*---------------------------------------------------------------- accuracy vs 113-bit */
+
+static void test_price_accuracy_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x9e3779b97f4a7c15ULL };
+    double worst_rel = 0;
+    for (int i = 0; i < 200000; i++) {
+        opt o = random_opt(&g);
+        double p;
+        assert_int_equal(mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p), MGN_OK);
+        double ref = (double)qprice(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma);
+        double scale = maxd(o.S, o.K);
+        /* the contract: 1e-12 relative, or 1e-12 * max(S, K) absolute near zero */
+        assert_close(p, ref, 1e-12, 1e-12 * scale);
+        /* and in fact full relative accuracy wherever the value is not tiny */
+        if (ref > 1e-250 * scale) {
+            double rel = fabs(p - ref) / ref;
+            worst_rel = maxd(worst_rel, rel);
+            if (rel > 1e-12)
+                print_error("S=%.17g K=%.17g T=%.17g r=%.17g q=%.17g sigma=%.17g type=%d\n",
+                            o.S, o.K, o.T, o.r, o.q, o.sigma, o.type);
+            assert_true(rel <= 1e-12);
+        }
+    }
+    print_message("max relative price error over 200000 random options: %.3g\n", worst_rel);
+}
+
+/* Far wings and tiny sigma*sqrt(T), where the two normal terms cancel. */
+static void test_price_accuracy_wings(void **state)
+{
+    (void)state;
+    const double moneyness[] = { 0.2, 0.5, 0.8, 0.95, 0.99, 0.999, 1.0, 1.001, 1.01, 1.05, 1.25, 2, 5 };
+    const double svals[] = { 1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.3, 1, 3, 6, 12 };
+    for (size_t a = 0; a < sizeof moneyness / sizeof *moneyness; a++)
+        for (size_t b = 0; b < sizeof svals / sizeof *svals; b++)
+            for (int ty = 0; ty < 2; ty++) {
+                double S = 100, K = S * moneyness[a], T = 0.5, sigma = svals[b] / sqrt(T);
+                double p;
+                assert_int_equal(mgn_bs_price(ty, S, K, T, 0.03, 0.01, sigma, &p), MGN_OK);
+                double ref = (double)qprice(ty, S, K, T, 0.03, 0.01, sigma);
+                if (ref > 1e-280)
+                    assert_close(p, ref, 1e-12, 0);
+                else
+                    assert_close(p, ref, 0, 1e-290);
+            }
+}
+
+static void check_greeks(const mgn_greeks *got, const mgn_greeks *ref, const opt *o)
+{
+    /* 1e-9 relative, or 1e-9 of the Greek's natural scale where it is near zero */
+    double sc = maxd(o->S, o->K), sT = sqrt(o->T);
+    double tolp = 1e-9 * sc, tol1 = 1e-9;
+    assert_close(got->price, ref->price, 1e-9, tolp);
+    assert_close(got->delta, ref->delta, 1e-9, tol1);
+    assert_close(got->gamma, ref->gamma, 1e-9, tol1 / (o->S * o->sigma * sT) * 1e-3);
+    assert_close(got->vega, ref->vega, 1e-9, tolp * sT);
+    assert_close(got->theta, ref->theta, 1e-9, tolp * (1 + o->sigma / sT));
+    assert_close(got->rho, ref->rho, 1e-9, tolp * o->T);
+    assert_close(got->dividend_rho, ref->dividend_rho, 1e-9, tolp * o->T);
+    assert_close(got->vanna, ref->vanna, 1e-9, tol1 * sT / o->sigma);
+    assert_close(got->volga, ref->volga, 1e-9, tolp * sT / o->sigma);
+    assert_close(got->charm, ref->charm, 1e-9, tol1 / o->T);
+}
+
+static void test_greeks_vs_finite_differences(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 12345 };
+    for (int i = 0; i < 3000; i++) {
+        opt o = random_opt(&g);
+        mgn_greeks got, ref;
+        assert_int_equal(mgn_bs_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &got), MGN_OK);
+        ref_greeks(&o, 0, &ref);
+        check_greeks(&got, &ref, &o);
+        assert_int_equal(mgn_black76_greeks(o.type, o.S, o.K, o.T, o.r, o.sigma, &got), MGN_OK);
+        ref_greeks(&o, 1, &ref);
+        check_greeks(&got, &ref, &o);
+    }
+}
+
+/* The classical check in double precision: central differences at several step
+   sizes; the best of them agrees with the analytic Greek to about 1e-7. */
+static void test_greeks_double_fd_several_steps(void **state)
+{
+    (void)state;
+    const double steps[] = { 1e-2, 1e-3, 1e-4, 1e-5 };
+    mgn_test_rng g = { 777 };
+    for (int i = 0; i < 500; i++) {
+        opt o = random_opt(&g);
+        o.T = mgn_test_logrange(&g, 0.01, 5);
+        mgn_greeks a;
+        assert_int_equal(mgn_bs_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &a), MGN_OK);
+        double best_delta = INFINITY, best_vega = INFINITY, best_theta = INFINITY;
+        for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+            double h = steps[k], up, dn;
+            double hS = h * o.S * o.sigma * sqrt(o.T);
+            mgn_bs_price(o.type, o.S + hS, o.K, o.T, o.r, o.q, o.sigma, &up);
+            mgn_bs_price(o.type, o.S - hS, o.K, o.T, o.r, o.q, o.sigma, &dn);
+            best_delta = fmin(best_delta, fabs((up - dn) / (2 * hS) - a.delta));
+            double hv = h * o.sigma;
+            mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma + hv, &up);
+            mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma - hv, &dn);
+            best_vega = fmin(best_vega, fabs((up - dn) / (2 * hv) - a.vega));
+            double hT = h * o.T;
+            mgn_bs_price(o.type, o.S, o.K, o.T + hT, o.r, o.q, o.sigma, &up);
+            mgn_bs_price(o.type, o.S, o.K, o.T - hT, o.r, o.q, o.sigma, &dn);
+            best_theta = fmin(best_theta, fabs(-(up - dn) / (2 * hT) - a.theta));
+        }
+        double sc = maxd(o.S, o.K);
+        assert_true(best_delta <= 1e-7 * (1 + fabs(a.delta)));
+        assert_true(best_vega <= 1e-7 * (sc + fabs(a.vega)));
+        assert_true(best_theta <= 1e-7 * (sc + fabs(a.theta)));
+    }
+}
+
+/*---------------------------------------------------------------- identities */
+
+static void test_put_call_parity(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 4242 };
+    for (int i = 0; i < 20000; i++) {
+        opt o = random_opt(&g);
+        double c, p;
+        mgn_greeks gc, gp;
+        assert_int_equal(mgn_bs_price(MGN_CALL, o.S, o.K, o.T, o.r, o.q, o.sigma, &c), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, o.S, o.K, o.T, o.r, o.q, o.sigma, &p), MGN_OK);
+        double fwd = (double)(o.S * expq(-(q128)o.q * o.T) - o.K * expq(-(q128)o.r * o.T));
+        double sc = maxd(o.S, o.K);
+        assert_close(c - p, fwd, 0, 4e-15 * sc);
+        assert_int_equal(mgn_bs_greeks(MGN_CALL, o.S, o.K, o.T, o.r, o.q, o.sigma, &gc), MGN_OK);
+        assert_int_equal(mgn_bs_greeks(MGN_PUT, o.S, o.K, o.T, o.r, o.q, o.sigma, &gp), MGN_OK);
+        assert_close(gc.delta - gp.delta, exp(-o.q * o.T), 0, 1e-15);
+        assert_close(gc.gamma, gp.gamma, 1e-15, 0);
+        assert_close(gc.vega, gp.vega, 1e-15, 0);
+        assert_close(gc.rho - gp.rho, o.T * o.K * exp(-o.r * o.T), 1e-13, 1e-13 * sc * o.T);
+    }
+}
+
+static void test_black76_is_bsm_on_forward(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 99 };
+    for (int i = 0; i < 5000; i++) {
+        opt o = random_opt(&g);
+        double p76, pbs;
+        mgn_greeks g76, gbs;
+        assert_int_equal(mgn_black76_price(o.type, o.S, o.K, o.T, o.r, o.sigma, &p76), MGN_OK);
+        assert_int_equal(mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.r, o.sigma, &pbs), MGN_OK);
+        assert_true(p76 == pbs);
+        assert_int_equal(mgn_black76_greeks(o.type, o.S, o.K, o.T, o.r, o.sigma, &g76), MGN_OK);
+        assert_int_equal(mgn_bs_greeks(o.type, o.S, o.K, o.T, o.r, o.r, o.sigma, &gbs), MGN_OK);
+        assert_true(g76.delta == gbs.delta && g76.gamma == gbs.gamma && g76.theta == gbs.theta);
+        assert_close(g76.rho, -o.T * g76.price, 1e-15, 0);
+        assert_true(g76.dividend_rho == 0);
+    }
+}
+
+/* Inverse options: value V/S and the Greeks of V/S against 113-bit differences. */
+static void test_inverse(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 2024 };
+    for (int i = 0; i < 2000; i++) {
+        opt o = random_opt(&g);
+        double pc, p;
+        mgn_greeks gi;
+        assert_int_equal(mgn_inverse_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &pc), MGN_OK);
+        assert_int_equal(mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p), MGN_OK);
+        assert_close(pc, p / o.S, 1e-15, 0);
+        assert_int_equal(mgn_inverse_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &gi), MGN_OK);
+        q128 S = o.S, s = o.sigma * sqrtq((q128)o.T), sm = s < 1 ? s : 1, h = ((q128)1e-6) * S * sm, h2 = ((q128)1e-5) * S * sm;
+        q128 hv = ((q128)1e-5) * o.sigma;
+#define C(S_, v_) (qprice(o.type, (S_), o.K, o.T, o.r, o.q, (v_)) / (S_))
+        double d = (double)((C(S + h, o.sigma) - C(S - h, o.sigma)) / (2 * h));
+        double gm = (double)((C(S + h2, o.sigma) - 2 * C(S, o.sigma) + C(S - h2, o.sigma)) / (h2 * h2));
+        double va = (double)((C(S + h2, o.sigma + hv) - C(S + h2, o.sigma - hv) - C(S - h2, o.sigma + hv)
+                              + C(S - h2, o.sigma - hv)) / (4 * h2 * hv));
+#undef C
+        double sc = maxd(o.S, o.K) / o.S;
+        assert_close(gi.delta, d, 1e-9, 1e-9 * sc / o.S);
+        assert_close(gi.gamma, gm, 1e-8, 1e-9 * sc / (o.S * o.S * o.sigma * sqrt(o.T)) * 1e-3);
+        assert_close(gi.vanna, va, 1e-8, 1e-9 * sc / o.S * sqrt(o.T) / o.sigma);
+    }
+    /* a deep in-the-money inverse call is worth about 1 - K/S coin */
+    double v;
+    assert_int_equal(mgn_inverse_price(MGN_CALL, 50000, 10000, 1e-3, 0, 0, 0.5, &v), MGN_OK);
+    assert_close(v, 0.8, 1e-14, 0);
+}
+
+/*---------------------------------------------------------------- exact limits */
+
+static void test_expiry_limits(void **state)
+{
+    (void)state;
+    mgn_greeks g;
+    double p;
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, 110, 100, 0, 0.05, 0.01, 0.3, &g), MGN_OK);
+    assert_true(g.price == 10 && g.delta == 1 && g.gamma == 0 && g.vega == 0 && g.theta == 0
+                && g.rho == 0 && g.dividend_rho == 0 && g.vanna == 0 && g.volga == 0 && g.charm == 0);
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, 110, 100, 0, 0.05, 0.01, 0.3, &g), MGN_OK);
+    assert_true(g.price == 0 && g.delta == 0);
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, 90, 100, 0, 0.05, 0.01, 0.3, &g), MGN_OK);
+    assert_true(g.price == 10 && g.delta == -1);
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, 100, 100, 0, 0.05, 0.01, 0.3, &g), MGN_OK);
+    assert_true(g.price == 0 && g.delta == 0.5);
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, 100, 100, 0, 0.05, 0.01, 0.3, &g), MGN_OK);
+    assert_true(g.price == 0 && g.delta == -0.5);
+    assert_int_equal(mgn_black76_greeks(MGN_CALL, 100, 100, 0, 0.05, 0.3, &g), MGN_OK);
+    assert_true(g.price == 0 && g.delta == 0.5);
+    assert_int_equal(mgn_bs_price(MGN_CALL, 120, 100, 0, 0.05, 0.01, 0, &p), MGN_OK);
+    assert_true(p == 20);
+    /* continuity: T -> 0+ approaches the payoff */
+    assert_int_equal(mgn_bs_price(MGN_CALL, 120, 100, 1e-12, 0.05, 0.01, 0.3, &p), MGN_OK);
+    assert_close(p, 20, 1e-9, 0);
+}
+
+static void test_zero_vol_limits(void **state)
+{
+    (void)state;
+    double S = 100, K = 95, T = 2, r = 0.05, q = 0.02;
+    double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
+    mgn_greeks g;
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, S, K, T, r, q, 0, &g), MGN_OK);
+    assert_close(g.price, Sc - Kr, 1e-15, 0);
+    assert_close(g.delta, exp(-q * T), 1e-15, 0);
+    assert_true(g.gamma == 0 && g.vega == 0 && g.vanna == 0 && g.volga == 0);
+    assert_close(g.rho, T * Kr, 1e-15, 0);
+    assert_close(g.dividend_rho, -T * Sc, 1e-15, 0);
+    assert_close(g.theta, q * Sc - r * Kr, 1e-14, 0);
+    assert_close(g.charm, q * exp(-q * T), 1e-15, 0);
+    /* the limit agrees with a tiny positive sigma */
+    mgn_greeks h;
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, S, K, T, r, q, 1e-6, &h), MGN_OK);
+    assert_close(h.price, g.price, 1e-12, 0);
+    assert_close(h.theta, g.theta, 1e-9, 0);
+    assert_close(h.charm, g.charm, 1e-9, 1e-12);
+    /* out of the money: everything 0 */
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, S, K, T, r, q, 0, &g), MGN_OK);
+    assert_true(g.price == 0 && g.delta == 0 && g.theta == 0 && g.rho == 0 && g.charm == 0);
+    /* F == K: the price is fine, gamma is unbounded */
+    double Kf = S * exp((r - q) * T), p;
+    double x = log(S / Kf) + (r - q) * T;
+    if (x == 0) {
+        assert_int_equal(mgn_bs_price(MGN_CALL, S, Kf, T, r, q, 0, &p), MGN_OK);
+        assert_true(p == 0);
+        g.price = 42;
+        assert_int_equal(mgn_bs_greeks(MGN_CALL, S, Kf, T, r, q, 0, &g), MGN_ERANGE);
+        assert_true(g.price == 42);
+    }
+    assert_int_equal(mgn_black76_greeks(MGN_CALL, 100, 100, 1, 0.05, 0, &g), MGN_ERANGE);
+    assert_int_equal(mgn_black76_price(MGN_CALL, 100, 100, 1, 0.05, 0, &p), MGN_OK);
+    assert_true(p == 0);
+}
+
+/* Overflowing inputs that are finite: a status, never inf or NaN with MGN_OK. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    double p = 7;
+    mgn_greeks g;
+    int st = mgn_bs_price(MGN_CALL, 1e300, 1, 1e3, 0, -5, 0.2, &p);
+    assert_int_equal(st, MGN_ERANGE);
+    assert_true(p == 7);
+    st = mgn_bs_greeks(MGN_CALL, 1e300, 1, 1e3, 0, -5, 0.2, &g);
+    assert_int_equal(st, MGN_ERANGE);
+    st = mgn_bs_price(MGN_PUT, 1, 1e300, 1e3, -5, 0, 0.2, &p);
+    assert_int_equal(st, MGN_ERANGE);
+    /* extreme but representable inputs succeed with finite outputs */
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, 1e-300, 1e300, 100, 0.1, 0.1, 10, &g), MGN_OK);
+    assert_true(isfinite(g.price) && isfinite(g.gamma) && isfinite(g.charm));
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, 1, 1.1, 1e-300, 0.1, 0.1, 1e-300, &g), MGN_OK);
+    assert_true(isfinite(g.price) && isfinite(g.gamma) && isfinite(g.theta));
+    assert_close(g.price, 0.1, 1e-15, 0);
+    /* at the money with sigma sqrt(T) = 1e-450 the gamma is not representable */
+    g.price = 5;
+    assert_int_equal(mgn_bs_greeks(MGN_PUT, 1, 1, 1e-300, 0.1, 0.1, 1e-300, &g), MGN_ERANGE);
+    assert_true(g.price == 5);
+}
+
+/*---------------------------------------------------------------- bad input */
+
+/* Every argument of every scalar pricer: NaN, +-inf, out-of-domain values, NULL;
+   the output must stay untouched. */
+typedef int (*scalar7)(mgn_option_type, double, double, double, double, double, double, void *);
+
+static int call_fn(int which, int type, const double *a, void *out)
+{
+    switch (which) {
+    case 0: return mgn_bs_price(type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 1: return mgn_bs_greeks(type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 2: return mgn_inverse_price(type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 3: return mgn_inverse_greeks(type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 4: return mgn_black76_price(type, a[0], a[1], a[2], a[3], a[5], out);
+    default: return mgn_black76_greeks(type, a[0], a[1], a[2], a[3], a[5], out);
+    }
+}
+
+static void test_bad_input_scalar(void **state)
+{
+    (void)state;
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 0.4 };   /* S K T r q sigma */
+    /* per argument: values outside the domain (besides NaN and +-inf) */
+    const double bad_extra[6][3] = {
+        { 0, -1, -1e-300 }, { 0, -5, -0.0 }, { -1e-9, -1, -1e300 },
+        { NAN, NAN, NAN }, { NAN, NAN, NAN }, { -1e-9, -0.2, -1e300 },
+    };
+    for (int which = 0; which < 6; which++) {
+        int black = which >= 4;
+        for (int arg = 0; arg < 6; arg++) {
+            if (black && arg == 4)
+                continue;                       /* Black-76 has no q */
+            double tries[6];
+            int nt = 0;
+            for (int k = 0; k < 3; k++)
+                tries[nt++] = mgn_test_nonfinite[k];
+            for (int k = 0; k < 3; k++)
+                if (!isnan(bad_extra[arg][k]))
+                    tries[nt++] = bad_extra[arg][k];
+            for (int k = 0; k < nt; k++) {
+                double a[6];
+                memcpy(a, good, sizeof a);
+                a[arg] = tries[k];
+                mgn_greeks sentinel;
+                memset(&sentinel, 0x5a, sizeof sentinel);
+                mgn_greeks out = sentinel;
+                int st = call_fn(which, MGN_CALL, a, &out);
+                if (st != MGN_EINVAL)
+                    print_error("function %d arg %d value %g: status %d\n", which, arg, tries[k], st);
+                assert_int_equal(st, MGN_EINVAL);
+                assert_memory_equal(&out, &sentinel, sizeof out);
+            }
+        }
+        /* invalid option type, NULL output */
+        mgn_greeks out;
+        assert_int_equal(call_fn(which, 2, good, &out), MGN_EINVAL);
+        assert_int_equal(call_fn(which, -1, good, &out), MGN_EINVAL);
+        assert_int_equal(call_fn(which, MGN_CALL, good, NULL), MGN_EINVAL);
+        /* and the good arguments do work */
+        assert_int_equal(call_fn(which, MGN_PUT, good, &out), MGN_OK);
+    }
+}
+
+/*---------------------------------------------------------------- batch */
+
+enum { NB = 3000 };
+
+typedef struct {
+    int type[NB];
+    double S[NB], K[NB], T[NB], r[NB], q[NB], sigma[NB], out[NB];
+    mgn_greeks g[NB];
+} batch_data;
+
+static void fill_batch(batch_data *b, uint64_t seed)
+{
+    mgn_test_rng g = { seed };
+    for (int i = 0; i < NB; i++) {
+        opt o = random_opt(&g);
+        b->type[i] = o.type; b->S[i] = o.S; b->K[i] = o.K; b->T[i] = o.T;
+        b->r[i] = o.r; b->q[i] = o.q; b->sigma[i] = o.sigma;
+    }
+    /* a few elements on the special paths */
+    b->T[5] = 0; b->sigma[6] = 0; b->sigma[7] = 1e-7; b->K[8] = b->S[8] * 3; b->sigma[8] = 0.01;
+}
+
+static void test_batch_matches_scalar(void **state)
+{
+    (void)state;
+    static batch_data b;
+    fill_batch(&b, 31337);
+    assert_int_equal(mgn_bs_price_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.out), MGN_OK);
+    assert_int_equal(mgn_bs_greeks_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.g), MGN_OK);
+    for (int i = 0; i < NB; i++) {
+        double p;
+        mgn_greeks g;
+        assert_int_equal(mgn_bs_price(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.q[i], b.sigma[i], &p), MGN_OK);
+        assert_int_equal(mgn_bs_greeks(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.q[i], b.sigma[i], &g), MGN_OK);
+        double sc = maxd(b.S[i], b.K[i]);
+        assert_close(b.out[i], p, 1e-13, 1e-15 * sc);
+        assert_close(b.g[i].price, p, 1e-13, 1e-15 * sc);
+        /* the vector math library's elementary functions (within 4 ulp) make the
+           far tails differ from the scalar results in the last digits */
+        assert_close(b.g[i].delta, g.delta, 1e-10, 1e-15);
+        assert_close(b.g[i].gamma, g.gamma, 1e-10, 0);
+        assert_close(b.g[i].vega, g.vega, 1e-10, 0);
+        assert_close(b.g[i].theta, g.theta, 1e-10, 1e-13 * sc);
+        assert_close(b.g[i].rho, g.rho, 1e-10, 1e-15 * sc);
+        assert_close(b.g[i].dividend_rho, g.dividend_rho, 1e-10, 1e-15 * sc);
+        assert_close(b.g[i].vanna, g.vanna, 1e-10, 1e-15);
+        assert_close(b.g[i].volga, g.volga, 1e-10, 1e-15 * sc);
+        assert_close(b.g[i].charm, g.charm, 1e-10, 1e-13);
+        /* and the batch price meets the accuracy contract on its own */
+        double ref = (double)qprice(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.q[i], b.sigma[i]);
+        assert_close(b.out[i], ref, 1e-12, 1e-12 * sc);
+    }
+    /* Black-76 batch forms equal their scalar functions */
+    assert_int_equal(mgn_black76_price_batch(NB, b.type, b.S, b.K, b.T, b.r, b.sigma, b.out), MGN_OK);
+    assert_int_equal(mgn_black76_greeks_batch(NB, b.type, b.S, b.K, b.T, b.r, b.sigma, b.g), MGN_OK);
+    for (int i = 0; i < NB; i++) {
+        double p;
+        mgn_greeks g;
+        assert_int_equal(mgn_black76_price(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.sigma[i], &p), MGN_OK);
+        assert_int_equal(mgn_black76_greeks(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.sigma[i], &g), MGN_OK);
+        double sc = maxd(b.S[i], b.K[i]);
+        assert_close(b.out[i], p, 1e-13, 1e-15 * sc);
+        assert_close(b.g[i].rho, g.rho, 1e-12, 1e-15 * sc);
+        assert_true(b.g[i].dividend_rho == 0);
+    }
+}
+
+static void test_batch_bad_elements(void **state)
+{
+    (void)state;
+    static batch_data b;
+    fill_batch(&b, 5);
+    const int nbad = 9;
+    b.S[10] = NAN; b.K[11] = -1; b.T[12] = -0.1; b.sigma[13] = INFINITY; b.r[14] = NAN;
+    b.q[15] = -INFINITY; b.type[16] = 7; b.S[17] = 0; b.K[2999] = 0;
+    assert_int_equal(mgn_bs_price_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.out), MGN_EINVAL);
+    assert_int_equal(mgn_bs_greeks_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.g), MGN_EINVAL);
+    int nan_count = 0;
+    for (int i = 0; i < NB; i++) {
+        if (isnan(b.out[i])) {
+            nan_count++;
+            assert_true(isnan(b.g[i].price) && isnan(b.g[i].delta) && isnan(b.g[i].charm));
+        } else {
+            double p;
+            assert_int_equal(mgn_bs_price(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.q[i], b.sigma[i], &p), MGN_OK);
+            assert_close(b.out[i], p, 1e-13, 1e-15 * maxd(b.S[i], b.K[i]));
+            assert_close(b.g[i].price, p, 1e-13, 1e-15 * maxd(b.S[i], b.K[i]));
+        }
+    }
+    assert_int_equal(nan_count, nbad);
+    /* only the unbounded gamma: MGN_ERANGE, that element NaN, the others filled */
+    fill_batch(&b, 6);
+    b.sigma[20] = 0; b.K[20] = b.S[20]; b.r[20] = b.q[20] = 0.01;
+    assert_int_equal(mgn_bs_greeks_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.g), MGN_ERANGE);
+    assert_true(isnan(b.g[20].gamma));
+    assert_true(isfinite(b.g[21].gamma));
+    assert_int_equal(mgn_bs_price_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.out), MGN_OK);
+}
+
+static void test_batch_null_and_empty(void **state)
+{
+    (void)state;
+    int ty = MGN_CALL;
+    double S = 100, K = 100, T = 1, r = 0, q = 0, v = 0.2, out = 123;
+    mgn_greeks g;
+    assert_int_equal(mgn_bs_price_batch(0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), MGN_OK);
+    assert_int_equal(mgn_bs_greeks_batch(0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), MGN_OK);
+    assert_int_equal(mgn_black76_price_batch(0, NULL, NULL, NULL, NULL, NULL, NULL, NULL), MGN_OK);
+    assert_int_equal(mgn_black76_greeks_batch(0, NULL, NULL, NULL, NULL, NULL, NULL, NULL), MGN_OK);
+    const double *arr[7] = { &S, &K, &T, &r, &q, &v, NULL };
+    for (int k = 0; k <= 7; k++) {       /* each pointer NULL in turn (7: type) */
+        const double *a[7];
+        memcpy(a, arr, sizeof a);
+        if (k < 6) a[k] = NULL;
+        const int *tp = k == 7 ? NULL : &ty;
+        double *o = k == 6 ? NULL : &out;
+        assert_int_equal(mgn_bs_price_batch(1, tp, a[0], a[1], a[2], a[3], a[4], a[5], o), MGN_EINVAL);
+        assert_true(out == 123);
+        assert_int_equal(mgn_bs_greeks_batch(1, tp, a[0], a[1], a[2], a[3], a[4], a[5], k == 6 ? NULL : &g), MGN_EINVAL);
+        if (k != 4) {
+            assert_int_equal(mgn_black76_price_batch(1, tp, a[0], a[1], a[2], a[3], a[5], o), MGN_EINVAL);
+            assert_int_equal(mgn_black76_greeks_batch(1, tp, a[0], a[1], a[2], a[3], a[5], k == 6 ? NULL : &g), MGN_EINVAL);
+        }
+    }
+    assert_int_equal(mgn_bs_price_batch(1, &ty, &S, &K, &T, &r, &q, &v, &out), MGN_OK);
+    assert_close(out, 7.965567455405804, 1e-14, 0);   /* ATM: S (2N(0.1) - 1) */
+}
+
+/*---------------------------------------------------------------- version etc. */
+
+static void test_status_and_version(void **state)
+{
+    (void)state;
+    for (int st = -2; st < 10; st++) {
+        assert_non_null(mgn_strerror(st));
+        assert_true(strlen(mgn_strerror(st)) > 0);
+    }
+    assert_string_not_equal(mgn_strerror(MGN_EINVAL), mgn_strerror(MGN_ENOSOL));
+    assert_string_equal(mgn_strerror(12345), "unknown status");
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", MGN_VERSION_MAJOR, MGN_VERSION_MINOR, MGN_VERSION_PATCH);
+    assert_string_equal(mgn_version(), v);
+    assert_int_equal(mgn_version_number(), MGN_VERSION_NUMBER);
+    assert_int_equal(mgn_sizeof_greeks(), sizeof(mgn_greeks));
+    assert_int_equal(sizeof(mgn_greeks), 10 * sizeof(double));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_published_values),
+        cmocka_unit_test(test_price_accuracy_random),
+        cmocka_unit_test(test_price_accuracy_wings),
+        cmocka_unit_test(test_greeks_vs_finite_differences),
+        cmocka_unit_test(test_greeks_double_fd_several_steps),
+        cmocka_unit_test(test_put_call_parity),
+        cmocka_unit_test(test_black76_is_bsm_on_forward),
+        cmocka_unit_test(test_inverse),
+        cmocka_unit_test(test_expiry_limits),
+        cmocka_unit_test(test_zero_vol_limits),
+        cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_bad_input_scalar),
+        cmocka_unit_test(test_batch_matches_scalar),
+        cmocka_unit_test(test_batch_bad_elements),
+        cmocka_unit_test(test_batch_null_and_empty),
+        cmocka_unit_test(test_status_and_version),
+    };
+    return cmocka_run_group_tests_name("pricing", tests, NULL, NULL);
+}

@@ -1,0 +1,51 @@
+/* Shared helpers for the cmocka tests. */
+#ifndef MGN_TEST_UTIL_H
+#define MGN_TEST_UTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "margin.h"
+
+/* |got - want| <= rel * |want| + abs; on failure prints both values. */
+#define assert_close(got, want, rel, abs_tol) \
+    mgn_test_assert_close((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
+
+static inline void mgn_test_assert_close(double got, double want, double rel, double abs_tol,
+                                         const char *expr, const char *file, int line)
+{
+    double err = fabs(got - want);
+    if (!(err <= rel * fabs(want) + abs_tol)) {
+        print_error("%s = %.17g, expected %.17g (err %.3g, rel %.3g)\n", expr, got, want, err,
+                    want != 0 ? err / fabs(want) : err);
+        _fail(file, line);
+    }
+}
+
+/* The values every bad-input test tries for a double argument that must be finite. */
+static const double mgn_test_nonfinite[] = { NAN, INFINITY, -INFINITY };
+
+/* A deterministic generator for the randomised tests (xorshift64*): tests are
+   reproducible bit for bit. */
+typedef struct { uint64_t s; } mgn_test_rng;
+static inline double mgn_test_uniform(mgn_test_rng *g)
+{
+    g->s ^= g->s >> 12; g->s ^= g->s << 25; g->s ^= g->s >> 27;
+    return (double)((g->s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+}
+static inline double mgn_test_range(mgn_test_rng *g, double lo, double hi)
+{
+    return lo + (hi - lo) * mgn_test_uniform(g);
+}
+static inline double mgn_test_logrange(mgn_test_rng *g, double lo, double hi)
+{
+    return exp(log(lo) + (log(hi) - log(lo)) * mgn_test_uniform(g));
+}
+
+#endif
