@@ -1,0 +1,129 @@
+/* Internal declarations of the portfolio model: validation, scalar valuation of one
+ * position, and the vectorised scenario kernels shared by lib/scenario.c,
+ * lib/span.c and lib/pm.c (never installed).
+ *
+ * Valuation per unit ("unit value"): the value of one unit of quantity * multiplier
+ * in the position's settlement currency, relative to the entry for delta-one
+ * contracts:
+ *   option, linear    V_quote(S, K, T, r, q, sigma)           (quote)
+ *   option, inverse   V_quote / S                             (coin of the underlying)
+ *   future, linear    F(T) - entry, F(T) = S e^{(r-q)T}       (quote)
+ *   future, inverse   1/entry - 1/F(T)                        (coin)
+ *   perpetual         as a future with F = S
+ * A scenario's P&L is quantity * multiplier * (unit value after - unit value now),
+ * converted to quote at the scenario's price of the underlying (inverse) and from
+ * quote to the reporting coin at the scenario's price of that coin.
+ */
+#ifndef MGN_PORTFOLIO_H
+#define MGN_PORTFOLIO_H
+
+#include <limits.h>
+#include "internal.h"
+
+/* Elements per chunk of the vector kernels (a multiple of 16 so that the padded
+   loops never run a remainder: every element goes through the same vector code). */
+#define MGN__CH 128
+
+
+/*---------------------------------------------------------------- validation */
+
+/* MGN_OK, MGN_EINVAL (NULL with n > 0, non-finite or out-of-domain field) or
+   MGN_ERANGE (n_mkt > INT_MAX). n_mkt == 0 is valid (mkt may then be NULL). */
+MGN_INTERNAL int mgn__check_markets(const mgn_market *mkt, size_t n_mkt);
+/* One position against n_mkt underlyings: MGN_OK or MGN_EINVAL. */
+MGN_INTERNAL int mgn__check_position(const mgn_position *p, size_t n_mkt);
+MGN_INTERNAL int mgn__check_positions(const mgn_position *pos, size_t n_pos, size_t n_mkt);
+/* currency is MGN_QUOTE or an underlying index < n_mkt. */
+static inline int mgn__currency_ok(int currency, size_t n_mkt)
+{
+    return currency == MGN_QUOTE || (currency >= 0 && (size_t)currency < n_mkt);
+}
+
+/*---------------------------------------------------------------- scalar valuation */
+
+/* Shocked implied volatility: sigma unchanged when dv == 0, else
+   max(sigma + dv, MGN_VOL_FLOOR). */
+static inline double mgn__shock_vol(double sigma, double dv)
+{
+    if (dv == 0)
+        return sigma;
+    double s = sigma + dv;
+    return s > MGN_VOL_FLOOR ? s : MGN_VOL_FLOOR;
+}
+
+/* Unit value (see the top of this file) of a valid position p on market m with the
+   underlying at S (> 0), implied vol sigma (options) and time to expiry T (>= 0; an
+   option at T == 0 is worth its payoff, a future at T == 0 is worth S - entry).
+   Returns MGN_OK, or the status of the American pricer, or MGN_ERANGE on overflow. */
+MGN_INTERNAL int mgn__unit_value(const mgn_position *p, const mgn_market *m, double S,
+                                 double sigma, double T, double *v);
+
+/* Delta of the position in underlying units as MARGIN-MODEL section 4 defines it:
+   quantity * multiplier * dV/dS for options (BSM delta; American by central
+   differences) and linear delta-one (dF/dS = e^{(r-q)T} for futures); quantity *
+   multiplier / S for inverse futures and perpetuals. */
+MGN_INTERNAL int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delta);
+
+/* Conversion factor from quote to `currency` given the price of that coin (1 for
+   MGN_QUOTE). */
+static inline double mgn__to_ccy(int currency, double coin_price)
+{
+    return currency == MGN_QUOTE ? 1.0 : 1.0 / coin_price;
+}
+
+/*---------------------------------------------------------------- vector chunks */
+
+/* Time-dependent inputs of the normalised BSM evaluation at one time to expiry T:
+   x0 = ln(S/K) + (r-q)T, sqT = sqrt(T), Sc = S e^{-qT}, Kr = K e^{-rT}. */
+typedef struct mgn__tset {
+    double x0[MGN__CH], sqT[MGN__CH], Sc[MGN__CH], Kr[MGN__CH];
+} mgn__tset;
+
+/* Up to MGN__CH European options prepared for scenario valuation (structure of
+   arrays). Lanes n..n16-1 hold harmless stand-ins. */
+typedef struct mgn__chunk {
+    size_t n, n16;
+    size_t idx[MGN__CH];       /* index of the position in the caller's array */
+    int    u[MGN__CH];         /* underlying */
+    int    type[MGN__CH];
+    double th[MGN__CH];        /* +1 call, -1 put */
+    double K[MGN__CH], S[MGN__CH], T[MGN__CH], T1[MGN__CH], r[MGN__CH], q[MGN__CH];
+    double sig[MGN__CH];       /* mark implied vol */
+    double coef[MGN__CH];      /* quantity * multiplier */
+    double inv[MGN__CH];       /* 1 inverse, 0 linear */
+    double base[MGN__CH];      /* unit value now (native currency) */
+    double delta[MGN__CH];     /* BSM delta per unit now */
+    mgn__tset now, later;      /* at T and at T1 = max(T - dt, 0) */
+} mgn__chunk;
+
+/* Starts an empty chunk. */
+static inline void mgn__chunk_reset(mgn__chunk *c) { c->n = 0; c->n16 = 0; }
+
+/* Appends a valid European option (no check of capacity: c->n < MGN__CH). */
+MGN_INTERNAL void mgn__chunk_add(mgn__chunk *c, size_t idx, const mgn_position *p,
+                                 const mgn_market *m, double dt);
+
+/* Completes a chunk: pads it, fills the time sets, base values and deltas.
+   MGN_OK or MGN_ERANGE when a value overflows. */
+MGN_INTERNAL int mgn__chunk_prepare(mgn__chunk *c);
+
+/* Shocked vols of the chunk for a uniform absolute shock dv (mgn__shock_vol). */
+MGN_INTERNAL void mgn__chunk_vols(const mgn__chunk *c, double dv, double *sig);
+
+/* Prices of the chunk's options in one scenario at T1: the underlying at S * f
+   (f uniform), implied vols sig[] (already shocked). Writes price[0..n16) in quote
+   per unit. MGN_OK or MGN_ERANGE (overflow). */
+MGN_INTERNAL int mgn__chunk_price(const mgn__chunk *c, double f, const double *sig,
+                                  double *price);
+
+/* As mgn__chunk_price with a move f[i] per element. */
+MGN_INTERNAL int mgn__chunk_price_arr(const mgn__chunk *c, const double *f,
+                                      const double *sig, double *price);
+
+/* Quote P&L per element of the prices of one scenario:
+   pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at
+   the scenario's price. f per element (fa) or uniform (fa == NULL). */
+MGN_INTERNAL void mgn__chunk_pnl(const mgn__chunk *c, double f, const double *fa,
+                                 const double *price, double *pl);
+
+#endif

@@ -1,0 +1,442 @@
+/* Tests of lib/pm.c: the portfolio-margin grid, its add-ons and presets.
+ *
+ * References: an independent brute-force grid (scenarios rebuilt from the header's
+ * definition, every position repriced from scratch, tests/margin_ref.h); SPAN's scan
+ * risk for the SPAN preset; published Deribit figures (tests/data/pm_published.csv);
+ * hand-worked add-ons; invariants (scaling, opposite positions, contributions summing
+ * to the grid loss, coin vs quote).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include "margin_ref.h"
+
+static double published_tol;   /* tolerance of the last value read */
+
+static double published(const char *name)
+{
+    FILE *f = fopen("tests/data/pm_published.csv", "r");
+    assert_non_null(f);
+    char line[512], key[128];
+    double v, tol, out = NAN;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        assert_int_equal(sscanf(line, "%127[^,],%lf,%lf", key, &v, &tol), 3);
+        if (strcmp(key, name) == 0) {
+            out = v;
+            published_tol = tol;
+        }
+    }
+    fclose(f);
+    assert_false(isnan(out));
+    return out;
+}
+
+/* Vol states of the header's definition. */
+static void ref_vols(const mgn_pm_params *p, double sigma, double T, double *up, double *dn)
+{
+    double scale = 1;
+    if (p->vol_ref_days > 0) {
+        double d = T * 365, pw = d < p->vol_ref_days ? p->vol_power_short : p->vol_power_long;
+        scale = pow(p->vol_ref_days / (d > p->vol_min_days ? d : p->vol_min_days), pw);
+    }
+    double a = p->vol_up * scale, b = p->vol_down * scale;
+    int rel = p->vol_mode == MGN_PM_VOL_RELATIVE;
+    *up = a == 0 ? sigma : (rel ? sigma * (1 + a) : sigma + a);
+    *dn = b == 0 ? sigma : (rel ? sigma * (1 - b) : sigma - b);
+    if (a != 0) {
+        if (*up < p->vol_min_up) *up = p->vol_min_up;
+        if (*up < 1e-4) *up = 1e-4;
+    }
+    if (b != 0 && *dn < 1e-4)
+        *dn = 1e-4;
+}
+
+/* Brute-force grid loss of underlying u; also the binding index. */
+static double ref_grid(const mgn_market *mkt, const mgn_pm_params *p, int u, const mgn_position *pos,
+                       int n, int cur, int *bind)
+{
+    int nv = p->vol_scenarios, nreg = (2 * p->price_steps + 1) * nv;
+    double worst = 0;
+    *bind = -1;
+    for (int k = 0; k < nreg + p->n_extended; k++) {
+        double mv, w;
+        int vs;
+        if (k < nreg) {
+            int ip = k / nv, iv = k % nv;
+            mv = p->price_range * (ip - p->price_steps) / p->price_steps;
+            vs = nv == 1 ? 0 : nv == 2 ? (iv == 0 ? 1 : -1) : 1 - iv;
+            w = 1;
+        } else {
+            mv = p->ext_move[k - nreg];
+            vs = p->ext_vol[k - nreg];
+            w = p->ext_weight[k - nreg];
+        }
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            const mgn_position *q = &pos[i];
+            if (q->underlying != u)
+                continue;
+            double up, dn;
+            ref_vols(p, q->vol, q->expiry, &up, &dn);
+            double sg = vs > 0 ? up : vs < 0 ? dn : q->vol;
+            /* reprice with the shocked vol directly */
+            const mgn_market *m = &mkt[u];
+            double S1 = m->spot * (1 + mv), T1 = q->expiry - p->lookahead > 0 ? q->expiry - p->lookahead : 0;
+            double v0 = ref_unit(q, m, m->spot, q->vol, q->expiry), v1 = ref_unit(q, m, S1, sg, T1);
+            double pl = q->quantity * q->multiplier * (v1 - v0) * (q->settlement == MGN_INVERSE ? S1 : 1);
+            if (cur >= 0)
+                pl /= cur == u ? S1 : mkt[cur].spot;
+            loss -= pl;
+        }
+        loss *= w;
+        if (loss > worst) {
+            worst = loss;
+            *bind = k;
+        }
+    }
+    return worst;
+}
+
+static void test_presets_published(void **state)
+{
+    (void)state;
+    mgn_pm_params p;
+    int n;
+    assert_int_equal(mgn_pm_preset_deribit(&p), MGN_OK);
+    assert_true(p.struct_size == sizeof p && mgn_sizeof_pm_params() == sizeof p);
+    assert_int_equal(mgn_pm_scenario_count(&p, &n), MGN_OK);
+    assert_int_equal(n, (int)published("deribit_btc_total_scenarios"));
+    assert_int_equal((2 * p.price_steps + 1) * p.vol_scenarios, (int)published("deribit_btc_regular_scenarios"));
+    /* the 9 price points are -16%..+16% in 4% steps, including 0 */
+    for (int k = 0; k < 27; k++) {
+        double mv, w;
+        int vs;
+        assert_int_equal(mgn_pm_scenario(&p, k, &mv, &vs, &w), MGN_OK);
+        assert_close(mv, -0.16 + 0.04 * (k / 3), 1e-15, 1e-16);
+        assert_int_equal(vs, 1 - k % 3);
+        assert_true(w == 1);
+    }
+    assert_int_equal(mgn_pm_preset_occ(&p), MGN_OK);
+    assert_int_equal(mgn_pm_scenario_count(&p, &n), MGN_OK);
+    assert_int_equal(n, (int)published("occ_scenarios"));
+    assert_close(p.short_min_abs * 100, published("occ_min_per_100_contract"), 1e-15, 0);
+    assert_int_equal(mgn_pm_preset_span(0.1, 0.05, &p), MGN_OK);
+    assert_int_equal(mgn_pm_scenario_count(&p, &n), MGN_OK);
+    assert_int_equal(n, 16);
+
+    /* Deribit's published IV-change examples through the vol scaling: an option's
+       absolute up shock with vol_up = 38%, power 0.3, reference 30 days */
+    mgn_pm_params a;
+    mgn_pm_preset_deribit(&a);
+    a.vol_mode = MGN_PM_VOL_ABSOLUTE;
+    a.vol_up = a.vol_down = 0.38;
+    a.vol_power_short = a.vol_power_long = 0.3;
+    a.vol_min_up = 0;
+    a.n_extended = 0;
+    a.roll_min = a.roll_rate = a.delta_shock_rate = 0;
+    mgn_market m = { 100, 0, 0 };
+    for (int d = 0; d < 2; d++) {
+        double days = d ? 15 : 30, want = published(d ? "deribit_a_iv_change_15d" : "deribit_a_iv_change_30d");
+        mgn_position c = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, days / 365, 0.5);
+        mgn_pm_underlying u;
+        mgn_pm_result r;
+        assert_int_equal(mgn_pm_margin_detail(&m, &a, 1, &c, 1, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+        /* a long ATM call loses most with price down and vol down: value at vol 0.5 - shock */
+        assert_int_equal(u.binding_vol, -1);
+        double v0, v1;
+        mgn_bs_price(MGN_CALL, 100, 100, days / 365, 0, 0, 0.5, &v0);
+        mgn_bs_price(MGN_CALL, 84, 100, days / 365, 0, 0, 0.5 - want, &v1);
+        assert_close(r.grid_loss, v0 - v1, 1e-6, 0);   /* the figure is printed to 1e-6 */
+    }
+    /* Version B: sqrt(30/15) * 40% = 56.6% */
+    double b = published("deribit_b_iv_change_15d");
+    assert_close(0.40 * sqrt(30.0 / 15), b, 0, published_tol);
+}
+
+static void test_deribit_addons_published(void **state)
+{
+    (void)state;
+    /* Version A contingency: +10 calls and -20 puts at one strike -> 0.1 BTC */
+    mgn_market m = { 40000, 0, 0 };
+    mgn_pm_params p;
+    mgn_pm_preset_deribit(&p);
+    p.short_min_per_strike = 1;
+    p.short_min_rate = 0.01;    /* 0.01 BTC per unit of underlying */
+    mgn_position pos[3] = { ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 10, 1, 42000, 0.1, 0.6),
+                            ref_option(0, MGN_PUT, MGN_INVERSE, MGN_EUROPEAN, -20, 1, 42000, 0.1, 0.6),
+                            ref_option(0, MGN_PUT, MGN_INVERSE, MGN_EUROPEAN, 5, 1, 30000, 0.1, 0.6) };
+    mgn_pm_result r;
+    mgn_pm_underlying u;
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, pos, 3, 0, &r, &u, NULL), MGN_OK);
+    assert_close(r.short_option_min, published("deribit_a_contingency_btc"), 1e-14, 0);
+    assert_close(u.short_units, 10, 0, 0);
+    /* without netting per strike: 20 short units */
+    p.short_min_per_strike = 0;
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, pos, 3, 0, &r, &u, NULL), MGN_OK);
+    assert_close(u.short_units, 20, 0, 0);
+
+    /* ETH perpetual roll shock: 0.999487053 ETH * 0.005 */
+    mgn_market e = { 2000, 0, 0 };
+    mgn_pm_preset_deribit(&p);
+    p.roll_min = 0.005;
+    mgn_position perp = ref_perp(0, MGN_INVERSE, -0.999487053 * 2000 / 10, 10, 2010);
+    assert_int_equal(mgn_pm_margin_detail(&e, &p, 1, &perp, 1, 0, &r, &u, NULL), MGN_OK);
+    double want = published("deribit_eth_perp_roll_shock");   /* printed to 9 decimals */
+    assert_close(r.roll_shock, want, 0, published_tol);
+    assert_close(u.roll_units, 0.999487053, 1e-14, 0);
+    /* a dated future: max(0.075 * T, 0.005) */
+    mgn_position fut = ref_future(0, MGN_INVERSE, 100, 10, 0.5, 2000);
+    assert_int_equal(mgn_pm_margin_detail(&e, &p, 1, &fut, 1, 0, &r, &u, NULL), MGN_OK);
+    assert_close(r.roll_shock, 0.5 * 0.075 * 1000.0 / 2000, 1e-14, 0);
+
+    /* delta shock: 10% of the net delta notional beyond 20M USD. 1000 BTC long perp
+       at 40000 = 40M: 0.1 * 20M = 2M USD; in BTC / 40000 = 50 */
+    mgn_pm_preset_deribit(&p);
+    mgn_position big = ref_perp(0, MGN_LINEAR, 1000, 1, 40000);
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, &big, 1, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+    assert_close(r.delta_shock, 2e6, 1e-14, 0);
+    assert_close(u.net_delta, 1000, 0, 0);
+    /* grid: -16% of 40M = 6.4M */
+    assert_close(r.grid_loss, 6.4e6, 1e-14, 0);
+    assert_close(r.roll_shock, 1000 * 40000 * 0.01, 1e-14, 0);
+    assert_close(r.requirement, 6.4e6 + 2e6 + 4e5, 1e-14, 0);
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, &big, 1, 0, &r, &u, NULL), MGN_OK);
+    assert_close(r.delta_shock, 50, 1e-14, 0);
+    /* concentration: depth 600 units, 2% per unit beyond: 0.02 * 40000 * 400 */
+    p.conc_depth = 600;
+    p.conc_rate = 0.02;
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, &big, 1, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+    assert_close(r.concentration, 0.02 * 40000 * 400, 1e-14, 0);
+    assert_close(u.excess_delta, 400, 0, 0);
+}
+
+static void test_occ_floor(void **state)
+{
+    (void)state;
+    /* far OTM short put: grid loss tiny, the $0.375 per unit floor binds */
+    mgn_market m = { 100, 0.01, 0 };
+    mgn_pm_params p;
+    mgn_pm_preset_occ(&p);
+    mgn_position put = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, -3, 100, 50, 0.05, 0.2);
+    mgn_pm_result r;
+    assert_int_equal(mgn_pm_margin(&m, &p, 1, &put, 1, MGN_QUOTE, &r), MGN_OK);
+    assert_close(r.requirement, 3 * 37.5, 1e-14, 0);
+    assert_true(r.grid_loss < 1e-6);
+    /* ATM short put: the grid binds, the floor does not add */
+    put.strike = 100;
+    assert_int_equal(mgn_pm_margin(&m, &p, 1, &put, 1, MGN_QUOTE, &r), MGN_OK);
+    assert_close(r.requirement, r.grid_loss, 1e-15, 0);
+    assert_true(r.grid_loss > 3 * 37.5);
+}
+
+static void test_brute_force(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 31 };
+    mgn_market m[3] = { { 100, 0.03, 0.01 }, { 30000, 0.0, 0.0 }, { 2000, 0.05, 0.02 } };
+    mgn_pm_params p[3];
+    mgn_pm_preset_deribit(&p[0]);
+    mgn_pm_preset_occ(&p[1]);
+    p[1].vol_scenarios = 2;
+    p[1].vol_up = 0.1;
+    p[1].vol_down = 0.3;
+    p[1].lookahead = 1.0 / 365;
+    mgn_pm_preset_deribit(&p[2]);
+    p[2].price_steps = 16;
+    p[2].vol_mode = MGN_PM_VOL_ABSOLUTE;
+    p[2].vol_down = 0.6;
+    p[2].lookahead = 2.0 / 365;
+    p[2].ext_weight[7] = 0.5;
+    static mgn_position pos[300];
+    static double contrib[300];
+    for (int rep = 0; rep < 4; rep++) {
+        int n = rep == 0 ? 6 : 300;
+        ref_random_book(&g, m, 3, pos, (size_t)n, 1);
+        for (int cur = -1; cur < 3; cur++) {
+            mgn_pm_result r;
+            mgn_pm_underlying u[3];
+            assert_int_equal(mgn_pm_margin_detail(m, p, 3, pos, (size_t)n, cur, &r, u, contrib), MGN_OK);
+            double tot = 0;
+            for (int k = 0; k < 3; k++) {
+                int bind;
+                double want = ref_grid(m, &p[k], k, pos, n, cur, &bind);
+                double tol = 1e-9 * (want + 1);
+                assert_close(u[k].grid_loss, want, 1e-10, tol);
+                if (want > tol)
+                    assert_int_equal(u[k].binding_scenario, bind);
+                double cs = 0, D = 0;
+                for (int i = 0; i < n; i++)
+                    if (pos[i].underlying == k) {
+                        cs += contrib[i];
+                        D += ref_delta(&pos[i], &m[k]);
+                    }
+                assert_close(cs, u[k].grid_loss, 1e-10, tol);
+                assert_close(u[k].net_delta, D, 1e-9, 1e-9);
+                assert_true(u[k].requirement >= u[k].grid_loss);
+                tot += u[k].requirement;
+            }
+            assert_close(r.requirement, tot, 1e-14, 0);
+        }
+    }
+}
+
+/* The SPAN preset's grid loss is mgn_span_margin's scan risk. */
+static void test_span_preset_matches_span(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 8 };
+    mgn_market m[2] = { { 100, 0.03, 0.01 }, { 2500, 0.01, 0.0 } };
+    mgn_span_params sp[2] = { { 0.08, 0.06, 2, 0.35, 1.0 / 365, 0, 0 }, { 0.12, 0.1, 2, 0.35, 1.0 / 365, 0, 0 } };
+    mgn_pm_params pp[2];
+    for (int k = 0; k < 2; k++) {
+        mgn_pm_preset_span(sp[k].price_scan, sp[k].vol_scan, &pp[k]);
+        pp[k].lookahead = sp[k].lookahead;
+    }
+    static mgn_position pos[200];
+    for (int rep = 0; rep < 3; rep++) {
+        ref_random_book(&g, m, 2, pos, 200, 1);
+        for (int cur = -1; cur < 2; cur++) {
+            mgn_span_result s;
+            mgn_pm_result r;
+            assert_int_equal(mgn_span_margin(m, sp, 2, pos, 200, NULL, 0, cur, &s), MGN_OK);
+            assert_int_equal(mgn_pm_margin(m, pp, 2, pos, 200, cur, &r), MGN_OK);
+            assert_close(r.grid_loss, s.scan_risk, 1e-12, 1e-12);
+            assert_close(r.requirement, s.scan_risk, 1e-12, 1e-12);
+        }
+    }
+}
+
+static void test_invariants(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 19 };
+    mgn_market m[2] = { { 100, 0.03, 0.01 }, { 30000, 0.0, 0.0 } };
+    mgn_pm_params p[2];
+    mgn_pm_preset_deribit(&p[0]);
+    mgn_pm_preset_deribit(&p[1]);
+    p[0].delta_shock_threshold = p[1].delta_shock_threshold = 0;   /* keep it linear */
+    p[0].short_min_rate = p[1].short_min_rate = 0.001;
+    static mgn_position pos[400];
+    for (int rep = 0; rep < 3; rep++) {
+        ref_random_book(&g, m, 2, pos, 200, 1);
+        mgn_pm_result a, b;
+        assert_int_equal(mgn_pm_margin(m, p, 2, pos, 200, MGN_QUOTE, &a), MGN_OK);
+        assert_true(a.requirement >= 0 && a.grid_loss >= 0);
+        for (int i = 0; i < 200; i++) {
+            pos[200 + i] = pos[i];
+            pos[200 + i].quantity *= 2.5;
+        }
+        assert_int_equal(mgn_pm_margin(m, p, 2, pos + 200, 200, MGN_QUOTE, &b), MGN_OK);
+        assert_close(b.requirement, 2.5 * a.requirement, 1e-10, 1e-9);
+        assert_close(b.grid_loss, 2.5 * a.grid_loss, 1e-10, 1e-9);
+        for (int i = 0; i < 200; i++) {
+            pos[200 + i] = pos[i];
+            pos[200 + i].quantity = -pos[i].quantity;
+        }
+        p[0].short_min_rate = p[1].short_min_rate = 0;
+        p[0].roll_min = p[1].roll_min = p[0].roll_rate = p[1].roll_rate = 0;
+        assert_int_equal(mgn_pm_margin(m, p, 2, pos, 400, MGN_QUOTE, &b), MGN_OK);
+        assert_close(b.requirement, 0, 0, 1e-9 * (a.grid_loss + 1));
+        p[0].short_min_rate = p[1].short_min_rate = 0.001;
+        mgn_pm_preset_deribit(&p[0]);
+        mgn_pm_preset_deribit(&p[1]);
+        p[0].delta_shock_threshold = p[1].delta_shock_threshold = 0;
+        p[0].short_min_rate = p[1].short_min_rate = 0.001;
+    }
+}
+
+static void expect_bad(const mgn_market *m, const mgn_pm_params *p, size_t nm,
+                       const mgn_position *pos, size_t np, int cur, int status)
+{
+    mgn_pm_result r = { 9, 9, 9, 9, 9, 9 };
+    assert_int_equal(mgn_pm_margin(m, p, nm, pos, np, cur, &r), status);
+    assert_true(r.requirement == 9 && r.grid_loss == 9 && r.concentration == 9);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    mgn_market m[1] = { { 100, 0.01, 0 } };
+    mgn_pm_params good;
+    mgn_pm_preset_deribit(&good);
+    mgn_position pos[1] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, -1, 1, 100, 0.5, 0.4) };
+    mgn_pm_result r;
+    assert_int_equal(mgn_pm_margin(m, &good, 1, pos, 1, MGN_QUOTE, &r), MGN_OK);
+    assert_int_equal(mgn_pm_margin(m, &good, 1, pos, 1, MGN_QUOTE, NULL), MGN_EINVAL);
+    expect_bad(NULL, &good, 1, pos, 1, -1, MGN_EINVAL);
+    expect_bad(m, NULL, 1, pos, 1, -1, MGN_EINVAL);
+    expect_bad(m, &good, 1, NULL, 1, -1, MGN_EINVAL);
+    expect_bad(m, &good, 1, pos, 1, 1, MGN_EINVAL);
+    expect_bad(m, &good, 1, pos, 1, -2, MGN_EINVAL);
+    expect_bad(m, &good, (size_t)INT32_MAX + 1, pos, 1, -1, MGN_ERANGE);
+    mgn_position bp = pos[0];
+    bp.multiplier = -1;
+    expect_bad(m, &good, 1, &bp, 1, -1, MGN_EINVAL);
+    /* every double field of the params: NaN, inf, negative where it must be >= 0 */
+    double *fields[] = { &good.price_range, &good.vol_up, &good.vol_down, &good.vol_ref_days,
+                         &good.vol_power_short, &good.vol_power_long, &good.vol_min_days,
+                         &good.vol_min_up, &good.lookahead, &good.short_min_rate, &good.short_min_abs,
+                         &good.delta_shock_rate, &good.delta_shock_threshold, &good.roll_rate,
+                         &good.roll_min, &good.conc_depth, &good.conc_rate, &good.ext_move[0],
+                         &good.ext_weight[0] };
+    int can_be_negative[] = { 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        size_t off = (size_t)((char *)fields[f] - (char *)&good);
+        double bad[] = { NAN, INFINITY, -INFINITY, -0.5 };
+        for (int k = 0; k < 4; k++) {
+            if (k == 3 && can_be_negative[f])
+                continue;
+            mgn_pm_params q = good;
+            *(double *)((char *)&q + off) = bad[k];
+            expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+        }
+    }
+    mgn_pm_params q = good;
+    q.struct_size = sizeof q - 8;
+    expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.price_range = 1.0;       expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.price_steps = 0;         expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.price_steps = MGN_PM_MAX_STEPS + 1; expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.vol_scenarios = 0;       expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.vol_scenarios = 4;       expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.vol_mode = 2;            expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.n_extended = -1;         expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.n_extended = MGN_PM_MAX_EXTENDED + 1; expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.ext_vol[2] = 2;          expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.ext_move[1] = -1;        expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.short_min_per_strike = 2; expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.short_min_mode = 5;      expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.reserved = 1;            expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    q = good; q.vol_min_days = 0;        expect_bad(m, &q, 1, pos, 1, -1, MGN_EINVAL);
+    mgn_market huge[1] = { { 1e308, 0, 0 } };
+    expect_bad(huge, &good, 1, pos, 1, -1, MGN_ERANGE);
+    /* presets and scenario queries */
+    assert_int_equal(mgn_pm_preset_deribit(NULL), MGN_EINVAL);
+    assert_int_equal(mgn_pm_preset_occ(NULL), MGN_EINVAL);
+    assert_int_equal(mgn_pm_preset_span(NAN, 0.1, &q), MGN_EINVAL);
+    assert_int_equal(mgn_pm_preset_span(0.1, -0.1, &q), MGN_EINVAL);
+    assert_int_equal(mgn_pm_preset_span(0.5, 0.1, &q), MGN_EINVAL);
+    int n = 3;
+    double x = 1, w = 1;
+    assert_int_equal(mgn_pm_scenario_count(NULL, &n), MGN_EINVAL);
+    assert_int_equal(mgn_pm_scenario(&good, 35, &x, &n, &w), MGN_EINVAL);
+    assert_int_equal(mgn_pm_scenario(&good, -1, &x, &n, &w), MGN_EINVAL);
+    assert_true(x == 1 && n == 3 && w == 1);
+    assert_true(mgn_sizeof_pm_result() == sizeof(mgn_pm_result));
+    assert_true(mgn_sizeof_pm_underlying() == sizeof(mgn_pm_underlying));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_presets_published),
+        cmocka_unit_test(test_deribit_addons_published),
+        cmocka_unit_test(test_occ_floor),
+        cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_span_preset_matches_span),
+        cmocka_unit_test(test_invariants),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

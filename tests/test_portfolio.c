@@ -1,0 +1,249 @@
+/* Tests of lib/portfolio.c: validation, mark-to-market value, net Greeks.
+ *
+ * References: explicit formulas for each instrument's value (tests/margin_ref.h);
+ * every net Greek against central finite differences of mgn_portfolio_value itself
+ * (spot, every vol, every expiry bumped); coin Greeks against differences of the
+ * value in coin; per-position Greeks summing to the net ones.
+ */
+#include <stdint.h>
+#include "margin_ref.h"
+
+static const mgn_market MK[2] = { { 40000, 0.04, 0.01 }, { 150, 0.02, 0.0 } };
+
+static void test_value(void **state)
+{
+    (void)state;
+    mgn_position pos[5] = { ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, -3, 1, 42000, 0.25, 0.7),
+                            ref_option(1, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 10, 100, 140, 0.5, 0.3),
+                            ref_future(0, MGN_INVERSE, 50, 10, 0.5, 39000),
+                            ref_future(1, MGN_LINEAR, -2, 50, 0.25, 151),
+                            ref_perp(0, MGN_LINEAR, 0.5, 1, 41000) };
+    double c, p;
+    mgn_bs_price(MGN_CALL, 40000, 42000, 0.25, 0.04, 0.01, 0.7, &c);
+    mgn_bs_price(MGN_PUT, 150, 140, 0.5, 0.02, 0, 0.3, &p);
+    double F0 = 40000 * exp(0.03 * 0.5), F1 = 150 * exp(0.02 * 0.25);
+    double coin0 = -3 * c / 40000 + 500 * (1 / 39000.0 - 1 / F0);
+    double quote = 1000 * p - 100 * (F1 - 151) + 0.5 * (40000 - 41000);
+    double v;
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 5, MGN_QUOTE, &v), MGN_OK);
+    assert_close(v, quote + coin0 * 40000, 1e-13, 1e-9);
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 5, 0, &v), MGN_OK);
+    assert_close(v, coin0 + quote / 40000, 1e-13, 1e-14);
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 5, 1, &v), MGN_OK);
+    assert_close(v, (quote + coin0 * 40000) / 150, 1e-13, 1e-12);
+    /* inverse future alone: q m (1/entry - 1/F) */
+    assert_int_equal(mgn_portfolio_value(MK, 2, &pos[2], 1, 0, &v), MGN_OK);
+    assert_close(v, 500 * (1 / 39000.0 - 1 / F0), 1e-14, 0);
+    assert_int_equal(mgn_portfolio_value(MK, 2, NULL, 0, MGN_QUOTE, &v), MGN_OK);
+    assert_true(v == 0);
+}
+
+/* Value in `cur` of the positions on u, with spot, vols and expiries bumped. */
+static double value_bumped(const mgn_position *pos, size_t n, int u, double dS, double dv,
+                           double dT, int cur)
+{
+    mgn_market m[2] = { MK[0], MK[1] };
+    m[u].spot += dS;
+    mgn_position b[64];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pos[i].underlying != u)
+            continue;
+        b[k] = pos[i];
+        if (b[k].instrument == MGN_OPTION)
+            b[k].vol += dv;
+        if (b[k].instrument != MGN_PERPETUAL)
+            b[k].expiry += dT;
+        k++;
+    }
+    double v;
+    assert_int_equal(mgn_portfolio_value(m, 2, b, k, cur, &v), MGN_OK);
+    return v;
+}
+
+static void test_greeks_fd(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 4 };
+    mgn_position pos[40];
+    for (int rep = 0; rep < 5; rep++) {
+        ref_random_book(&g, MK, 2, pos, 40, 0);   /* European: closed-form Greeks */
+        for (int i = 0; i < 40; i++)
+            if (pos[i].expiry < 0.02)
+                pos[i].expiry = 0.02;   /* keep the T bumps inside the domain */
+        mgn_net_greeks out[2], one, sum[2];
+        memset(sum, 0, sizeof sum);
+        assert_int_equal(mgn_portfolio_greeks(MK, 2, pos, 40, out), MGN_OK);
+        for (int i = 0; i < 40; i++) {
+            assert_int_equal(mgn_position_greeks(MK, 2, &pos[i], &one), MGN_OK);
+            mgn_net_greeks *s = &sum[pos[i].underlying];
+            s->value += one.value; s->delta += one.delta; s->gamma += one.gamma;
+            s->vega += one.vega; s->theta += one.theta; s->delta_coin += one.delta_coin;
+        }
+        for (int u = 0; u < 2; u++) {
+            double S = MK[u].spot, h = 1e-4 * S, hv = 1e-5, hT = 1e-6;
+            double scale = 0;
+            for (int i = 0; i < 40; i++)
+                if (pos[i].underlying == u)
+                    scale += fabs(pos[i].quantity * pos[i].multiplier) * S;
+            double vq = value_bumped(pos, 40, u, 0, 0, 0, MGN_QUOTE);
+            assert_close(out[u].value, vq, 1e-12, 1e-12 * scale);
+            double up = value_bumped(pos, 40, u, h, 0, 0, MGN_QUOTE), dn = value_bumped(pos, 40, u, -h, 0, 0, MGN_QUOTE);
+            assert_close(out[u].delta, (up - dn) / (2 * h), 1e-5, 1e-7 * scale / S);
+            assert_close(out[u].gamma, (up - 2 * vq + dn) / (h * h), 1e-3, 1e-5 * scale / (S * S));
+            double vu = value_bumped(pos, 40, u, 0, hv, 0, MGN_QUOTE), vd = value_bumped(pos, 40, u, 0, -hv, 0, MGN_QUOTE);
+            assert_close(out[u].vega, (vu - vd) / (2 * hv), 1e-4, 1e-7 * scale);
+            double tu = value_bumped(pos, 40, u, 0, 0, hT, MGN_QUOTE), td = value_bumped(pos, 40, u, 0, 0, -hT, MGN_QUOTE);
+            assert_close(out[u].theta, -(tu - td) / (2 * hT), 1e-3, 1e-5 * scale);
+            /* coin terms: derivatives of the value in coin of u */
+            double cq = value_bumped(pos, 40, u, 0, 0, 0, u);
+            double cu = value_bumped(pos, 40, u, h, 0, 0, u), cd = value_bumped(pos, 40, u, -h, 0, 0, u);
+            assert_close(out[u].value_coin, cq, 1e-12, 1e-12 * scale / S);
+            assert_close(out[u].delta_coin, (cu - cd) / (2 * h), 1e-5, 1e-7 * scale / (S * S));
+            assert_close(out[u].gamma_coin, (cu - 2 * cq + cd) / (h * h), 1e-3, 1e-5 * scale / (S * S * S));
+            assert_close(out[u].vega_coin, out[u].vega / S, 1e-14, 0);
+            assert_close(out[u].theta_coin, out[u].theta / S, 1e-14, 0);
+            /* per-position Greeks add up */
+            assert_close(sum[u].value, out[u].value, 1e-12, 1e-12 * scale);
+            assert_close(sum[u].delta, out[u].delta, 1e-12, 1e-12 * scale / S);
+            assert_close(sum[u].gamma, out[u].gamma, 1e-12, 1e-12 * scale / (S * S));
+            assert_close(sum[u].vega, out[u].vega, 1e-12, 1e-12 * scale);
+            assert_close(sum[u].theta, out[u].theta, 1e-12, 1e-12 * scale);
+        }
+    }
+}
+
+/* American options: central differences of mgn_american_price with the library's own
+   steps (1e-3 S, 1e-3 vol, 1e-3 T) computed here independently. */
+static void test_american_greeks(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0.05, 0.0 };
+    mgn_position p = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_AMERICAN, -3, 10, 105, 0.5, 0.3);
+    mgn_net_greeks g;
+    assert_int_equal(mgn_position_greeks(&m, 1, &p, &g), MGN_OK);
+    double v0, vu, vd;
+#define AP(S_, v_, T_, out) assert_int_equal(mgn_american_price(MGN_PUT, (S_), 105, (T_), 0.05, 0, (v_), (out)), MGN_OK)
+    AP(100, 0.3, 0.5, &v0);
+    AP(100.1, 0.3, 0.5, &vu);
+    AP(99.9, 0.3, 0.5, &vd);
+    assert_close(g.value, -30 * v0, 1e-14, 0);
+    assert_close(g.delta, -30 * (vu - vd) / 0.2, 1e-9, 1e-12);
+    assert_close(g.gamma, -30 * (vu - 2 * v0 + vd) / 0.01, 1e-6, 1e-9);
+    AP(100, 0.301, 0.5, &vu);
+    AP(100, 0.299, 0.5, &vd);
+    assert_close(g.vega, -30 * (vu - vd) / 0.002, 1e-9, 1e-12);
+    AP(100, 0.3, 0.5005, &vu);
+    AP(100, 0.3, 0.4995, &vd);
+    assert_close(g.theta, 30 * (vu - vd) / 0.001, 1e-9, 1e-12);
+#undef AP
+    /* an American put is worth at least the European one, and its delta is negative */
+    mgn_position e = p;
+    e.exercise = MGN_EUROPEAN;
+    mgn_net_greeks ge;
+    assert_int_equal(mgn_position_greeks(&m, 1, &e, &ge), MGN_OK);
+    assert_true(g.value <= ge.value + 1e-9);   /* short: more negative */
+    assert_true(g.delta > 0);                  /* short put */
+}
+
+static void test_delta_one_greeks(void **state)
+{
+    (void)state;
+    /* inverse perpetual: W_q = q m (S/E - 1): delta = q m / E; coin delta = q m / S^2 */
+    mgn_position p = ref_perp(0, MGN_INVERSE, 7, 100, 38000);
+    mgn_net_greeks g;
+    assert_int_equal(mgn_position_greeks(MK, 2, &p, &g), MGN_OK);
+    assert_close(g.delta, 700 / 38000.0, 1e-15, 0);
+    assert_close(g.delta_coin, 700 / (40000.0 * 40000.0), 1e-14, 0);
+    assert_close(g.gamma, 0, 0, 0);
+    /* linear future: delta e^{(r-q)T}, theta -q m S (r-q) e^{(r-q)T} */
+    mgn_position f = ref_future(1, MGN_LINEAR, 3, 10, 0.5, 149);
+    assert_int_equal(mgn_position_greeks(MK, 2, &f, &g), MGN_OK);
+    assert_close(g.delta, 30 * exp(0.01), 1e-15, 0);
+    assert_close(g.theta, -30 * 150 * 0.02 * exp(0.01), 1e-14, 0);
+    /* an expired option: the T == 0 convention */
+    mgn_position o = ref_option(1, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 1, 150, 0, 0.5);
+    assert_int_equal(mgn_position_greeks(MK, 2, &o, &g), MGN_OK);
+    assert_close(g.delta, 1.0, 0, 0);
+    /* sigma == 0 at F == K: gamma unbounded, MGN_ERANGE and nothing written */
+    mgn_market m0 = { 100, 0, 0 };
+    mgn_position z = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 0.5, 0);
+    g.delta = 42;
+    assert_int_equal(mgn_position_greeks(&m0, 1, &z, &g), MGN_ERANGE);
+    assert_true(g.delta == 42);
+}
+
+static void test_check_and_bad_input(void **state)
+{
+    (void)state;
+    mgn_position pos[3] = { ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, -3, 1, 42000, 0.25, 0.7),
+                            ref_future(1, MGN_LINEAR, -2, 50, 0.25, 151),
+                            ref_perp(0, MGN_LINEAR, 1, 1, 41000) };
+    size_t bad = 99;
+    assert_int_equal(mgn_portfolio_check(MK, 2, pos, 3, &bad), MGN_OK);
+    assert_true(bad == 99);
+    pos[2].entry_price = 0;
+    assert_int_equal(mgn_portfolio_check(MK, 2, pos, 3, &bad), MGN_EINVAL);
+    assert_true(bad == 2);
+    assert_int_equal(mgn_portfolio_check(MK, 2, pos, 3, NULL), MGN_EINVAL);
+    pos[2].entry_price = 41000;
+    pos[1].reserved = 1;
+    assert_int_equal(mgn_portfolio_check(MK, 2, pos, 3, &bad), MGN_EINVAL);
+    assert_true(bad == 1);
+    pos[1].reserved = 0;
+    assert_int_equal(mgn_portfolio_check(NULL, 2, pos, 3, &bad), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_check(MK, (size_t)INT32_MAX + 1, pos, 3, &bad), MGN_ERANGE);
+
+    double v = 42;
+    mgn_net_greeks g[2];
+    g[0].delta = 42;
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 3, MGN_QUOTE, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 3, 2, &v), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_value(MK, 2, pos, 3, -2, &v), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_value(MK, 2, NULL, 3, -1, &v), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_greeks(MK, 2, pos, 3, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_position_greeks(MK, 2, NULL, g), MGN_EINVAL);
+    assert_int_equal(mgn_position_greeks(MK, 2, pos, NULL), MGN_EINVAL);
+    for (int k = 0; k < 3; k++) {
+        mgn_position b[3] = { pos[0], pos[1], pos[2] };
+        b[k].quantity = mgn_test_nonfinite[k];
+        assert_int_equal(mgn_portfolio_value(MK, 2, b, 3, -1, &v), MGN_EINVAL);
+        assert_int_equal(mgn_portfolio_greeks(MK, 2, b, 3, g), MGN_EINVAL);
+        assert_int_equal(mgn_position_greeks(MK, 2, &b[k], g), MGN_EINVAL);
+        mgn_market bm[2] = { MK[0], MK[1] };
+        bm[1].spot = mgn_test_nonfinite[k];
+        assert_int_equal(mgn_portfolio_value(bm, 2, pos, 3, -1, &v), MGN_EINVAL);
+        assert_int_equal(mgn_portfolio_greeks(bm, 2, pos, 3, g), MGN_EINVAL);
+    }
+    mgn_position b = pos[0];
+    b.underlying = 5;
+    assert_int_equal(mgn_position_greeks(MK, 2, &b, g), MGN_EINVAL);
+    assert_true(v == 42 && g[0].delta == 42);
+    /* many underlyings (the two-pass path) */
+    static mgn_market mm[70];
+    static mgn_position pp[70];
+    static mgn_net_greeks go[70];
+    for (int k = 0; k < 70; k++) {
+        mm[k] = (mgn_market){ 10.0 + k, 0.01, 0 };
+        pp[k] = ref_perp(k, MGN_LINEAR, k, 1, 10);
+    }
+    assert_int_equal(mgn_portfolio_greeks(mm, 70, pp, 70, go), MGN_OK);
+    for (int k = 0; k < 70; k++)
+        assert_close(go[k].delta, k, 0, 0);
+    assert_true(mgn_sizeof_market() == sizeof(mgn_market));
+    assert_true(mgn_sizeof_position() == sizeof(mgn_position));
+    assert_true(mgn_sizeof_shock() == sizeof(mgn_shock));
+    assert_true(mgn_sizeof_net_greeks() == sizeof(mgn_net_greeks));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_value),
+        cmocka_unit_test(test_greeks_fd),
+        cmocka_unit_test(test_american_greeks),
+        cmocka_unit_test(test_delta_one_greeks),
+        cmocka_unit_test(test_check_and_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

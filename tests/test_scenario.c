@@ -1,0 +1,353 @@
+/* Tests of lib/scenario.c: mgn_scenario_pnl and mgn_scenario_pnl_matrix.
+ *
+ * References: a brute-force revaluation of every position in every scenario with the
+ * scalar pricers (tests/margin_ref.h); closed forms (inverse futures
+ * q*m*(1/F0 - 1/F1), intrinsic at expiry); identities (zero scenario, opposite
+ * positions, scaling, coin vs quote at the scenario price, matrix rows vs totals).
+ */
+#include <stdint.h>
+#include "margin_ref.h"
+
+static const mgn_market MK3[3] = { { 100.0, 0.03, 0.01 }, { 2500.0, 0.0, 0.0 }, { 0.5, -0.01, 0.02 } };
+
+/* Reference P&L of a book in scenario s, in `currency`. */
+static double ref_total(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos, size_t n,
+                        const mgn_shock *row, double dt, int currency)
+{
+    double q = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mgn_shock *sh = &row[pos[i].underlying];
+        q += ref_pnl_quote(&pos[i], &mkt[pos[i].underlying], sh->price, sh->vol, dt);
+    }
+    (void)n_mkt;
+    return currency < 0 ? q : q / (mkt[currency].spot * (1 + row[currency].price));
+}
+
+static double book_scale(const mgn_market *mkt, const mgn_position *pos, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double S = mkt[pos[i].underlying].spot;
+        s += fabs(pos[i].quantity * pos[i].multiplier) * (pos[i].instrument == MGN_OPTION || pos[i].settlement == MGN_LINEAR ? S : 1.0);
+    }
+    return s;
+}
+
+static void test_brute_force(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 12345 };
+    enum { N = 300, NS = 40 };
+    static mgn_position pos[N];
+    static mgn_shock sh[NS * 3];
+    static double pnl[NS], mat[NS * N];
+    for (int rep = 0; rep < 4; rep++) {
+        size_t n = rep == 0 ? 7 : rep == 1 ? 130 : N;
+        ref_random_book(&g, MK3, rep == 3 ? 1 : 3, pos, n, 1);
+        for (int k = 0; k < NS * 3; k++) {
+            sh[k].price = mgn_test_uniform(&g) < 0.1 ? 0 : mgn_test_range(&g, -0.5, 0.8);
+            sh[k].vol = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_range(&g, -0.5, 0.5);
+        }
+        double dt = rep == 2 ? 0 : 0.002 * rep;
+        double scale = book_scale(MK3, pos, n);
+        for (int cur = -1; cur < 3; cur++) {
+            assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, n, sh, NS, dt, cur, pnl), MGN_OK);
+            assert_int_equal(mgn_scenario_pnl_matrix(MK3, 3, pos, n, sh, NS, dt, cur, mat), MGN_OK);
+            for (int s = 0; s < NS; s++) {
+                double want = ref_total(MK3, 3, pos, n, sh + 3 * s, dt, cur);
+                double cs = cur < 0 ? scale : scale / (MK3[cur].spot * (1 + sh[3 * s + cur].price));
+                assert_close(pnl[s], want, 1e-12, 1e-13 * cs);
+                double row = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const mgn_shock *x = &sh[3 * s + pos[i].underlying];
+                    double one = ref_pnl_quote(&pos[i], &MK3[pos[i].underlying], x->price, x->vol, dt);
+                    if (cur >= 0)
+                        one /= MK3[cur].spot * (1 + sh[3 * s + cur].price);
+                    assert_close(mat[(size_t)s * n + i], one, 1e-12, 1e-13 * cs);
+                    row += mat[(size_t)s * n + i];
+                }
+                assert_close(row, pnl[s], 1e-12, 1e-13 * cs);
+            }
+        }
+    }
+}
+
+/* Wings, tiny values, zero vol, T = 0 and expiry inside dt: the scalar fix path. */
+static void test_edge_options(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0.05, 0.0 };
+    mgn_position pos[8] = {
+        ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 400, 0.05, 0.2),   /* far OTM, tiny */
+        ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, -1, 1, 20, 0.5, 0.3),
+        ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 2, 1, 90, 0.0, 0.5),    /* T = 0 */
+        ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 3, 1, 105, 0.01, 0.0),    /* vol 0 */
+        ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, -2, 1, 100, 0.004, 0.6), /* expires in dt */
+        ref_option(0, MGN_PUT, MGN_INVERSE, MGN_EUROPEAN, 5, 1, 1e-300, 1, 0.5),   /* S/K not normal */
+        ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 60, 3, 0.001),     /* deep ITM, low vol */
+        ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1, 1e-4),
+    };
+    mgn_shock sh[6] = { { 0, 0 }, { 0.3, 0 }, { -0.3, 0.1 }, { 0, -5 }, { 1.5, 0 }, { -0.9, 0.9 } };
+    double pnl[6], mat[6 * 8];
+    for (int d = 0; d < 2; d++) {
+        double dt = d ? 0.005 : 0;
+        assert_int_equal(mgn_scenario_pnl(&m, 1, pos, 8, sh, 6, dt, MGN_QUOTE, pnl), MGN_OK);
+        assert_int_equal(mgn_scenario_pnl_matrix(&m, 1, pos, 8, sh, 6, dt, MGN_QUOTE, mat), MGN_OK);
+        for (int s = 0; s < 6; s++) {
+            double tot = 0;
+            for (int i = 0; i < 8; i++) {
+                double want = ref_pnl_quote(&pos[i], &m, sh[s].price, sh[s].vol, dt);
+                assert_close(mat[s * 8 + i], want, 1e-12, 1e-13 * 100);
+                tot += want;
+            }
+            assert_close(pnl[s], tot, 1e-12, 1e-12 * 100);
+        }
+    }
+    /* the option expiring inside dt pays intrinsic at the scenario price */
+    assert_int_equal(mgn_scenario_pnl_matrix(&m, 1, pos, 8, sh, 6, 0.005, MGN_QUOTE, mat), MGN_OK);
+    double v0;
+    assert_int_equal(mgn_bs_price(MGN_CALL, 100, 100, 0.004, 0.05, 0, 0.6, &v0), MGN_OK);
+    assert_close(mat[1 * 8 + 4], -2 * (30.0 - v0), 1e-13, 1e-13);
+    assert_close(mat[2 * 8 + 4], -2 * (0.0 - v0), 1e-13, 1e-13);
+    /* the vol floor: -5 of vol leaves 1e-4 */
+    double v1, b0;
+    assert_int_equal(mgn_bs_price(MGN_CALL, 100, 100, 0.995, 0.05, 0, 1e-4, &v1), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_CALL, 100, 100, 1, 0.05, 0, 1e-4, &b0), MGN_OK);
+    assert_close(mat[3 * 8 + 7], v1 - b0, 1e-13, 1e-13);
+}
+
+static void test_zero_scenario_exact(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 99 };
+    static mgn_position pos[500];
+    ref_random_book(&g, MK3, 3, pos, 500, 1);
+    mgn_shock zero[3] = { { 0, 0 }, { 0, 0 }, { 0, 0 } };
+    double pnl = 1, mat[500];
+    for (int cur = -1; cur < 3; cur++) {
+        assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 500, zero, 1, 0.0, cur, &pnl), MGN_OK);
+        assert_true(pnl == 0.0);
+        assert_int_equal(mgn_scenario_pnl_matrix(MK3, 3, pos, 500, zero, 1, 0.0, cur, mat), MGN_OK);
+        for (int i = 0; i < 500; i++)
+            assert_true(mat[i] == 0.0);
+    }
+}
+
+static void test_inverse_future_formula(void **state)
+{
+    (void)state;
+    mgn_market m = { 40000, 0.04, 0.01 };
+    mgn_position f = ref_future(0, MGN_INVERSE, -7, 10, 0.25, 38000);
+    mgn_position p = ref_perp(0, MGN_INVERSE, 3, 10, 41000);
+    mgn_shock sh[3] = { { 0.1, 0 }, { -0.25, 0.3 }, { 0, 0 } };
+    double pf[3], pq[3], pp[3];
+    double dt = 1.0 / 365;
+    assert_int_equal(mgn_scenario_pnl(&m, 1, &f, 1, sh, 3, dt, 0, pf), MGN_OK);
+    assert_int_equal(mgn_scenario_pnl(&m, 1, &f, 1, sh, 3, dt, MGN_QUOTE, pq), MGN_OK);
+    assert_int_equal(mgn_scenario_pnl(&m, 1, &p, 1, sh, 3, dt, 0, pp), MGN_OK);
+    double F0 = 40000 * exp(0.03 * 0.25);
+    for (int s = 0; s < 3; s++) {
+        double S1 = 40000 * (1 + sh[s].price), F1 = S1 * exp(0.03 * (0.25 - dt));
+        /* P&L = value after - value now = q m (1/E - 1/F1) - q m (1/E - 1/F0) */
+        double want = -70 * ((1 / 38000.0 - 1 / F1) - (1 / 38000.0 - 1 / F0));
+        assert_close(pf[s], want, 1e-12, 1e-18);
+        assert_close(pq[s], want * S1, 1e-12, 1e-12);
+        assert_close(pp[s], 30 * ((1 / 41000.0 - 1 / S1) - (1 / 41000.0 - 1 / 40000.0)), 1e-12, 1e-18);
+    }
+    /* value now: q m (1/entry - 1/F) */
+    double v;
+    assert_int_equal(mgn_portfolio_value(&m, 1, &f, 1, 0, &v), MGN_OK);
+    assert_close(v, -70 * (1 / 38000.0 - 1 / F0), 1e-14, 0);
+}
+
+static void test_coin_quote_consistent(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 7 };
+    mgn_position pos[200];
+    ref_random_book(&g, MK3, 3, pos, 200, 0);
+    mgn_shock sh[5 * 3];
+    for (int k = 0; k < 15; k++) {
+        sh[k].price = mgn_test_range(&g, -0.3, 0.3);
+        sh[k].vol = mgn_test_range(&g, -0.2, 0.2);
+    }
+    double q[5], c[5];
+    assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 200, sh, 5, 0.01, MGN_QUOTE, q), MGN_OK);
+    for (int cur = 0; cur < 3; cur++) {
+        assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 200, sh, 5, 0.01, cur, c), MGN_OK);
+        for (int s = 0; s < 5; s++)
+            assert_close(c[s] * MK3[cur].spot * (1 + sh[3 * s + cur].price), q[s], 1e-12, 1e-9);
+    }
+}
+
+static void test_opposite_and_scaling(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 3 };
+    mgn_position pos[400];
+    ref_random_book(&g, MK3, 3, pos, 200, 1);
+    for (int i = 0; i < 200; i++) {
+        pos[200 + i] = pos[i];
+        pos[200 + i].quantity = -pos[i].quantity;
+    }
+    mgn_shock sh[4 * 3];
+    for (int k = 0; k < 12; k++) {
+        sh[k].price = mgn_test_range(&g, -0.4, 0.4);
+        sh[k].vol = mgn_test_range(&g, -0.3, 0.3);
+    }
+    double a[4], b[4], one[4];
+    double scale = book_scale(MK3, pos, 200);
+    assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 400, sh, 4, 0.003, MGN_QUOTE, a), MGN_OK);
+    assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 200, sh, 4, 0.003, MGN_QUOTE, one), MGN_OK);
+    for (int s = 0; s < 4; s++)
+        assert_close(a[s], 0, 0, 1e-14 * scale);
+    for (int i = 0; i < 200; i++)
+        pos[i].quantity *= 3.5;
+    assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, 200, sh, 4, 0.003, MGN_QUOTE, b), MGN_OK);
+    for (int s = 0; s < 4; s++)
+        assert_close(b[s], 3.5 * one[s], 1e-12, 1e-13 * scale);
+}
+
+/*---------------------------------------------------------------- bad input */
+
+static int run(const mgn_market *m, size_t nm, const mgn_position *p, size_t np,
+               const mgn_shock *sh, size_t ns, double dt, int cur, double *out, int matrix)
+{
+    return matrix ? mgn_scenario_pnl_matrix(m, nm, p, np, sh, ns, dt, cur, out)
+                  : mgn_scenario_pnl(m, nm, p, np, sh, ns, dt, cur, out);
+}
+
+static void expect_bad(const mgn_market *m, size_t nm, const mgn_position *p, size_t np,
+                       const mgn_shock *sh, size_t ns, double dt, int cur, int status)
+{
+    for (int matrix = 0; matrix < 2; matrix++) {
+        double out[8] = { 42, 42, 42, 42, 42, 42, 42, 42 };
+        assert_int_equal(run(m, nm, p, np, sh, ns, dt, cur, out, matrix), status);
+        for (int k = 0; k < 8; k++)
+            assert_true(out[k] == 42);
+    }
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    mgn_market m[2] = { { 100, 0.01, 0 }, { 50, 0, 0 } };
+    mgn_position good[2] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 0.5, 0.4),
+                             ref_future(1, MGN_INVERSE, -1, 10, 0.5, 49) };
+    mgn_shock sh[4] = { { 0.1, 0.1 }, { -0.1, 0 }, { 0, 0 }, { 0.2, -0.1 } };
+    double out[4];
+    assert_int_equal(mgn_scenario_pnl(m, 2, good, 2, sh, 2, 0.01, MGN_QUOTE, out), MGN_OK);
+    assert_int_equal(mgn_scenario_pnl_matrix(m, 2, good, 2, sh, 2, 0.01, 1, out), MGN_OK);
+
+    /* NULL pointers */
+    expect_bad(NULL, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+    expect_bad(m, 2, NULL, 2, sh, 2, 0, -1, MGN_EINVAL);
+    expect_bad(m, 2, good, 2, NULL, 2, 0, -1, MGN_EINVAL);
+    assert_int_equal(mgn_scenario_pnl(m, 2, good, 2, sh, 2, 0, -1, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_scenario_pnl_matrix(m, 2, good, 2, sh, 2, 0, -1, NULL), MGN_EINVAL);
+    /* dt, currency */
+    for (int k = 0; k < 3; k++)
+        expect_bad(m, 2, good, 2, sh, 2, mgn_test_nonfinite[k], -1, MGN_EINVAL);
+    expect_bad(m, 2, good, 2, sh, 2, -1e-9, -1, MGN_EINVAL);
+    expect_bad(m, 2, good, 2, sh, 2, 0, -2, MGN_EINVAL);
+    expect_bad(m, 2, good, 2, sh, 2, 0, 2, MGN_EINVAL);
+    /* absurd counts */
+    expect_bad(m, (size_t)INT32_MAX + 1, good, 2, sh, 2, 0, -1, MGN_ERANGE);
+    expect_bad(m, 2, good, 2, sh, SIZE_MAX / 2 + 2, 0, -1, MGN_ERANGE);
+    assert_int_equal(mgn_scenario_pnl_matrix(m, 2, good, 2, sh, SIZE_MAX / 8, 0, -1, out), MGN_ERANGE);
+    /* markets */
+    for (int k = 0; k < 3; k++) {
+        mgn_market b[2] = { m[0], m[1] };
+        b[1].spot = mgn_test_nonfinite[k];
+        expect_bad(b, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+        b[1] = m[1];
+        b[0].rate = mgn_test_nonfinite[k];
+        expect_bad(b, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+        b[0] = m[0];
+        b[0].carry = mgn_test_nonfinite[k];
+        expect_bad(b, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+    }
+    {
+        mgn_market b[2] = { m[0], { 0, 0, 0 } };
+        expect_bad(b, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+        b[1].spot = -5;
+        expect_bad(b, 2, good, 2, sh, 2, 0, -1, MGN_EINVAL);
+    }
+    /* shocks */
+    for (int k = 0; k < 3; k++) {
+        mgn_shock b[4] = { sh[0], sh[1], sh[2], sh[3] };
+        b[3].price = mgn_test_nonfinite[k];
+        expect_bad(m, 2, good, 2, b, 2, 0, -1, MGN_EINVAL);
+        b[3] = sh[3];
+        b[2].vol = mgn_test_nonfinite[k];
+        expect_bad(m, 2, good, 2, b, 2, 0, -1, MGN_EINVAL);
+    }
+    {
+        mgn_shock b[4] = { sh[0], sh[1], sh[2], { -1, 0 } };
+        expect_bad(m, 2, good, 2, b, 2, 0, -1, MGN_EINVAL);
+        b[3].price = -3;
+        expect_bad(m, 2, good, 2, b, 2, 0, -1, MGN_EINVAL);
+        mgn_market big[2] = { m[0], { 1e308, 0, 0 } };
+        b[3].price = 10;
+        expect_bad(big, 2, good, 2, b, 2, 0, -1, MGN_ERANGE);
+    }
+    /* every field of a position */
+    for (int which = 0; which < 2; which++) {
+        mgn_position base = good[which];
+        mgn_position bad[40];
+        int nb = 0;
+        for (int k = 0; k < 3; k++) {
+            double x = mgn_test_nonfinite[k];
+            bad[nb] = base; bad[nb++].quantity = x;
+            bad[nb] = base; bad[nb++].multiplier = x;
+            bad[nb] = base; bad[nb++].strike = x;
+            bad[nb] = base; bad[nb++].expiry = x;
+            bad[nb] = base; bad[nb++].vol = x;
+            bad[nb] = base; bad[nb++].entry_price = x;
+        }
+        bad[nb] = base; bad[nb++].multiplier = 0;
+        bad[nb] = base; bad[nb++].multiplier = -1;
+        bad[nb] = base; bad[nb++].expiry = -1e-9;
+        bad[nb] = base; bad[nb++].vol = -0.1;
+        bad[nb] = base; bad[nb++].underlying = 2;
+        bad[nb] = base; bad[nb++].underlying = -1;
+        bad[nb] = base; bad[nb++].reserved = 1;
+        bad[nb] = base; bad[nb++].instrument = 3;
+        bad[nb] = base; bad[nb++].instrument = -1;
+        bad[nb] = base; bad[nb++].settlement = 2;
+        if (which == 0) {
+            bad[nb] = base; bad[nb++].strike = 0;
+            bad[nb] = base; bad[nb++].strike = -100;
+            bad[nb] = base; bad[nb++].option_type = 2;
+            bad[nb] = base; bad[nb++].exercise = 2;
+        } else {
+            bad[nb] = base; bad[nb++].entry_price = 0;
+            bad[nb] = base; bad[nb++].entry_price = -5;
+        }
+        for (int k = 0; k < nb; k++) {
+            mgn_position two[2] = { good[0], good[1] };
+            two[which] = bad[k];
+            expect_bad(m, 2, two, 2, sh, 2, 0, -1, MGN_EINVAL);
+        }
+    }
+    /* n_scen == 0: nothing to do, NULLs allowed for the outputs */
+    assert_int_equal(mgn_scenario_pnl(m, 2, good, 2, NULL, 0, 0, -1, NULL), MGN_OK);
+    /* empty book: zeros */
+    out[0] = out[1] = 5;
+    assert_int_equal(mgn_scenario_pnl(m, 2, NULL, 0, sh, 2, 0, -1, out), MGN_OK);
+    assert_true(out[0] == 0 && out[1] == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_edge_options),
+        cmocka_unit_test(test_zero_scenario_exact),
+        cmocka_unit_test(test_inverse_future_formula),
+        cmocka_unit_test(test_coin_quote_consistent),
+        cmocka_unit_test(test_opposite_and_scaling),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
