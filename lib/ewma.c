@@ -1,0 +1,136 @@
+/* RiskMetrics EWMA volatility and the dynamic (volatility-scaled, anti-procyclical)
+ * margin range (definitions in include/margin.h). */
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include "var.h"
+
+size_t mgn_sizeof_dynmargin_params(void) { return sizeof(mgn_dynmargin_params); }
+size_t mgn_sizeof_dynmargin_result(void) { return sizeof(mgn_dynmargin_result); }
+
+static int lambda_ok(double l) { return isfinite(l) && l > 0 && l < 1; }
+
+/* Validated inputs: returns finite, lambda in (0,1), seed finite. */
+static int ewma_core(const double *r, size_t n, double lambda, double seed, double *v)
+{
+    if (seed < 0) {
+        double s = 0;
+        for (size_t t = 0; t < n; t++)
+            s += r[t] * r[t];
+        seed = s / (double)n;
+    }
+    if (!isfinite(seed))
+        return MGN_ERANGE;
+    v[0] = seed;
+    for (size_t t = 0; t < n; t++) {
+        v[t + 1] = lambda * v[t] + (1 - lambda) * (r[t] * r[t]);
+        if (!isfinite(v[t + 1]))
+            return MGN_ERANGE;
+    }
+    return MGN_OK;
+}
+
+int mgn_ewma_variance(const double *returns, size_t n, double lambda, double seed_var,
+                      double *variance)
+{
+    if (!returns || !variance || n == 0 || !lambda_ok(lambda) || !isfinite(seed_var))
+        return MGN_EINVAL;
+    if (n == SIZE_MAX)
+        return MGN_ERANGE;
+    for (size_t t = 0; t < n; t++)
+        if (!isfinite(returns[t]))
+            return MGN_EINVAL;
+    /* Computed in place, then checked: on MGN_ERANGE the output is the partial
+       recursion (documented as a batch-style output). A square that overflows needs
+       |r| > 1e154, so in practice this cannot fail. */
+    return ewma_core(returns, n, lambda, seed_var, variance);
+}
+
+int mgn_dynmargin_params_init(mgn_dynmargin_params *p)
+{
+    if (!p)
+        return MGN_EINVAL;
+    memset(p, 0, sizeof *p);
+    p->struct_size = sizeof *p;
+    p->lambda = 0.94;
+    p->seed_var = -1;
+    p->confidence = 0.99;
+    p->horizon_days = 2;
+    p->tail_df = 0;
+    p->multiplier = 1;
+    p->buffer = 0.25;
+    p->floor_lookback = 2520;
+    return MGN_OK;
+}
+
+int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_params *p,
+                       double *scan_series, mgn_dynmargin_result *out)
+{
+    if (!returns || !p || !out || n == 0 || p->struct_size != sizeof *p)
+        return MGN_EINVAL;
+    if (!lambda_ok(p->lambda) || !isfinite(p->seed_var) || !mgn__conf_ok(p->confidence)
+        || !(isfinite(p->horizon_days) && p->horizon_days > 0)
+        || !(isfinite(p->tail_df) && (p->tail_df == 0 || p->tail_df > 2))
+        || !(isfinite(p->multiplier) && p->multiplier > 0)
+        || !(isfinite(p->buffer) && p->buffer >= 0))
+        return MGN_EINVAL;
+    double seed = p->seed_var, ss = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (!isfinite(returns[t]))
+            return MGN_EINVAL;
+        ss += returns[t] * returns[t];
+    }
+    if (!isfinite(ss))
+        return MGN_ERANGE;
+    if (seed < 0)
+        seed = ss / (double)n;
+    double q = p->tail_df == 0 ? mgn__norm_quantile(p->confidence)
+                               : gsl_cdf_tdist_Pinv(p->confidence, p->tail_df)
+                                     * sqrt((p->tail_df - 2) / p->tail_df);
+    double k = p->multiplier * q * sqrt(p->horizon_days), b = p->buffer;
+    size_t L = p->floor_lookback;
+    double v = seed, win = 0, M = 0, base = 0, flo = 0, m = 0, lv = 0;
+    for (size_t t = 0; t < n; t++) {
+        double r2 = returns[t] * returns[t];
+        v = p->lambda * v + (1 - p->lambda) * r2;
+        base = k * sqrt(v);
+        if (L > 0) {
+            /* RMS over the last min(L, t+1) returns: the window sum is recomputed every
+               L days to keep rounding from accumulating in the running sum. */
+            win += r2;
+            if (t >= L)
+                win -= returns[t - L] * returns[t - L];
+            if ((t + 1) % L == 0 || win < 0) {
+                win = 0;
+                for (size_t j = t + 1 - (t + 1 < L ? t + 1 : L); j <= t; j++)
+                    win += returns[j] * returns[j];
+            }
+            size_t cnt = t + 1 < L ? t + 1 : L;
+            lv = sqrt(win / (double)cnt);
+            flo = k * lv;
+        }
+        m = base > flo ? base : flo;
+        double hi = (1 + b) * m;
+        if (t == 0)
+            M = hi;
+        else {
+            M = M > m ? M : m;
+            M = M < hi ? M : hi;
+        }
+        if (!isfinite(M))
+            return MGN_ERANGE;
+        if (scan_series)
+            scan_series[t] = M;
+    }
+    out->ewma_vol = sqrt(v);
+    out->long_vol = lv;
+    out->base_scan = base;
+    out->floor_scan = flo;
+    out->margin_scan = m;
+    out->price_scan = M;
+    out->buffer_left = m > 0 ? M / m - 1 : 0;
+    if (out->buffer_left < 0)
+        out->buffer_left = 0;
+    out->in_stress = M < (1 + b) * m;
+    out->reserved = 0;
+    return MGN_OK;
+}

@@ -1,0 +1,193 @@
+/* Tests of lib/backtest.c: Kupiec POF, Christoffersen independence and conditional
+ * coverage, Basel traffic-light zones.
+ *
+ * Independent references (tests/data/var_backtest_published.csv, with sources):
+ *   - MathWorks varbacktest's published cc/cci/pof example (1043 days, 95%);
+ *   - a published Kupiec worked example (250 days, 99%, 3 exceptions);
+ *   - the BCBS 1996 traffic-light table (zones and cumulative probabilities);
+ *   - closed forms of the statistics for x = 0, and a direct binomial sum for the
+ *     cumulative probability at other T and c.
+ */
+#include <stdlib.h>
+#include "test_util.h"
+
+/* A series with the given transition counts, first day 0: n01 runs of exceptions,
+   n11 of them extended by one more day; requires n10 == n01 (ends in 0). */
+static int *series(size_t n, size_t n00, size_t n01, size_t n10, size_t n11)
+{
+    int *e = calloc(n, sizeof *e);
+    size_t t = 1, runs = 0, ext = 0;
+    (void)n10;
+    /* zeros are spread: each run preceded by a block of zeros */
+    size_t zeros_between = n01 ? n00 / n01 : n00;
+    for (; runs < n01; runs++) {
+        t += zeros_between;
+        e[t++] = 1;
+        if (ext < n11) { e[t++] = 1; ext++; }
+        t++;    /* back to 0 */
+    }
+    assert_true(t <= n);
+    return e;
+}
+
+static void test_published(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/var_backtest_published.csv", "r");
+    assert_non_null(f);
+    char line[1024];
+    int n_series = 0, n_zone = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        if (strncmp(line, "zone,", 5) == 0) {
+            unsigned long T, x;
+            double c, cp;
+            int z, zone = -1;
+            assert_int_equal(sscanf(line + 5, "%lu,%lf,%lu,%d,%lf", &T, &c, &x, &z, &cp), 5);
+            double cum = -1;
+            assert_int_equal(mgn_backtest_zone(T, x, c, &zone, &cum), MGN_OK);
+            assert_int_equal(zone, z);
+            assert_close(100 * cum, cp, 0, 0.005 + 1e-9);
+            n_zone++;
+            continue;
+        }
+        unsigned long T, n00, n01, n10, n11;
+        double c, v[6], tol;
+        assert_int_equal(sscanf(line, "%lu,%lf,%lu,%lu,%lu,%lu,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &T, &c,
+                                &n00, &n01, &n10, &n11, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tol), 13);
+        int *e = series(T, n00, n01, n10, n11);
+        mgn_backtest_result r;
+        assert_int_equal(mgn_backtest(e, T, c, &r), MGN_OK);
+        assert_int_equal(r.n00, n00);
+        assert_int_equal(r.n01, n01);
+        assert_int_equal(r.n10, n10);
+        assert_int_equal(r.n11, n11);
+        assert_int_equal(r.n_exceptions, n01 + n11);
+        double got[6] = { r.lr_pof, r.p_pof, r.lr_ind, r.p_ind, r.lr_cc, r.p_cc };
+        for (int k = 0; k < 6; k++)
+            if (v[k] >= 0)
+                assert_close(got[k], v[k], 0, tol);
+        free(e);
+        n_series++;
+    }
+    fclose(f);
+    assert_int_equal(n_series, 1);
+    assert_int_equal(n_zone, 5);
+}
+
+/* BCBS zones at 250 / 99% for every count, and the binomial rule elsewhere against a
+   direct sum. */
+static void test_zones(void **state)
+{
+    (void)state;
+    for (size_t x = 0; x <= 250; x++) {
+        int z;
+        double cp;
+        assert_int_equal(mgn_backtest_zone(250, x, 0.99, &z, &cp), MGN_OK);
+        assert_int_equal(z, x <= 4 ? MGN_ZONE_GREEN : x <= 9 ? MGN_ZONE_YELLOW : MGN_ZONE_RED);
+    }
+    static const struct { size_t T; double c; } cs[] = { { 500, 0.95 }, { 1000, 0.99 }, { 250, 0.975 }, { 60, 0.9 } };
+    for (int i = 0; i < 4; i++) {
+        double p = 1 - cs[i].c, cum = 0;
+        for (size_t x = 0; x <= cs[i].T; x++) {
+            /* P(X = x) by lgamma */
+            double lp = lgamma((double)cs[i].T + 1) - lgamma((double)x + 1) - lgamma((double)(cs[i].T - x) + 1)
+                        + (double)x * log(p) + (double)(cs[i].T - x) * log1p(-p);
+            cum += exp(lp);
+            int z;
+            double cp;
+            assert_int_equal(mgn_backtest_zone(cs[i].T, x, cs[i].c, &z, &cp), MGN_OK);
+            assert_close(cp, cum > 1 ? 1 : cum, 1e-9, 1e-12);
+            if (fabs(cum - 0.95) > 1e-9 && fabs(cum - 0.9999) > 1e-9)
+                assert_int_equal(z, cum < 0.95 ? 0 : cum < 0.9999 ? 1 : 2);
+        }
+    }
+}
+
+static void test_closed_forms(void **state)
+{
+    (void)state;
+    int e[500] = { 0 };
+    mgn_backtest_result r;
+    assert_int_equal(mgn_backtest(e, 500, 0.99, &r), MGN_OK);
+    assert_close(r.lr_pof, -2 * 500 * log(0.99), 1e-13, 0);
+    assert_true(r.lr_ind == 0 && r.p_ind == 1);
+    assert_int_equal(r.zone, MGN_ZONE_GREEN);
+    /* 5 exceptions, isolated vs clustered: same POF, clustering raises LR_ind */
+    for (int i = 0; i < 5; i++) e[50 + 90 * i] = 1;
+    mgn_backtest_result iso, clu;
+    assert_int_equal(mgn_backtest(e, 500, 0.99, &iso), MGN_OK);
+    memset(e, 0, sizeof e);
+    for (int i = 0; i < 5; i++) e[200 + i] = 1;
+    assert_int_equal(mgn_backtest(e, 500, 0.99, &clu), MGN_OK);
+    assert_close(iso.lr_pof, clu.lr_pof, 1e-15, 0);
+    assert_close(iso.lr_pof, 0, 0, 1e-12);             /* x/T == p exactly: LR = 0 */
+    assert_true(clu.lr_ind > 10 && clu.p_ind < 0.01);
+    assert_true(iso.lr_ind < 0.2);
+    assert_close(clu.lr_cc, clu.lr_pof + clu.lr_ind, 1e-15, 0);
+    /* all exceptions: LR = -2 T ln p */
+    for (int i = 0; i < 500; i++) e[i] = 1;
+    assert_int_equal(mgn_backtest(e, 500, 0.99, &r), MGN_OK);
+    assert_close(r.lr_pof, -2 * 500 * log(0.01), 1e-13, 0);
+    assert_int_equal(r.zone, MGN_ZONE_RED);
+    /* single observation */
+    assert_int_equal(mgn_backtest(e, 1, 0.99, &r), MGN_OK);
+    assert_int_equal(r.n00 + r.n01 + r.n10 + r.n11, 0);
+    /* exceptions from P&L and VaR: strictly beyond */
+    double pnl[4] = { -10, -5, 3, -5.0000001 }, var[4] = { 5, 5, 5, 5 };
+    int ex[4] = { 9, 9, 9, 9 };
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, 4, ex), MGN_OK);
+    assert_true(ex[0] == 1 && ex[1] == 0 && ex[2] == 0 && ex[3] == 1);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    int e[10] = { 0, 1, 0, 0, 0, 0, 0, 1, 0, 0 };
+    mgn_backtest_result r;
+    memset(&r, 0x5a, sizeof r);
+    mgn_backtest_result r0 = r;
+    assert_int_equal(mgn_backtest(NULL, 10, 0.99, &r), MGN_EINVAL);
+    assert_int_equal(mgn_backtest(e, 10, 0.99, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_backtest(e, 0, 0.99, &r), MGN_EINVAL);
+    static const double badc[] = { 0, 1, -1, 2, NAN, INFINITY };
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(mgn_backtest(e, 10, badc[i], &r), MGN_EINVAL);
+    e[3] = 2;
+    assert_int_equal(mgn_backtest(e, 10, 0.99, &r), MGN_EINVAL);
+    e[3] = -1;
+    assert_int_equal(mgn_backtest(e, 10, 0.99, &r), MGN_EINVAL);
+    assert_memory_equal(&r, &r0, sizeof r);
+    int z = 7;
+    double cp = 8;
+    assert_int_equal(mgn_backtest_zone(0, 0, 0.99, &z, &cp), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_zone(10, 11, 0.99, &z, &cp), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_zone(10, 1, 0.99, NULL, &cp), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_zone(10, 1, NAN, &z, &cp), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_zone((size_t)UINT32_MAX + 1, 1, 0.99, &z, &cp), MGN_ERANGE);
+    assert_true(z == 7 && cp == 8);
+    assert_int_equal(mgn_backtest_zone(10, 1, 0.99, &z, NULL), MGN_OK);
+    double pnl[2] = { 1, NAN }, var[2] = { 1, 1 };
+    int ex[2] = { 5, 5 };
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, 2, ex), MGN_EINVAL);
+    pnl[1] = 0; var[0] = INFINITY;
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, 2, ex), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_exceptions(NULL, var, 2, ex), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_exceptions(pnl, NULL, 2, ex), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, 2, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, 0, ex), MGN_EINVAL);
+    assert_true(ex[0] == 5 && ex[1] == 5);
+    assert_int_equal(mgn_sizeof_backtest_result(), sizeof(mgn_backtest_result));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_published),
+        cmocka_unit_test(test_zones),
+        cmocka_unit_test(test_closed_forms),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests_name("backtest", tests, NULL, NULL);
+}

@@ -1,0 +1,222 @@
+/* Tests of lib/montecarlo.c.
+ *
+ * Independent references: for one long linear position the loss is a monotone
+ * function of the log return, so VaR and ES are closed forms of the normal /
+ * Student-t quantiles (GSL): VaR = qS (1 - e^{-s z}), ES = qS (1 - e^{s^2/2}
+ * Phi(-z - s) / a) for the normal; the delta-normal VaR (lib/parametric.c) of a
+ * two-asset linear book with small volatility; the reported standard error against
+ * the asymptotic order-statistic formula; bit-identity across runs and thread counts.
+ */
+#include <stdlib.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include "test_util.h"
+
+static mgn_position perp(int u, double q)
+{
+    mgn_position p;
+    memset(&p, 0, sizeof p);
+    p.instrument = MGN_PERPETUAL; p.underlying = u; p.settlement = MGN_LINEAR;
+    p.quantity = q; p.multiplier = 1; p.entry_price = 100;
+    return p;
+}
+
+static void *mc_ws(size_t nm, const mgn_mc_params *p, size_t *b)
+{
+    assert_int_equal(mgn_var_montecarlo_work_size(nm, p, b), MGN_OK);
+    return malloc(*b);
+}
+
+static void test_single_linear_closed_form(void **state)
+{
+    (void)state;
+    mgn_market m = { 2000, 0.02, 0 };
+    mgn_position p = perp(0, 3);
+    double s = 0.05, cov = s * s;
+    for (int variant = 0; variant < 4; variant++) {
+        mgn_mc_params mp;
+        mgn_mc_params_init(&mp);
+        mp.n_paths = 200000;
+        mp.seed = 1234 + variant;
+        mp.antithetic = variant & 1;
+        mp.df = variant >= 2 ? 5 : 0;
+        size_t b;
+        void *w = mc_ws(1, &mp, &b);
+        mgn_var_result r;
+        assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, w, b, &r), MGN_OK);
+        double a = 0.01, qs = 3 * 2000, vref, eref = NAN;
+        if (mp.df == 0) {
+            double z = gsl_cdf_ugaussian_Pinv(0.99);
+            vref = qs * -expm1(-s * z);
+            eref = qs * (1 - exp(s * s / 2) * gsl_cdf_ugaussian_P(-z - s) / a);
+        } else {
+            double sc = s * sqrt(3.0 / 5.0);
+            vref = qs * -expm1(-sc * gsl_cdf_tdist_Pinv(0.99, 5));
+        }
+        assert_true(r.var_se > 0 && r.es_se > 0);
+        assert_close(r.var, vref, 0, 4.5 * r.var_se);
+        if (!isnan(eref)) assert_close(r.es, eref, 0, 4.5 * r.es_se);
+        /* SE against the asymptotic order-statistic formula (factor 2) */
+        if (mp.df == 0 && !mp.antithetic) {
+            double z = gsl_cdf_ugaussian_Pinv(0.99), dens = gsl_ran_ugaussian_pdf(z) / (qs * s * exp(-s * z));
+            double se = sqrt(a * (1 - a) / (double)mp.n_paths) / dens;
+            assert_true(r.var_se > se / 2 && r.var_se < se * 2);
+        }
+        /* the P&L vector is left at the start of the workspace */
+        double v2, e2;
+        assert_int_equal(mgn_var_es((double *)w, NULL, mp.n_paths, 0.99, &v2, &e2), MGN_OK);
+        assert_true(v2 == r.var && e2 == r.es);
+        if (mp.antithetic) {               /* pairs (x, -x): P&L pair sums are qS(e^x + e^-x - 2) >= 0 */
+            const double *pl = (const double *)w;
+            for (size_t i = 0; i < 1000; i += 2) assert_true(pl[i] + pl[i + 1] >= -1e-9);
+        }
+        free(w);
+    }
+}
+
+static void test_delta_normal_linear_book(void **state)
+{
+    (void)state;
+    mgn_market mk[2] = { { 100, 0, 0 }, { 40, 0, 0 } };
+    mgn_position ps[2] = { perp(0, 10), perp(1, -15) };
+    double s1 = 0.002, s2 = 0.003, rho = 0.6;
+    double cov[4] = { s1 * s1, rho * s1 * s2, rho * s1 * s2, s2 * s2 };
+    mgn_mc_params mp;
+    mgn_mc_params_init(&mp);
+    mp.n_paths = 200000;
+    mp.seed = 99;
+    mp.dt = 0;
+    size_t b;
+    void *w = mc_ws(2, &mp, &b);
+    mgn_var_result r;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 2, cov, &mp, w, b, &r), MGN_OK);
+    double d[2] = { 10 * 100, -15 * 40 }, v, e;
+    assert_int_equal(mgn_var_delta_normal(d, cov, 2, 0.99, &v, &e), MGN_OK);
+    /* nonlinearity of e^x - 1 at 2.3 sigma of 0.3%: < 0.5% of VaR */
+    assert_close(r.var, v, 0.005, 4.5 * r.var_se);
+    assert_close(r.es, e, 0.005, 4.5 * r.es_se);
+    free(w);
+}
+
+static void test_determinism_threads(void **state)
+{
+    (void)state;
+    mgn_market mk[2] = { { 60000, 0.04, 0 }, { 3000, 0.04, 0 } };
+    mgn_position ps[30];
+    mgn_test_rng g = { 3 };
+    for (int i = 0; i < 30; i++) {
+        memset(&ps[i], 0, sizeof ps[i]);
+        ps[i].instrument = MGN_OPTION; ps[i].underlying = i % 2; ps[i].option_type = i % 3 == 0;
+        ps[i].settlement = i % 4 == 0 ? MGN_INVERSE : MGN_LINEAR;
+        ps[i].quantity = mgn_test_range(&g, -3, 3); ps[i].multiplier = 1;
+        ps[i].strike = mk[i % 2].spot * mgn_test_range(&g, 0.8, 1.2);
+        ps[i].expiry = mgn_test_range(&g, 0.05, 1); ps[i].vol = mgn_test_range(&g, 0.4, 0.9);
+    }
+    double cov[4] = { 0.0016, 0.0012, 0.0012, 0.0025 };
+    mgn_mc_params mp;
+    mgn_mc_params_init(&mp);
+    mp.n_paths = 5000;
+    mp.seed = 0xdeadbeefcafeULL;
+    mp.df = 4;
+    mp.antithetic = 1;
+    size_t b;
+    void *w1 = mc_ws(2, &mp, &b), *w2 = malloc(b);
+    mgn_var_result r1, r2, r3;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w1, b, &r1), MGN_OK);
+    mp.threads = 2;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w2, b, &r2), MGN_OK);
+    assert_memory_equal(&r1, &r2, sizeof r1);
+    assert_memory_equal(w1, w2, mp.n_paths * sizeof(double));
+    mp.threads = 1;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w2, b, &r3), MGN_OK);
+    assert_memory_equal(&r1, &r3, sizeof r1);
+    mp.seed++;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w2, b, &r3), MGN_OK);
+    assert_true(r3.var != r1.var);
+    mp.currency = 0;                         /* coin-denominated */
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w2, b, &r3), MGN_OK);
+    mp.n_batches = 0;
+    assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 30, cov, &mp, w2, b, &r3), MGN_OK);
+    assert_true(r3.var_se == 0 && r3.es_se == 0);
+    free(w1); free(w2);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0, 0 };
+    mgn_position p = perp(0, 1);
+    double cov = 0.01;
+    mgn_mc_params mp, q;
+    mgn_mc_params_init(&mp);
+    mp.n_paths = 1000;
+    size_t b;
+    void *w = mc_ws(1, &mp, &b);
+    mgn_var_result res;
+    memset(&res, 0x24, sizeof res);
+    mgn_var_result r0 = res;
+    assert_int_equal(mgn_mc_params_init(NULL), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, NULL, &mp, w, b, &res), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, NULL, w, b, &res), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, w, b, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 0, &p, 1, &cov, &mp, w, b, &res), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, NULL, b, &res), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, (char *)w + 2, b - 8, &res), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, w, b - 1, &res), MGN_ENOMEM);
+    for (int k = 0; k < 15; k++) {
+        q = mp;
+        switch (k) {
+        case 0: q.struct_size = 0; break;
+        case 1: q.confidence = 0; break;
+        case 2: q.n_paths = 0; break;
+        case 3: q.df = 2; break;
+        case 4: q.df = 1.5; break;
+        case 5: q.df = NAN; break;
+        case 6: q.df = -3; break;
+        case 7: q.dt = -1; break;
+        case 8: q.antithetic = 2; break;
+        case 9: q.antithetic = 1; q.n_paths = 999; break;
+        case 10: q.threads = 0; break;
+        case 11: q.threads = 1000; break;
+        case 12: q.n_batches = -1; break;
+        case 13: q.n_batches = 1001; break;
+        case 14: q.dt = NAN; break;
+        }
+        assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &q, w, b, &res), MGN_EINVAL);
+        size_t bb;
+        assert_int_equal(mgn_var_montecarlo_work_size(1, &q, &bb), MGN_EINVAL);
+    }
+    /* covariance: not PD, not symmetric, NaN, zero */
+    mgn_market mk[2] = { { 100, 0, 0 }, { 50, 0, 0 } };
+    mgn_position ps[2] = { perp(0, 1), perp(1, 1) };
+    size_t b2;
+    void *w2 = mc_ws(2, &mp, &b2);
+    double bad[5][4] = { { 0.01, 0.01, 0.01, 0.01 },            /* singular */
+                         { 0.01, 0.02, 0.02, 0.01 },            /* indefinite */
+                         { 0.01, 0.001, 0.002, 0.01 },          /* asymmetric */
+                         { 0.01, NAN, NAN, 0.01 },
+                         { 0, 0, 0, 0 } };
+    for (int k = 0; k < 5; k++)
+        assert_int_equal(mgn_var_montecarlo(mk, 2, ps, 2, bad[k], &mp, w2, b2, &res), MGN_EINVAL);
+    q = mp; q.currency = 5;
+    assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &q, w, b, &res), MGN_EINVAL);
+    assert_memory_equal(&res, &r0, sizeof res);
+    assert_int_equal(mgn_var_montecarlo_work_size(0, &mp, &b), MGN_EINVAL);
+    assert_int_equal(mgn_var_montecarlo_work_size(1, &mp, NULL), MGN_EINVAL);
+    q = mp; q.n_paths = SIZE_MAX / 4;
+    q.n_batches = 0;
+    assert_int_equal(mgn_var_montecarlo_work_size(4, &q, &b), MGN_ERANGE);
+    assert_int_equal(mgn_sizeof_mc_params(), sizeof(mgn_mc_params));
+    free(w); free(w2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_linear_closed_form),
+        cmocka_unit_test(test_delta_normal_linear_book),
+        cmocka_unit_test(test_determinism_threads),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests_name("montecarlo", tests, NULL, NULL);
+}

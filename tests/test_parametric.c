@@ -1,0 +1,254 @@
+/* Tests of lib/parametric.c: delta-normal and delta-gamma Cornish-Fisher VaR/ES.
+ *
+ * Independent references:
+ *   - published normal quantiles and the ES/sigma ratio (METHODS-REFERENCE.md 4.5:
+ *     z_0.99 = 2.3263479, ES_0.975/sigma = 2.3378028);
+ *   - the cumulants of the quadratic P&L recomputed by a different route: Cholesky
+ *     and eigen-decomposition (GSL) turn it into a sum of independent one-dimensional
+ *     terms d_i y_i + g_i y_i^2 / 2, whose cumulants are the 1-D formulas of
+ *     METHODS-REFERENCE.md 4.5 (a = d, b = g/2: mean b, var a^2 + 2b^2, ...);
+ *   - the Cornish-Fisher ES closed form against numerical integration of the CF
+ *     quantile function over the tail;
+ *   - delta-gamma VaR against a large simulated sample of the quadratic P&L.
+ */
+#include <stdlib.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "test_util.h"
+
+static void random_cov(mgn_test_rng *g, size_t n, double *cov)
+{
+    double A[64];
+    for (size_t i = 0; i < n * n; i++) A[i] = mgn_test_range(g, -0.1, 0.1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = i == j ? 1e-4 : 0;
+            for (size_t k = 0; k < n; k++) s += A[i * n + k] * A[j * n + k];
+            cov[i * n + j] = s;
+        }
+}
+
+static void test_delta_normal(void **state)
+{
+    (void)state;
+    double d = 2, cov = 0.04, var, es;          /* sigma = 0.4 */
+    assert_int_equal(mgn_var_delta_normal(&d, &cov, 1, 0.99, &var, &es), MGN_OK);
+    assert_close(var / 0.4, 2.3263479, 0, 5e-8);
+    assert_int_equal(mgn_var_delta_normal(&d, &cov, 1, 0.975, &var, &es), MGN_OK);
+    assert_close(es / 0.4, 2.3378028, 0, 5e-8);
+    assert_close(var / 0.4, 1.9599640, 0, 5e-8);
+    assert_int_equal(mgn_var_delta_normal(&d, &cov, 1, 0.95, &var, &es), MGN_OK);
+    assert_close(var / 0.4, 1.6448536, 0, 5e-8);
+    /* two assets, correlation -0.5, short one: sigma^2 = d' S d */
+    double d2[2] = { 100, -50 }, c2[4] = { 0.01, -0.5 * 0.1 * 0.2, -0.5 * 0.1 * 0.2, 0.04 };
+    double s2 = 100.0 * 100 * 0.01 + 50.0 * 50 * 0.04 + 2 * 100.0 * -50 * -0.01;
+    assert_int_equal(mgn_var_delta_normal(d2, c2, 2, 0.99, &var, &es), MGN_OK);
+    assert_close(var, gsl_cdf_ugaussian_Pinv(0.99) * sqrt(s2), 1e-14, 0);
+    assert_close(es, sqrt(s2) * gsl_ran_ugaussian_pdf(gsl_cdf_ugaussian_Pinv(0.99)) / 0.01, 1e-14, 0);
+    /* zero exposure */
+    double z2[2] = { 0, 0 };
+    assert_int_equal(mgn_var_delta_normal(z2, c2, 2, 0.99, &var, &es), MGN_OK);
+    assert_true(var == 0 && es == 0);
+}
+
+/* Cumulants via Cholesky + eigen-decomposition (independent route). */
+static void ref_cumulants(const double *d, const double *G, const double *cov, size_t n, double k[5])
+{
+    gsl_matrix *C = gsl_matrix_alloc(n, n), *B = gsl_matrix_alloc(n, n), *T = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(n, n);
+    gsl_vector *ev = gsl_vector_alloc(n);
+    for (size_t i = 0; i < n; i++) for (size_t j = 0; j < n; j++) gsl_matrix_set(C, i, j, cov[i * n + j]);
+    assert_int_equal(gsl_linalg_cholesky_decomp1(C), 0);           /* C = L L' (lower) */
+    for (size_t i = 0; i < n; i++) for (size_t j = 0; j < n; j++) if (j > i) gsl_matrix_set(C, i, j, 0);
+    /* B = L' G L */
+    for (size_t i = 0; i < n; i++) for (size_t j = 0; j < n; j++) {
+        double s = 0;
+        for (size_t a = 0; a < n; a++) s += G[i * n + a] * gsl_matrix_get(C, a, j);
+        gsl_matrix_set(T, i, j, s);
+    }
+    for (size_t i = 0; i < n; i++) for (size_t j = 0; j < n; j++) {
+        double s = 0;
+        for (size_t a = 0; a < n; a++) s += gsl_matrix_get(C, a, i) * gsl_matrix_get(T, a, j);
+        gsl_matrix_set(B, i, j, s);
+    }
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+    gsl_eigen_symmv(B, ev, V, w);
+    gsl_eigen_symmv_free(w);
+    for (int i = 0; i < 5; i++) k[i] = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* coefficient of y_i: (V' L' d)_i */
+        double ld[8], a = 0;
+        for (size_t r = 0; r < n; r++) { ld[r] = 0; for (size_t c = 0; c < n; c++) ld[r] += gsl_matrix_get(C, c, r) * d[c]; }
+        for (size_t r = 0; r < n; r++) a += gsl_matrix_get(V, r, i) * ld[r];
+        double b = 0.5 * gsl_vector_get(ev, i);
+        k[1] += b;
+        k[2] += a * a + 2 * b * b;
+        k[3] += 6 * a * a * b + 8 * b * b * b;
+        k[4] += 48 * a * a * b * b + 48 * b * b * b * b;   /* fourth cumulant: m4 - 3 var^2 */
+    }
+    gsl_matrix_free(C); gsl_matrix_free(B); gsl_matrix_free(T); gsl_matrix_free(V); gsl_vector_free(ev);
+}
+
+static void test_delta_gamma_moments(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 5 };
+    double work[2 * 64 + 16];
+    size_t bytes;
+    for (int it = 0; it < 50; it++) {
+        size_t n = 1 + (size_t)(mgn_test_uniform(&g) * 6);
+        double cov[64], G[64], d[8];
+        random_cov(&g, n, cov);
+        for (size_t i = 0; i < n; i++) {
+            d[i] = mgn_test_range(&g, -100, 100);
+            for (size_t j = 0; j <= i; j++) G[i * n + j] = G[j * n + i] = mgn_test_range(&g, -2000, 2000);
+        }
+        assert_int_equal(mgn_var_delta_gamma_work_size(n, &bytes), MGN_OK);
+        assert_true(bytes <= sizeof work);
+        mgn_dg_result r;
+        assert_int_equal(mgn_var_delta_gamma(d, G, cov, n, 0.99, work, bytes, &r), MGN_OK);
+        double k[5];
+        ref_cumulants(d, G, cov, n, k);
+        assert_close(r.mean, k[1], 1e-10, 1e-12);
+        assert_close(r.stdev * r.stdev, k[2], 1e-10, 1e-12);
+        assert_close(r.skew, k[3] / pow(k[2], 1.5), 1e-8, 1e-10);
+        assert_close(r.kurtosis, k[4] / (k[2] * k[2]), 1e-8, 1e-10);
+        assert_true(r.es >= r.var);
+    }
+    /* G = 0: delta-normal exactly */
+    double d[2] = { 10, -20 }, cov[4] = { 0.01, 0.002, 0.002, 0.02 }, G[4] = { 0, 0, 0, 0 }, v, e;
+    mgn_dg_result r;
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.975, work, sizeof work, &r), MGN_OK);
+    assert_int_equal(mgn_var_delta_normal(d, cov, 2, 0.975, &v, &e), MGN_OK);
+    assert_close(r.var, v, 1e-13, 0);
+    assert_close(r.es, e, 1e-13, 0);
+    assert_true(r.skew == 0 && r.kurtosis == 0 && r.mean == 0);
+}
+
+/* ES closed form = -(1/a) integral_0^a (mean + sd zcf(Phi^-1(u))) du, by quadrature in z. */
+static void test_cf_es_integral(void **state)
+{
+    (void)state;
+    double d = 50, G = -3000, cov = 0.0004, work[8];          /* short gamma: negative skew */
+    static const double cs[] = { 0.95, 0.975, 0.99 };
+    for (int k = 0; k < 3; k++) {
+        mgn_dg_result r;
+        assert_int_equal(mgn_var_delta_gamma(&d, &G, &cov, 1, cs[k], work, sizeof work, &r), MGN_OK);
+        double a = 1 - cs[k], q = gsl_cdf_ugaussian_Pinv(a), S = r.skew, K = r.kurtosis, s = 0;
+        /* integral over z in (-12, q) of zcf(z) phi(z) dz, Simpson with 20000 panels */
+        int m = 20000;
+        double lo = -12, h = (q - lo) / m;
+        for (int i = 0; i <= m; i++) {
+            double z = lo + i * h, z2 = z * z;
+            double zcf = z + (z2 - 1) * S / 6 + (z2 * z - 3 * z) * K / 24 - (2 * z2 * z - 5 * z) * S * S / 36;
+            double f = zcf * gsl_ran_ugaussian_pdf(z), wgt = (i == 0 || i == m) ? 1 : (i % 2 ? 4 : 2);
+            s += wgt * f;
+        }
+        s *= h / 3;
+        double es_num = -(r.mean + r.stdev * s / a);
+        assert_close(r.es, es_num, 1e-9, 0);
+        /* VaR: the CF quantile */
+        double z2 = q * q;
+        double zcf = q + (z2 - 1) * S / 6 + (z2 * q - 3 * q) * K / 24 - (2 * z2 * q - 5 * q) * S * S / 36;
+        assert_close(r.var, -(r.mean + r.stdev * zcf), 1e-13, 0);
+    }
+}
+
+/* Against the simulated quadratic P&L (moderate skew): CF within a few percent. */
+static void test_cf_vs_simulation(void **state)
+{
+    (void)state;
+    double d[2] = { 1000, 400 }, G[4] = { -20000, 5000, 5000, -8000 };
+    double cov[4] = { 0.0004, 0.00012, 0.00012, 0.0009 }, work[16];
+    mgn_dg_result r;
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.99, work, sizeof work, &r), MGN_OK);
+    assert_true(r.skew < -0.1 && r.skew > -1);
+    size_t n = 1000000;
+    double *p = malloc(n * sizeof *p);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    double l11 = sqrt(cov[0]), l21 = cov[2] / l11, l22 = sqrt(cov[3] - l21 * l21);
+    for (size_t i = 0; i < n; i++) {
+        double z1 = gsl_ran_gaussian_ziggurat(rng, 1), z2 = gsl_ran_gaussian_ziggurat(rng, 1);
+        double x1 = l11 * z1, x2 = l21 * z1 + l22 * z2;
+        p[i] = d[0] * x1 + d[1] * x2 + 0.5 * (G[0] * x1 * x1 + 2 * G[1] * x1 * x2 + G[3] * x2 * x2);
+    }
+    double v, e;
+    assert_int_equal(mgn_var_es(p, NULL, n, 0.99, &v, &e), MGN_OK);
+    assert_close(r.var, v, 0.03, 0);
+    assert_close(r.es, e, 0.05, 0);
+    gsl_rng_free(rng);
+    free(p);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    double d[2] = { 1, 2 }, cov[4] = { 0.04, 0.01, 0.01, 0.09 }, G[4] = { 1, 0, 0, 1 }, v = 7, e = 8;
+    double work[32];
+    mgn_dg_result r;
+    memset(&r, 0x33, sizeof r);
+    mgn_dg_result r0 = r;
+    assert_int_equal(mgn_var_delta_normal(NULL, cov, 2, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, NULL, 2, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, cov, 2, 0.99, NULL, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, cov, 2, 0.99, &v, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, cov, 0, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, cov, (size_t)1 << 33, 0.99, &v, &e), MGN_ERANGE);
+    assert_int_equal(mgn_var_delta_gamma(NULL, G, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, NULL, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, NULL, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.99, work, sizeof work, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 0, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.99, NULL, sizeof work, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.99, (char *)work + 4, sizeof work - 8, &r), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, 0.99, work, 12 * sizeof(double) - 1, &r), MGN_ENOMEM);
+    size_t b;
+    assert_int_equal(mgn_var_delta_gamma_work_size(0, &b), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma_work_size(2, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma_work_size((size_t)1 << 33, &b), MGN_ERANGE);
+    assert_int_equal(mgn_var_delta_gamma_work_size(2, &b), MGN_OK);
+    assert_int_equal(b, 12 * sizeof(double));
+    static const double badc[] = { 0, 1, -0.5, 1.5, NAN, INFINITY };
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(mgn_var_delta_normal(d, cov, 2, badc[i], &v, &e), MGN_EINVAL);
+        assert_int_equal(mgn_var_delta_gamma(d, G, cov, 2, badc[i], work, sizeof work, &r), MGN_EINVAL);
+    }
+    for (int k = 0; k < 3; k++) {
+        double bd[2] = { 1, 2 }, bc[4] = { 0.04, 0.01, 0.01, 0.09 }, bg[4] = { 1, 0, 0, 1 };
+        bd[1] = mgn_test_nonfinite[k];
+        assert_int_equal(mgn_var_delta_normal(bd, cov, 2, 0.99, &v, &e), MGN_EINVAL);
+        assert_int_equal(mgn_var_delta_gamma(bd, G, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+        bc[3] = mgn_test_nonfinite[k];
+        assert_int_equal(mgn_var_delta_normal(d, bc, 2, 0.99, &v, &e), MGN_EINVAL);
+        bg[0] = mgn_test_nonfinite[k];
+        assert_int_equal(mgn_var_delta_gamma(d, bg, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    }
+    double asym[4] = { 0.04, 0.01, 0.02, 0.09 }, negd[4] = { -0.04, 0, 0, 0.09 }, corr[4] = { 0.04, 0.07, 0.07, 0.09 };
+    double gasym[4] = { 1, 2, 3, 1 };
+    assert_int_equal(mgn_var_delta_normal(d, asym, 2, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, negd, 2, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_normal(d, corr, 2, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d, gasym, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    /* pairwise valid, not PSD: d' S d < 0 */
+    double npsd[9] = { 1, 0.9, -0.9, 0.9, 1, 0.9, -0.9, 0.9, 1 }, d3[3] = { 1, -1, 1 }, g3[9] = { 0 };
+    assert_int_equal(mgn_var_delta_normal(d3, npsd, 3, 0.99, &v, &e), MGN_EINVAL);
+    assert_int_equal(mgn_var_delta_gamma(d3, g3, npsd, 3, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    assert_true(v == 7 && e == 8);
+    assert_memory_equal(&r, &r0, sizeof r);
+    assert_int_equal(mgn_sizeof_dg_result(), sizeof(mgn_dg_result));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_delta_normal),
+        cmocka_unit_test(test_delta_gamma_moments),
+        cmocka_unit_test(test_cf_es_integral),
+        cmocka_unit_test(test_cf_vs_simulation),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests_name("parametric", tests, NULL, NULL);
+}
