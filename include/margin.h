@@ -185,6 +185,8 @@ MGN_API int mgn_inverse_greeks(mgn_option_type type, double S, double K, double 
  *   MGN_EINVAL  negative or non-finite price, T == 0, invalid S, K, T, r, q, type,
  *               NULL sigma.
  *   MGN_ENOCONV never expected; reported rather than returning an inaccurate sigma.
+ *   MGN_ERANGE  valid inputs whose normalised form over- or underflows (e.g. r*T in
+ *               the hundreds), or a sigma that would not be finite.
  *====================================================================*/
 MGN_API int mgn_implied_vol(mgn_option_type type, double S, double K, double T,
                             double r, double q, double price, double *sigma);

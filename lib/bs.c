@@ -26,16 +26,6 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr)
     return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
 }
 
-/* ln(S/K) without under- or overflow of the ratio, and near the money with an
-   absolute error of about eps * |ln(S/K)| (S - K is exact there, Sterbenz). */
-static double log_ratio(double S, double K)
-{
-    double q = S / K;
-    if (q >= 0.5 && q <= 2.0)
-        return log1p((S - K) / K);
-    return isnormal(q) ? log(q) : log(S) - log(K);
-}
-
 double mgn__bs_price(int type, double S, double K, double T, double r, double q, double sigma)
 {
     int theta = type == MGN_CALL ? 1 : -1;
@@ -44,7 +34,7 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         return v > 0 ? v : 0.0;
     }
     double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
-    double x = log_ratio(S, K) + (r - q) * T;     /* ln(F/K) */
+    double x = mgn__log_ratio(S, K) + (r - q) * T;     /* ln(F/K) */
     double itm = theta * x > 0 ? theta * (Sc - Kr) : 0.0;
     double s = sigma * sqrt(T);
     if (s == 0)
@@ -74,7 +64,7 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double eq = exp(-q * T), er = exp(-r * T);
     double Sc = S * eq, Kr = K * er;
-    double x = log_ratio(S, K) + (r - q) * T;
+    double x = mgn__log_ratio(S, K) + (r - q) * T;
     double s = sigma * sqrt(T);
     if (s == 0) {                     /* sigma -> 0+: deterministic forward payoff */
         if (x == 0)

@@ -421,25 +421,13 @@ middle:
 
 /* ---------------------------------------------------------------- money form */
 
-/* ln(S/K) without under- or overflow of the ratio; near the money through
-   log1p((S - K)/K), S - K exact (Sterbenz), so x keeps its relative accuracy (a
-   rounded S/K would cost an absolute eps in x, which deep-wing prices amplify by
-   |x|/s^2). */
-static double log_ratio(double S, double K)
-{
-    const double d = S - K, q = S / K;
-    if (fabs(d) < 0.5 * K)
-        return log1p(d / K);
-    return isnormal(q) ? log(q) : log(S) - log(K);
-}
-
 /* Arguments already validated. theta = +1 call, -1 put. */
 static int implied_vol_core(int theta, double S, double K, double T, double r, double q,
                             double price, double *sigma)
 {
     const double A = S * exp(-q * T), B = K * exp(-r * T);  /* S e^{-qT}, K e^{-rT} */
     const double upper = theta > 0 ? A : B;
-    const double x = log_ratio(S, K) + (r - q) * T;
+    const double x = mgn__log_ratio(S, K) + (r - q) * T;
     double lower = 0.0, tol = 0.0, tv, beta, s;
     int status;
 

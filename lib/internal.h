@@ -29,6 +29,17 @@ static inline double mgn__norm_cdf(double x) { return 0.5 * erfc(-x * MGN_SQRT1_
 MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
 
 
+/* ln(S/K) without under- or overflow of the ratio; near the money through
+   log1p((S - K)/K), S - K exact there (Sterbenz), so x keeps its relative accuracy
+   (a rounded S/K would cost an absolute eps in x, which deep-wing prices amplify). */
+static inline double mgn__log_ratio(double S, double K)
+{
+    double d = S - K, q = S / K;
+    if (fabs(d) < 0.5 * K)
+        return log1p(d / K);
+    return isnormal(q) ? log(q) : log(S) - log(K);
+}
+
 /* Whether the direct out-of-the-money value v = |a - b| of two normal terms (the
    larger is big) is accurate to about 1e-13: the rounding of each term, including
    that of its argument d (relative error about d^2 eps in N(d)), is amplified by
