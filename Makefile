@@ -139,8 +139,9 @@ build/examples/%: examples/%.c $(STATIC)
 
 examples: all $(EX_BIN)
 
-demo: all build/examples/price_option
-	build/examples/price_option
+# The main demo: margin of the bundled book (examples/data) under every method.
+demo: all build/examples/span_margin
+	build/examples/span_margin examples/data/book.csv
 
 # ---------------------------------------------------------------- benchmarks
 BENCH_CFLAGS = -std=c99 -O2 $(WARN) -Iinclude -Ilib $(CFLAGS)
