@@ -211,10 +211,8 @@ int mgn_var_historical(const mgn_market *mkt, size_t n_mkt, const mgn_position *
     int st = mgn_var_historical_work_size(n_days, n_stress_days, n_mkt, params, &need);
     if (st != MGN_OK)
         return st;
-    if (!work || !mgn__aligned(work))
-        return MGN_EINVAL;
-    if (work_size < need)
-        return MGN_ENOMEM;
+    if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
+        return st;
     count(n_days, params, &n1);
     if (n_stress_days > 0)
         count(n_stress_days, params, &n2);

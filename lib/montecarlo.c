@@ -124,10 +124,8 @@ int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt, const mgn_position *
     int st = make_layout(n_mkt, params->n_paths, &lo);
     if (st != MGN_OK)
         return st;
-    if (!work || !mgn__aligned(work))
-        return MGN_EINVAL;
-    if (work_size < lo.total)
-        return MGN_ENOMEM;
+    if ((st = mgn__check_work(work, work_size, lo.total)) != MGN_OK)
+        return st;
     char *wb = (char *)work;
     double *pnl = (double *)wb, *L = (double *)(wb + lo.L), *z = (double *)(wb + lo.z);
     mgn_shock *sh = (mgn_shock *)(wb + lo.shocks);

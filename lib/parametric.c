@@ -91,10 +91,8 @@ int mgn_var_delta_gamma(const double *delta, const double *gamma, const double *
     int st = mgn_var_delta_gamma_work_size(n, &need);
     if (st != MGN_OK)
         return st;
-    if (!work || !mgn__aligned(work))
-        return MGN_EINVAL;
-    if (work_size < need)
-        return MGN_ENOMEM;
+    if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
+        return st;
     if (!vec_ok(delta, n) || !check_sym(cov, n, 1) || !check_sym(gamma, n, 0))
         return MGN_EINVAL;
     double *M = (double *)work, *M2 = M + n * n, *v = M2 + n * n, *u = v + n;

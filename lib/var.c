@@ -344,10 +344,8 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
     int st = mgn_var_es_contrib_work_size(n_scen, n_pos, &need);
     if (st != MGN_OK)
         return st;
-    if (!work || !mgn__aligned(work))
-        return MGN_EINVAL;
-    if (work_size < need)
-        return MGN_ENOMEM;
+    if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
+        return st;
     mgn__mul_ok(n_scen, n_pos, &cells);
     for (size_t i = 0; i < cells; i++)
         if (!isfinite(pnl[i]))

@@ -54,6 +54,15 @@ static inline int mgn__round64(size_t a, size_t *r)
 }
 static inline int mgn__aligned(const void *p) { return ((uintptr_t)p % sizeof(double)) == 0; }
 
+/* A caller's workspace of work_size bytes for a call that needs `need`:
+   MGN_EINVAL for NULL or misaligned (not 8-byte aligned), MGN_ENOMEM when too small. */
+static inline int mgn__check_work(const void *work, size_t work_size, size_t need)
+{
+    if (!work || !mgn__aligned(work))
+        return MGN_EINVAL;
+    return work_size < need ? MGN_ENOMEM : MGN_OK;
+}
+
 /* Standard normal quantile of p in (0, 1) (GSL, validated input). */
 MGN_INTERNAL double mgn__norm_quantile(double p);
 
