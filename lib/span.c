@@ -36,11 +36,13 @@ static void span_scenarios(const mgn_span_params *p, double *dS, double *dv, dou
     w[14] = w[15] = p->extreme_cover;
 }
 
+static int params_ok(const mgn_span_params *p);
+
 int mgn_span_scenario(const mgn_span_params *params, int k, double *price_move,
                       double *vol_move, double *weight)
 {
     double dS[NS], dv[NS], w[NS];
-    if (!params || !price_move || !vol_move || !weight || k < 0 || k >= NS)
+    if (!params || !price_move || !vol_move || !weight || k < 0 || k >= NS || !params_ok(params))
         return MGN_EINVAL;
     span_scenarios(params, dS, dv, w);
     *price_move = dS[k];

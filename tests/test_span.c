@@ -194,6 +194,16 @@ static void test_scenario_table(void **state)
     assert_int_equal(mgn_span_scenario(&p, -1, &x, &x, &x), MGN_EINVAL);
     assert_int_equal(mgn_span_scenario(NULL, 0, &x, &x, &x), MGN_EINVAL);
     assert_int_equal(mgn_span_scenario(&p, 0, NULL, &x, &x), MGN_EINVAL);
+    /* bad parameters: a status, never a NaN scenario */
+    mgn_span_params bad = p;
+    bad.vol_scan = NAN;
+    assert_int_equal(mgn_span_scenario(&bad, 0, &x, &x, &x), MGN_EINVAL);
+    bad = p;
+    bad.price_scan = -0.1;
+    assert_int_equal(mgn_span_scenario(&bad, 2, &x, &x, &x), MGN_EINVAL);
+    bad = p;
+    bad.extreme_mult = INFINITY;
+    assert_int_equal(mgn_span_scenario(&bad, 14, &x, &x, &x), MGN_EINVAL);
     assert_true(x == 1);
 }
 
