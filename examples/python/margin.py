@@ -45,6 +45,32 @@ Portfolio and margin
     Enumerated fields take the MGN_* integers or names ('option', 'future',
     'perpetual'; 'linear', 'inverse'; 'european', 'american'; 'call', 'put').
 
+    Every function taking markets, positions or other records accepts, for each
+    array of them: a sequence of records (namedtuples, dicts or tuples; the design
+    used throughout), a numpy structured array whose field names are the C fields
+    (missing fields take the record's defaults; position_dtype() is the exact C
+    layout, passed without a copy), or a ctypes array of the mirrored struct.
+    portfolio_check, portfolio_value, position_greeks, portfolio_greeks ->
+    NetGreeks per market, scenario_pnl_matrix -> (n_scen, n_pos) array.
+    span_margin_detail -> SpanDetail(result, per_market, risk); span_scenario(s).
+    Portfolio margin grid: PmParams (pm_preset_span / _deribit / _occ),
+    pm_scenario_count, pm_scenario(s), pm_margin -> PmResult, pm_margin_detail.
+
+VaR, ES, backtests and dynamic margin
+    var_es_contrib (component and incremental), hs_scenarios, var_historical,
+    var_delta_normal, var_delta_gamma, var_montecarlo -> VarResult / DgResult /
+    VarContrib; backtest_exceptions, backtest -> BacktestResult, backtest_zone;
+    ewma_variance, dynamic_margin -> DynMarginResult.
+    Parameter structs (HsParams, McParams, DynMarginParams) are namedtuples whose
+    defaults come from the library's _init functions (hs_params(), mc_params(),
+    dynmargin_params()); each wrapper takes params=None, a namedtuple or a dict of
+    fields to change, plus keyword overrides: var_montecarlo(mkts, pos, cov,
+    n_paths=20000, seed=7). Workspaces are allocated internally from the
+    *_work_size functions (also exposed). Array inputs may be numpy arrays of any
+    dtype and stride (copied to contiguous float64/int32) or (nested) lists; array
+    outputs are numpy arrays (lists, lists of rows, without numpy). A nonzero status
+    raises MarginError (subclass per status) with the mgn_strerror text.
+
 Library loading
     The shared library is found, in this order, at $MARGIN_LIBRARY, at lib/libmargin.so
     of the repository this file lives in (../../lib), or by
@@ -96,6 +122,28 @@ __all__ = [
     "MGN_STD_PRESET_DEFAULT", "MGN_STD_PRESET_DERIBIT_BTC", "MGN_STD_PRESET_DERIBIT_ETH",
     "MGN_STD_PRESET_BINANCE_BTCUSDT", "MGN_STD_PRESET_OKX_ETHUSDT",
     "MGN_STD_PRESET_CBOE_EQUITY", "MGN_STD_PRESET_CBOE_BROAD_INDEX",
+    # portfolio model
+    "NetGreeks", "position_dtype", "scenario_pnl_matrix", "portfolio_check",
+    "portfolio_value", "position_greeks", "portfolio_greeks",
+    # SPAN detail
+    "MGN_SPAN_SCENARIOS", "SpanUnderlying", "SpanDetail", "SpanScenario",
+    "span_scenario", "span_scenarios", "span_margin_detail",
+    # portfolio margin grid
+    "MGN_PM_MAX_STEPS", "MGN_PM_MAX_EXTENDED", "MGN_PM_MAX_SCENARIOS",
+    "MGN_PM_VOL_ABSOLUTE", "MGN_PM_VOL_RELATIVE", "MGN_PM_MIN_ADD", "MGN_PM_MIN_FLOOR",
+    "PmParams", "PmResult", "PmUnderlying", "PmDetail", "PmScenario",
+    "pm_preset_span", "pm_preset_deribit", "pm_preset_occ", "pm_scenario_count",
+    "pm_scenario", "pm_scenarios", "pm_margin", "pm_margin_detail",
+    # VaR and ES
+    "MGN_HORIZON_OVERLAP", "MGN_HORIZON_SQRT", "MGN_HS_BRW", "MGN_HS_FILTERED",
+    "MGN_ZONE_GREEN", "MGN_ZONE_YELLOW", "MGN_ZONE_RED",
+    "HsParams", "McParams", "DynMarginParams", "hs_params", "mc_params", "dynmargin_params",
+    "VarResult", "DgResult", "VarContrib", "BacktestResult", "DynMarginResult",
+    "var_es_contrib_work_size", "var_es_contrib", "hs_scenario_count", "hs_scenarios",
+    "var_historical_work_size", "var_historical", "var_delta_normal",
+    "var_delta_gamma_work_size", "var_delta_gamma", "var_montecarlo_work_size",
+    "var_montecarlo", "backtest_exceptions", "backtest", "backtest_zone", "ewma_variance",
+    "dynamic_margin",
 ]
 
 #: Major version of the C API this binding mirrors (MGN_VERSION_MAJOR).
@@ -211,6 +259,123 @@ class _CStdParams(ctypes.Structure):
                 + [("n_tiers", ctypes.c_size_t), ("tiers", ctypes.POINTER(_CStdTier))])
 
 
+class _CNetGreeks(ctypes.Structure):
+    """Mirror of struct mgn_net_greeks."""
+    _fields_ = [(name, ctypes.c_double) for name in (
+        "value", "delta", "gamma", "vega", "theta",
+        "value_coin", "delta_coin", "gamma_coin", "vega_coin", "theta_coin")]
+
+
+MGN_SPAN_SCENARIOS = 16
+
+
+class _CSpanUnderlying(ctypes.Structure):
+    """Mirror of struct mgn_span_underlying."""
+    _fields_ = ([(name, ctypes.c_double) for name in (
+        "requirement", "scan_risk", "intra_charge", "inter_credit", "short_option_min",
+        "net_option_value", "net_delta", "spread_delta", "weighted_price_risk",
+        "remaining_delta")]
+        + [("scan_scenario", ctypes.c_int), ("n_positions", ctypes.c_int),
+           ("scenario_loss", ctypes.c_double * MGN_SPAN_SCENARIOS)])
+
+
+MGN_PM_MAX_STEPS = 64
+MGN_PM_MAX_EXTENDED = 16
+MGN_PM_MAX_SCENARIOS = (2 * MGN_PM_MAX_STEPS + 1) * 3 + MGN_PM_MAX_EXTENDED
+
+
+class _CPmParams(ctypes.Structure):
+    """Mirror of struct mgn_pm_params (versioned by its leading struct_size)."""
+    _fields_ = ([("struct_size", ctypes.c_size_t), ("price_range", ctypes.c_double)]
+                + [(name, ctypes.c_int) for name in (
+                    "price_steps", "vol_scenarios", "vol_mode", "n_extended")]
+                + [(name, ctypes.c_double) for name in (
+                    "vol_up", "vol_down", "vol_ref_days", "vol_power_short",
+                    "vol_power_long", "vol_min_days", "vol_min_up", "lookahead")]
+                + [("ext_move", ctypes.c_double * MGN_PM_MAX_EXTENDED),
+                   ("ext_weight", ctypes.c_double * MGN_PM_MAX_EXTENDED),
+                   ("ext_vol", ctypes.c_int * MGN_PM_MAX_EXTENDED),
+                   ("short_min_per_strike", ctypes.c_int), ("short_min_mode", ctypes.c_int)]
+                + [(name, ctypes.c_double) for name in (
+                    "short_min_rate", "short_min_abs", "delta_shock_rate",
+                    "delta_shock_threshold", "roll_rate", "roll_min", "conc_depth",
+                    "conc_rate")]
+                + [("reserved", ctypes.c_int), ("reserved2", ctypes.c_int)])
+
+
+class _CPmResult(ctypes.Structure):
+    """Mirror of struct mgn_pm_result."""
+    _fields_ = [(name, ctypes.c_double) for name in (
+        "requirement", "grid_loss", "delta_shock", "short_option_min", "roll_shock",
+        "concentration")]
+
+
+class _CPmUnderlying(ctypes.Structure):
+    """Mirror of struct mgn_pm_underlying."""
+    _fields_ = ([(name, ctypes.c_double) for name in (
+        "requirement", "grid_loss", "delta_shock", "short_option_min", "roll_shock",
+        "concentration", "net_delta", "short_units", "roll_units", "excess_delta",
+        "binding_move", "binding_weight")]
+        + [(name, ctypes.c_int) for name in (
+            "binding_vol", "binding_scenario", "n_scenarios", "n_positions")])
+
+
+class _CVarResult(ctypes.Structure):
+    """Mirror of struct mgn_var_result."""
+    _fields_ = ([(name, ctypes.c_double) for name in (
+        "var", "es", "var_current", "es_current", "var_stressed", "es_stressed",
+        "var_se", "es_se")] + [("n_scenarios", ctypes.c_size_t)])
+
+
+class _CHsParams(ctypes.Structure):
+    """Mirror of struct mgn_hs_params (versioned by its leading struct_size)."""
+    _fields_ = ([("struct_size", ctypes.c_size_t), ("confidence", ctypes.c_double)]
+                + [(name, ctypes.c_int) for name in (
+                    "horizon_days", "horizon_method", "weighting", "threads")]
+                + [(name, ctypes.c_double) for name in ("brw_lambda", "ewma_lambda", "dt")]
+                + [("currency", ctypes.c_int), ("reserved", ctypes.c_int)])
+
+
+class _CDgResult(ctypes.Structure):
+    """Mirror of struct mgn_dg_result."""
+    _fields_ = [(name, ctypes.c_double) for name in (
+        "mean", "stdev", "skew", "kurtosis", "var", "es")]
+
+
+class _CMcParams(ctypes.Structure):
+    """Mirror of struct mgn_mc_params (versioned by its leading struct_size)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("confidence", ctypes.c_double),
+                ("n_paths", ctypes.c_size_t), ("seed", ctypes.c_uint64),
+                ("df", ctypes.c_double), ("dt", ctypes.c_double),
+                ("antithetic", ctypes.c_int), ("threads", ctypes.c_int),
+                ("currency", ctypes.c_int), ("n_batches", ctypes.c_int)]
+
+
+class _CBacktestResult(ctypes.Structure):
+    """Mirror of struct mgn_backtest_result."""
+    _fields_ = ([(name, ctypes.c_size_t) for name in (
+        "n_obs", "n_exceptions", "n00", "n01", "n10", "n11")]
+        + [(name, ctypes.c_double) for name in (
+            "lr_pof", "p_pof", "lr_ind", "p_ind", "lr_cc", "p_cc", "cum_prob")]
+        + [("zone", ctypes.c_int), ("reserved", ctypes.c_int)])
+
+
+class _CDynmarginParams(ctypes.Structure):
+    """Mirror of struct mgn_dynmargin_params (versioned by its leading struct_size)."""
+    _fields_ = ([("struct_size", ctypes.c_size_t)]
+                + [(name, ctypes.c_double) for name in (
+                    "lambda", "seed_var", "confidence", "horizon_days", "tail_df",
+                    "multiplier", "buffer")]
+                + [("floor_lookback", ctypes.c_size_t)])
+
+
+class _CDynmarginResult(ctypes.Structure):
+    """Mirror of struct mgn_dynmargin_result."""
+    _fields_ = ([(name, ctypes.c_double) for name in (
+        "ewma_vol", "long_vol", "base_scan", "floor_scan", "margin_scan", "price_scan",
+        "buffer_left")] + [("in_stress", ctypes.c_int), ("reserved", ctypes.c_int)])
+
+
 #: The mirrored structs, checked at load against the library's size functions:
 #: C size function -> (C type name, mirror, C functions that take the struct).
 #: mgn_sizeof_greeks is required; a library that lacks another size function has the
@@ -231,10 +396,60 @@ _MIRRORS = {
                             ("mgn_std_preset", "mgn_std_position_margin", "mgn_std_margin")),
     "mgn_sizeof_std_params": ("mgn_std_params", _CStdParams,
                               ("mgn_std_preset", "mgn_std_position_margin", "mgn_std_margin")),
+    "mgn_sizeof_net_greeks": ("mgn_net_greeks", _CNetGreeks,
+                              ("mgn_position_greeks", "mgn_portfolio_greeks")),
+    "mgn_sizeof_span_underlying": ("mgn_span_underlying", _CSpanUnderlying,
+                                   ("mgn_span_margin_detail",)),
+    "mgn_sizeof_pm_params": ("mgn_pm_params", _CPmParams,
+                             ("mgn_pm_preset_span", "mgn_pm_preset_deribit", "mgn_pm_preset_occ",
+                              "mgn_pm_scenario_count", "mgn_pm_scenario", "mgn_pm_margin",
+                              "mgn_pm_margin_detail")),
+    "mgn_sizeof_pm_result": ("mgn_pm_result", _CPmResult,
+                             ("mgn_pm_margin", "mgn_pm_margin_detail")),
+    "mgn_sizeof_pm_underlying": ("mgn_pm_underlying", _CPmUnderlying,
+                                 ("mgn_pm_margin_detail",)),
+    "mgn_sizeof_var_result": ("mgn_var_result", _CVarResult,
+                              ("mgn_var_historical", "mgn_var_montecarlo")),
+    "mgn_sizeof_hs_params": ("mgn_hs_params", _CHsParams,
+                             ("mgn_hs_params_init", "mgn_hs_scenario_count", "mgn_hs_scenarios",
+                              "mgn_var_historical_work_size", "mgn_var_historical")),
+    "mgn_sizeof_dg_result": ("mgn_dg_result", _CDgResult, ("mgn_var_delta_gamma",)),
+    "mgn_sizeof_mc_params": ("mgn_mc_params", _CMcParams,
+                             ("mgn_mc_params_init", "mgn_var_montecarlo_work_size",
+                              "mgn_var_montecarlo")),
+    "mgn_sizeof_backtest_result": ("mgn_backtest_result", _CBacktestResult,
+                                   ("mgn_backtest",)),
+    "mgn_sizeof_dynmargin_params": ("mgn_dynmargin_params", _CDynmarginParams,
+                                    ("mgn_dynmargin_params_init", "mgn_dynamic_margin")),
+    "mgn_sizeof_dynmargin_result": ("mgn_dynmargin_result", _CDynmarginResult,
+                                    ("mgn_dynamic_margin",)),
 }
+# mgn_position and mgn_market are taken by every portfolio and VaR function that
+# revalues positions; mgn_shock by the scenario builders and the P&L matrix.
+for _size_fn, _users in (
+        ("mgn_sizeof_market", ("mgn_scenario_pnl_matrix", "mgn_portfolio_check",
+                               "mgn_portfolio_value", "mgn_position_greeks",
+                               "mgn_portfolio_greeks", "mgn_span_margin_detail",
+                               "mgn_pm_margin", "mgn_pm_margin_detail", "mgn_var_historical",
+                               "mgn_var_montecarlo")),
+        ("mgn_sizeof_position", ("mgn_scenario_pnl_matrix", "mgn_portfolio_check",
+                                 "mgn_portfolio_value", "mgn_position_greeks",
+                                 "mgn_portfolio_greeks", "mgn_span_margin_detail",
+                                 "mgn_pm_margin", "mgn_pm_margin_detail", "mgn_var_historical",
+                                 "mgn_var_montecarlo")),
+        ("mgn_sizeof_shock", ("mgn_scenario_pnl_matrix", "mgn_hs_scenarios")),
+        ("mgn_sizeof_span_params", ("mgn_span_margin_detail", "mgn_span_scenario")),
+        ("mgn_sizeof_span_pair", ("mgn_span_margin_detail",)),
+        ("mgn_sizeof_span_result", ("mgn_span_margin_detail",))):
+    _c, _m, _u = _MIRRORS[_size_fn]
+    _MIRRORS[_size_fn] = (_c, _m, _u + _users)
+del _size_fn, _users, _c, _m, _u
+
 #: Structs that carry a leading struct_size: a newer library may have appended fields
 #: and accepts this binding's (smaller) size, so its size may be larger, not smaller.
-_VERSIONED = {"mgn_std_params"}
+#: (A library that insists on its own size answers MGN_EINVAL: a clean failure.)
+_VERSIONED = {"mgn_std_params", "mgn_pm_params", "mgn_hs_params", "mgn_mc_params",
+              "mgn_dynmargin_params"}
 
 
 # ---------------------------------------------------------------------------- errors
@@ -308,6 +523,15 @@ _c_greeks_p = ctypes.POINTER(_CGreeks)
 _d = ctypes.c_double
 _i = ctypes.c_int
 _n = ctypes.c_size_t
+_c_size_p = ctypes.POINTER(ctypes.c_size_t)
+_c_market_p = ctypes.POINTER(_CMarket)
+_c_position_p = ctypes.POINTER(_CPosition)
+_c_shock_p = ctypes.POINTER(_CShock)
+_c_pm_params_p = ctypes.POINTER(_CPmParams)
+_c_hs_params_p = ctypes.POINTER(_CHsParams)
+_c_mc_params_p = ctypes.POINTER(_CMcParams)
+_c_dyn_params_p = ctypes.POINTER(_CDynmarginParams)
+_c_var_result_p = ctypes.POINTER(_CVarResult)
 
 # Every public function of include/margin.h: name -> (restype, argtypes).
 # mgn_option_type is an enum: an int in the C ABI.
@@ -355,6 +579,74 @@ _PROTOTYPES = {
                             ctypes.POINTER(_CPosition), _n, _i, ctypes.c_void_p, _n,
                             _c_double_p, _c_double_p, _c_double_p, _c_double_p, _c_int_p,
                             _c_int_p]),
+    # portfolio model
+    "mgn_sizeof_net_greeks": (_n, []),
+    "mgn_scenario_pnl_matrix": (_i, [_c_market_p, _n, _c_position_p, _n, _c_shock_p, _n, _d,
+                                     _i, _c_double_p]),
+    "mgn_portfolio_check": (_i, [_c_market_p, _n, _c_position_p, _n, _c_size_p]),
+    "mgn_portfolio_value": (_i, [_c_market_p, _n, _c_position_p, _n, _i, _c_double_p]),
+    "mgn_position_greeks": (_i, [_c_market_p, _n, _c_position_p,
+                                 ctypes.POINTER(_CNetGreeks)]),
+    "mgn_portfolio_greeks": (_i, [_c_market_p, _n, _c_position_p, _n,
+                                  ctypes.POINTER(_CNetGreeks)]),
+    # SPAN detail
+    "mgn_sizeof_span_underlying": (_n, []),
+    "mgn_span_scenario": (_i, [ctypes.POINTER(_CSpanParams), _i, _c_double_p, _c_double_p,
+                               _c_double_p]),
+    "mgn_span_margin_detail": (_i, [_c_market_p, ctypes.POINTER(_CSpanParams), _n,
+                                    _c_position_p, _n, ctypes.POINTER(_CSpanPair), _n, _i,
+                                    ctypes.POINTER(_CSpanResult),
+                                    ctypes.POINTER(_CSpanUnderlying), _c_double_p]),
+    # portfolio margin grid
+    "mgn_sizeof_pm_params": (_n, []),
+    "mgn_sizeof_pm_result": (_n, []),
+    "mgn_sizeof_pm_underlying": (_n, []),
+    "mgn_pm_preset_span": (_i, [_d, _d, _c_pm_params_p]),
+    "mgn_pm_preset_deribit": (_i, [_c_pm_params_p]),
+    "mgn_pm_preset_occ": (_i, [_c_pm_params_p]),
+    "mgn_pm_scenario_count": (_i, [_c_pm_params_p, _c_int_p]),
+    "mgn_pm_scenario": (_i, [_c_pm_params_p, _i, _c_double_p, _c_int_p, _c_double_p]),
+    "mgn_pm_margin": (_i, [_c_market_p, _c_pm_params_p, _n, _c_position_p, _n, _i,
+                           ctypes.POINTER(_CPmResult)]),
+    "mgn_pm_margin_detail": (_i, [_c_market_p, _c_pm_params_p, _n, _c_position_p, _n, _i,
+                                  ctypes.POINTER(_CPmResult), ctypes.POINTER(_CPmUnderlying),
+                                  _c_double_p]),
+    # VaR and ES
+    "mgn_sizeof_var_result": (_n, []),
+    "mgn_var_es_contrib_work_size": (_i, [_n, _n, _c_size_p]),
+    "mgn_var_es_contrib": (_i, [_c_double_p, _n, _n, _c_double_p, _d, ctypes.c_void_p, _n,
+                                _c_double_p, _c_double_p, _c_double_p, _c_double_p,
+                                _c_double_p, _c_double_p]),
+    "mgn_sizeof_hs_params": (_n, []),
+    "mgn_hs_params_init": (_i, [_c_hs_params_p]),
+    "mgn_hs_scenario_count": (_i, [_n, _c_hs_params_p, _c_size_p]),
+    "mgn_hs_scenarios": (_i, [_c_double_p, _c_double_p, _n, _n, _c_hs_params_p, _c_shock_p,
+                              _c_double_p]),
+    "mgn_var_historical_work_size": (_i, [_n, _n, _n, _c_hs_params_p, _c_size_p]),
+    "mgn_var_historical": (_i, [_c_market_p, _n, _c_position_p, _n, _c_double_p, _c_double_p,
+                                _n, _c_double_p, _c_double_p, _n, _c_hs_params_p,
+                                ctypes.c_void_p, _n, _c_var_result_p]),
+    "mgn_sizeof_dg_result": (_n, []),
+    "mgn_var_delta_normal": (_i, [_c_double_p, _c_double_p, _n, _d, _c_double_p,
+                                  _c_double_p]),
+    "mgn_var_delta_gamma_work_size": (_i, [_n, _c_size_p]),
+    "mgn_var_delta_gamma": (_i, [_c_double_p, _c_double_p, _c_double_p, _n, _d,
+                                 ctypes.c_void_p, _n, ctypes.POINTER(_CDgResult)]),
+    "mgn_sizeof_mc_params": (_n, []),
+    "mgn_mc_params_init": (_i, [_c_mc_params_p]),
+    "mgn_var_montecarlo_work_size": (_i, [_n, _c_mc_params_p, _c_size_p]),
+    "mgn_var_montecarlo": (_i, [_c_market_p, _n, _c_position_p, _n, _c_double_p,
+                                _c_mc_params_p, ctypes.c_void_p, _n, _c_var_result_p]),
+    "mgn_sizeof_backtest_result": (_n, []),
+    "mgn_backtest_exceptions": (_i, [_c_double_p, _c_double_p, _n, _c_int_p]),
+    "mgn_backtest": (_i, [_c_int_p, _n, _d, ctypes.POINTER(_CBacktestResult)]),
+    "mgn_backtest_zone": (_i, [_n, _n, _d, _c_int_p, _c_double_p]),
+    "mgn_sizeof_dynmargin_params": (_n, []),
+    "mgn_sizeof_dynmargin_result": (_n, []),
+    "mgn_ewma_variance": (_i, [_c_double_p, _n, _d, _d, _c_double_p]),
+    "mgn_dynmargin_params_init": (_i, [_c_dyn_params_p]),
+    "mgn_dynamic_margin": (_i, [_c_double_p, _n, _c_dyn_params_p, _c_double_p,
+                                ctypes.POINTER(_CDynmarginResult)]),
 }
 
 # Needed to check the library at all; a library without them is refused.
@@ -1045,8 +1337,8 @@ def scenario_pnl(markets, positions, shocks, dt=0.0, currency=MGN_QUOTE):
     """
     fn = "mgn_scenario_pnl"
     c_fn = _fn(fn)
-    mkt = _c_array(_CMarket, markets, Market, "a market", fn)
-    pos = _c_array(_CPosition, positions, Position, "a position", fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    pos = _records(_CPosition, positions, Position, "a position", fn)
     pairs = _shock_pairs(shocks)
     n_mkt = len(mkt)
     if n_mkt == 0 or len(pairs) % n_mkt:
@@ -1072,14 +1364,14 @@ def span_margin(markets, params, positions, pairs=(), currency=MGN_QUOTE):
     """
     fn = "mgn_span_margin"
     c_fn = _fn(fn)
-    mkt = _c_array(_CMarket, markets, Market, "a market", fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
     if isinstance(params, (SpanParams, dict)):
         params = [params] * len(mkt)
     prm = _c_array(_CSpanParams, params, SpanParams, "SPAN parameters", fn)
     if len(prm) != len(mkt):
         raise InvalidArgumentError(MGN_EINVAL, fn, "%d SPAN parameter sets for %d markets"
                                    % (len(prm), len(mkt)))
-    pos = _c_array(_CPosition, positions, Position, "a position", fn)
+    pos = _records(_CPosition, positions, Position, "a position", fn)
     prs = _c_array(_CSpanPair, pairs, SpanPair, "a SPAN pair", fn)
     out = _CSpanResult()
     status = c_fn(mkt, prm, len(mkt), pos, len(pos), prs, len(prs),
@@ -1191,7 +1483,7 @@ def std_position_margin(markets, params, position, currency=MGN_QUOTE):
     -> (im, mm) in `currency` (MGN_QUOTE or an underlying index)."""
     fn = "mgn_std_position_margin"
     c_fn = _fn(fn)
-    mkt = _c_array(_CMarket, markets, Market, "a market", fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
     prm, keep = _std_params_c(params, fn)
     pos = _c_array(_CPosition, [position], Position, "a position", fn)
     im, mm = ctypes.c_double(), ctypes.c_double()
@@ -1225,9 +1517,9 @@ def std_margin(markets, params, positions, currency=MGN_QUOTE, details=False):
     """
     fn = "mgn_std_margin"
     c_fn = _fn(fn)
-    mkt = _c_array(_CMarket, markets, Market, "a market", fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
     prm, keep = _std_params_c(params, fn)
-    pos = _c_array(_CPosition, positions, Position, "a position", fn)
+    pos = _records(_CPosition, positions, Position, "a position", fn)
     n = len(pos)
     size = std_workspace_size(n)
     work = (ctypes.c_double * ((size + 7) // 8))()      # aligned for double
@@ -1246,6 +1538,1016 @@ def std_margin(markets, params, positions, currency=MGN_QUOTE, details=False):
     if not details:
         return im.value, mm.value
     return StdMargin(im.value, mm.value, list(p_im), list(p_mm), list(p_st), list(p_pa))
+
+
+# ---------------------------------------------------------------------------- arrays and records
+#
+# Shared plumbing of the portfolio, margin and VaR wrappers below. Array inputs are
+# copied to contiguous float64 (int32) buffers: numpy arrays of any dtype/stride, or
+# (nested) lists; matrices are row-major. Outputs are numpy arrays with numpy, lists
+# (lists of rows for matrices) without. Workspaces are allocated here from the C
+# *_work_size functions, as double arrays (aligned for double).
+
+def _size(value, name, function):
+    """A Python int for a size_t argument: MGN_EINVAL for a negative or non-integral
+    value, MGN_ERANGE beyond size_t."""
+    try:
+        ok = not isinstance(value, (bool, str, bytes)) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or value < 0:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%s = %r" % (name, value))
+    if value >= 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)):
+        raise RangeError(MGN_ERANGE, function, "%s = %r" % (name, value))
+    return int(value)
+
+
+def _flatten(values):
+    """Row-major flattening of a (nested) sequence of numbers: (flat list, shape)."""
+    if not _is_sequence(values):
+        return [values], ()
+    items = list(values)
+    if items and all(_is_sequence(v) for v in items):
+        rows = [_flatten(v) for v in items]
+        shapes = set(shape for _, shape in rows)
+        if len(shapes) != 1:
+            raise ValueError("ragged nested sequence: rows of shapes %s" % sorted(shapes))
+        return [x for flat, _ in rows for x in flat], (len(items),) + shapes.pop()
+    return items, (len(items),)
+
+
+def _doubles(values, what):
+    """(buffer to keep alive, n, double pointer) of array-like values, flattened."""
+    if _np is not None:
+        arr = _np.ascontiguousarray(_np.asarray(values, dtype=_np.float64).ravel())
+        return arr, arr.size, arr.ctypes.data_as(_c_double_p)
+    flat, _ = _flatten(values)
+    arr = (ctypes.c_double * len(flat))(*[_f(v, what) for v in flat])
+    return arr, len(flat), arr
+
+
+def _matrix(values, what, function, cols=None):
+    """Row-major float64 matrix: (buffer, rows, cols, double pointer).
+
+    2-D input gives its own shape (its width must equal cols when cols is given);
+    1-D input is cut into rows of cols values (one column when cols is None).
+    """
+    if _np is not None:
+        arr = _np.asarray(values, dtype=_np.float64)
+        shape = arr.shape
+        arr = _np.ascontiguousarray(arr.ravel())
+        keep, ptr = arr, arr.ctypes.data_as(_c_double_p)
+    else:
+        flat, shape = _flatten(values)
+        keep = ptr = (ctypes.c_double * len(flat))(*[_f(v, what) for v in flat])
+    size = len(keep)
+    if len(shape) == 2:
+        rows, width = shape
+        if cols is not None and width != cols:
+            raise InvalidArgumentError(MGN_EINVAL, function, "%s has %d columns, not %d"
+                                       % (what, width, cols))
+    elif len(shape) == 1:
+        width = 1 if cols is None else cols
+        if width == 0 or size % width:
+            raise InvalidArgumentError(MGN_EINVAL, function, "%d values of %s do not form "
+                                       "rows of %d" % (size, what, width))
+        rows = size // width
+    else:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%s must be 1-D or 2-D, not of "
+                                   "shape %s" % (what, shape))
+    return keep, rows, width, ptr
+
+
+def _ints(values, what, function):
+    """(buffer, n, int pointer) of integral array-like values (bools allowed); a
+    non-integral or out-of-range value is MGN_EINVAL."""
+    if _np is not None:
+        arr = _np.asarray(values).ravel()
+        if arr.dtype.kind not in "biuf" and arr.size:
+            raise TypeError("%s must be integers, not %s" % (what, arr.dtype))
+        wide = arr.astype(_np.float64)
+        if arr.size and not (_np.all(_np.isfinite(wide)) and _np.all(wide == _np.round(wide))
+                             and _np.all(_np.abs(wide) < 2 ** 31)):
+            raise InvalidArgumentError(MGN_EINVAL, function, "%s must be integers" % what)
+        arr = _np.ascontiguousarray(arr.astype(_np.int32))
+        return arr, arr.size, arr.ctypes.data_as(_c_int_p)
+    flat, _ = _flatten(values)
+    out = []
+    for v in flat:
+        try:
+            ok = not isinstance(v, (str, bytes)) and int(v) == v and abs(v) < 2 ** 31
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise InvalidArgumentError(MGN_EINVAL, function, "%s: %r is not an integer"
+                                       % (what, v))
+        out.append(int(v))
+    arr = (ctypes.c_int * len(out))(*out)
+    return arr, len(out), arr
+
+
+def _out_doubles(n):
+    """A fresh output buffer of n doubles: (buffer, pointer)."""
+    if _np is not None:
+        arr = _np.zeros(n, dtype=_np.float64)
+        return arr, arr.ctypes.data_as(_c_double_p)
+    arr = (ctypes.c_double * n)()
+    return arr, arr
+
+
+def _vector(buf):
+    return buf if _np is not None and isinstance(buf, _np.ndarray) else list(buf)
+
+
+def _rows(buf, rows, cols):
+    if _np is not None and isinstance(buf, _np.ndarray):
+        return buf.reshape(rows, cols)
+    return [list(buf[i * cols:(i + 1) * cols]) for i in range(rows)]
+
+
+def _workspace(size):
+    """(buffer, void pointer) of at least size bytes aligned for double; (None, None)
+    for 0."""
+    if not size:
+        return None, None
+    buf = (ctypes.c_double * ((size + 7) // 8))()
+    return buf, ctypes.cast(buf, ctypes.c_void_p)
+
+
+def _tuple_of(c, cls, rename=None):
+    """namedtuple cls from a ctypes struct (array fields become tuples)."""
+    values = []
+    for field in cls._fields:
+        v = getattr(c, (rename or {}).get(field, field))
+        values.append(tuple(v) if isinstance(v, ctypes.Array) else v)
+    return cls(*values)
+
+
+def _result_type(name, cstruct, doc, skip=("reserved",)):
+    cls = collections.namedtuple(name, [f for f, _ in cstruct._fields_ if f not in skip])
+    cls.__doc__ = doc
+    return cls
+
+
+_np_struct_dtypes = {}
+
+
+def _struct_np_dtype(ctype):
+    """numpy dtype with the exact layout of a ctypes struct of int and double fields."""
+    dt = _np_struct_dtypes.get(ctype)
+    if dt is None:
+        kinds = {ctypes.c_int: _np.int32, ctypes.c_double: _np.float64}
+        dt = _np.dtype({"names": [f for f, _ in ctype._fields_],
+                        "formats": [kinds[t] for _, t in ctype._fields_],
+                        "offsets": [getattr(ctype, f).offset for f, _ in ctype._fields_],
+                        "itemsize": ctypes.sizeof(ctype)})
+        _np_struct_dtypes[ctype] = dt
+    return dt
+
+
+def position_dtype():
+    """numpy structured dtype with the exact layout of mgn_position (requires numpy).
+
+    An array of this dtype (C-contiguous, writable) is passed to the library without
+    any copy; a structured array with a subset of the fields (any numeric dtypes,
+    names such as 'call' or 'perpetual' in the enumerated fields) is converted.
+    """
+    if _np is None:
+        raise ImportError("position_dtype() needs numpy")
+    return _struct_np_dtype(_CPosition)
+
+
+def _np_int_column(col, field, function):
+    if col.dtype.kind in "USO":
+        return _np.array([_int_field(v, field, function) for v in col], dtype=_np.int32)
+    wide = col.astype(_np.float64)
+    if col.size and not (_np.all(_np.isfinite(wide)) and _np.all(wide == _np.round(wide))
+                         and _np.all(_np.abs(wide) < 2 ** 31)):
+        raise InvalidArgumentError(MGN_EINVAL, function, "%s must hold integers or names"
+                                   % field)
+    return col.astype(_np.int32)
+
+
+def _c_array_from_numpy(ctype, arr, cls, what, function):
+    arr = arr.ravel()
+    dt = _struct_np_dtype(ctype)
+    if arr.dtype == dt:
+        if not (arr.flags["C_CONTIGUOUS"] and arr.flags["WRITEABLE"]):
+            arr = arr.copy()
+        return (ctype * arr.size).from_buffer(arr) if arr.size else (ctype * 0)()
+    names = arr.dtype.names
+    fields = [f for f, _ in ctype._fields_]
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise TypeError("%s: a structured array of %s records has unknown fields %s"
+                        % (function, cls.__name__, ", ".join(unknown)))
+    out = _np.zeros(arr.size, dtype=dt)
+    for field, ftype in ctype._fields_:
+        if field not in names:
+            if field not in cls._field_defaults:
+                raise TypeError("%s: a structured array of %s records needs the field %r"
+                                % (function, cls.__name__, field))
+            default = cls._field_defaults[field]
+            out[field] = (_int_field(default, field, function) if ftype is ctypes.c_int
+                          else default)
+        elif ftype is ctypes.c_int:
+            out[field] = _np_int_column(arr[field], field, function)
+        else:
+            out[field] = arr[field].astype(_np.float64)
+    return (ctype * out.size).from_buffer(out) if out.size else (ctype * 0)()
+
+
+def _records(ctype, records, cls, what, function):
+    """ctypes array of struct ctype: from a ctypes array of it (used as is), a numpy
+    structured array (fields by name, missing ones at their defaults) or a sequence
+    of records (namedtuples, dicts or tuples). A single record is not a sequence."""
+    if isinstance(records, ctypes.Array) and records._type_ is ctype:
+        return records
+    if isinstance(records, ctype):
+        return (ctype * 1)(records)
+    if _np is not None and isinstance(records, _np.ndarray) and records.dtype.names:
+        return _c_array_from_numpy(ctype, records, cls, what, function)
+    if isinstance(records, (cls, dict)):
+        raise TypeError("%s: pass a sequence of %s records, not a single one"
+                        % (function, cls.__name__))
+    return _c_array(ctype, records, cls, what, function)
+
+
+def _portfolio(markets, positions, function):
+    return (_records(_CMarket, markets, Market, "a market", function),
+            _records(_CPosition, positions, Position, "a position", function))
+
+
+def _shocks_c(shocks, n_mkt, function):
+    """(ctypes shock array, n_scen) from the shock layouts scenario_pnl accepts."""
+    if isinstance(shocks, ctypes.Array) and shocks._type_ is _CShock:
+        shk = shocks
+    else:
+        shk = _c_array(_CShock, _shock_pairs(shocks), Shock, "a shock", function)
+    if n_mkt == 0 or len(shk) % n_mkt:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%d shocks do not form rows of %d "
+                                   "markets" % (len(shk), n_mkt))
+    return shk, len(shk) // n_mkt
+
+
+def _currency(value, function):
+    return _int_field(value, "currency", function)
+
+
+def _check(status, function, **attrs):
+    if status != MGN_OK:
+        err = _error(status, function)
+        for k, v in attrs.items():
+            setattr(err, k, v)
+        raise err
+
+
+# ---------------------------------------------------------------------------- portfolio model
+
+NetGreeks = _result_type("NetGreeks", _CNetGreeks, """Net Greeks of positions on one
+underlying (mgn_net_greeks): value (quote), delta (underlying units), gamma, vega (per
+1.00 of vol), theta (per year), and the same in the coin of the underlying: value_coin,
+delta_coin, gamma_coin, vega_coin, theta_coin.""")
+
+
+def scenario_pnl_matrix(markets, positions, shocks, dt=0.0, currency=MGN_QUOTE):
+    """P&L of each position in each scenario (mgn_scenario_pnl_matrix).
+
+    Arguments as scenario_pnl. Returns an (n_scen, n_pos) array (a list of n_scen
+    rows without numpy); row s summed is scenario_pnl's value for s up to rounding.
+    """
+    fn = "mgn_scenario_pnl_matrix"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    shk, n_scen = _shocks_c(shocks, len(mkt), fn)
+    out, ptr = _out_doubles(n_scen * len(pos))
+    _check(c_fn(mkt, len(mkt), pos, len(pos), shk, n_scen, _f(dt, "dt"),
+                _currency(currency, fn), ptr), fn)
+    return _rows(out, n_scen, len(pos))
+
+
+def portfolio_check(markets, positions):
+    """Validate markets and positions as every portfolio function does
+    (mgn_portfolio_check). Returns None when valid; raises InvalidArgumentError whose
+    .first_bad is the index of the first invalid position (None when a market is the
+    cause), or RangeError for too many markets."""
+    fn = "mgn_portfolio_check"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    sentinel = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+    bad = ctypes.c_size_t(sentinel)
+    status = c_fn(mkt, len(mkt), pos, len(pos), ctypes.byref(bad))
+    first_bad = bad.value if bad.value != sentinel else None
+    if status != MGN_OK:
+        err = _error(status, fn, None if first_bad is None else "position %d" % first_bad)
+        err.first_bad = first_bad
+        raise err
+
+
+def portfolio_value(markets, positions, currency=MGN_QUOTE):
+    """Mark-to-market value of the portfolio at today's prices (mgn_portfolio_value):
+    options at quantity * multiplier * value, futures and perpetuals at their
+    unrealised P&L against entry_price; in `currency` (MGN_QUOTE or an underlying
+    index)."""
+    fn = "mgn_portfolio_value"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    out = ctypes.c_double()
+    _check(c_fn(mkt, len(mkt), pos, len(pos), _currency(currency, fn), ctypes.byref(out)), fn)
+    return out.value
+
+
+def position_greeks(markets, position):
+    """Greeks of one position, quantity included, on its underlying
+    (mgn_position_greeks) -> NetGreeks. position: one Position (dict or tuple)."""
+    fn = "mgn_position_greeks"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    pos = _c_array(_CPosition, [position], Position, "a position", fn)
+    out = _CNetGreeks()
+    _check(c_fn(mkt, len(mkt), pos, ctypes.byref(out)), fn)
+    return _tuple_of(out, NetGreeks)
+
+
+def portfolio_greeks(markets, positions):
+    """Net Greeks per underlying (mgn_portfolio_greeks) -> list of NetGreeks, one per
+    market (all zero where an underlying has no position)."""
+    fn = "mgn_portfolio_greeks"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    out = (_CNetGreeks * len(mkt))()
+    _check(c_fn(mkt, len(mkt), pos, len(pos), out), fn)
+    return [_tuple_of(g, NetGreeks) for g in out]
+
+
+# ---------------------------------------------------------------------------- SPAN detail
+
+SpanUnderlying = _result_type("SpanUnderlying", _CSpanUnderlying, """SPAN breakdown of one
+underlying (mgn_span_underlying): requirement, scan_risk, intra_charge, inter_credit,
+short_option_min, net_option_value, net_delta, spread_delta, weighted_price_risk,
+remaining_delta, scan_scenario (0..15, -1 when no scenario loses), n_positions and
+scenario_loss (tuple of the 16 summed weighted losses).""")
+
+SpanDetail = collections.namedtuple("SpanDetail", "result per_market risk")
+SpanDetail.__doc__ = """Result of span_margin_detail: result (SpanResult, the totals),
+per_market (list of SpanUnderlying, one per market) and risk, each position's risk
+array: an (n_pos, 16) array (list of rows without numpy), risk[i][k] the weighted loss
+of position i in scenario k."""
+
+SpanScenario = collections.namedtuple("SpanScenario", "price_move vol_move weight")
+SpanScenario.__doc__ = """One SPAN scenario: relative price move, absolute vol move and
+the weight of its loss."""
+
+
+def _span_params_c(params, n_mkt, function):
+    if isinstance(params, (SpanParams, dict)):
+        params = [params] * n_mkt
+    prm = _records(_CSpanParams, params, SpanParams, "SPAN parameters", function)
+    if len(prm) != n_mkt:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%d SPAN parameter sets for %d "
+                                   "markets" % (len(prm), n_mkt))
+    return prm
+
+
+def span_scenario(params, k):
+    """Scenario k (0..15) of SPAN parameters (mgn_span_scenario) -> SpanScenario."""
+    fn = "mgn_span_scenario"
+    c_fn = _fn(fn)
+    prm = _c_array(_CSpanParams, [params], SpanParams, "SPAN parameters", fn)
+    move, vol, weight = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    _check(c_fn(prm, _int_field(k, "k", fn), ctypes.byref(move), ctypes.byref(vol),
+                ctypes.byref(weight)), fn)
+    return SpanScenario(move.value, vol.value, weight.value)
+
+
+def span_scenarios(params):
+    """The 16 SPAN scenarios of params, in CME order: list of SpanScenario."""
+    return [span_scenario(params, k) for k in range(MGN_SPAN_SCENARIOS)]
+
+
+def span_margin_detail(markets, params, positions, pairs=(), currency=MGN_QUOTE):
+    """span_margin with a breakdown (mgn_span_margin_detail) -> SpanDetail.
+
+    Arguments as span_margin. Returns the totals, the figures of each underlying and
+    every position's 16-scenario risk array. Raises MarginError on a nonzero status.
+    """
+    fn = "mgn_span_margin_detail"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    prm = _span_params_c(params, len(mkt), fn)
+    prs = _records(_CSpanPair, pairs, SpanPair, "a SPAN pair", fn)
+    out = _CSpanResult()
+    per = (_CSpanUnderlying * len(mkt))()
+    risk, risk_p = _out_doubles(len(pos) * MGN_SPAN_SCENARIOS)
+    _check(c_fn(mkt, prm, len(mkt), pos, len(pos), prs, len(prs), _currency(currency, fn),
+                ctypes.byref(out), per, risk_p), fn)
+    return SpanDetail(_tuple_of(out, SpanResult), [_tuple_of(u, SpanUnderlying) for u in per],
+                      _rows(risk, len(pos), MGN_SPAN_SCENARIOS))
+
+
+# ---------------------------------------------------------------------------- portfolio margin
+
+MGN_PM_VOL_ABSOLUTE, MGN_PM_VOL_RELATIVE = 0, 1
+MGN_PM_MIN_ADD, MGN_PM_MIN_FLOOR = 0, 1
+
+_PM_FIELDS = [f for f, _ in _CPmParams._fields_ if f not in ("struct_size", "n_extended")]
+_PM_DEFAULTS = dict.fromkeys(_PM_FIELDS, 0.0)
+_PM_DEFAULTS.update(price_steps=1, vol_scenarios=1, vol_mode=MGN_PM_VOL_ABSOLUTE,
+                    ext_move=(), ext_weight=(), ext_vol=(), short_min_per_strike=0,
+                    short_min_mode=MGN_PM_MIN_ADD, reserved=0, reserved2=0)
+PmParams = collections.namedtuple("PmParams", _PM_FIELDS,
+                                  defaults=[_PM_DEFAULTS[f] for f in _PM_FIELDS])
+PmParams.__doc__ = """A portfolio-margin grid (mgn_pm_params) as plain data: the fields of
+the C struct in order, except struct_size (set by the binding) and n_extended, which is
+len(ext_move): ext_move, ext_weight and ext_vol are tuples of equal length (at most
+MGN_PM_MAX_EXTENDED). Get one from pm_preset_span / pm_preset_deribit / pm_preset_occ
+and change fields with ._replace(...); every field has a default (a one-step grid with
+no vol states, no add-ons). vol_mode takes 'absolute'/'relative' too, short_min_mode
+'add'/'floor'."""
+
+PmResult = _result_type("PmResult", _CPmResult, """Portfolio margin totals (mgn_pm_result):
+requirement, grid_loss, delta_shock, short_option_min, roll_shock, concentration.""")
+
+PmUnderlying = _result_type("PmUnderlying", _CPmUnderlying, """Portfolio margin breakdown of
+one underlying (mgn_pm_underlying): requirement and each add-on, net_delta, short_units,
+roll_units, excess_delta, and the binding scenario: binding_move, binding_weight,
+binding_vol (-1/0/+1), binding_scenario (-1 when no scenario loses); n_scenarios,
+n_positions.""")
+
+PmDetail = collections.namedtuple("PmDetail", "result per_market contrib")
+PmDetail.__doc__ = """Result of pm_margin_detail: result (PmResult), per_market (list of
+PmUnderlying) and contrib (one value per position: its weighted loss in its
+underlying's binding scenario; they sum to that underlying's grid loss)."""
+
+PmScenario = collections.namedtuple("PmScenario", "price_move vol_state weight")
+PmScenario.__doc__ = """One grid scenario: relative price move, vol state (-1 down, 0 same,
++1 up) and weight."""
+
+
+def _pm_from_c(c):
+    n = max(0, min(int(c.n_extended), MGN_PM_MAX_EXTENDED))
+    values = {}
+    for field in _PM_FIELDS:
+        v = getattr(c, field)
+        values[field] = tuple(v[:n]) if isinstance(v, ctypes.Array) else v
+    return PmParams(**values)
+
+
+def _pm_params_c(params, n_mkt, function):
+    """ctypes array of mgn_pm_params: one PmParams (or dict) for every market, or one
+    per market."""
+    if isinstance(params, (PmParams, dict)):
+        params = [params] * n_mkt
+    params = list(params)
+    arr = (_CPmParams * len(params))()
+    for c, p in zip(arr, params):
+        p = _record(p, PmParams, "a PmParams")
+        c.struct_size = ctypes.sizeof(_CPmParams)
+        ext = [list(p.ext_move), list(p.ext_weight), list(p.ext_vol)]
+        if len(set(map(len, ext))) != 1 or len(ext[0]) > MGN_PM_MAX_EXTENDED:
+            raise InvalidArgumentError(MGN_EINVAL, function, "ext_move, ext_weight, ext_vol "
+                                       "must have one equal length <= %d, not %s"
+                                       % (MGN_PM_MAX_EXTENDED, [len(e) for e in ext]))
+        c.n_extended = len(ext[0])
+        for field, ftype in _CPmParams._fields_:
+            if field in ("struct_size", "n_extended"):
+                continue
+            value = getattr(p, field)
+            if field in ("ext_move", "ext_weight"):
+                for i, v in enumerate(value):
+                    getattr(c, field)[i] = _f(v, field)
+            elif field == "ext_vol":
+                for i, v in enumerate(value):
+                    c.ext_vol[i] = _int_field(v, field, function)
+            elif ftype is ctypes.c_int:
+                setattr(c, field, _int_field(value, field, function))
+            else:
+                setattr(c, field, _f(value, field))
+    if len(arr) != n_mkt:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%d PmParams for %d markets"
+                                   % (len(arr), n_mkt))
+    return arr
+
+
+def pm_preset_span(price_scan, vol_scan):
+    """CME SPAN's 16 scenarios as a grid (mgn_pm_preset_span) -> PmParams: its grid
+    loss equals span_margin's scan risk for the same ranges. price_scan in [0, 0.5)."""
+    fn = "mgn_pm_preset_span"
+    out = _CPmParams()
+    _call(fn, _f(price_scan, "price_scan"), _f(vol_scan, "vol_scan"), ctypes.byref(out))
+    return _pm_from_c(out)
+
+
+def pm_preset_deribit():
+    """Deribit-like crypto portfolio margin grid, BTC parameters
+    (mgn_pm_preset_deribit) -> PmParams (see include/margin.h for what is confirmed
+    and what is assumed)."""
+    out = _CPmParams()
+    _call("mgn_pm_preset_deribit", ctypes.byref(out))
+    return _pm_from_c(out)
+
+
+def pm_preset_occ():
+    """OCC TIMS-like customer portfolio margin grid (mgn_pm_preset_occ) -> PmParams."""
+    out = _CPmParams()
+    _call("mgn_pm_preset_occ", ctypes.byref(out))
+    return _pm_from_c(out)
+
+
+def pm_scenario_count(params):
+    """Number of scenarios of a grid (mgn_pm_scenario_count); MGN_EINVAL if params are
+    invalid."""
+    fn = "mgn_pm_scenario_count"
+    prm = _pm_params_c(params, 1, fn)
+    n = ctypes.c_int()
+    _call(fn, prm, ctypes.byref(n))
+    return n.value
+
+
+def pm_scenario(params, k):
+    """Scenario k of a grid (mgn_pm_scenario) -> PmScenario(price_move, vol_state,
+    weight)."""
+    fn = "mgn_pm_scenario"
+    prm = _pm_params_c(params, 1, fn)
+    move, vol, weight = ctypes.c_double(), ctypes.c_int(), ctypes.c_double()
+    _call(fn, prm, _int_field(k, "k", fn), ctypes.byref(move), ctypes.byref(vol),
+          ctypes.byref(weight))
+    return PmScenario(move.value, vol.value, weight.value)
+
+
+def pm_scenarios(params):
+    """Every scenario of a grid, in index order: list of PmScenario."""
+    return [pm_scenario(params, k) for k in range(pm_scenario_count(params))]
+
+
+def pm_margin(markets, params, positions, currency=MGN_QUOTE):
+    """Portfolio (risk-based) margin on a scenario grid (mgn_pm_margin) -> PmResult.
+
+    params: one PmParams (or dict) for every market, or a sequence of one per market;
+    positions as span_margin. Raises MarginError on a nonzero status.
+    """
+    fn = "mgn_pm_margin"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    prm = _pm_params_c(params, len(mkt), fn)
+    out = _CPmResult()
+    _check(c_fn(mkt, prm, len(mkt), pos, len(pos), _currency(currency, fn),
+                ctypes.byref(out)), fn)
+    return _tuple_of(out, PmResult)
+
+
+def pm_margin_detail(markets, params, positions, currency=MGN_QUOTE):
+    """pm_margin with a breakdown (mgn_pm_margin_detail) -> PmDetail(result,
+    per_market, contrib)."""
+    fn = "mgn_pm_margin_detail"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    prm = _pm_params_c(params, len(mkt), fn)
+    out = _CPmResult()
+    per = (_CPmUnderlying * len(mkt))()
+    contrib, contrib_p = _out_doubles(len(pos))
+    _check(c_fn(mkt, prm, len(mkt), pos, len(pos), _currency(currency, fn),
+                ctypes.byref(out), per, contrib_p), fn)
+    return PmDetail(_tuple_of(out, PmResult), [_tuple_of(u, PmUnderlying) for u in per],
+                    _vector(contrib))
+
+
+# ---------------------------------------------------------------------------- parameter structs
+#
+# HsParams, McParams and DynMarginParams are namedtuples of the C fields except
+# struct_size. Their defaults come from the library's _init function (hs_params(),
+# mc_params(), dynmargin_params()). The wrappers take params=None (the defaults), a
+# namedtuple, or a dict of fields to change, and keyword overrides on top.
+
+MGN_HORIZON_OVERLAP, MGN_HORIZON_SQRT = 0, 1
+MGN_HS_BRW, MGN_HS_FILTERED = 1, 2
+MGN_ZONE_GREEN, MGN_ZONE_YELLOW, MGN_ZONE_RED = 0, 1, 2
+
+_ENUM_NAMES.update({
+    "horizon_method": {"overlap": MGN_HORIZON_OVERLAP, "sqrt": MGN_HORIZON_SQRT},
+    "vol_mode": {"absolute": MGN_PM_VOL_ABSOLUTE, "relative": MGN_PM_VOL_RELATIVE},
+    "short_min_mode": {"add": MGN_PM_MIN_ADD, "floor": MGN_PM_MIN_FLOOR},
+    "weighting": {"equal": 0, "brw": MGN_HS_BRW, "filtered": MGN_HS_FILTERED,
+                  "brw+filtered": MGN_HS_BRW | MGN_HS_FILTERED},
+})
+
+# Python names of C fields that are Python keywords.
+_PY_NAMES = {"lambda": "lambda_"}
+
+
+def _params_type(name, cstruct, doc):
+    cls = collections.namedtuple(name, [_PY_NAMES.get(f, f) for f, _ in cstruct._fields_
+                                        if f != "struct_size"])
+    cls.__doc__ = doc
+    return cls
+
+
+HsParams = _params_type("HsParams", _CHsParams, """Historical-simulation parameters
+(mgn_hs_params): confidence, horizon_days, horizon_method (MGN_HORIZON_OVERLAP /
+MGN_HORIZON_SQRT or 'overlap'/'sqrt'), weighting (0, MGN_HS_BRW, MGN_HS_FILTERED or
+both), threads, brw_lambda, ewma_lambda, dt (years per scenario), currency, reserved.
+hs_params() gives the library's defaults.""")
+
+McParams = _params_type("McParams", _CMcParams, """Monte Carlo parameters (mgn_mc_params):
+confidence, n_paths, seed, df (0 normal, > 2 Student-t), dt, antithetic, threads,
+currency, n_batches. mc_params() gives the library's defaults.""")
+
+DynMarginParams = _params_type("DynMarginParams", _CDynmarginParams, """Dynamic margin
+parameters (mgn_dynmargin_params): lambda_ (the C field lambda), seed_var, confidence,
+horizon_days, tail_df, multiplier, buffer, floor_lookback. dynmargin_params() gives
+the library's defaults.""")
+
+# namedtuple -> (C struct, _init function, size function)
+_PARAM_STRUCTS = {
+    HsParams: (_CHsParams, "mgn_hs_params_init", "mgn_sizeof_hs_params"),
+    McParams: (_CMcParams, "mgn_mc_params_init", "mgn_sizeof_mc_params"),
+    DynMarginParams: (_CDynmarginParams, "mgn_dynmargin_params_init",
+                      "mgn_sizeof_dynmargin_params"),
+}
+
+
+def _unsigned(value, field, function, bits):
+    try:
+        ok = not isinstance(value, (bool, str, bytes)) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or value < 0:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%s = %r" % (field, value))
+    if value >= 2 ** bits:
+        raise RangeError(MGN_ERANGE, function, "%s = %r" % (field, value))
+    return int(value)
+
+
+def _param_defaults(cls):
+    cstruct, init, size_fn = _PARAM_STRUCTS[cls]
+    c_init = _fn(init)
+    # a newer library may fill a larger struct: give it room, read our fields only
+    size = max(ctypes.sizeof(cstruct), int(_fn(size_fn)()))
+    buf = (ctypes.c_double * ((size + 7) // 8))()
+    _check(c_init(ctypes.cast(buf, ctypes.POINTER(cstruct))), init)
+    c = cstruct.from_buffer(buf)
+    return cls(*(getattr(c, f) for f, _ in cstruct._fields_ if f != "struct_size"))
+
+
+def _param_value(cls, params, overrides):
+    if params is None:
+        p = _param_defaults(cls)
+    elif isinstance(params, cls):
+        p = params
+    elif isinstance(params, dict):
+        p = _param_defaults(cls)._replace(**params)
+    else:
+        raise TypeError("params must be a %s, a dict of fields or None, not %r"
+                        % (cls.__name__, params))
+    return p._replace(**overrides) if overrides else p
+
+
+def _params_c(cls, params, overrides, function):
+    """The C struct of a parameter namedtuple (struct_size = this binding's size)."""
+    p = _param_value(cls, params, overrides)
+    cstruct = _PARAM_STRUCTS[cls][0]
+    c = cstruct()
+    c.struct_size = ctypes.sizeof(cstruct)
+    for (field, ftype), value in zip(cstruct._fields_[1:], p):
+        if ftype is ctypes.c_int:
+            setattr(c, field, _int_field(value, field, function))
+        elif ftype is ctypes.c_double:
+            setattr(c, field, _f(value, field))
+        else:
+            setattr(c, field, _unsigned(value, field, function, 8 * ctypes.sizeof(ftype)))
+    return c
+
+
+def hs_params(**fields):
+    """Default historical-simulation parameters (mgn_hs_params_init) -> HsParams, with
+    the given fields changed."""
+    return _param_value(HsParams, None, fields)
+
+
+def mc_params(**fields):
+    """Default Monte Carlo parameters (mgn_mc_params_init) -> McParams, with the given
+    fields changed."""
+    return _param_value(McParams, None, fields)
+
+
+def dynmargin_params(**fields):
+    """Default dynamic-margin parameters (mgn_dynmargin_params_init) ->
+    DynMarginParams, with the given fields changed (lambda_ for the C field lambda)."""
+    return _param_value(DynMarginParams, None, fields)
+
+
+# ---------------------------------------------------------------------------- VaR and ES
+
+VarResult = _result_type("VarResult", _CVarResult, """VaR and ES of a simulation method
+(mgn_var_result): var, es (reported: max of current and stressed when a stressed
+history is given), var_current, es_current, var_stressed, es_stressed, var_se, es_se
+(Monte Carlo batch-means standard errors; 0 for HS), n_scenarios.""")
+
+DgResult = _result_type("DgResult", _CDgResult, """Delta-gamma (Cornish-Fisher) VaR
+(mgn_dg_result): mean, stdev, skew, kurtosis (excess) of the P&L, var, es.""")
+
+VarContrib = collections.namedtuple("VarContrib",
+                                    "var es var_contrib es_contrib incr_var incr_es")
+VarContrib.__doc__ = """Result of var_es_contrib: portfolio var and es, and per position
+the Euler allocations var_contrib and es_contrib (they sum to var and es) and the
+incremental incr_var and incr_es (None when not requested)."""
+
+BacktestResult = _result_type("BacktestResult", _CBacktestResult, """VaR backtest
+(mgn_backtest_result): n_obs, n_exceptions, transition counts n00, n01, n10, n11,
+Kupiec lr_pof / p_pof, Christoffersen lr_ind / p_ind, conditional coverage lr_cc /
+p_cc, cum_prob = P(X <= n_exceptions), zone (MGN_ZONE_GREEN / YELLOW / RED).""")
+
+DynMarginResult = _result_type("DynMarginResult", _CDynmarginResult, """Dynamic margin
+(mgn_dynmargin_result): ewma_vol, long_vol, base_scan, floor_scan, margin_scan,
+price_scan (the range to use), buffer_left, in_stress.""")
+
+
+def var_es_contrib_work_size(n_scen, n_pos):
+    """Bytes of workspace mgn_var_es_contrib needs (mgn_var_es_contrib_work_size);
+    var_es_contrib allocates it itself."""
+    fn = "mgn_var_es_contrib_work_size"
+    out = ctypes.c_size_t()
+    _call(fn, _size(n_scen, "n_scen", fn), _size(n_pos, "n_pos", fn), ctypes.byref(out))
+    return out.value
+
+
+def var_es_contrib(pnl, weights=None, confidence=0.99, incremental=True):
+    """Component and incremental VaR/ES (mgn_var_es_contrib) -> VarContrib.
+
+    pnl: scenario x position P&L matrix, shape (n_scen, n_pos) (e.g. from
+    scenario_pnl_matrix; a 1-D sequence is one position); weights: None (equal) or
+    one per scenario; incremental=False skips the incremental figures (one var_es per
+    position). Per-position arrays are numpy arrays (lists without numpy).
+    """
+    fn = "mgn_var_es_contrib"
+    c_fn = _fn(fn)
+    keep_p, n_scen, n_pos, p_ptr = _matrix(pnl, "pnl", fn)
+    w_ptr = None
+    if weights is not None:
+        keep_w, n_w, w_ptr = _doubles(weights, "weights")
+        if n_w != n_scen:
+            raise InvalidArgumentError(MGN_EINVAL, fn, "%d weights for %d scenarios"
+                                       % (n_w, n_scen))
+    size = var_es_contrib_work_size(n_scen, n_pos) if n_scen and n_pos else 0
+    work, work_p = _workspace(size)
+    var, es = ctypes.c_double(), ctypes.c_double()
+    outs = [_out_doubles(n_pos) for _ in range(4 if incremental else 2)]
+    ptrs = [p for _, p in outs] + [None] * (4 - len(outs))
+    _check(c_fn(p_ptr, n_scen, n_pos, w_ptr, _f(confidence, "confidence"), work_p, size,
+                ctypes.byref(var), ctypes.byref(es), *ptrs), fn)
+    arrays = [_vector(b) for b, _ in outs] + [None] * (4 - len(outs))
+    return VarContrib(var.value, es.value, *arrays)
+
+
+def hs_scenario_count(n_days, params=None, **fields):
+    """Number of current-period HS scenarios for n_days of history
+    (mgn_hs_scenario_count)."""
+    fn = "mgn_hs_scenario_count"
+    prm = _params_c(HsParams, params, fields, fn)
+    out = ctypes.c_size_t()
+    _call(fn, _size(n_days, "n_days", fn), ctypes.byref(prm), ctypes.byref(out))
+    return out.value
+
+
+def _history(returns, vol_changes, n_mkt, what, function):
+    """(buffers, n_days, n_mkt, returns pointer, vol_changes pointer)."""
+    keep_r, n_days, n_mkt, r_ptr = _matrix(returns, what, function, n_mkt)
+    keep_v = v_ptr = None
+    if vol_changes is not None:
+        keep_v, n_v, m_v, v_ptr = _matrix(vol_changes, what + " vol changes", function, n_mkt)
+        if (n_v, m_v) != (n_days, n_mkt):
+            raise InvalidArgumentError(MGN_EINVAL, function, "vol changes of shape %s for "
+                                       "returns of shape %s" % ((n_v, m_v), (n_days, n_mkt)))
+    return (keep_r, keep_v), n_days, n_mkt, r_ptr, v_ptr
+
+
+def hs_scenarios(returns, vol_changes=None, params=None, **fields):
+    """Historical scenarios without revaluation (mgn_hs_scenarios) -> (shocks, weights).
+
+    returns: (n_days, n_mkt) simple daily returns, oldest first (1-D: one market);
+    vol_changes: the same shape or None. shocks: an (n_scen, n_mkt, 2) array of
+    (price, vol) (without numpy, n_scen rows of n_mkt Shock), ready for scenario_pnl
+    and scenario_pnl_matrix; weights: n_scen weights summing to 1.
+    """
+    fn = "mgn_hs_scenarios"
+    c_fn = _fn(fn)
+    prm = _params_c(HsParams, params, fields, fn)
+    keep, n_days, n_mkt, r_ptr, v_ptr = _history(returns, vol_changes, None, "returns", fn)
+    n_scen = hs_scenario_count(n_days, _param_value(HsParams, params, fields))
+    shocks, s_ptr = _out_doubles(n_scen * n_mkt * 2)
+    weights, w_ptr = _out_doubles(n_scen)
+    _check(c_fn(r_ptr, v_ptr, n_days, n_mkt, ctypes.byref(prm),
+                ctypes.cast(s_ptr, _c_shock_p), w_ptr), fn)
+    if _np is not None:
+        return shocks.reshape(n_scen, n_mkt, 2), weights
+    rows = [[Shock(shocks[2 * (s * n_mkt + u)], shocks[2 * (s * n_mkt + u) + 1])
+             for u in range(n_mkt)] for s in range(n_scen)]
+    return rows, list(weights)
+
+
+def var_historical_work_size(n_days, n_stress_days, n_mkt, params=None, **fields):
+    """Bytes of workspace mgn_var_historical needs (mgn_var_historical_work_size);
+    var_historical allocates it itself."""
+    fn = "mgn_var_historical_work_size"
+    prm = _params_c(HsParams, params, fields, fn)
+    out = ctypes.c_size_t()
+    _call(fn, _size(n_days, "n_days", fn), _size(n_stress_days, "n_stress_days", fn),
+          _size(n_mkt, "n_mkt", fn), ctypes.byref(prm), ctypes.byref(out))
+    return out.value
+
+
+def var_historical(markets, positions, returns, vol_changes=None, stress_returns=None,
+                   stress_vol_changes=None, params=None, **fields):
+    """Historical-simulation VaR and ES with full revaluation (mgn_var_historical)
+    -> VarResult.
+
+    returns / vol_changes: (n_days, n_mkt) histories, oldest first (1-D with one
+    market); stress_returns / stress_vol_changes: the optional stressed history.
+    params: HsParams, a dict of fields to change, or None; keyword arguments change
+    fields too, e.g. var_historical(mkts, pos, rets, confidence=0.975,
+    weighting=MGN_HS_BRW).
+    """
+    fn = "mgn_var_historical"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    prm = _params_c(HsParams, params, fields, fn)
+    keep, n_days, n_mkt, r_ptr, v_ptr = _history(returns, vol_changes, len(mkt), "returns",
+                                                 fn)
+    keep_s, n_stress, sr_ptr, sv_ptr = None, 0, None, None
+    if stress_returns is not None:
+        keep_s, n_stress, _, sr_ptr, sv_ptr = _history(stress_returns, stress_vol_changes,
+                                                       len(mkt), "stress returns", fn)
+    elif stress_vol_changes is not None:
+        raise InvalidArgumentError(MGN_EINVAL, fn, "stress vol changes without stress returns")
+    size = ctypes.c_size_t()
+    _check(_fn("mgn_var_historical_work_size")(n_days, n_stress, len(mkt), ctypes.byref(prm),
+                                               ctypes.byref(size)), fn)
+    work, work_p = _workspace(size.value)
+    out = _CVarResult()
+    _check(c_fn(mkt, len(mkt), pos, len(pos), r_ptr, v_ptr, n_days, sr_ptr, sv_ptr, n_stress,
+                ctypes.byref(prm), work_p, size.value, ctypes.byref(out)), fn)
+    return _tuple_of(out, VarResult)
+
+
+def var_delta_normal(delta, cov, confidence=0.99):
+    """Delta-normal VaR and ES (mgn_var_delta_normal) -> (var, es).
+
+    delta: n cash deltas dP/dx_i; cov: n x n covariance of the relative moves over the
+    horizon (2-D, or flat row-major).
+    """
+    fn = "mgn_var_delta_normal"
+    c_fn = _fn(fn)
+    keep_d, n, d_ptr = _doubles(delta, "delta")
+    keep_c, rows, cols, c_ptr = _matrix(cov, "cov", fn, n)
+    if rows != n:
+        raise InvalidArgumentError(MGN_EINVAL, fn, "cov is %dx%d for %d deltas"
+                                   % (rows, cols, n))
+    var, es = ctypes.c_double(), ctypes.c_double()
+    _check(c_fn(d_ptr, c_ptr, n, _f(confidence, "confidence"), ctypes.byref(var),
+                ctypes.byref(es)), fn)
+    return var.value, es.value
+
+
+def var_delta_gamma_work_size(n):
+    """Bytes of workspace mgn_var_delta_gamma needs (mgn_var_delta_gamma_work_size);
+    var_delta_gamma allocates it itself."""
+    fn = "mgn_var_delta_gamma_work_size"
+    out = ctypes.c_size_t()
+    _call(fn, _size(n, "n", fn), ctypes.byref(out))
+    return out.value
+
+
+def var_delta_gamma(delta, gamma, cov, confidence=0.99):
+    """Delta-gamma VaR and ES with the Cornish-Fisher expansion (mgn_var_delta_gamma)
+    -> DgResult. delta: n cash deltas; gamma and cov: n x n (2-D or flat)."""
+    fn = "mgn_var_delta_gamma"
+    c_fn = _fn(fn)
+    keep_d, n, d_ptr = _doubles(delta, "delta")
+    mats = []
+    for what, m in (("gamma", gamma), ("cov", cov)):
+        keep, rows, cols, ptr = _matrix(m, what, fn, n)
+        if rows != n:
+            raise InvalidArgumentError(MGN_EINVAL, fn, "%s is %dx%d for %d deltas"
+                                       % (what, rows, cols, n))
+        mats.append((keep, ptr))
+    size = var_delta_gamma_work_size(n) if n else 0
+    work, work_p = _workspace(size)
+    out = _CDgResult()
+    _check(c_fn(d_ptr, mats[0][1], mats[1][1], n, _f(confidence, "confidence"), work_p, size,
+                ctypes.byref(out)), fn)
+    return _tuple_of(out, DgResult)
+
+
+def var_montecarlo_work_size(n_mkt, params=None, **fields):
+    """Bytes of workspace mgn_var_montecarlo needs (mgn_var_montecarlo_work_size);
+    var_montecarlo allocates it itself."""
+    fn = "mgn_var_montecarlo_work_size"
+    prm = _params_c(McParams, params, fields, fn)
+    out = ctypes.c_size_t()
+    _call(fn, _size(n_mkt, "n_mkt", fn), ctypes.byref(prm), ctypes.byref(out))
+    return out.value
+
+
+def var_montecarlo(markets, positions, cov, params=None, return_paths=False, **fields):
+    """Monte Carlo VaR and ES with full revaluation (mgn_var_montecarlo) -> VarResult.
+
+    cov: n_mkt x n_mkt covariance of the log returns over the horizon (positive
+    definite). params: McParams, a dict or None; keywords change fields (n_paths,
+    seed, df, antithetic, ...). return_paths=True returns (VarResult, path P&L array),
+    the n_paths simulated P&Ls in path order. Same seed, same bits.
+    """
+    fn = "mgn_var_montecarlo"
+    c_fn = _fn(fn)
+    mkt, pos = _portfolio(markets, positions, fn)
+    prm = _params_c(McParams, params, fields, fn)
+    keep_c, rows, cols, c_ptr = _matrix(cov, "cov", fn, len(mkt))
+    if rows != len(mkt):
+        raise InvalidArgumentError(MGN_EINVAL, fn, "cov is %dx%d for %d markets"
+                                   % (rows, cols, len(mkt)))
+    size = ctypes.c_size_t()
+    _check(_fn("mgn_var_montecarlo_work_size")(len(mkt), ctypes.byref(prm),
+                                               ctypes.byref(size)), fn)
+    work, work_p = _workspace(size.value)
+    out = _CVarResult()
+    _check(c_fn(mkt, len(mkt), pos, len(pos), c_ptr, ctypes.byref(prm), work_p, size.value,
+                ctypes.byref(out)), fn)
+    result = _tuple_of(out, VarResult)
+    if not return_paths:
+        return result
+    paths = work[:prm.n_paths]
+    return result, (_np.array(paths, dtype=_np.float64) if _np is not None else paths)
+
+
+# ---------------------------------------------------------------------------- backtests, EWMA
+
+def backtest_exceptions(pnl, var):
+    """Exception indicators (mgn_backtest_exceptions): 1 where -pnl[t] > var[t], else
+    0. Returns an int32 array (a list without numpy)."""
+    fn = "mgn_backtest_exceptions"
+    c_fn = _fn(fn)
+    keep_p, n, p_ptr = _doubles(pnl, "pnl")
+    keep_v, n_v, v_ptr = _doubles(var, "var")
+    if n_v != n:
+        raise InvalidArgumentError(MGN_EINVAL, fn, "%d VaRs for %d P&Ls" % (n_v, n))
+    if _np is not None:
+        out = _np.zeros(n, dtype=_np.int32)
+        o_ptr = out.ctypes.data_as(_c_int_p)
+    else:
+        out = o_ptr = (ctypes.c_int * n)()
+    _check(c_fn(p_ptr, v_ptr, n, o_ptr), fn)
+    return _vector(out)
+
+
+def backtest(exceptions, confidence=0.99):
+    """Kupiec, Christoffersen and traffic-light backtest of a VaR model
+    (mgn_backtest) -> BacktestResult. exceptions: 0/1 per day, oldest first."""
+    fn = "mgn_backtest"
+    c_fn = _fn(fn)
+    keep, n, ptr = _ints(exceptions, "exceptions", fn)
+    out = _CBacktestResult()
+    _check(c_fn(ptr, n, _f(confidence, "confidence"), ctypes.byref(out)), fn)
+    return _tuple_of(out, BacktestResult)
+
+
+def backtest_zone(n_obs, n_exceptions, confidence=0.99):
+    """Basel traffic-light zone (mgn_backtest_zone) -> (zone, cum_prob): zone
+    MGN_ZONE_GREEN / YELLOW / RED, cum_prob = P(X <= n_exceptions)."""
+    fn = "mgn_backtest_zone"
+    zone, cum = ctypes.c_int(), ctypes.c_double()
+    _call(fn, _size(n_obs, "n_obs", fn), _size(n_exceptions, "n_exceptions", fn),
+          _f(confidence, "confidence"), ctypes.byref(zone), ctypes.byref(cum))
+    return zone.value, cum.value
+
+
+def ewma_variance(returns, lambda_=0.94, seed_var=-1.0):
+    """RiskMetrics EWMA variance (mgn_ewma_variance): n + 1 values, variance[0] the
+    seed (seed_var, or the mean square return when seed_var < 0) and variance[t+1] =
+    lambda_ variance[t] + (1 - lambda_) r_t^2; the last is the next day's forecast."""
+    fn = "mgn_ewma_variance"
+    c_fn = _fn(fn)
+    keep, n, ptr = _doubles(returns, "returns")
+    out, o_ptr = _out_doubles(n + 1)
+    _check(c_fn(ptr, n, _f(lambda_, "lambda_"), _f(seed_var, "seed_var"), o_ptr), fn)
+    return _vector(out)
+
+
+def dynamic_margin(returns, params=None, series=False, **fields):
+    """Volatility-following price scan range with EMIR anti-procyclicality buffer and
+    floor (mgn_dynamic_margin) -> DynMarginResult, or (DynMarginResult, scan series)
+    with series=True (the posted range M_t of every day).
+
+    returns: daily returns, oldest first. params: DynMarginParams, a dict or None;
+    keywords change fields (lambda_, confidence, horizon_days, buffer, ...).
+    """
+    fn = "mgn_dynamic_margin"
+    c_fn = _fn(fn)
+    prm = _params_c(DynMarginParams, params, fields, fn)
+    keep, n, ptr = _doubles(returns, "returns")
+    scan, s_ptr = _out_doubles(n) if series else (None, None)
+    out = _CDynmarginResult()
+    _check(c_fn(ptr, n, ctypes.byref(prm), s_ptr, ctypes.byref(out)), fn)
+    result = _tuple_of(out, DynMarginResult)
+    return (result, _vector(scan)) if series else result
 
 
 # Load at import so a missing or mismatched library is an ImportError here.

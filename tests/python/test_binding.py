@@ -70,16 +70,46 @@ GRID = [(t, S, K, T, r, q, v)
 
 # ---------------------------------------------------------------- header parsing
 
-def _header_text():
-    import re
+def _header_raw():
     with open(os.path.join(REPO, "include", "margin.h")) as f:
-        text = f.read()
+        return f.read()
+
+
+def _strip_comments(text):
+    import re
     return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+
+
+def _header_text():
+    return _strip_comments(_header_raw())
+
+
+def header_sections():
+    """[(title, text without comments)] of include/margin.h, split at its section
+    banners (a line of '/*====...' followed by ' * Title'); the text before the first
+    banner has the title ''."""
+    import re
+    parts = re.split(r"/\*={10,}[ \t]*\n[ \t]*\*[ \t]*([^\n]*?)[ \t]*\n", _header_raw())
+    sections = [("", _strip_comments(parts[0]))]
+    for title, text in zip(parts[1::2], parts[2::2]):
+        sections.append((title, _strip_comments("/*" + text)))   # the banner's comment
+    return sections
+
+
+def header_defines():
+    """{name: int} of the #define MGN_... integer constants of include/margin.h."""
+    import re
+    return {name: int(value) for name, value in
+            re.findall(r"#define\s+(MGN_\w+)\s+\(?(-?\d+)\)?\s*$", _header_text(), flags=re.M)}
 
 
 def _ctype_of(decl):
     """ctypes type of a C type (no parameter name): 'const double *' -> POINTER(c_double)."""
+    import re
     mirrors = {c_name: mirror for c_name, mirror, _ in margin._MIRRORS.values()}
+    array = re.match(r"(.*)\[(\d+)\]$", decl)          # "double[16]": a fixed array field
+    if array:
+        return _ctype_of(array.group(1)) * int(array.group(2))
     base = decl.replace("const", " ").replace("*", " ").split()
     stars = decl.count("*")
     assert len(base) == 1, decl
@@ -89,19 +119,22 @@ def _ctype_of(decl):
     if base == "void" and stars == 1:
         return ctypes.c_void_p
     t = {"double": ctypes.c_double, "int": ctypes.c_int, "mgn_option_type": ctypes.c_int,
-         "size_t": ctypes.c_size_t}.get(base) or mirrors[base]
+         "size_t": ctypes.c_size_t, "uint64_t": ctypes.c_uint64}.get(base) or mirrors[base]
     for _ in range(stars):
         t = ctypes.POINTER(t)
     return t
 
 
-def header_prototypes():
+def header_prototypes(exclude_sections=()):
     """{name: (return type, [parameter types])} as C strings, for every MGN_API
-    function in include/margin.h; _ctype_of turns them into ctypes types."""
+    function in include/margin.h (except those of the sections whose title starts
+    with one of exclude_sections); _ctype_of turns them into ctypes types."""
     import re
     out = {}
+    text = " ".join(body for title, body in header_sections()
+                    if not any(title.startswith(x) for x in exclude_sections))
     for ret, name, params in re.findall(r"MGN_API\s+([^;(]*?)\b(mgn_\w+)\s*\(([^)]*)\)\s*;",
-                                        _header_text()):
+                                        text):
         args = []
         if params.strip() != "void":
             for p in params.split(","):
@@ -112,12 +145,17 @@ def header_prototypes():
     return out
 
 
-def header_structs():
-    """{name: [(field, C type)]} of every typedef struct in include/margin.h."""
+def header_structs(exclude_sections=()):
+    """{name: [(field, C type)]} of every typedef struct in include/margin.h (except
+    those of the sections whose title starts with one of exclude_sections); a fixed
+    array field 'double x[MGN_N]' has the type 'double[16]' (macros resolved)."""
     import re
     out = {}
+    defines = header_defines()
+    text = " ".join(body for title, body in header_sections()
+                    if not any(title.startswith(x) for x in exclude_sections))
     for name, body in re.findall(r"typedef\s+struct\s+(mgn_\w+)\s*\{(.*?)\}\s*\1\s*;",
-                                 _header_text(), flags=re.S):
+                                 text, flags=re.S):
         fields = []
         for decl in body.split(";"):
             decl = " ".join(decl.split())
@@ -127,7 +165,13 @@ def header_structs():
             for item in m.group(2).split(","):
                 item = item.strip()
                 stars = len(item) - len(item.lstrip("*"))
-                fields.append((item.lstrip("*").strip(), m.group(1).strip() + "*" * stars))
+                ctype = m.group(1).strip() + "*" * stars
+                item = item.lstrip("*").strip()
+                dim = re.match(r"(\w+)\s*\[\s*(\w+)\s*\]$", item)
+                if dim:
+                    n = dim.group(2)
+                    item, ctype = dim.group(1), "%s[%d]" % (ctype, int(defines.get(n, n)))
+                fields.append((item, ctype))
         out[name] = fields
     return out
 
@@ -140,6 +184,13 @@ CORE_FUNCTIONS = """mgn_version mgn_version_number mgn_strerror mgn_sizeof_greek
     mgn_black76_price_batch mgn_black76_greeks_batch mgn_implied_vol_batch
     mgn_implied_vol_batch_status mgn_american_price mgn_scenario_pnl mgn_span_margin
     mgn_var_es""".split()
+
+
+# Header sections whose functions are not bound yet (by title); test_every_public_
+# function_bound fails for an unbound function anywhere else.
+UNBOUND_SECTIONS = (
+    "Accounts, margin calls and liquidation",   # lib/account.c etc., being written
+)
 
 
 class list_mode:
@@ -197,12 +248,23 @@ class TestLibrary(unittest.TestCase):
         self.assertEqual([f for f in CORE_FUNCTIONS if f not in protos], [])
 
     def test_every_public_function_bound(self):
-        # the header grows while the library is written: functions not bound yet are
-        # reported as a skip (see the test output), not a failure
-        unbound = sorted(set(header_prototypes()) - set(margin._PROTOTYPES))
-        if unbound:
-            self.skipTest("%d public functions not bound yet: %s"
-                          % (len(unbound), " ".join(unbound)))
+        # every MGN_API function of the header has a prototype in the binding, except
+        # those of the sections listed in UNBOUND_SECTIONS (being written)
+        unbound = sorted(set(header_prototypes(UNBOUND_SECTIONS)) - set(margin._PROTOTYPES))
+        self.assertEqual(unbound, [], "%d public functions of include/margin.h are not bound "
+                         "in examples/python/margin.py" % len(unbound))
+
+    def test_header_sections_parsed(self):
+        # the section split must see every function of the header exactly once
+        titles = [t for t, _ in header_sections()]
+        self.assertIn("Version", titles)
+        self.assertIn("Risk-based margin: VaR and Expected Shortfall", titles)
+        self.assertEqual(len(titles), len(set(titles)))
+        everything = header_prototypes()
+        self.assertIn("mgn_dynamic_margin", everything)
+        self.assertEqual(header_prototypes(("Version",)),
+                         {k: v for k, v in everything.items()
+                          if k not in ("mgn_version", "mgn_version_number")})
 
     def test_struct_mirrors_match_header(self):
         structs = header_structs()
@@ -211,6 +273,12 @@ class TestLibrary(unittest.TestCase):
             self.assertEqual(list(mirror._fields_),
                              [(f, _ctype_of(t)) for f, t in structs[c_name]], c_name)
             self.assertEqual(size_fn, "mgn_sizeof_" + c_name[len("mgn_"):])
+
+    def test_every_public_struct_mirrored(self):
+        # every struct of the header (outside UNBOUND_SECTIONS) has a ctypes mirror
+        # checked at import against its mgn_sizeof_* function
+        mirrored = {c_name for c_name, _, _ in margin._MIRRORS.values()}
+        self.assertEqual(sorted(set(header_structs(UNBOUND_SECTIONS)) - mirrored), [])
 
     def test_strerror(self):
         for code in (margin.MGN_OK, margin.MGN_EINVAL, margin.MGN_ENOSOL, margin.MGN_ENOCONV,
