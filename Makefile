@@ -139,9 +139,11 @@ build/examples/%: examples/%.c $(STATIC)
 
 examples: all $(EX_BIN)
 
-# The main demo: margin of the bundled book (examples/data) under every method.
-demo: all build/examples/span_margin
+# The main demo: margin of the bundled book (examples/data) under every method, then
+# the accounts' status, liquidation prices, a what-if order and a -30% cascade.
+demo: all build/examples/span_margin build/examples/liquidation_monitor
 	build/examples/span_margin examples/data/book.csv
+	build/examples/liquidation_monitor
 
 # ---------------------------------------------------------------- benchmarks
 BENCH_CFLAGS = -std=c99 -O2 $(WARN) -Iinclude -Ilib $(CFLAGS)

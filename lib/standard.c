@@ -26,7 +26,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
+#include "standard.h"
 
 /*---------------------------------------------------------------- preset tables */
 
@@ -212,51 +212,36 @@ typedef struct {
     double mark;    /* options: V per unit, quote */
 } leg;
 
-/* Computes the leg of a valid position. MGN_OK or MGN_ERANGE (overflow). */
-static int leg_eval(const mgn_market *m, const mgn_std_params *r, const mgn_position *p, leg *out)
+void mgn__std_option_unit(const mgn_std_params *r, const mgn_position *p, double S, double V,
+                          double *im, double *mm)
 {
-    double S = m->spot;
-    if (p->instrument == MGN_OPTION) {
-        double K = p->strike, T = p->expiry, V;
-        if (p->exercise == MGN_AMERICAN) {
-            int st = mgn_american_price((mgn_option_type)p->option_type, S, K, T, m->rate,
-                                        m->carry, p->vol, &V);
-            if (st != MGN_OK)
-                return st == MGN_EINVAL ? MGN_ERANGE : st;
-        } else {
-            V = mgn__bs_price(p->option_type, S, K, T, m->rate, m->carry, p->vol);
-        }
-        if (!isfinite(V))
-            return MGN_ERANGE;
-        double im, mm;
-        if (p->quantity < 0) {
-            int put = p->option_type == MGN_PUT;
-            double otm = put ? S - K : K - S;
-            if (otm < 0)
-                otm = 0;
-            double B = put && r->put_floor_on_strike ? K : S;
-            double ci = r->im_base * S - otm, cf = r->im_floor * B;
-            if (cf > ci) ci = cf;
-            if (ci < 0) ci = 0;
-            double cm = r->mm_base * S - r->mm_otm * otm, mf = r->mm_floor * B;
-            if (mf > cm) cm = mf;
-            if (put && r->mm_put_mark * V > cm) cm = r->mm_put_mark * V;
-            if (cm < 0) cm = 0;
-            im = V + ci;
-            mm = V + cm;
-            if (mm > im) im = mm;
-        } else {
-            int dated = r->long_dated_expiry > 0 && T > r->long_dated_expiry;
-            im = (dated ? r->long_dated_im : r->long_im) * V;
-            mm = (dated ? r->long_dated_mm : r->long_mm) * V;
-        }
-        out->units = fabs(p->quantity * p->multiplier);
-        out->im = im;
-        out->mm = mm;
-        out->mark = V;
-        return isfinite(im) && isfinite(mm) ? MGN_OK : MGN_ERANGE;
+    double K = p->strike;
+    if (p->quantity < 0) {
+        int put = p->option_type == MGN_PUT;
+        double otm = put ? S - K : K - S;
+        if (otm < 0)
+            otm = 0;
+        double B = put && r->put_floor_on_strike ? K : S;
+        double ci = r->im_base * S - otm, cf = r->im_floor * B;
+        if (cf > ci) ci = cf;
+        if (ci < 0) ci = 0;
+        double cm = r->mm_base * S - r->mm_otm * otm, mf = r->mm_floor * B;
+        if (mf > cm) cm = mf;
+        if (put && r->mm_put_mark * V > cm) cm = r->mm_put_mark * V;
+        if (cm < 0) cm = 0;
+        *im = V + ci;
+        *mm = V + cm;
+        if (*mm > *im) *im = *mm;
+    } else {
+        int dated = r->long_dated_expiry > 0 && p->expiry > r->long_dated_expiry;
+        *im = (dated ? r->long_dated_im : r->long_im) * V;
+        *mm = (dated ? r->long_dated_mm : r->long_mm) * V;
     }
-    double P = p->instrument == MGN_PERPETUAL ? S : S * exp((m->rate - m->carry) * p->expiry);
+}
+
+int mgn__std_delta_one(const mgn_std_params *r, const mgn_position *p, double P, double *im,
+                       double *mm, double *units)
+{
     double qm = fabs(p->quantity * p->multiplier);
     double N = p->settlement == MGN_LINEAR ? qm * P : qm;
     double U = N / P;
@@ -269,19 +254,44 @@ static int leg_eval(const mgn_market *m, const mgn_std_params *r, const mgn_posi
         k++;
     const mgn_std_tier *t = &r->tiers[k];
     double amount = r->tier_basis == MGN_STD_TIER_UNITS ? t->mm_amount * P : t->mm_amount;
-    double im = N * (t->im_rate + r->size_im * U);
-    double mm = N * (t->mm_rate + r->size_mm * U) - amount;
-    if (mm < 0) mm = 0;
-    if (mm > im) im = mm;
+    double i = N * (t->im_rate + r->size_im * U);
+    double m = N * (t->mm_rate + r->size_mm * U) - amount;
+    if (m < 0) m = 0;
+    if (m > i) i = m;
     if (p->settlement == MGN_INVERSE) {
-        im /= P;
-        mm /= P;
+        i /= P;
+        m /= P;
     }
-    out->units = U;
-    out->im = im;
-    out->mm = mm;
+    *im = i;
+    *mm = m;
+    *units = U;
+    return isfinite(i) && isfinite(m) ? MGN_OK : MGN_ERANGE;
+}
+
+/* Computes the leg of a valid position. MGN_OK or MGN_ERANGE (overflow). */
+static int leg_eval(const mgn_market *m, const mgn_std_params *r, const mgn_position *p, leg *out)
+{
+    double S = m->spot;
+    if (p->instrument == MGN_OPTION) {
+        double V;
+        if (p->exercise == MGN_AMERICAN) {
+            int st = mgn_american_price((mgn_option_type)p->option_type, S, p->strike, p->expiry,
+                                        m->rate, m->carry, p->vol, &V);
+            if (st != MGN_OK)
+                return st == MGN_EINVAL ? MGN_ERANGE : st;
+        } else {
+            V = mgn__bs_price(p->option_type, S, p->strike, p->expiry, m->rate, m->carry, p->vol);
+        }
+        if (!isfinite(V))
+            return MGN_ERANGE;
+        mgn__std_option_unit(r, p, S, V, &out->im, &out->mm);
+        out->units = fabs(p->quantity * p->multiplier);
+        out->mark = V;
+        return isfinite(out->im) && isfinite(out->mm) ? MGN_OK : MGN_ERANGE;
+    }
+    double P = p->instrument == MGN_PERPETUAL ? S : S * exp((m->rate - m->carry) * p->expiry);
     out->mark = 0;
-    return isfinite(im) && isfinite(mm) ? MGN_OK : MGN_ERANGE;
+    return mgn__std_delta_one(r, p, P, &out->im, &out->mm, &out->units);
 }
 
 /* Factor taking an option's quote amount, or a future's settlement amount, to the

@@ -10,6 +10,7 @@ const char *mgn_strerror(int status)
     case MGN_ENOCONV: return "iteration did not converge";
     case MGN_ENOMEM:  return "out of memory or workspace too small";
     case MGN_ERANGE:  return "count, size or result out of range";
+    case MGN_ESTALE:  return "price failed the oracle guards (stale, too few feeds or off band)";
     default:          return "unknown status";
     }
 }

@@ -614,6 +614,8 @@ static void test_status_and_version(void **state)
     }
     assert_string_not_equal(mgn_strerror(MGN_EINVAL), mgn_strerror(MGN_ENOSOL));
     assert_string_equal(mgn_strerror(12345), "unknown status");
+    for (int st = MGN_EINVAL; st <= MGN_ESTALE; st++)
+        assert_string_not_equal(mgn_strerror(st), "unknown status");
     char v[32];
     snprintf(v, sizeof v, "%d.%d.%d", MGN_VERSION_MAJOR, MGN_VERSION_MINOR, MGN_VERSION_PATCH);
     assert_string_equal(mgn_version(), v);

@@ -1,0 +1,469 @@
+/* Tests of lib/account.c: account evaluation in the three modes, status boundaries,
+ * isolated independence, collateral haircuts, what-if, the largest order and the
+ * threaded sweep.
+ *
+ * References: mgn_portfolio_value + mgn_std_margin / mgn_pm_margin (independent code
+ * paths of the library) for equity and margin; hand-set boundary accounts whose equity
+ * is exactly IM, MM, MM * liq_ratio or 0; bit-identical sweeps across thread counts.
+ */
+#include <stdlib.h>
+#include "test_util.h"
+
+static const mgn_market MK[3] = { { 50000, 0.03, 0.0 }, { 3000, 0.03, 0.01 }, { 150, 0.04, 0.0 } };
+
+static mgn_account acct_of(const mgn_position *pos, size_t n, const mgn_balance *bal, size_t nb,
+                           int cur)
+{
+    mgn_account a;
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    a.pos = pos;
+    a.n_pos = n;
+    a.bal = bal;
+    a.n_bal = nb;
+    a.currency = cur;
+    return a;
+}
+
+static void random_book(mgn_test_rng *g, mgn_position *pos, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int u = (int)(3 * mgn_test_uniform(g)) % 3;
+        double S = MK[u].spot, x = mgn_test_uniform(g);
+        mgn_position p;
+        memset(&p, 0, sizeof p);
+        p.underlying = u;
+        p.settlement = mgn_test_uniform(g) < 0.5 ? MGN_LINEAR : MGN_INVERSE;
+        p.quantity = mgn_test_range(g, -5, 5);
+        if (x < 0.4) {
+            p.instrument = MGN_OPTION;
+            p.option_type = mgn_test_uniform(g) < 0.5 ? MGN_CALL : MGN_PUT;
+            p.multiplier = 1;
+            p.strike = S * mgn_test_range(g, 0.6, 1.5);
+            p.expiry = mgn_test_range(g, 0.01, 1);
+            p.vol = mgn_test_range(g, 0.2, 1.2);
+        } else {
+            p.instrument = x < 0.7 ? MGN_PERPETUAL : MGN_FUTURE;
+            p.multiplier = p.settlement == MGN_INVERSE ? 10 : 1;
+            p.expiry = p.instrument == MGN_FUTURE ? mgn_test_range(g, 0.01, 1) : 0;
+            p.entry_price = S * mgn_test_range(g, 0.8, 1.2);
+        }
+        pos[i] = p;
+    }
+}
+
+static void test_cross_matches_library(void **state)
+{
+    mgn_test_rng g = { 7 };
+    mgn_std_params sp[2];
+    sp[0].struct_size = sp[1].struct_size = sizeof sp[0];
+    mgn_std_preset(MGN_STD_PRESET_DERIBIT_BTC, &sp[0]);
+    mgn_std_preset(MGN_STD_PRESET_BINANCE_BTCUSDT, &sp[1]);
+    for (int t = 0; t < 200; t++) {
+        mgn_position pos[12];
+        random_book(&g, pos, 12);
+        mgn_balance bal[2] = { { MGN_QUOTE, 0, 1e5, 0.0, 0 }, { 0, 0, 2.0, 0.1, 0.01 } };
+        int cur = t % 3 == 0 ? 0 : MGN_QUOTE;
+        mgn_account a = acct_of(pos, 12, bal, 2, cur);
+        mgn_account_params prm;
+        mgn_account_params_init(&prm);
+        prm.std = &sp[t % 2];
+        prm.n_std = 1;
+        mgn_account_result r;
+        mgn_position_result pp[12];
+        assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, pp), MGN_OK);
+        double v, im, mm;
+        assert_int_equal(mgn_portfolio_value(MK, 3, pos, 12, cur, &v), MGN_OK);
+        size_t ws;
+        mgn_std_workspace_size(12, &ws);
+        void *w = malloc(ws);
+        assert_int_equal(mgn_std_margin(MK, 3, prm.std, 1, pos, 12, cur, w, ws, &im, &mm, NULL,
+                                        NULL, NULL, NULL), MGN_OK);
+        free(w);
+        double conv = cur == MGN_QUOTE ? 1.0 : 1.0 / MK[0].spot;
+        double h = 0.1 + 0.01 * 2.0;
+        double col = 1e5 * conv + 2.0 * (1 - h) * MK[0].spot * conv;
+        double scale = (fabs(v) + col + im) * 1e-12;
+        assert_close(r.position_value, v, 0, scale);
+        assert_close(r.collateral, col, 1e-13, 0);
+        assert_close(r.equity, col + v, 0, scale);
+        assert_close(r.im, im, 1e-12, 1e-12 * conv);
+        assert_close(r.mm, mm, 1e-12, 1e-12 * conv);
+        double sim = 0;
+        for (int i = 0; i < 12; i++)
+            sim += pp[i].im;
+        assert_close(sim, im, 1e-12, 1e-12 * conv);
+    }
+}
+
+/* A perpetual at its entry price (value exactly 0): equity is the collateral. */
+static void test_status_boundaries(void **state)
+{
+    mgn_std_tier tier = { 0, 0.02, 0.01, 0 };
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.tiers = &tier;
+    sp.n_tiers = 1;
+    mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2, 1, 0, 0, 0, 50000 };
+    mgn_balance b = { MGN_QUOTE, 0, 0, 0, 0 };
+    mgn_account a = acct_of(&p, 1, &b, 1, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.std = &sp;
+    prm.n_std = 1;
+    prm.liq_ratio = 0.8;
+    double IM = 100000 * 0.02, MM = 100000 * 0.01;
+    struct { double col, now, dl; int want; } cs[] = {
+        { IM, 0, INFINITY, MGN_ACCT_OK },
+        { nextafter(IM, 0), 0, INFINITY, MGN_ACCT_RESTRICTED },
+        { MM, 0, INFINITY, MGN_ACCT_RESTRICTED },
+        { nextafter(MM, 0), 0, INFINITY, MGN_ACCT_MARGIN_CALL },
+        { nextafter(MM, 0), 5, 5, MGN_ACCT_LIQUIDATE },          /* deadline reached */
+        { nextafter(MM, 0), 4.999, 5, MGN_ACCT_MARGIN_CALL },
+        { MM, 5, 5, MGN_ACCT_RESTRICTED },                      /* call met: no liquidation */
+        { 0.8 * MM, 0, INFINITY, MGN_ACCT_MARGIN_CALL },
+        { nextafter(0.8 * MM, 0), 0, INFINITY, MGN_ACCT_LIQUIDATE },
+        { 0, 0, INFINITY, MGN_ACCT_LIQUIDATE },
+        { -1e-300, 0, INFINITY, MGN_ACCT_BANKRUPT },
+    };
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        b.amount = cs[k].col;
+        mgn_account_result r;
+        assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, cs[k].now, cs[k].dl, NULL, 0, &r, NULL), MGN_OK);
+        if (r.status != cs[k].want)
+            print_error("case %zu: status %d want %d\n", k, r.status, cs[k].want);
+        assert_int_equal(r.status, cs[k].want);
+        assert_close(r.im, IM, 0, 0);
+        assert_close(r.mm, MM, 0, 0);
+        assert_close(r.call_amount, cs[k].want >= MGN_ACCT_MARGIN_CALL ? IM - cs[k].col : 0, 0, 0);
+        assert_close(r.shortfall, cs[k].col < 0 ? -cs[k].col : 0, 0, 0);
+        assert_close(r.available, cs[k].col > IM ? cs[k].col - IM : 0, 0, 0);
+        assert_close(r.margin_ratio, cs[k].col / MM, 1e-15, 0);
+    }
+}
+
+static void test_isolated_independent(void **state)
+{
+    mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 },
+                            { MGN_PERPETUAL, 1, 0, MGN_LINEAR, 0, 0, -10, 1, 0, 0, 0, 3000 } };
+    double iso[2] = { 2000, 1000 };
+    mgn_balance b = { MGN_QUOTE, 0, 500, 0, 0 };
+    mgn_account a = acct_of(pos, 2, &b, 1, MGN_QUOTE);
+    a.isolated = iso;
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.mode = MGN_MODE_ISOLATED;
+    mgn_position_result pp[2], alone;
+    mgn_account_result r, r1;
+    /* position 0 crashes (-20%): bankrupt on its own; position 1 must not move */
+    mgn_market m[3] = { MK[0], MK[1], MK[2] };
+    for (int k = 0; k < 5; k++) {
+        m[0].spot = MK[0].spot * (1 - 0.05 * k);
+        assert_int_equal(mgn_account_eval(m, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, pp), MGN_OK);
+        mgn_account a1 = acct_of(&pos[1], 1, NULL, 0, MGN_QUOTE);
+        a1.isolated = &iso[1];
+        assert_int_equal(mgn_account_eval(m, 3, &a1, &prm, 0, INFINITY, NULL, 0, &r1, &alone), MGN_OK);
+        assert_memory_equal(&pp[1], &alone, sizeof alone);
+        assert_close(pp[0].equity, 2000 + (m[0].spot - 50000), 1e-12, 1e-9);
+        double e0 = pp[0].equity > 0 ? pp[0].equity : 0;
+        assert_close(r.equity, 500 + e0 + pp[1].equity, 1e-12, 0);
+        assert_close(r.collateral, 500, 0, 0);
+    }
+    assert_int_equal(pp[0].status, MGN_ACCT_BANKRUPT);   /* -18000 */
+    assert_int_equal(pp[1].status, MGN_ACCT_OK);
+    assert_int_equal(r.status, MGN_ACCT_BANKRUPT);
+    assert_close(r.shortfall, -pp[0].equity, 1e-12, 0);
+    /* cross on the same account pools the loss: the same collateral in one pool */
+    prm.mode = MGN_MODE_CROSS;
+    b.amount = 3500;
+    assert_int_equal(mgn_account_eval(m, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, pp), MGN_OK);
+    assert_close(r.equity, 3500 + pp[0].value + pp[1].value, 1e-12, 0);
+}
+
+static void test_portfolio_mode(void **state)
+{
+    mgn_test_rng g = { 99 };
+    mgn_position pos[10];
+    random_book(&g, pos, 10);
+    mgn_pm_params pm[3];
+    for (int u = 0; u < 3; u++)
+        mgn_pm_preset_deribit(&pm[u]);
+    mgn_balance b = { MGN_QUOTE, 0, 3e5, 0, 0 };
+    mgn_account a = acct_of(pos, 10, &b, 1, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.mode = MGN_MODE_PORTFOLIO;
+    prm.pm = pm;
+    size_t ws;
+    assert_int_equal(mgn_account_work_size(&prm, 3, 10, &ws), MGN_OK);
+    assert_true(ws > 0);
+    void *w = malloc(ws);
+    mgn_account_result r, rc;
+    mgn_position_result pp[10];
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, pp), MGN_OK);
+    mgn_pm_result pr;
+    assert_int_equal(mgn_pm_margin(MK, pm, 3, pos, 10, MGN_QUOTE, &pr), MGN_OK);
+    assert_close(r.im, pr.requirement, 1e-14, 0);
+    assert_close(r.mm, 0.8 * pr.requirement, 1e-14, 0);
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, 8, &r, pp), MGN_ENOMEM);
+    /* SPAN method */
+    mgn_span_params sp[3];
+    for (int u = 0; u < 3; u++) {
+        mgn_span_params s = { 0.15, 0.1, 2, 0.35, 0, 0.01, 0.0 };
+        sp[u] = s;
+    }
+    prm.pm_method = MGN_PM_METHOD_SPAN;
+    prm.span = sp;
+    prm.pm_im_factor = 1.1;
+    prm.pm_mm_factor = 1.0;
+    free(w);
+    mgn_account_work_size(&prm, 3, 10, &ws);
+    w = malloc(ws);
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, pp), MGN_OK);
+    mgn_span_result sr;
+    assert_int_equal(mgn_span_margin(MK, sp, 3, pos, 10, NULL, 0, MGN_QUOTE, &sr), MGN_OK);
+    assert_close(r.im, 1.1 * sr.requirement, 1e-14, 0);
+    assert_close(r.mm, sr.requirement, 1e-14, 0);
+    /* cross on the same account: same equity */
+    prm.mode = MGN_MODE_CROSS;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &rc, NULL), MGN_OK);
+    assert_close(rc.equity, r.equity, 1e-14, 0);
+    free(w);
+}
+
+static void test_whatif_and_max_order(void **state)
+{
+    mgn_position pos[1] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 } };
+    mgn_balance b = { MGN_QUOTE, 0, 20000, 0, 0 };
+    mgn_account a = acct_of(pos, 1, &b, 1, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    /* short call: premium not counted; equity falls by the mark value */
+    mgn_position o = { MGN_OPTION, 0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0, -2, 1, 55000, 0.1, 0.6, 3000 };
+    mgn_whatif_result r;
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &o, 0, 0, INFINITY, NULL, 0, &r), MGN_OK);
+    double V;
+    mgn_bs_price(MGN_CALL, 50000, 55000, 0.1, 0.03, 0.0, 0.6, &V);
+    assert_close(r.order_equity, -2 * V, 1e-12, 0);
+    assert_close(r.after.equity, r.before.equity - 2 * V, 1e-12, 0);
+    double im, mm;
+    mgn_std_params dp;
+    dp.struct_size = sizeof dp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &dp);
+    assert_int_equal(mgn_std_position_margin(MK, 3, &dp, &o, MGN_QUOTE, &im, &mm), MGN_OK);
+    assert_close(r.order_im, im, 1e-12, 1e-9);
+    assert_close(r.order_mm, mm, 1e-12, 1e-9);
+    /* long option bought above the mark: the excess counts as a loss */
+    o.quantity = 1;
+    o.entry_price = V + 100;
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &o, 0, 0, INFINITY, NULL, 0, &r), MGN_OK);
+    assert_close(r.order_equity, -100, 1e-9, 1e-9);
+    /* futures order at a favourable limit: the gain does not count */
+    mgn_position f = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 49000 };
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &f, 0, 0, INFINITY, NULL, 0, &r), MGN_OK);
+    assert_close(r.order_equity, 0, 0, 1e-9);
+    assert_int_equal(r.accept, 1);
+    f.entry_price = 51000;
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &f, 0, 0, INFINITY, NULL, 0, &r), MGN_OK);
+    assert_close(r.order_equity, -1000, 1e-12, 0);
+    /* largest perpetual order keeping equity / MM >= 5 */
+    f.entry_price = 50000;
+    double q;
+    assert_int_equal(mgn_account_max_order(MK, 3, &a, &prm, &f, 0, 5.0, 1000, NULL, 0, &q), MGN_OK);
+    /* MM = 0.01 * 50000 * (1 + q): 20000 / (500 (1 + q)) = 5 -> q = 7 */
+    assert_close(q, 7, 1e-11, 0);
+    mgn_whatif_result r1, r2;
+    f.quantity = q;
+    mgn_account_whatif(MK, 3, &a, &prm, &f, 0, 0, INFINITY, NULL, 0, &r1);
+    f.quantity = q * (1 + 1e-9);
+    mgn_account_whatif(MK, 3, &a, &prm, &f, 0, 0, INFINITY, NULL, 0, &r2);
+    assert_true(r1.after.margin_ratio >= 5);
+    assert_true(r2.after.margin_ratio < 5);
+    /* liquidation price after the order */
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    size_t ws;
+    mgn_liq_prices_work_size(&prm, 3, 2, &ws);
+    void *w = malloc(ws);
+    double root;
+    mgn_liq_price_result lr;
+    f.quantity = 1;
+    assert_int_equal(mgn_whatif_liq_prices(MK, 3, &a, &prm, &f, 0, &s, w, ws, &root, 1, &lr), MGN_OK);
+    assert_int_equal(lr.n_roots, 1);
+    /* 20000 + 2 (P - 50000) = 0.01 * 2 P */
+    assert_close(root, 80000.0 / 1.98, 1e-12, 0);
+    free(w);
+    /* bad input */
+    mgn_whatif_result keep;
+    memset(&keep, 0x33, sizeof keep);
+    r = keep;
+    f.entry_price = NAN;
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &f, 0, 0, INFINITY, NULL, 0, &r), MGN_EINVAL);
+    f.entry_price = 50000;
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &f, -1, 0, INFINITY, NULL, 0, &r), MGN_EINVAL);
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &f, 0, NAN, INFINITY, NULL, 0, &r), MGN_EINVAL);
+    assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, NULL, 0, 0, INFINITY, NULL, 0, &r), MGN_EINVAL);
+    assert_memory_equal(&r, &keep, sizeof r);
+    assert_int_equal(mgn_account_max_order(MK, 3, &a, &prm, &f, 0, 0, 1000, NULL, 0, &q), MGN_EINVAL);
+    assert_int_equal(mgn_account_max_order(MK, 3, &a, &prm, &f, 0, 5, INFINITY, NULL, 0, &q), MGN_EINVAL);
+}
+
+static void test_sweep_threads(void **state)
+{
+    size_t n = 5000, np = 10;
+    mgn_position *pos = malloc(n * np * sizeof *pos);
+    mgn_balance *bal = malloc(n * sizeof *bal);
+    mgn_account *ac = malloc(n * sizeof *ac);
+    mgn_account_result *o1 = malloc(n * sizeof *o1), *o2 = malloc(n * sizeof *o2);
+    mgn_test_rng g = { 3 };
+    random_book(&g, pos, n * np);
+    for (size_t k = 0; k < n; k++) {
+        mgn_balance b = { MGN_QUOTE, 0, mgn_test_range(&g, 0, 4e5), 0, 0 };
+        bal[k] = b;
+        ac[k] = acct_of(pos + k * np, np, &bal[k], 1, MGN_QUOTE);
+    }
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, n, &prm, 0, NULL, 1, NULL, 0, o1), MGN_OK);
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, n, &prm, 0, NULL, 2, NULL, 0, o2), MGN_OK);
+    assert_memory_equal(o1, o2, n * sizeof *o1);
+    int seen[5] = { 0 };
+    for (size_t k = 0; k < n; k += 97) {
+        mgn_account_result r;
+        assert_int_equal(mgn_account_eval(MK, 3, &ac[k], &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_OK);
+        /* the sweep prices options with the batch kernel: within 1e-12 relative */
+        double sc = 1e-12 * (fabs(r.collateral) + fabs(r.position_value) + r.im + 1);
+        assert_close(o1[k].equity, r.equity, 0, sc);
+        assert_close(o1[k].im, r.im, 0, sc);
+        assert_close(o1[k].mm, r.mm, 0, sc);
+        if (fabs(r.equity - r.im) > sc && fabs(r.equity - r.mm) > sc && fabs(r.equity) > sc)
+            assert_int_equal(o1[k].status, r.status);
+    }
+    for (size_t k = 0; k < n; k++)
+        seen[o1[k].status]++;
+    assert_true(seen[0] > 0 && seen[4] > 0);
+    /* one invalid account: NaN there, the rest computed, MGN_EINVAL */
+    pos[3 * np + 2].vol = NAN;
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, n, &prm, 0, NULL, 2, NULL, 0, o2), MGN_EINVAL);
+    assert_int_equal(o2[3].status, -1);
+    assert_true(isnan(o2[3].equity));
+    assert_memory_equal(&o2[4], &o1[4], sizeof *o1);
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, n, &prm, 0, NULL, 0, NULL, 0, o2), MGN_EINVAL);
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, n, &prm, 0, NULL, 257, NULL, 0, o2), MGN_EINVAL);
+    assert_int_equal(mgn_account_sweep(MK, 3, NULL, n, &prm, 0, NULL, 1, NULL, 0, o2), MGN_EINVAL);
+    free(pos); free(bal); free(ac); free(o1); free(o2);
+}
+
+static void test_bad_input(void **state)
+{
+    mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 };
+    mgn_balance b = { 0, 0, 1, 0.1, 0 };
+    double iso[1] = { 10 };
+    mgn_account a = acct_of(&p, 1, &b, 1, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_account_result keep, r;
+    memset(&keep, 0x44, sizeof keep);
+    r = keep;
+#define BAD(expr, want) do { assert_int_equal((expr), (want)); assert_memory_equal(&r, &keep, sizeof r); } while (0)
+    for (int k = 0; k < 3; k++) {
+        double x = mgn_test_nonfinite[k];
+        mgn_position q = p; q.quantity = x; a.pos = &q;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        q = p; q.entry_price = x;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        q = p; q.multiplier = x;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        q = p; q.vol = x;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        a.pos = &p;
+        mgn_balance c = b; c.amount = x; a.bal = &c;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        c = b; c.haircut = x;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        c = b; c.haircut_slope = x;
+        BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        a.bal = &b;
+        mgn_account_params q2 = prm; q2.liq_ratio = x;
+        BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        mgn_market m[3] = { MK[0], MK[1], MK[2] };
+        m[1].rate = x;
+        BAD(mgn_account_eval(m, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        iso[0] = x;
+        a.isolated = iso;
+        q2 = prm; q2.mode = MGN_MODE_ISOLATED;
+        BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+        a.isolated = NULL;
+    }
+    BAD(mgn_account_eval(MK, 3, &a, &prm, NAN, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, NAN, NULL, 0, &r, NULL), MGN_EINVAL);
+    mgn_position q = p; q.underlying = 3; a.pos = &q;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q = p; q.underlying = -1;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q = p; q.reserved = 1;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q = p; q.entry_price = -1;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    a.pos = &p;
+    mgn_balance c = b; c.asset = 3; a.bal = &c;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    c = b; c.haircut = 1.5;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    c = b; c.haircut_slope = -1;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    a.bal = NULL;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    a.bal = &b;
+    a.n_pos = (size_t)-1;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_ERANGE);
+    a.n_pos = 1;
+    a.currency = 5;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    a.currency = MGN_QUOTE;
+    a.struct_size = 4;
+    BAD(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    a.struct_size = sizeof a;
+    mgn_account_params q2 = prm;
+    q2.mode = 7;
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q2 = prm; q2.struct_size = 1;
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q2 = prm; q2.liq_ratio = 1.5;
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q2 = prm; q2.mode = MGN_MODE_PORTFOLIO;   /* pm NULL */
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.im_base = NAN;
+    q2 = prm; q2.std = &sp; q2.n_std = 1;
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    q2.n_std = 2;
+    BAD(mgn_account_eval(MK, 3, &a, &q2, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    BAD(mgn_account_eval(NULL, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    BAD(mgn_account_eval(MK, 0, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_ERANGE);
+    BAD(mgn_account_eval(MK, 3, NULL, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    BAD(mgn_account_eval(MK, 3, &a, NULL, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, NULL, NULL), MGN_EINVAL);
+#undef BAD
+    assert_int_equal(mgn_sizeof_account(), sizeof(mgn_account));
+    assert_int_equal(mgn_sizeof_balance(), sizeof(mgn_balance));
+    assert_int_equal(mgn_sizeof_account_params(), sizeof(mgn_account_params));
+    assert_int_equal(mgn_sizeof_account_result(), sizeof(mgn_account_result));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cross_matches_library),
+        cmocka_unit_test(test_status_boundaries),
+        cmocka_unit_test(test_isolated_independent),
+        cmocka_unit_test(test_portfolio_mode),
+        cmocka_unit_test(test_whatif_and_max_order),
+        cmocka_unit_test(test_sweep_threads),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
