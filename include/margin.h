@@ -1389,8 +1389,11 @@ MGN_API int mgn_account_params_init(mgn_account_params *params);
 /* Bytes of workspace the account functions need for accounts of up to max_pos
    positions on n_mkt underlyings under these params (0 for cross/isolated without
    strategy pairing: pass work NULL). The what-if, root-search, partial-liquidation
-   and cascade functions have their own _work_size functions. MGN_EINVAL for NULL
-   pointers or invalid params; MGN_ERANGE when the size overflows. */
+   and cascade functions have their own _work_size functions. Only what decides the
+   size is checked here (mode, PM method, the number of standard rule sets); the rest
+   of the params is validated by the call that uses the workspace. MGN_EINVAL for NULL
+   pointers, an unknown mode or method, or a rule-set count other than 1 or n_mkt;
+   MGN_ERANGE when the size overflows. */
 MGN_API int mgn_account_work_size(const mgn_account_params *params, size_t n_mkt,
                                   size_t max_pos, size_t *bytes);
 

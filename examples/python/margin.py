@@ -17,7 +17,7 @@ Option type
 Errors
     A scalar function whose C call returns a nonzero status raises MarginError (or the
     subclass for that status: InvalidArgumentError, NoSolutionError,
-    NoConvergenceError, OutOfMemoryError, RangeError). The exception carries .status
+    NoConvergenceError, OutOfMemoryError, RangeError, StaleError). The exception carries .status
     (the C code), .message (mgn_strerror's text) and .function (the C function).
     InvalidArgumentError is also a ValueError, OutOfMemoryError also a MemoryError.
 
@@ -70,6 +70,22 @@ VaR, ES, backtests and dynamic margin
     dtype and stride (copied to contiguous float64/int32) or (nested) lists; array
     outputs are numpy arrays (lists, lists of rows, without numpy). A nonzero status
     raises MarginError (subclass per status) with the mgn_strerror text.
+
+Accounts, margin calls and liquidation
+    Account(positions, balances, isolated, currency) is plain data (positions in any
+    layout above, Balance records); AccountParams (account_params() gives the
+    library's defaults: cross mode, default rules) chooses the mode and rule sets.
+    account_eval -> AccountResult (status MGN_ACCT_*, ACCOUNT_STATUS_NAMES), with
+    per-position results on request; account_sweep evaluates many accounts (a list of
+    Account, or an AccountBook of flat position/balance arrays with per-account
+    offsets, account_book() packs one) on a thread count, returning a structured
+    array of account_result_dtype() (a list of AccountResult without numpy).
+    liq_price_closed (closed form, LiqInput -> LiqClosed), liq_prices and
+    whatif_liq_prices (every root, LiqSearch -> LiqPrices), account_whatif ->
+    WhatifResult, account_max_order, oracle_index -> OracleResult, liq_partial ->
+    LiqResult (a guard whose verdict is not OK raises StaleError, MGN_ESTALE),
+    liq_economics -> LiqEconomics, cascade -> CascadeResult. Every workspace comes
+    from the *_work_size functions (also exposed).
 
 Library loading
     The shared library is found, in this order, at $MARGIN_LIBRARY, at lib/libmargin.so
@@ -144,6 +160,23 @@ __all__ = [
     "var_delta_gamma_work_size", "var_delta_gamma", "var_montecarlo_work_size",
     "var_montecarlo", "backtest_exceptions", "backtest", "backtest_zone", "ewma_variance",
     "dynamic_margin",
+    # accounts, margin calls and liquidation
+    "MGN_ESTALE", "StaleError",
+    "MGN_ACCT_OK", "MGN_ACCT_RESTRICTED", "MGN_ACCT_MARGIN_CALL", "MGN_ACCT_LIQUIDATE",
+    "MGN_ACCT_BANKRUPT", "ACCOUNT_STATUS_NAMES", "MGN_MODE_ISOLATED", "MGN_MODE_CROSS",
+    "MGN_MODE_PORTFOLIO", "MGN_PM_METHOD_GRID", "MGN_PM_METHOD_SPAN", "MGN_ORACLE_OK",
+    "MGN_ORACLE_STALE", "MGN_ORACLE_DEVIATION", "MGN_ORACLE_MAX_FEEDS",
+    "MGN_LIQ_PROPORTIONAL", "MGN_LIQ_LARGEST_MM", "MGN_LIQ_GIVEN", "MGN_LIQ_TARGET_MM",
+    "MGN_LIQ_TARGET_IM", "MGN_IMPACT_LINEAR", "MGN_IMPACT_SQRT",
+    "Balance", "Account", "AccountBook", "AccountParams", "AccountResult", "PositionResult",
+    "WhatifResult", "LiqInput", "LiqClosed", "LiqSearch", "LiqPrices", "OracleParams",
+    "OracleResult", "LiqParams", "LiqClose", "LiqResult", "LiqEconomics", "CascadeParams",
+    "CascadeRound", "CascadeResult",
+    "balance_dtype", "account_result_dtype", "account_book", "account_params",
+    "account_work_size", "account_eval", "account_sweep", "liq_price_closed", "liq_search",
+    "liq_prices_work_size", "liq_prices", "whatif_work_size", "account_whatif",
+    "whatif_liq_prices", "account_max_order", "oracle_index", "liq_params",
+    "liq_partial_work_size", "liq_partial", "liq_economics", "cascade_work_size", "cascade",
 ]
 
 #: Major version of the C API this binding mirrors (MGN_VERSION_MAJOR).
@@ -164,10 +197,11 @@ MGN_ENOSOL = 2
 MGN_ENOCONV = 3
 MGN_ENOMEM = 4
 MGN_ERANGE = 5
+MGN_ESTALE = 6
 
 _STATUS_NAMES = {MGN_OK: "MGN_OK", MGN_EINVAL: "MGN_EINVAL", MGN_ENOSOL: "MGN_ENOSOL",
                  MGN_ENOCONV: "MGN_ENOCONV", MGN_ENOMEM: "MGN_ENOMEM",
-                 MGN_ERANGE: "MGN_ERANGE"}
+                 MGN_ERANGE: "MGN_ERANGE", MGN_ESTALE: "MGN_ESTALE"}
 
 
 # ---------------------------------------------------------------------------- structs
@@ -376,6 +410,160 @@ class _CDynmarginResult(ctypes.Structure):
         "buffer_left")] + [("in_stress", ctypes.c_int), ("reserved", ctypes.c_int)])
 
 
+# Accounts, margin calls and liquidation (lib/account.c, liquidation.c, oracle.c,
+# cascade.c)
+
+class _CBalance(ctypes.Structure):
+    """Mirror of struct mgn_balance."""
+    _fields_ = [("asset", ctypes.c_int), ("reserved", ctypes.c_int),
+                ("amount", ctypes.c_double), ("haircut", ctypes.c_double),
+                ("haircut_slope", ctypes.c_double)]
+
+
+class _CAccount(ctypes.Structure):
+    """Mirror of struct mgn_account (struct_size must equal the library's: accounts
+    are passed in arrays)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("pos", ctypes.POINTER(_CPosition)),
+                ("n_pos", ctypes.c_size_t), ("bal", ctypes.POINTER(_CBalance)),
+                ("n_bal", ctypes.c_size_t), ("isolated", ctypes.POINTER(ctypes.c_double)),
+                ("currency", ctypes.c_int), ("reserved", ctypes.c_int)]
+
+
+class _CAccountParams(ctypes.Structure):
+    """Mirror of struct mgn_account_params (leading struct_size)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("mode", ctypes.c_int),
+                ("pm_method", ctypes.c_int), ("std", ctypes.POINTER(_CStdParams)),
+                ("n_std", ctypes.c_size_t), ("pm", ctypes.POINTER(_CPmParams)),
+                ("span", ctypes.POINTER(_CSpanParams)), ("pairs", ctypes.POINTER(_CSpanPair)),
+                ("n_pairs", ctypes.c_size_t), ("pm_im_factor", ctypes.c_double),
+                ("pm_mm_factor", ctypes.c_double), ("liq_ratio", ctypes.c_double)]
+
+
+class _CAccountResult(ctypes.Structure):
+    """Mirror of struct mgn_account_result."""
+    _fields_ = ([(name, ctypes.c_double) for name in (
+        "equity", "collateral", "position_value", "im", "mm", "margin_ratio", "available",
+        "call_amount", "shortfall")]
+        + [("status", ctypes.c_int), ("n_called", ctypes.c_int)])
+
+
+class _CPositionResult(ctypes.Structure):
+    """Mirror of struct mgn_position_result."""
+    _fields_ = ([(name, ctypes.c_double) for name in ("value", "equity", "im", "mm")]
+                + [("status", ctypes.c_int), ("reserved", ctypes.c_int)])
+
+
+class _CLiqInput(ctypes.Structure):
+    """Mirror of struct mgn_liq_input (leading struct_size)."""
+    _fields_ = ([("struct_size", ctypes.c_size_t), ("settlement", ctypes.c_int),
+                 ("tier_basis", ctypes.c_int)]
+                + [(name, ctypes.c_double) for name in (
+                    "size", "entry", "wallet", "other", "mm_rate", "mm_amount", "size_mm",
+                    "fee_rate")]
+                + [("tiers", ctypes.POINTER(_CStdTier)), ("n_tiers", ctypes.c_size_t)])
+
+
+class _CLiqClosed(ctypes.Structure):
+    """Mirror of struct mgn_liq_closed."""
+    _fields_ = [("price", ctypes.c_double), ("mm", ctypes.c_double),
+                ("bankruptcy", ctypes.c_double), ("found", ctypes.c_int),
+                ("tier", ctypes.c_int)]
+
+
+class _CLiqSearch(ctypes.Structure):
+    """Mirror of struct mgn_liq_search (leading struct_size)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("underlying", ctypes.c_int),
+                ("reserved", ctypes.c_int), ("betas", ctypes.POINTER(ctypes.c_double)),
+                ("lo", ctypes.c_double), ("hi", ctypes.c_double), ("grid", ctypes.c_size_t),
+                ("vol", ctypes.c_double), ("horizon", ctypes.c_double)]
+
+
+class _CLiqPriceResult(ctypes.Structure):
+    """Mirror of struct mgn_liq_price_result."""
+    _fields_ = ([("n_roots", ctypes.c_size_t)]
+                + [(name, ctypes.c_double) for name in (
+                    "spot", "gap", "below", "above", "below_pct", "above_pct", "below_sd",
+                    "above_sd")]
+                + [("has_below", ctypes.c_int), ("has_above", ctypes.c_int)])
+
+
+class _CWhatifResult(ctypes.Structure):
+    """Mirror of struct mgn_whatif_result."""
+    _fields_ = [("before", _CAccountResult), ("after", _CAccountResult),
+                ("order_im", ctypes.c_double), ("order_mm", ctypes.c_double),
+                ("order_equity", ctypes.c_double), ("accept", ctypes.c_int),
+                ("reserved", ctypes.c_int)]
+
+
+MGN_ORACLE_MAX_FEEDS = 256
+
+
+class _COracleParams(ctypes.Structure):
+    """Mirror of struct mgn_oracle_params."""
+    _fields_ = [("max_age", ctypes.c_double), ("max_deviation", ctypes.c_double),
+                ("min_quorum", ctypes.c_size_t)]
+
+
+class _COracleResult(ctypes.Structure):
+    """Mirror of struct mgn_oracle_result."""
+    _fields_ = [("price", ctypes.c_double), ("median_fresh", ctypes.c_double),
+                ("n_fresh", ctypes.c_size_t), ("n_used", ctypes.c_size_t),
+                ("n_rejected", ctypes.c_size_t), ("verdict", ctypes.c_int),
+                ("reserved", ctypes.c_int)]
+
+
+class _CLiqParams(ctypes.Structure):
+    """Mirror of struct mgn_liq_params (leading struct_size)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("order", ctypes.c_int),
+                ("target", ctypes.c_int), ("buffer", ctypes.c_double),
+                ("penalty_rate", ctypes.c_double), ("close_factor", ctypes.c_double),
+                ("priority", ctypes.POINTER(ctypes.c_int)), ("n_priority", ctypes.c_size_t)]
+
+
+class _CLiqClose(ctypes.Structure):
+    """Mirror of struct mgn_liq_close."""
+    _fields_ = ([("position", ctypes.c_size_t)]
+                + [(name, ctypes.c_double) for name in (
+                    "quantity", "fraction", "price", "notional", "penalty")])
+
+
+class _CLiqResult(ctypes.Structure):
+    """Mirror of struct mgn_liq_result."""
+    _fields_ = [("before", _CAccountResult), ("after", _CAccountResult),
+                ("penalty", ctypes.c_double), ("notional", ctypes.c_double),
+                ("n_closes", ctypes.c_size_t), ("full", ctypes.c_int),
+                ("restored", ctypes.c_int)]
+
+
+class _CCascadeParams(ctypes.Structure):
+    """Mirror of struct mgn_cascade_params (leading struct_size)."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("impact_model", ctypes.c_int),
+                ("max_rounds", ctypes.c_int), ("impact", ctypes.c_double),
+                ("penalty_rate", ctypes.c_double), ("insurance_fund", ctypes.c_double),
+                ("report_underlying", ctypes.c_int), ("reserved", ctypes.c_int)]
+
+
+class _CCascadeRound(ctypes.Structure):
+    """Mirror of struct mgn_cascade_round."""
+    _fields_ = [("price", ctypes.c_double), ("n_liquidated", ctypes.c_size_t),
+                ("notional", ctypes.c_double), ("bad_debt", ctypes.c_double),
+                ("fees", ctypes.c_double), ("fund", ctypes.c_double),
+                ("uncovered", ctypes.c_double)]
+
+
+class _CCascadeResult(ctypes.Structure):
+    """Mirror of struct mgn_cascade_result."""
+    _fields_ = ([("n_rounds", ctypes.c_size_t), ("n_liquidated", ctypes.c_size_t)]
+                + [(name, ctypes.c_double) for name in (
+                    "notional", "bad_debt", "fees", "fund", "uncovered")]
+                + [("converged", ctypes.c_int), ("reserved", ctypes.c_int)])
+
+
+# The functions that take accounts (mgn_account, mgn_balance, mgn_account_params).
+_ACCOUNT_USERS = ("mgn_account_eval", "mgn_account_sweep", "mgn_liq_prices",
+                  "mgn_account_whatif", "mgn_whatif_liq_prices", "mgn_account_max_order",
+                  "mgn_liq_partial", "mgn_liq_economics", "mgn_cascade")
+
 #: The mirrored structs, checked at load against the library's size functions:
 #: C size function -> (C type name, mirror, C functions that take the struct).
 #: mgn_sizeof_greeks is required; a library that lacks another size function has the
@@ -423,6 +611,39 @@ _MIRRORS = {
                                     ("mgn_dynmargin_params_init", "mgn_dynamic_margin")),
     "mgn_sizeof_dynmargin_result": ("mgn_dynmargin_result", _CDynmarginResult,
                                     ("mgn_dynamic_margin",)),
+    # accounts, margin calls and liquidation
+    "mgn_sizeof_balance": ("mgn_balance", _CBalance, _ACCOUNT_USERS),
+    "mgn_sizeof_account": ("mgn_account", _CAccount, _ACCOUNT_USERS),
+    "mgn_sizeof_account_params": ("mgn_account_params", _CAccountParams,
+                                  ("mgn_account_params_init", "mgn_account_work_size",
+                                   "mgn_whatif_work_size", "mgn_liq_prices_work_size",
+                                   "mgn_liq_partial_work_size", "mgn_cascade_work_size")
+                                  + _ACCOUNT_USERS),
+    "mgn_sizeof_account_result": ("mgn_account_result", _CAccountResult,
+                                  ("mgn_account_eval", "mgn_account_sweep",
+                                   "mgn_account_whatif", "mgn_liq_partial")),
+    "mgn_sizeof_position_result": ("mgn_position_result", _CPositionResult,
+                                   ("mgn_account_eval",)),
+    "mgn_sizeof_liq_input": ("mgn_liq_input", _CLiqInput, ("mgn_liq_price_closed",)),
+    "mgn_sizeof_liq_closed": ("mgn_liq_closed", _CLiqClosed, ("mgn_liq_price_closed",)),
+    "mgn_sizeof_liq_search": ("mgn_liq_search", _CLiqSearch,
+                              ("mgn_liq_search_init", "mgn_liq_prices",
+                               "mgn_whatif_liq_prices")),
+    "mgn_sizeof_liq_price_result": ("mgn_liq_price_result", _CLiqPriceResult,
+                                    ("mgn_liq_prices", "mgn_whatif_liq_prices")),
+    "mgn_sizeof_whatif_result": ("mgn_whatif_result", _CWhatifResult,
+                                 ("mgn_account_whatif",)),
+    "mgn_sizeof_oracle_params": ("mgn_oracle_params", _COracleParams, ("mgn_oracle_index",)),
+    "mgn_sizeof_oracle_result": ("mgn_oracle_result", _COracleResult,
+                                 ("mgn_oracle_index", "mgn_liq_partial")),
+    "mgn_sizeof_liq_params": ("mgn_liq_params", _CLiqParams,
+                              ("mgn_liq_params_init", "mgn_liq_partial")),
+    "mgn_sizeof_liq_close": ("mgn_liq_close", _CLiqClose,
+                             ("mgn_liq_partial", "mgn_liq_economics")),
+    "mgn_sizeof_liq_result": ("mgn_liq_result", _CLiqResult, ("mgn_liq_partial",)),
+    "mgn_sizeof_cascade_params": ("mgn_cascade_params", _CCascadeParams, ("mgn_cascade",)),
+    "mgn_sizeof_cascade_round": ("mgn_cascade_round", _CCascadeRound, ("mgn_cascade",)),
+    "mgn_sizeof_cascade_result": ("mgn_cascade_result", _CCascadeResult, ("mgn_cascade",)),
 }
 # mgn_position and mgn_market are taken by every portfolio and VaR function that
 # revalues positions; mgn_shock by the scenario builders and the P&L matrix.
@@ -440,7 +661,14 @@ for _size_fn, _users in (
         ("mgn_sizeof_shock", ("mgn_scenario_pnl_matrix", "mgn_hs_scenarios")),
         ("mgn_sizeof_span_params", ("mgn_span_margin_detail", "mgn_span_scenario")),
         ("mgn_sizeof_span_pair", ("mgn_span_margin_detail",)),
-        ("mgn_sizeof_span_result", ("mgn_span_margin_detail",))):
+        ("mgn_sizeof_span_result", ("mgn_span_margin_detail",)),
+        ("mgn_sizeof_market", _ACCOUNT_USERS),
+        ("mgn_sizeof_position", _ACCOUNT_USERS),
+        ("mgn_sizeof_std_params", ("mgn_account_params_init",) + _ACCOUNT_USERS),
+        ("mgn_sizeof_std_tier", ("mgn_liq_price_closed",) + _ACCOUNT_USERS),
+        ("mgn_sizeof_pm_params", ("mgn_account_params_init",) + _ACCOUNT_USERS),
+        ("mgn_sizeof_span_params", ("mgn_account_params_init",) + _ACCOUNT_USERS),
+        ("mgn_sizeof_span_pair", ("mgn_account_params_init",) + _ACCOUNT_USERS)):
     _c, _m, _u = _MIRRORS[_size_fn]
     _MIRRORS[_size_fn] = (_c, _m, _u + _users)
 del _size_fn, _users, _c, _m, _u
@@ -448,8 +676,11 @@ del _size_fn, _users, _c, _m, _u
 #: Structs that carry a leading struct_size: a newer library may have appended fields
 #: and accepts this binding's (smaller) size, so its size may be larger, not smaller.
 #: (A library that insists on its own size answers MGN_EINVAL: a clean failure.)
+#: mgn_account is not among them: accounts are passed in arrays (mgn_account_sweep,
+#: mgn_cascade), whose stride must be the library's.
 _VERSIONED = {"mgn_std_params", "mgn_pm_params", "mgn_hs_params", "mgn_mc_params",
-              "mgn_dynmargin_params"}
+              "mgn_dynmargin_params", "mgn_account_params", "mgn_liq_input",
+              "mgn_liq_search", "mgn_liq_params", "mgn_cascade_params"}
 
 
 # ---------------------------------------------------------------------------- errors
@@ -506,9 +737,14 @@ class RangeError(MarginError):
     """MGN_ERANGE: a count, size or result is out of range (e.g. unbounded gamma)."""
 
 
+class StaleError(MarginError):
+    """MGN_ESTALE: a decision refused because the price failed the oracle guards (a
+    guard whose verdict is not MGN_ORACLE_OK, see oracle_index and liq_partial)."""
+
+
 _ERRORS = {MGN_EINVAL: InvalidArgumentError, MGN_ENOSOL: NoSolutionError,
            MGN_ENOCONV: NoConvergenceError, MGN_ENOMEM: OutOfMemoryError,
-           MGN_ERANGE: RangeError}
+           MGN_ERANGE: RangeError, MGN_ESTALE: StaleError}
 
 
 def _error(status, function=None, detail=None):
@@ -532,6 +768,14 @@ _c_hs_params_p = ctypes.POINTER(_CHsParams)
 _c_mc_params_p = ctypes.POINTER(_CMcParams)
 _c_dyn_params_p = ctypes.POINTER(_CDynmarginParams)
 _c_var_result_p = ctypes.POINTER(_CVarResult)
+_c_account_p = ctypes.POINTER(_CAccount)
+_c_acct_params_p = ctypes.POINTER(_CAccountParams)
+_c_acct_result_p = ctypes.POINTER(_CAccountResult)
+_c_liq_search_p = ctypes.POINTER(_CLiqSearch)
+_c_liq_price_result_p = ctypes.POINTER(_CLiqPriceResult)
+_c_oracle_result_p = ctypes.POINTER(_COracleResult)
+_c_liq_params_p = ctypes.POINTER(_CLiqParams)
+_c_liq_close_p = ctypes.POINTER(_CLiqClose)
 
 # Every public function of include/margin.h: name -> (restype, argtypes).
 # mgn_option_type is an enum: an int in the C ABI.
@@ -647,6 +891,61 @@ _PROTOTYPES = {
     "mgn_dynmargin_params_init": (_i, [_c_dyn_params_p]),
     "mgn_dynamic_margin": (_i, [_c_double_p, _n, _c_dyn_params_p, _c_double_p,
                                 ctypes.POINTER(_CDynmarginResult)]),
+    # accounts, margin calls and liquidation
+    "mgn_sizeof_balance": (_n, []),
+    "mgn_sizeof_account": (_n, []),
+    "mgn_sizeof_account_params": (_n, []),
+    "mgn_sizeof_account_result": (_n, []),
+    "mgn_sizeof_position_result": (_n, []),
+    "mgn_account_params_init": (_i, [_c_acct_params_p]),
+    "mgn_account_work_size": (_i, [_c_acct_params_p, _n, _n, _c_size_p]),
+    "mgn_account_eval": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p, _d, _d,
+                              ctypes.c_void_p, _n, _c_acct_result_p,
+                              ctypes.POINTER(_CPositionResult)]),
+    "mgn_account_sweep": (_i, [_c_market_p, _n, _c_account_p, _n, _c_acct_params_p, _d,
+                               _c_double_p, _i, ctypes.c_void_p, _n, _c_acct_result_p]),
+    "mgn_sizeof_liq_input": (_n, []),
+    "mgn_sizeof_liq_closed": (_n, []),
+    "mgn_liq_price_closed": (_i, [ctypes.POINTER(_CLiqInput), ctypes.POINTER(_CLiqClosed)]),
+    "mgn_sizeof_liq_search": (_n, []),
+    "mgn_sizeof_liq_price_result": (_n, []),
+    "mgn_liq_search_init": (_i, [_c_liq_search_p]),
+    "mgn_liq_prices_work_size": (_i, [_c_acct_params_p, _n, _n, _c_size_p]),
+    "mgn_liq_prices": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p, _c_liq_search_p,
+                            ctypes.c_void_p, _n, _c_double_p, _n, _c_liq_price_result_p]),
+    "mgn_sizeof_whatif_result": (_n, []),
+    "mgn_whatif_work_size": (_i, [_c_acct_params_p, _n, _n, _c_size_p]),
+    "mgn_account_whatif": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p,
+                                _c_position_p, _d, _d, _d, ctypes.c_void_p, _n,
+                                ctypes.POINTER(_CWhatifResult)]),
+    "mgn_whatif_liq_prices": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p,
+                                   _c_position_p, _d, _c_liq_search_p, ctypes.c_void_p, _n,
+                                   _c_double_p, _n, _c_liq_price_result_p]),
+    "mgn_account_max_order": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p,
+                                   _c_position_p, _d, _d, _d, ctypes.c_void_p, _n,
+                                   _c_double_p]),
+    "mgn_sizeof_oracle_params": (_n, []),
+    "mgn_sizeof_oracle_result": (_n, []),
+    "mgn_oracle_index": (_i, [_c_double_p, _c_double_p, _n, _d,
+                              ctypes.POINTER(_COracleParams), _c_oracle_result_p]),
+    "mgn_sizeof_liq_params": (_n, []),
+    "mgn_sizeof_liq_close": (_n, []),
+    "mgn_sizeof_liq_result": (_n, []),
+    "mgn_liq_params_init": (_i, [_c_liq_params_p]),
+    "mgn_liq_partial_work_size": (_i, [_c_acct_params_p, _n, _n, _c_size_p]),
+    "mgn_liq_partial": (_i, [_c_market_p, _n, _c_account_p, _c_acct_params_p, _c_liq_params_p,
+                             _c_oracle_result_p, ctypes.c_void_p, _n, _c_liq_close_p,
+                             ctypes.POINTER(_CLiqResult)]),
+    "mgn_liq_economics": (_i, [_c_market_p, _n, _c_account_p, _c_liq_close_p, _n, _d, _d, _d,
+                               _c_double_p, _c_int_p, _c_size_p, _c_double_p]),
+    "mgn_sizeof_cascade_params": (_n, []),
+    "mgn_sizeof_cascade_round": (_n, []),
+    "mgn_sizeof_cascade_result": (_n, []),
+    "mgn_cascade_work_size": (_i, [_c_acct_params_p, _n, _n, _n, _c_size_p]),
+    "mgn_cascade": (_i, [_c_market_p, _n, _c_account_p, _n, _c_acct_params_p,
+                         ctypes.POINTER(_CCascadeParams), _c_double_p, _c_double_p,
+                         ctypes.c_void_p, _n, ctypes.POINTER(_CCascadeRound), _c_market_p,
+                         ctypes.POINTER(_CCascadeResult)]),
 }
 
 # Needed to check the library at all; a library without them is refused.
@@ -2548,6 +2847,922 @@ def dynamic_margin(returns, params=None, series=False, **fields):
     _check(c_fn(ptr, n, ctypes.byref(prm), s_ptr, ctypes.byref(out)), fn)
     result = _tuple_of(out, DynMarginResult)
     return (result, _vector(scan)) if series else result
+
+
+# ---------------------------------------------------------------------------- accounts
+#
+# An account is plain data: Account(positions, balances, isolated, currency), with the
+# positions in any layout the portfolio functions accept and balances as Balance
+# records. Parameters (AccountParams, LiqSearch, LiqParams) are namedtuples whose
+# defaults come from the library's _init functions; the pointers inside the C structs
+# (rule sets, grids, betas, priorities) are Python values here and are copied into
+# C arrays at each call. Many accounts (account_sweep, cascade) are a sequence of
+# Account, or an AccountBook: every position in one array with per-account offsets.
+
+MGN_ACCT_OK, MGN_ACCT_RESTRICTED, MGN_ACCT_MARGIN_CALL, MGN_ACCT_LIQUIDATE, \
+    MGN_ACCT_BANKRUPT = range(5)
+#: Names of the MGN_ACCT_* codes, indexed by code.
+ACCOUNT_STATUS_NAMES = ("OK", "RESTRICTED", "MARGIN_CALL", "LIQUIDATE", "BANKRUPT")
+MGN_MODE_ISOLATED, MGN_MODE_CROSS, MGN_MODE_PORTFOLIO = 0, 1, 2
+MGN_PM_METHOD_GRID, MGN_PM_METHOD_SPAN = 0, 1
+MGN_ORACLE_OK, MGN_ORACLE_STALE, MGN_ORACLE_DEVIATION = 0, 1, 2
+MGN_LIQ_PROPORTIONAL, MGN_LIQ_LARGEST_MM, MGN_LIQ_GIVEN = 0, 1, 2
+MGN_LIQ_TARGET_MM, MGN_LIQ_TARGET_IM = 0, 1
+MGN_IMPACT_LINEAR, MGN_IMPACT_SQRT = 0, 1
+
+_ENUM_NAMES.update({
+    "mode": {"isolated": MGN_MODE_ISOLATED, "cross": MGN_MODE_CROSS,
+             "portfolio": MGN_MODE_PORTFOLIO},
+    "pm_method": {"grid": MGN_PM_METHOD_GRID, "span": MGN_PM_METHOD_SPAN},
+    "asset": {"quote": MGN_QUOTE},
+    "currency": {"quote": MGN_QUOTE},
+    "order": {"proportional": MGN_LIQ_PROPORTIONAL, "largest_mm": MGN_LIQ_LARGEST_MM,
+              "given": MGN_LIQ_GIVEN},
+    "target": {"mm": MGN_LIQ_TARGET_MM, "im": MGN_LIQ_TARGET_IM},
+    "impact_model": {"linear": MGN_IMPACT_LINEAR, "sqrt": MGN_IMPACT_SQRT},
+    "tier_basis": {"quote": MGN_STD_TIER_QUOTE, "units": MGN_STD_TIER_UNITS,
+                   "contracts": MGN_STD_TIER_CONTRACTS},
+})
+
+Balance = collections.namedtuple("Balance", "asset reserved amount haircut haircut_slope",
+                                 defaults=(MGN_QUOTE, 0, 0.0, 0.0, 0.0))
+Balance.__doc__ = """One collateral balance (mgn_balance), fields in the C order (give them by
+keyword): asset (MGN_QUOTE / 'quote', or an underlying index u: the coin of u), amount
+(signed; negative = borrowed, a liability without haircut), haircut in [0, 1] and
+haircut_slope >= 0 (haircut added per unit of amount). Worth amount * price * (1 -
+min(1, haircut + haircut_slope * amount)) in quote."""
+
+Account = collections.namedtuple("Account", "positions balances isolated currency",
+                                 defaults=((), None, MGN_QUOTE))
+Account.__doc__ = """One account (mgn_account) as plain data: positions (a sequence of
+Position, a numpy structured array such as one of position_dtype(), or a ctypes array),
+balances (a sequence of Balance, or a structured array of balance_dtype()), isolated
+(None, or one isolated collateral >= 0 per position in the account currency: used in
+MGN_MODE_ISOLATED) and currency (MGN_QUOTE or an underlying index). Copied into the C
+structs at each call (a numpy array of position_dtype() is used without a copy)."""
+
+AccountBook = collections.namedtuple(
+    "AccountBook", "positions pos_offsets balances bal_offsets isolated currency",
+    defaults=((), None, None, MGN_QUOTE))
+AccountBook.__doc__ = """Many accounts in flat arrays, for account_sweep and cascade:
+positions of every account in one array (ideally a numpy array of position_dtype(),
+passed without a copy), account k owning positions[pos_offsets[k]:pos_offsets[k+1]]
+(pos_offsets: n_acct + 1 non-decreasing integers from 0 to len(positions));
+balances likewise with bal_offsets (bal_offsets None: no balances, or exactly one per
+account when len(balances) == n_acct); isolated None or one value per position (flat,
+aligned with positions); currency one value for all or one per account.
+account_book(accounts) packs a sequence of Account."""
+
+AccountParams = collections.namedtuple(
+    "AccountParams", "mode pm_method std pm span pairs pm_im_factor pm_mm_factor liq_ratio")
+AccountParams.__doc__ = """How accounts are evaluated (mgn_account_params): mode
+(MGN_MODE_ISOLATED / _CROSS / _PORTFOLIO or 'isolated'/'cross'/'portfolio'), pm_method
+(MGN_PM_METHOD_GRID / _SPAN or 'grid'/'span'), std (None: the library's default rule
+set; a StdParams for every underlying or one per market), pm (portfolio grid: a
+PmParams for every market, or one per market), span (portfolio SPAN: SpanParams, one
+or one per market), pairs (SpanPair credits), pm_im_factor, pm_mm_factor, liq_ratio.
+account_params() gives the library's defaults (cross, default rules, 1, 0.8, 1)."""
+
+AccountResult = _result_type("AccountResult", _CAccountResult, """Evaluation of one account
+(mgn_account_result), in the account currency: equity, collateral (haircut value of the
+balances), position_value, im, mm, margin_ratio (equity / MM; DBL_MAX when MM == 0),
+available, call_amount, shortfall (bad debt), status (MGN_ACCT_*; -1 for an invalid
+account of a sweep; ACCOUNT_STATUS_NAMES[status] names it), n_called.""")
+
+PositionResult = _result_type("PositionResult", _CPositionResult, """One position of an
+evaluated account (mgn_position_result): value, equity (isolated: collateral + value),
+im, mm (its share or its own margin) and status (isolated: its own).""")
+
+WhatifResult = _result_type("WhatifResult", _CWhatifResult, """Pre-trade check
+(mgn_whatif_result): before and after (AccountResult), order_im, order_mm (added by the
+order), order_equity (equity counted for the order before its fill) and accept (1 when
+the order is acceptable).""")
+
+LiqInput = collections.namedtuple(
+    "LiqInput", "settlement tier_basis size entry wallet other mm_rate mm_amount size_mm "
+                "fee_rate tiers",
+    defaults=(MGN_LINEAR, MGN_STD_TIER_QUOTE, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ()))
+LiqInput.__doc__ = """Input of the closed-form liquidation price (mgn_liq_input), fields in
+the C order except struct_size and n_tiers (len(tiers)): settlement ('linear' /
+'inverse'), tier_basis (with tiers), size (signed: linear underlying units; inverse
+quote notional), entry, wallet, other (cross: other positions' unrealised P&L minus
+their MM), mm_rate, mm_amount (cum), size_mm, fee_rate, tiers (StdTier records)."""
+
+LiqClosed = _result_type("LiqClosed", _CLiqClosed, """Closed-form liquidation price
+(mgn_liq_closed): price (0 when found == 0), mm (MM + fee at that price), bankruptcy
+price (0 if none), found, tier (-1 without tiers).""")
+
+LiqSearch = collections.namedtuple("LiqSearch", "underlying betas lo hi grid vol horizon")
+LiqSearch.__doc__ = """Liquidation-price search (mgn_liq_search): underlying (moved),
+betas (None, or one beta per market for a joint move), lo, hi (0: 0.1x and 10x today's
+price), grid (scan points), vol and horizon (years) for the distances in standard
+deviations. liq_search() gives the library's defaults."""
+
+LiqPrices = collections.namedtuple("LiqPrices", ["roots"] + [f for f, _ in
+                                                              _CLiqPriceResult._fields_])
+LiqPrices.__doc__ = """Liquidation prices of an account (mgn_liq_price_result and the roots):
+roots (every crossing of equity - MM in the range, increasing: numpy array, list without
+numpy), n_roots, spot, gap (equity - MM today; isolated: min over positions), below,
+above (nearest crossings, 0 if none), below_pct, above_pct, below_sd, above_sd,
+has_below, has_above."""
+
+OracleParams = collections.namedtuple("OracleParams", "max_age max_deviation min_quorum",
+                                      defaults=(0.05, 1))
+OracleParams.__doc__ = """Oracle guards (mgn_oracle_params): max_age (staleness limit, the
+caller's time unit), max_deviation (band around the median, relative; default 0.05 as
+Binance's index), min_quorum (quotes needed, >= 1; default 1)."""
+
+OracleResult = _result_type("OracleResult", _COracleResult, """A robust index
+(mgn_oracle_result): price (0 unless verdict is MGN_ORACLE_OK), median_fresh, n_fresh,
+n_used, n_rejected, verdict (MGN_ORACLE_OK / _STALE / _DEVIATION). Pass it as guard to
+liq_partial.""")
+
+LiqParams = collections.namedtuple("LiqParams",
+                                   "order target buffer penalty_rate close_factor priority")
+LiqParams.__doc__ = """Partial liquidation (mgn_liq_params): order (MGN_LIQ_PROPORTIONAL /
+_LARGEST_MM / _GIVEN or 'proportional'/'largest_mm'/'given'), target (MGN_LIQ_TARGET_MM
+/ _IM or 'mm'/'im'), buffer, penalty_rate, close_factor, priority (position indices for
+MGN_LIQ_GIVEN). liq_params() gives the library's defaults."""
+
+LiqClose = _result_type("LiqClose", _CLiqClose, """One close of a liquidation plan
+(mgn_liq_close): position (index), quantity (signed like the position), fraction,
+price (mark per unit), notional and penalty (account currency).""")
+
+LiqResult = collections.namedtuple("LiqResult", ["closes"] + [f for f, _ in
+                                                               _CLiqResult._fields_])
+LiqResult.__doc__ = """A partial liquidation plan (mgn_liq_result and the closes): closes
+(list of LiqClose), before, after (AccountResult; after is net of the penalty), penalty,
+notional, n_closes, full (1: everything closed), restored (1: the target is met)."""
+
+LiqEconomics = collections.namedtuple("LiqEconomics",
+                                      "reward unprofitable n_unprofitable "
+                                      "unprofitable_notional")
+LiqEconomics.__doc__ = """Liquidator economics (mgn_liq_economics): reward and unprofitable
+(0/1) per close (numpy arrays; lists without numpy), n_unprofitable and
+unprofitable_notional."""
+
+CascadeParams = collections.namedtuple(
+    "CascadeParams", "impact_model max_rounds impact penalty_rate insurance_fund "
+                     "report_underlying", defaults=(MGN_IMPACT_LINEAR, 50, 0.0, 0.0, 0.0, 0))
+CascadeParams.__doc__ = """Cascade simulation (mgn_cascade_params): impact_model
+(MGN_IMPACT_LINEAR / _SQRT or 'linear'/'sqrt'), max_rounds (>= 1), impact (>= 0),
+penalty_rate (paid to the insurance fund), insurance_fund (quote), report_underlying.
+The defaults (linear, 50 rounds, no impact, no penalty, no fund, underlying 0) are the
+binding's: the C struct has no _init function."""
+
+CascadeRound = _result_type("CascadeRound", _CCascadeRound, """One round of a cascade
+(mgn_cascade_round): price of report_underlying after the round, n_liquidated,
+notional, bad_debt, fees, fund (left), uncovered (cumulative).""")
+
+CascadeResult = collections.namedtuple(
+    "CascadeResult", ["rounds", "final_markets"] + [f for f, _ in _CCascadeResult._fields_
+                                                   if f != "reserved"])
+CascadeResult.__doc__ = """A cascade (mgn_cascade_result, rounds, final prices): rounds (list
+of CascadeRound), final_markets (list of Market), n_rounds, n_liquidated, notional,
+bad_debt, fees, fund, uncovered, converged (1: stopped because nothing was
+liquidatable)."""
+
+
+def balance_dtype():
+    """numpy structured dtype with the exact layout of mgn_balance (requires numpy)."""
+    if _np is None:
+        raise ImportError("balance_dtype() needs numpy")
+    return _struct_np_dtype(_CBalance)
+
+
+def account_result_dtype():
+    """numpy structured dtype with the exact layout of mgn_account_result (requires
+    numpy): account_sweep returns an array of it."""
+    if _np is None:
+        raise ImportError("account_result_dtype() needs numpy")
+    return _struct_np_dtype(_CAccountResult)
+
+
+def _init_struct(cstruct, init, size_fn):
+    """A ctypes struct filled by the library's _init function (with room for a larger
+    struct of a newer library)."""
+    size = max(ctypes.sizeof(cstruct), int(_fn(size_fn)()))
+    buf = (ctypes.c_double * ((size + 7) // 8))()
+    _check(_fn(init)(ctypes.cast(buf, ctypes.POINTER(cstruct))), init)
+    return cstruct.from_buffer(buf)
+
+
+def _with(cls, defaults, params, overrides, what):
+    """A namedtuple cls: params (None: defaults, a cls, or a dict of fields to change)
+    with keyword overrides."""
+    if params is None:
+        p = defaults()
+    elif isinstance(params, cls):
+        p = params
+    elif isinstance(params, dict):
+        p = defaults()._replace(**params)
+    else:
+        raise TypeError("%s must be a %s, a dict of fields or None, not %r"
+                        % (what, cls.__name__, params))
+    return p._replace(**overrides) if overrides else p
+
+
+def account_params(**fields):
+    """Default account parameters (mgn_account_params_init) -> AccountParams, with the
+    given fields changed: account_params(mode='portfolio', pm=pm_preset_deribit())."""
+    c = _init_struct(_CAccountParams, "mgn_account_params_init", "mgn_sizeof_account_params")
+    p = AccountParams(c.mode, c.pm_method, None, None, None, (), c.pm_im_factor,
+                      c.pm_mm_factor, c.liq_ratio)
+    return p._replace(**fields) if fields else p
+
+
+def _acct_params(params):
+    return _with(AccountParams, account_params, params, None, "params")
+
+
+def _account_params_c(params, n_mkt, function):
+    """(mgn_account_params, objects to keep alive) from AccountParams, a dict or None."""
+    p = _acct_params(params)
+    c = _CAccountParams()
+    keep = []
+    c.struct_size = ctypes.sizeof(_CAccountParams)
+    c.mode = _int_field(p.mode, "mode", function)
+    c.pm_method = _int_field(p.pm_method, "pm_method", function)
+    if p.std is not None:
+        std, k = _std_params_c([p.std] if isinstance(p.std, (StdParams, dict)) else p.std,
+                               function)
+        keep += [std, k]
+        c.std = ctypes.cast(std, ctypes.POINTER(_CStdParams))
+        c.n_std = len(std)
+    if p.pm is not None:
+        pm = _pm_params_c(p.pm, n_mkt, function)
+        keep.append(pm)
+        c.pm = ctypes.cast(pm, ctypes.POINTER(_CPmParams))
+    if p.span is not None:
+        span = _span_params_c(p.span, n_mkt, function)
+        keep.append(span)
+        c.span = ctypes.cast(span, ctypes.POINTER(_CSpanParams))
+    pairs = _records(_CSpanPair, p.pairs or (), SpanPair, "a SPAN pair", function)
+    keep.append(pairs)
+    if len(pairs):
+        c.pairs = ctypes.cast(pairs, ctypes.POINTER(_CSpanPair))
+    c.n_pairs = len(pairs)
+    c.pm_im_factor = _f(p.pm_im_factor, "pm_im_factor")
+    c.pm_mm_factor = _f(p.pm_mm_factor, "pm_mm_factor")
+    c.liq_ratio = _f(p.liq_ratio, "liq_ratio")
+    return c, keep
+
+
+def _account_c(account, function):
+    """(mgn_account, objects to keep alive) from an Account (dict or tuple)."""
+    if isinstance(account, _CAccount):
+        return account, []
+    a = _record(account, Account, "an account")
+    pos = _records(_CPosition, a.positions, Position, "a position", function)
+    bal = _records(_CBalance, a.balances if a.balances is not None else (), Balance,
+                   "a balance", function)
+    c = _CAccount()
+    c.struct_size = ctypes.sizeof(_CAccount)
+    c.pos = ctypes.cast(pos, _c_position_p)
+    c.n_pos = len(pos)
+    c.bal = ctypes.cast(bal, ctypes.POINTER(_CBalance))
+    c.n_bal = len(bal)
+    keep = [pos, bal]
+    if a.isolated is not None:
+        iso, n_iso, iso_p = _doubles(a.isolated, "isolated")
+        if n_iso != len(pos):
+            raise InvalidArgumentError(MGN_EINVAL, function, "%d isolated collaterals for "
+                                       "%d positions" % (n_iso, len(pos)))
+        keep.append(iso)
+        c.isolated = iso_p
+    c.currency = _currency(a.currency, function)
+    return c, keep
+
+
+def _offsets(values, n_items, what, function):
+    """Validated CSR offsets as a list of ints (or an int64 numpy array)."""
+    if _np is not None:
+        off = _np.asarray(values)
+        if off.ndim != 1 or off.size < 1 or off.dtype.kind not in "iu":
+            raise InvalidArgumentError(MGN_EINVAL, function, "%s must be a 1-D array of "
+                                       "n_accounts + 1 integers" % what)
+        off = off.astype(_np.int64)
+        if off[0] != 0 or off[-1] != n_items or _np.any(_np.diff(off) < 0):
+            raise InvalidArgumentError(MGN_EINVAL, function, "%s must rise from 0 to %d"
+                                       % (what, n_items))
+        return off
+    off = [int(v) for v in values]
+    if not off or off[0] != 0 or off[-1] != n_items or \
+            any(b < a for a, b in zip(off, off[1:])):
+        raise InvalidArgumentError(MGN_EINVAL, function, "%s must rise from 0 to %d"
+                                   % (what, n_items))
+    return off
+
+
+def account_book(accounts):
+    """Pack a sequence of Account into one AccountBook (numpy arrays of position_dtype()
+    and balance_dtype() with numpy, lists without). Accounts with isolated collateral
+    and accounts without it may be mixed (missing ones count 0)."""
+    accounts = [_record(a, Account, "an account") for a in accounts]
+    pos, bal, iso, pos_off, bal_off, cur = [], [], [], [0], [0], []
+    any_iso = any(a.isolated is not None for a in accounts)
+    for a in accounts:
+        p = list(_records(_CPosition, a.positions, Position, "a position", "account_book"))
+        b = list(_records(_CBalance, a.balances or (), Balance, "a balance", "account_book"))
+        pos += p
+        bal += b
+        if any_iso:
+            iso += (list(_flatten(a.isolated)[0]) if a.isolated is not None else [0.0] * len(p))
+        pos_off.append(len(pos))
+        bal_off.append(len(bal))
+        cur.append(_currency(a.currency, "account_book"))
+    if _np is not None:
+        pos_arr = _np.zeros(len(pos), dtype=position_dtype())
+        if pos:
+            pos_arr[:] = _np.frombuffer((_CPosition * len(pos))(*pos), dtype=pos_arr.dtype)
+        bal_arr = _np.zeros(len(bal), dtype=balance_dtype())
+        if bal:
+            bal_arr[:] = _np.frombuffer((_CBalance * len(bal))(*bal), dtype=bal_arr.dtype)
+        return AccountBook(pos_arr, _np.array(pos_off, dtype=_np.int64), bal_arr,
+                           _np.array(bal_off, dtype=_np.int64),
+                           _np.array(iso, dtype=_np.float64) if any_iso else None,
+                           _np.array(cur, dtype=_np.int32))
+    as_pos = [Position(*(getattr(c, f) for f, _ in _CPosition._fields_)) for c in pos]
+    as_bal = [Balance(*(getattr(c, f) for f, _ in _CBalance._fields_)) for c in bal]
+    return AccountBook(as_pos, pos_off, as_bal, bal_off, iso if any_iso else None, cur)
+
+
+def _book_c(book, function):
+    """(ctypes array of mgn_account, keep, max n_pos) from an AccountBook."""
+    pos = _records(_CPosition, book.positions, Position, "a position", function)
+    if book.pos_offsets is None:
+        raise InvalidArgumentError(MGN_EINVAL, function, "an AccountBook needs pos_offsets")
+    poff = _offsets(book.pos_offsets, len(pos), "pos_offsets", function)
+    n_acct = len(poff) - 1
+    bal = _records(_CBalance, book.balances if book.balances is not None else (), Balance,
+                   "a balance", function)
+    if book.bal_offsets is not None:
+        boff = _offsets(book.bal_offsets, len(bal), "bal_offsets", function)
+        if len(boff) != n_acct + 1:
+            raise InvalidArgumentError(MGN_EINVAL, function, "bal_offsets has %d entries for "
+                                       "%d accounts" % (len(boff), n_acct))
+    elif len(bal) in (0, n_acct):
+        boff = list(range(0, len(bal) + 1)) if len(bal) else [0] * (n_acct + 1)
+        if _np is not None:
+            boff = _np.array(boff, dtype=_np.int64)
+    else:
+        raise InvalidArgumentError(MGN_EINVAL, function, "%d balances for %d accounts need "
+                                   "bal_offsets" % (len(bal), n_acct))
+    keep = [pos, bal]
+    iso_addr = None
+    if book.isolated is not None:
+        iso, n_iso, iso_p = _doubles(book.isolated, "isolated")
+        if n_iso != len(pos):
+            raise InvalidArgumentError(MGN_EINVAL, function, "%d isolated collaterals for %d "
+                                       "positions" % (n_iso, len(pos)))
+        keep.append(iso)
+        iso_addr = ctypes.cast(iso_p, ctypes.c_void_p).value
+    cur = book.currency
+    pos_addr = ctypes.addressof(pos)
+    bal_addr = ctypes.addressof(bal)
+    sp, sb = ctypes.sizeof(_CPosition), ctypes.sizeof(_CBalance)
+    if _np is not None:
+        fields = [f for f, _ in _CAccount._fields_]
+        kinds = {"currency": _np.int32, "reserved": _np.int32}
+        dt = _np.dtype({"names": fields,
+                        "formats": [kinds.get(f, _np.uintp) for f in fields],
+                        "offsets": [getattr(_CAccount, f).offset for f in fields],
+                        "itemsize": ctypes.sizeof(_CAccount)})
+        arr = _np.zeros(n_acct, dtype=dt)
+        poff = _np.asarray(poff, dtype=_np.int64)
+        boff = _np.asarray(boff, dtype=_np.int64)
+        arr["struct_size"] = ctypes.sizeof(_CAccount)
+        arr["pos"] = pos_addr + sp * poff[:-1].astype(_np.uint64)
+        arr["n_pos"] = _np.diff(poff)
+        arr["bal"] = bal_addr + sb * boff[:-1].astype(_np.uint64)
+        arr["n_bal"] = _np.diff(boff)
+        if iso_addr is not None:
+            arr["isolated"] = iso_addr + 8 * poff[:-1].astype(_np.uint64)
+        if isinstance(cur, (str, bytes)) or not _is_sequence(cur):
+            arr["currency"] = _currency(cur, function)
+        else:
+            cur = _np.asarray(cur)
+            arr["currency"] = (_np_int_column(cur.ravel(), "currency", function)
+                               if cur.size == n_acct else _bad_currency(function, n_acct))
+        keep.append(arr)
+        accts = (_CAccount * n_acct).from_buffer(arr) if n_acct else (_CAccount * 0)()
+        max_pos = int(_np.diff(poff).max()) if n_acct else 0
+        return accts, keep, max_pos
+    if isinstance(cur, (str, bytes)) or not _is_sequence(cur):
+        cur = [cur] * n_acct
+    cur = list(cur)
+    if len(cur) != n_acct:
+        _bad_currency(function, n_acct)
+    accts = (_CAccount * n_acct)()
+    for k, c in enumerate(accts):
+        c.struct_size = ctypes.sizeof(_CAccount)
+        c.pos = ctypes.cast(pos_addr + sp * poff[k], _c_position_p)
+        c.n_pos = poff[k + 1] - poff[k]
+        c.bal = ctypes.cast(bal_addr + sb * boff[k], ctypes.POINTER(_CBalance))
+        c.n_bal = boff[k + 1] - boff[k]
+        if iso_addr is not None:
+            c.isolated = ctypes.cast(iso_addr + 8 * poff[k], _c_double_p)
+        c.currency = _currency(cur[k], function)
+    max_pos = max((poff[k + 1] - poff[k] for k in range(n_acct)), default=0)
+    return accts, keep, max_pos
+
+
+def _bad_currency(function, n_acct):
+    raise InvalidArgumentError(MGN_EINVAL, function, "currency must be one value or one per "
+                               "account (%d)" % n_acct)
+
+
+def _accounts_c(accounts, function):
+    """(ctypes array of mgn_account, keep, max n_pos) from an AccountBook, a ctypes
+    array of the mirror, or a sequence of Account."""
+    if isinstance(accounts, AccountBook):
+        return _book_c(accounts, function)
+    if isinstance(accounts, ctypes.Array) and accounts._type_ is _CAccount:
+        return accounts, [], max((int(a.n_pos) for a in accounts), default=0)
+    if isinstance(accounts, (Account, dict)):
+        raise TypeError("%s: pass a sequence of Account records or an AccountBook, not a "
+                        "single account" % function)
+    built = [_account_c(a, function) for a in accounts]
+    arr = (_CAccount * len(built))(*[c for c, _ in built])
+    return arr, [k for _, k in built], max((int(c.n_pos) for c, _ in built), default=0)
+
+
+def _work_size(name, params_c, *sizes):
+    out = ctypes.c_size_t()
+    _check(_fn(name)(ctypes.byref(params_c), *sizes, ctypes.byref(out)), name)
+    return out.value
+
+
+def account_work_size(n_mkt, max_pos, params=None):
+    """Bytes of workspace the account functions need for accounts of up to max_pos
+    positions on n_mkt underlyings (mgn_account_work_size); 0 for cross/isolated
+    without strategy pairing. The wrappers allocate it themselves."""
+    fn = "mgn_account_work_size"
+    n_mkt = _size(n_mkt, "n_mkt", fn)
+    prm, keep = _account_params_c(params, n_mkt, fn)
+    return _work_size(fn, prm, n_mkt, _size(max_pos, "max_pos", fn))
+
+
+def account_eval(markets, account, params=None, now=0.0, call_deadline=math.inf,
+                 per_position=False):
+    """Evaluate one account against one market snapshot (mgn_account_eval)
+    -> AccountResult, or (AccountResult, [PositionResult]) with per_position=True.
+
+    markets: sequence of Market; account: Account; params: AccountParams, a dict of
+    fields to change, or None (cross mode, default rules). now and call_deadline: the
+    caller's clock (call_deadline inf: no margin call open). The workspace is
+    allocated from mgn_account_work_size. Raises MarginError on a nonzero status.
+    """
+    fn = "mgn_account_eval"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    size = _work_size("mgn_account_work_size", prm, len(mkt), acct.n_pos) if len(mkt) else 0
+    work, work_p = _workspace(size)
+    out = _CAccountResult()
+    per = (_CPositionResult * acct.n_pos)() if per_position else None
+    _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), _f(now, "now"),
+                _f(call_deadline, "call_deadline"), work_p, size, ctypes.byref(out), per), fn)
+    result = _tuple_of(out, AccountResult)
+    if per_position:
+        return result, [_tuple_of(p, PositionResult) for p in per]
+    return result
+
+
+def account_sweep(markets, accounts, params=None, now=0.0, call_deadlines=None, threads=1,
+                  strict=False, return_status=False):
+    """Evaluate many accounts against one market snapshot (mgn_account_sweep).
+
+    accounts: a sequence of Account, or an AccountBook (flat arrays with offsets: the
+    fast path for large books; positions of position_dtype() are not copied).
+    call_deadlines: None or one per account. threads: 1..256 (the C call releases the
+    GIL; results are bit-identical for every thread count). The workspace (threads x
+    mgn_account_work_size) is allocated here.
+    Returns a numpy structured array of account_result_dtype() (res['equity'],
+    res['status'], ...), or a list of AccountResult without numpy. Batch semantics:
+    an invalid account gets NaN fields and status -1 and the others are evaluated;
+    strict=True raises MarginError (with .result) instead, return_status=True returns
+    (result, status). A failure before any account is evaluated (bad params, markets)
+    always raises.
+    """
+    fn = "mgn_account_sweep"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    accts, keep_a, max_pos = _accounts_c(accounts, fn)
+    n = len(accts)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    threads = _int_field(threads, "threads", fn)
+    size = (_work_size("mgn_account_work_size", prm, len(mkt), max_pos) if len(mkt) else 0)
+    total = size * threads if 1 <= threads <= 256 else 0
+    work, work_p = _workspace(total)
+    d_ptr = None
+    if call_deadlines is not None:
+        keep_d, n_d, d_ptr = _doubles(call_deadlines, "call_deadlines")
+        if n_d != n:
+            raise InvalidArgumentError(MGN_EINVAL, fn, "%d call deadlines for %d accounts"
+                                       % (n_d, n))
+    sentinel = -2
+    if _np is not None:
+        out = _np.zeros(n, dtype=account_result_dtype())
+        out["status"] = sentinel
+        out_p = out.ctypes.data_as(_c_acct_result_p)
+    else:
+        out = out_p = (_CAccountResult * n)()
+        for r in out:
+            r.status = sentinel
+    status = c_fn(mkt, len(mkt), accts, n, ctypes.byref(prm), _f(now, "now"), d_ptr, threads,
+                  work_p, total, out_p)
+    statuses = list(out["status"]) if _np is not None else [r.status for r in out]
+    if status != MGN_OK and (n == 0 or sentinel in statuses):
+        raise _error(status, fn)         # nothing evaluated: not a batch failure
+    result = out if _np is not None else [_tuple_of(r, AccountResult) for r in out]
+    return _finish(fn, status, result, strict, return_status,
+                   lambda: sum(1 for s in statuses if s == -1))
+
+
+# ---------------------------------------------------------------------------- liquidation prices
+
+def liq_price_closed(input=None, **fields):
+    """Closed-form liquidation price of one linear or inverse perpetual/future
+    (mgn_liq_price_closed) -> LiqClosed.
+
+    input: a LiqInput (or dict), or None; keyword arguments set fields:
+    liq_price_closed(size=1.0, entry=60000, wallet=6000, mm_rate=0.005). found == 0
+    (price 0) when no positive price solves it. Raises MarginError on bad input
+    (MGN_EINVAL) or an inconsistent tier table (MGN_ENOSOL).
+    """
+    fn = "mgn_liq_price_closed"
+    c_fn = _fn(fn)
+    p = _with(LiqInput, LiqInput, input, fields, "input")
+    c = _CLiqInput()
+    c.struct_size = ctypes.sizeof(_CLiqInput)
+    c.settlement = _int_field(p.settlement, "settlement", fn)
+    c.tier_basis = _int_field(p.tier_basis, "tier_basis", fn)
+    for f in ("size", "entry", "wallet", "other", "mm_rate", "mm_amount", "size_mm",
+              "fee_rate"):
+        setattr(c, f, _f(getattr(p, f), f))
+    tiers = _records(_CStdTier, p.tiers or (), StdTier, "a StdTier", fn)
+    if len(tiers):
+        c.tiers = ctypes.cast(tiers, ctypes.POINTER(_CStdTier))
+    c.n_tiers = len(tiers)
+    out = _CLiqClosed()
+    _check(c_fn(ctypes.byref(c), ctypes.byref(out)), fn)
+    return _tuple_of(out, LiqClosed)
+
+
+def liq_search(**fields):
+    """Default liquidation-price search (mgn_liq_search_init) -> LiqSearch, with the
+    given fields changed."""
+    c = _init_struct(_CLiqSearch, "mgn_liq_search_init", "mgn_sizeof_liq_search")
+    p = LiqSearch(c.underlying, None, c.lo, c.hi, c.grid, c.vol, c.horizon)
+    return p._replace(**fields) if fields else p
+
+
+def _liq_search_c(search, fields, n_mkt, function):
+    p = _with(LiqSearch, liq_search, search, fields, "search")
+    c = _CLiqSearch()
+    c.struct_size = ctypes.sizeof(_CLiqSearch)
+    c.underlying = _int_field(p.underlying, "underlying", function)
+    keep = None
+    if p.betas is not None:
+        keep, n_b, b_ptr = _doubles(p.betas, "betas")
+        if n_b != n_mkt:
+            raise InvalidArgumentError(MGN_EINVAL, function, "%d betas for %d markets"
+                                       % (n_b, n_mkt))
+        c.betas = b_ptr
+    c.lo, c.hi = _f(p.lo, "lo"), _f(p.hi, "hi")
+    c.grid = _unsigned(p.grid, "grid", function, 8 * ctypes.sizeof(ctypes.c_size_t))
+    c.vol, c.horizon = _f(p.vol, "vol"), _f(p.horizon, "horizon")
+    return c, keep
+
+
+def _roots_call(call, max_roots):
+    """Run a root search with room for max_roots roots (None: all of them, calling
+    again with more room when needed) -> LiqPrices."""
+    cap = 64 if max_roots is None else _size(max_roots, "max_roots", "liq_prices")
+    while True:
+        roots, r_ptr = _out_doubles(cap)
+        out = _CLiqPriceResult()
+        call(r_ptr if cap else None, cap, out)
+        if max_roots is not None or out.n_roots <= cap:
+            break
+        cap = out.n_roots
+    got = min(out.n_roots, cap)
+    return LiqPrices(_vector(roots[:got]), *(getattr(out, f) for f, _ in
+                                            _CLiqPriceResult._fields_))
+
+
+def liq_prices_work_size(n_mkt, n_pos, params=None):
+    """Bytes of workspace mgn_liq_prices needs (mgn_liq_prices_work_size); the
+    wrappers allocate it themselves."""
+    fn = "mgn_liq_prices_work_size"
+    n_mkt = _size(n_mkt, "n_mkt", fn)
+    prm, keep = _account_params_c(params, n_mkt, fn)
+    return _work_size(fn, prm, n_mkt, _size(n_pos, "n_pos", fn))
+
+
+def liq_prices(markets, account, params=None, search=None, max_roots=None, **search_fields):
+    """Every price of one underlying at which the account's equity equals its MM
+    (mgn_liq_prices) -> LiqPrices.
+
+    search: LiqSearch, a dict or None; keywords change its fields (underlying=1,
+    vol=0.6, lo=..., hi=..., betas=[...]). max_roots None returns every root found;
+    an integer caps how many are written (n_roots still counts them all).
+    """
+    fn = "mgn_liq_prices"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    srch, keep_s = _liq_search_c(search, search_fields, len(mkt), fn)
+    size = _work_size("mgn_liq_prices_work_size", prm, len(mkt), acct.n_pos) if len(mkt) else 0
+    work, work_p = _workspace(size)
+
+    def call(r_ptr, cap, out):
+        _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), ctypes.byref(srch),
+                    work_p, size, r_ptr, cap, ctypes.byref(out)), fn)
+    return _roots_call(call, max_roots)
+
+
+# ---------------------------------------------------------------------------- what-if
+
+def whatif_work_size(n_mkt, n_pos, params=None):
+    """Bytes of workspace mgn_account_whatif and mgn_account_max_order need
+    (mgn_whatif_work_size); the wrappers allocate it themselves."""
+    fn = "mgn_whatif_work_size"
+    n_mkt = _size(n_mkt, "n_mkt", fn)
+    prm, keep = _account_params_c(params, n_mkt, fn)
+    return _work_size(fn, prm, n_mkt, _size(n_pos, "n_pos", fn))
+
+
+def _order_c(order, function):
+    return _c_array(_CPosition, [order], Position, "an order", function)
+
+
+def account_whatif(markets, account, order, params=None, order_collateral=0.0, now=0.0,
+                   call_deadline=math.inf):
+    """Pre-trade check of one order (mgn_account_whatif) -> WhatifResult.
+
+    order: a Position (dict or tuple) whose quantity is signed (+ buy) and whose
+    entry_price is the limit (futures/perpetuals: fill price; options: premium per
+    unit, > 0). order_collateral: its isolated collateral (isolated mode).
+    """
+    fn = "mgn_account_whatif"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    o = _order_c(order, fn)
+    size = _work_size("mgn_whatif_work_size", prm, len(mkt), acct.n_pos) if len(mkt) else 0
+    work, work_p = _workspace(size)
+    out = _CWhatifResult()
+    _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), o,
+                _f(order_collateral, "order_collateral"), _f(now, "now"),
+                _f(call_deadline, "call_deadline"), work_p, size, ctypes.byref(out)), fn)
+    return WhatifResult(_tuple_of(out.before, AccountResult),
+                        _tuple_of(out.after, AccountResult), out.order_im, out.order_mm,
+                        out.order_equity, out.accept)
+
+
+def whatif_liq_prices(markets, account, order, params=None, order_collateral=0.0,
+                      search=None, max_roots=None, **search_fields):
+    """Liquidation prices the account would have after the order, filled at its limit
+    (mgn_whatif_liq_prices) -> LiqPrices. Arguments as account_whatif and
+    liq_prices."""
+    fn = "mgn_whatif_liq_prices"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    o = _order_c(order, fn)
+    srch, keep_s = _liq_search_c(search, search_fields, len(mkt), fn)
+    size = _work_size("mgn_liq_prices_work_size", prm, len(mkt), acct.n_pos) if len(mkt) else 0
+    work, work_p = _workspace(size)
+    oc = _f(order_collateral, "order_collateral")
+
+    def call(r_ptr, cap, out):
+        _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), o, oc,
+                    ctypes.byref(srch), work_p, size, r_ptr, cap, ctypes.byref(out)), fn)
+    return _roots_call(call, max_roots)
+
+
+def account_max_order(markets, account, order, target_ratio, max_qty, params=None,
+                      order_collateral=0.0):
+    """The largest order size on one instrument keeping equity / MM >= target_ratio
+    after the order (mgn_account_max_order). order gives the instrument, limit and
+    direction (sign of quantity); sizes are searched in (0, max_qty]. Returns the
+    size (0 when even the smallest fails, max_qty when none fails)."""
+    fn = "mgn_account_max_order"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    o = _order_c(order, fn)
+    size = _work_size("mgn_whatif_work_size", prm, len(mkt), acct.n_pos) if len(mkt) else 0
+    work, work_p = _workspace(size)
+    qty = ctypes.c_double()
+    _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), o,
+                _f(order_collateral, "order_collateral"), _f(target_ratio, "target_ratio"),
+                _f(max_qty, "max_qty"), work_p, size, ctypes.byref(qty)), fn)
+    return qty.value
+
+
+# ---------------------------------------------------------------------------- oracle guards
+
+def oracle_index(prices, times, now, params=None, **fields):
+    """A robust index from several feeds (mgn_oracle_index) -> OracleResult.
+
+    prices, times: one quote and its time per feed (the caller's clock); now: the
+    current time. params: OracleParams or a dict; keywords set fields:
+    oracle_index(p, t, now, max_age=5, max_deviation=0.05, min_quorum=2). A failed
+    verdict (MGN_ORACLE_STALE / _DEVIATION) is an answer, not an error; liq_partial
+    with that result as guard raises StaleError.
+    """
+    fn = "mgn_oracle_index"
+    c_fn = _fn(fn)
+    if params is None:
+        p = OracleParams(**fields)
+    else:
+        p = _with(OracleParams, OracleParams, params, fields, "params")
+    c = _COracleParams(_f(p.max_age, "max_age"), _f(p.max_deviation, "max_deviation"),
+                       _unsigned(p.min_quorum, "min_quorum", fn,
+                                 8 * ctypes.sizeof(ctypes.c_size_t)))
+    keep_p, n, p_ptr = _doubles(prices, "prices")
+    keep_t, n_t, t_ptr = _doubles(times, "times")
+    if n_t != n:
+        raise InvalidArgumentError(MGN_EINVAL, fn, "%d times for %d prices" % (n_t, n))
+    out = _COracleResult()
+    _check(c_fn(p_ptr, t_ptr, n, _f(now, "now"), ctypes.byref(c), ctypes.byref(out)), fn)
+    return _tuple_of(out, OracleResult)
+
+
+# ---------------------------------------------------------------------------- partial liquidation
+
+def liq_params(**fields):
+    """Default partial-liquidation parameters (mgn_liq_params_init) -> LiqParams, with
+    the given fields changed."""
+    c = _init_struct(_CLiqParams, "mgn_liq_params_init", "mgn_sizeof_liq_params")
+    p = LiqParams(c.order, c.target, c.buffer, c.penalty_rate, c.close_factor, ())
+    return p._replace(**fields) if fields else p
+
+
+def liq_partial_work_size(n_mkt, n_pos, params=None):
+    """Bytes of workspace mgn_liq_partial needs (mgn_liq_partial_work_size);
+    liq_partial allocates it itself."""
+    fn = "mgn_liq_partial_work_size"
+    n_mkt = _size(n_mkt, "n_mkt", fn)
+    prm, keep = _account_params_c(params, n_mkt, fn)
+    return _work_size(fn, prm, n_mkt, _size(n_pos, "n_pos", fn))
+
+
+def _guard_c(guard, function):
+    if guard is None:
+        return None
+    g = _record(guard, OracleResult, "a guard")
+    c = _COracleResult()
+    c.price, c.median_fresh = _f(g.price, "price"), _f(g.median_fresh, "median_fresh")
+    bits = 8 * ctypes.sizeof(ctypes.c_size_t)
+    for f in ("n_fresh", "n_used", "n_rejected"):
+        setattr(c, f, _unsigned(getattr(g, f), f, function, bits))
+    c.verdict = _int_field(g.verdict, "verdict", function)
+    return c
+
+
+def liq_partial(markets, account, params=None, liq=None, guard=None, **liq_fields):
+    """The smallest partial liquidation restoring the account (mgn_liq_partial)
+    -> LiqResult (closes, before, after, penalty, notional, n_closes, full, restored).
+
+    params: AccountParams (how the account is evaluated); liq: LiqParams, a dict or
+    None, keywords change its fields (order='proportional', close_factor=0.25,
+    priority=[2, 0, 1], ...). guard: None, or an OracleResult from oracle_index: a
+    verdict other than MGN_ORACLE_OK raises StaleError and decides nothing.
+    """
+    fn = "mgn_liq_partial"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    prm, keep_p = _account_params_c(params, len(mkt), fn)
+    lp = _with(LiqParams, liq_params, liq, liq_fields, "liq")
+    c = _CLiqParams()
+    c.struct_size = ctypes.sizeof(_CLiqParams)
+    c.order = _int_field(lp.order, "order", fn)
+    c.target = _int_field(lp.target, "target", fn)
+    c.buffer = _f(lp.buffer, "buffer")
+    c.penalty_rate = _f(lp.penalty_rate, "penalty_rate")
+    c.close_factor = _f(lp.close_factor, "close_factor")
+    keep_pr = None
+    if lp.priority is not None and len(lp.priority):
+        keep_pr, n_pr, pr_ptr = _ints(lp.priority, "priority", fn)
+        c.priority, c.n_priority = pr_ptr, n_pr
+    g = _guard_c(guard, fn)
+    size = (_work_size("mgn_liq_partial_work_size", prm, len(mkt), acct.n_pos)
+            if len(mkt) else 0)
+    work, work_p = _workspace(size)
+    closes = (_CLiqClose * max(1, acct.n_pos))()
+    out = _CLiqResult()
+    _check(c_fn(mkt, len(mkt), ctypes.byref(acct), ctypes.byref(prm), ctypes.byref(c),
+                ctypes.byref(g) if g is not None else None, work_p, size, closes,
+                ctypes.byref(out)), fn)
+    return LiqResult([_tuple_of(closes[i], LiqClose) for i in range(out.n_closes)],
+                     _tuple_of(out.before, AccountResult), _tuple_of(out.after, AccountResult),
+                     out.penalty, out.notional, out.n_closes, out.full, out.restored)
+
+
+def liq_economics(markets, account, closes=None, close_factor=0.5, bonus=0.0, gas_cost=0.0):
+    """Liquidator economics (mgn_liq_economics) -> LiqEconomics.
+
+    closes: a liquidation plan (a LiqResult or a list of LiqClose), or None for
+    close_factor of every position. reward = bonus * notional per close; a close whose
+    reward is below gas_cost (account currency) is unprofitable (bad debt in a crash).
+    """
+    fn = "mgn_liq_economics"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    acct, keep_a = _account_c(account, fn)
+    if isinstance(closes, LiqResult):
+        closes = closes.closes
+    if closes is None:
+        cl, n_cl, n = None, 0, acct.n_pos
+    else:
+        recs = [_record(x, LiqClose, "a LiqClose") for x in closes]
+        cl = (_CLiqClose * len(recs))()
+        bits = 8 * ctypes.sizeof(ctypes.c_size_t)
+        for c, r in zip(cl, recs):
+            c.position = _unsigned(r.position, "position", fn, bits)
+            for f in ("quantity", "fraction", "price", "notional", "penalty"):
+                setattr(c, f, _f(getattr(r, f), f))
+        n_cl = n = len(recs)
+    reward, r_ptr = _out_doubles(n)
+    if _np is not None:
+        unprof = _np.zeros(n, dtype=_np.int32)
+        u_ptr = unprof.ctypes.data_as(_c_int_p)
+    else:
+        unprof = u_ptr = (ctypes.c_int * n)()
+    n_unprof, unprof_notional = ctypes.c_size_t(), ctypes.c_double()
+    _check(c_fn(mkt, len(mkt), ctypes.byref(acct), cl, n_cl, _f(close_factor, "close_factor"),
+                _f(bonus, "bonus"), _f(gas_cost, "gas_cost"), r_ptr, u_ptr,
+                ctypes.byref(n_unprof), ctypes.byref(unprof_notional)), fn)
+    return LiqEconomics(_vector(reward), _vector(unprof), n_unprof.value,
+                        unprof_notional.value)
+
+
+# ---------------------------------------------------------------------------- cascades
+
+def cascade_work_size(n_mkt, n_acct, max_pos, params=None):
+    """Bytes of workspace mgn_cascade needs (mgn_cascade_work_size); cascade allocates
+    it itself."""
+    fn = "mgn_cascade_work_size"
+    n_mkt = _size(n_mkt, "n_mkt", fn)
+    prm, keep = _account_params_c(params, n_mkt, fn)
+    return _work_size(fn, prm, n_mkt, _size(n_acct, "n_acct", fn), _size(max_pos, "max_pos",
+                                                                         fn))
+
+
+def cascade(markets, accounts, shock, depth, params=None, cascade=None, **cascade_fields):
+    """A liquidation cascade (mgn_cascade) -> CascadeResult (rounds, final_markets,
+    n_rounds, n_liquidated, notional, bad_debt, fees, fund, uncovered, converged).
+
+    accounts: a sequence of Account or an AccountBook; shock: relative move of each
+    underlying (one value for all, or one per market); depth: market depth of each
+    underlying (> 0; one value or one per market); params: AccountParams; cascade:
+    CascadeParams, a dict or None, keywords change its fields (impact_model='sqrt',
+    impact=0.05, max_rounds=20, penalty_rate=0.0075, insurance_fund=5000).
+    """
+    fn = "mgn_cascade"
+    c_fn = _fn(fn)
+    mkt = _records(_CMarket, markets, Market, "a market", fn)
+    n_mkt = len(mkt)
+    accts, keep_a, max_pos = _accounts_c(accounts, fn)
+    prm, keep_p = _account_params_c(params, n_mkt, fn)
+    cp = _with(CascadeParams, CascadeParams, cascade, cascade_fields, "cascade")
+    c = _CCascadeParams()
+    c.struct_size = ctypes.sizeof(_CCascadeParams)
+    c.impact_model = _int_field(cp.impact_model, "impact_model", fn)
+    c.max_rounds = _int_field(cp.max_rounds, "max_rounds", fn)
+    c.impact = _f(cp.impact, "impact")
+    c.penalty_rate = _f(cp.penalty_rate, "penalty_rate")
+    c.insurance_fund = _f(cp.insurance_fund, "insurance_fund")
+    c.report_underlying = _int_field(cp.report_underlying, "report_underlying", fn)
+    vecs = []
+    for what, v in (("shock", shock), ("depth", depth)):
+        if not _is_sequence(v) or (_np is not None and _np.ndim(v) == 0):
+            v = [v] * n_mkt
+        keep, n_v, ptr = _doubles(v, what)
+        if n_v != n_mkt:
+            raise InvalidArgumentError(MGN_EINVAL, fn, "%d %s values for %d markets"
+                                       % (n_v, what, n_mkt))
+        vecs.append((keep, ptr))
+    size = _work_size("mgn_cascade_work_size", prm, n_mkt, len(accts), max_pos) if n_mkt else 0
+    work, work_p = _workspace(size)
+    rounds = (_CCascadeRound * max(1, c.max_rounds))()
+    final = (_CMarket * n_mkt)()
+    out = _CCascadeResult()
+    _check(c_fn(mkt, n_mkt, accts, len(accts), ctypes.byref(prm), ctypes.byref(c),
+                vecs[0][1], vecs[1][1], work_p, size, rounds, final, ctypes.byref(out)), fn)
+    return CascadeResult([_tuple_of(rounds[r], CascadeRound) for r in range(out.n_rounds)],
+                         [Market(m.spot, m.rate, m.carry) for m in final],
+                         *(getattr(out, f) for f in CascadeResult._fields[2:]))
 
 
 # Load at import so a missing or mismatched library is an ImportError here.
