@@ -74,11 +74,10 @@ MGN_SIMD_LOOP
         double x = log(Si / Ki) + (ri - qi) * Ti;
         double sqT = sqrt(Ti), s = vi * sqT;
         double d1 = x / s + 0.5 * s, d2 = d1 - s;
-        double n1 = MGN_INV_SQRT_2PI * exp(-0.5 * d1 * d1);
-        /* N(th d1), N(th d2) straight from erfc: accurate in both tails */
-        double N1 = 0.5 * erfc(-th * d1 * MGN_SQRT1_2), N2 = 0.5 * erfc(-th * d2 * MGN_SQRT1_2);
+        double n1 = MGN_INV_SQRT_2PI * mgn__exp_v(-0.5 * d1 * d1);
         int bad;
-        double price = mgn__black_core(th, x, s, Sc, Kr, &bad);
+        double N1, N2;                 /* N(th d1), N(th d2) */
+        double price = mgn__black_core_n(th, x, s, Sc, Kr, &bad, &N1, &N2);
         double vega = Sc * n1 * sqT;
         g->price[i] = price;
         g->delta[i] = th * eq * N1;

@@ -12,15 +12,31 @@
 #include "internal.h"
 
 /* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
-   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}. */
+   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}.
+   Its two terms are C phi(u) R(u) and C phi(u) R(u + s) (C = Sc or Kr, R = (1-N)/phi
+   the Mills ratio, u the larger term's distance into the tail; Sc phi(d1) = Kr phi(d2)),
+   so with z/(1+z^2) < R(z) < 1/z the cancellation big/v is at least
+   (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (Abramowitz-Stegun 7.1.13). Where that
+   already rules the direct formula out, the normalised Black function is used without
+   evaluating it first; where the larger term is below 1e-300 of the notional the
+   value is 0 to that accuracy. */
 static double otm_value(int omega, double x, double s, double Sc, double Kr)
 {
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
-    double a = Sc * mgn__norm_cdf(omega * d1);
-    double b = Kr * mgn__norm_cdf(omega * d2);
+    double za = omega * d1, zb = omega * d2;
+    double u = -(za > zb ? za : zb);
+    if (u > 37.0)                           /* N(-37) = 5.7e-300 */
+        return 0.0;
+    if (u > 0) {
+        double w = u + s;
+        if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
+            return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
+    }
+    double a = Sc * mgn__norm_cdf(za);
+    double b = Kr * mgn__norm_cdf(zb);
     double v = omega * (a - b);
     double big = a > b ? a : b;
-    if (mgn__direct_ok(big, v, d1) || big == 0)   /* big == 0: both terms below DBL_MIN */
+    if (mgn__direct_ok(big, v, d1))
         return v;
     /* sqrt(Sc Kr) e^{...} written so that it cannot overflow in the product. */
     return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);

@@ -74,7 +74,7 @@ MGN_SIMD_LOOP
         double x = c->now.x0[i];
         double price = mgn__black_core(th, x, ss, c->now.Sc[i], c->now.Kr[i], &bad);
         double d1 = x / ss + 0.5 * ss;
-        double delta = th * eq * 0.5 * erfc(-th * d1 * MGN_SQRT1_2);
+        double delta = th * eq * 0.5 * mgn__erfc_v(-th * d1 * MGN_SQRT1_2);
         double intr = th * (S - K);
         double dexp = S == K ? 0.5 * th : (intr > 0 ? th : 0.0);
         intr = intr > 0 ? intr : 0.0;

@@ -34,27 +34,59 @@ extern double erfc(double);
 #define MGN_ALWAYS_INLINE inline
 #endif
 
+/* erfc and exp for the vector loops. libmvec hands the lanes outside its main range
+   (for erfc: z < -6 or z > 27; for exp: results near under- or overflow) to the
+   scalar functions one by one, which costs more than the whole vector call. These
+   keep every lane on the vector path: erfc is 2 below -6 (erfc(-6) = 2 - 2e-17
+   rounds to 2) and 0 above 26, exp is 0 below -680 (true values below 1e-295). */
+/* The clamped argument goes to the call and the masks are applied by arithmetic, not
+   by a select: GCC would otherwise prove the clamp redundant under the select and
+   call erfc on the raw argument. */
+static MGN_ALWAYS_INLINE double mgn__erfc_v(double z)
+{
+    double zc = z < -6.0 ? -6.0 : (z < 26.0 ? z : 26.0);
+    double e = erfc(zc);
+    double below = (double)(z < -6.0), inside = (double)(z < 26.0);
+    return (e + below * (2.0 - e)) * inside;
+}
+static MGN_ALWAYS_INLINE double mgn__exp_v(double a)
+{
+    double e = exp(a > -680.0 ? a : -680.0);
+    return e * (double)(a > -680.0);
+}
+
 static inline int mgn__finite_pos(double v) { return (v > 0) & (v <= DBL_MAX); }
 static inline int mgn__finite_any(double v) { return fabs(v) <= DBL_MAX; }
 
 /* European price in the form the kernels share: theta = +1 call / -1 put,
    x = ln(F/K), s = sigma sqrt(T) > 0, Sc = S e^{-qT}, Kr = K e^{-rT}. The out-of-the-
-   money side is evaluated directly and the intrinsic added by parity. *bad = 1 when
-   the element must be redone by the scalar pricer (mgn__direct_ok_abs fails, or the
-   value is not finite). */
-static MGN_ALWAYS_INLINE double mgn__black_core(double theta, double x, double s, double Sc,
-                                                double Kr, int *bad)
+   money side omega is evaluated directly and the intrinsic added by parity. *bad = 1
+   when the element must be redone by the scalar pricer (mgn__direct_ok_abs fails, or
+   the value is not finite). *N1, *N2 receive N(theta d1) and N(theta d2), from the
+   same two erfc calls (the in-the-money ones as complements). */
+static MGN_ALWAYS_INLINE double mgn__black_core_n(double theta, double x, double s, double Sc,
+                                                  double Kr, int *bad, double *N1, double *N2)
 {
     int itm = theta * x > 0;
     double omega = itm ? -theta : theta;
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
-    double a = Sc * 0.5 * erfc(-omega * d1 * MGN_SQRT1_2);
-    double b = Kr * 0.5 * erfc(-omega * d2 * MGN_SQRT1_2);
+    double na = 0.5 * mgn__erfc_v(-omega * d1 * MGN_SQRT1_2);
+    double nb = 0.5 * mgn__erfc_v(-omega * d2 * MGN_SQRT1_2);
+    double a = Sc * na, b = Kr * nb;
     double v = omega * (a - b);
     double big = a > b ? a : b;
     double price = v + (itm ? theta * (Sc - Kr) : 0.0);
     *bad = !(mgn__direct_ok_abs(big, v, d1, Sc > Kr ? Sc : Kr) & mgn__finite_any(price));
+    *N1 = itm ? 1.0 - na : na;
+    *N2 = itm ? 1.0 - nb : nb;
     return price;
+}
+
+static MGN_ALWAYS_INLINE double mgn__black_core(double theta, double x, double s, double Sc,
+                                                double Kr, int *bad)
+{
+    double n1, n2;
+    return mgn__black_core_n(theta, x, s, Sc, Kr, bad, &n1, &n2);
 }
 
 #endif
