@@ -116,9 +116,10 @@ MGN_INTERNAL void mgn__chunk_vols(const mgn__chunk *c, double dv, double *sig);
 MGN_INTERNAL int mgn__chunk_price(const mgn__chunk *c, double f, const double *sig,
                                   double *price);
 
-/* As mgn__chunk_price with a move f[i] per element. */
+/* As mgn__chunk_price with a move f[i] per element and lf[i] = log(f[i]) (computed
+   by the caller, so that every path uses the same logarithm of a move). */
 MGN_INTERNAL int mgn__chunk_price_arr(const mgn__chunk *c, const double *f,
-                                      const double *sig, double *price);
+                                      const double *lf, const double *sig, double *price);
 
 /* Quote P&L per element of the prices of one scenario:
    pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at

@@ -10,6 +10,12 @@
  * (mgn__black_core); an element is recomputed with the scalar pricer where that
  * formula could lose accuracy (mgn__direct_ok_abs), at a volatility of 0, or for a
  * moneyness ratio S/K outside the normal range.
+ * A chunk with few positions and many scenarios is valued across scenarios instead
+ * (across_scenarios below), with the same element arithmetic, so the bits of every
+ * element do not depend on the path. The logarithm of a move is computed once per
+ * scenario and underlying (scalar log) on both paths. The kernels' flags are doubles:
+ * an unsigned char array makes GCC pick 16- or 32-lane loops of doubles split over
+ * many narrow registers, about twice as slow.
  * American options and delta-one contracts are valued with the scalar functions.
  *
  * Every chunk is padded to a multiple of 16 elements and the kernels run over the
@@ -46,7 +52,7 @@ void mgn__chunk_add(mgn__chunk *c, size_t idx, const mgn_position *p, const mgn_
 
 /* Vector pass of the preparation: time sets, value and delta now. */
 MGN_MULTIVERSION
-static void prep_kernel(size_t n, mgn__chunk *restrict c, unsigned char *restrict fix)
+static void prep_kernel(size_t n, mgn__chunk *restrict c, double *restrict fix)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
@@ -80,13 +86,13 @@ MGN_SIMD_LOOP
         intr = intr > 0 ? intr : 0.0;
         c->base[i] = expd ? intr : price;
         c->delta[i] = expd ? dexp : delta;
-        fix[i] = expd ? 0 : (unsigned char)(bad | bad0 | !mgn__finite_any(delta));
+        fix[i] = expd ? 0.0 : (double)(bad | bad0 | !mgn__finite_any(delta));
     }
 }
 
 int mgn__chunk_prepare(mgn__chunk *c)
 {
-    unsigned char fix[MGN__CH];
+    double fix[MGN__CH];
     size_t n = c->n, n16 = (n + 15) & ~(size_t)15;
     for (size_t i = n; i < n16; i++) {      /* stand-ins */
         c->idx[i] = 0;
@@ -105,7 +111,7 @@ int mgn__chunk_prepare(mgn__chunk *c)
         int slow = !isnormal(S / K);
         if (slow)                 /* the scenario kernels send NaN x0 to the scalar pass */
             c->later.x0[i] = NAN;
-        if (fix[i] || slow) {
+        if (fix[i] != 0 || slow) {
             double th = c->th[i], x = log(S) - log(K) + (r - q) * T, s = sig * sqrt(T);
             double eq = exp(-q * T);
             c->base[i] = mgn__bs_price(c->type[i], S, K, T, r, q, sig);
@@ -142,7 +148,7 @@ void mgn__chunk_vols(const mgn__chunk *c, double dv, double *sig)
 MGN_MULTIVERSION
 static void price_uni(size_t n, const mgn__chunk *restrict c, double f, double lf,
                       const double *restrict sig, double *restrict out,
-                      unsigned char *restrict fix)
+                      double *restrict fix)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
@@ -158,21 +164,21 @@ MGN_SIMD_LOOP
         double intr = th * (c->S[i] * f - c->K[i]);
         intr = intr > 0 ? intr : 0.0;
         out[i] = expd ? intr : price;
-        fix[i] = expd ? 0 : (unsigned char)(bad | bad0);
+        fix[i] = expd ? 0.0 : (double)(bad | bad0);
     }
 }
 
 MGN_MULTIVERSION
 static void price_arr(size_t n, const mgn__chunk *restrict c, const double *restrict fa,
-                      const double *restrict sig, double *restrict out,
-                      unsigned char *restrict fix)
+                      const double *restrict lfa, const double *restrict sig,
+                      double *restrict out, double *restrict fix)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
         double sqT = c->later.sqT[i], th = c->th[i], f = fa[i];
         int expd = sqT == 0;
         double s = sig[i] * sqT;
-        double x = c->later.x0[i] + log(f);
+        double x = c->later.x0[i] + lfa[i];
         int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
         double ss = (expd | (s == 0)) ? 1.0 : s;
         x = mgn__finite_any(x) ? x : 0.0;
@@ -181,16 +187,16 @@ MGN_SIMD_LOOP
         double intr = th * (c->S[i] * f - c->K[i]);
         intr = intr > 0 ? intr : 0.0;
         out[i] = expd ? intr : price;
-        fix[i] = expd ? 0 : (unsigned char)(bad | bad0);
+        fix[i] = expd ? 0.0 : (double)(bad | bad0);
     }
 }
 
 /* Scalar pass over the marked elements. */
 static int fix_prices(const mgn__chunk *c, double f, const double *fa, const double *sig,
-                      double *price, const unsigned char *fix)
+                      double *price, const double *fix)
 {
     for (size_t i = 0; i < c->n; i++) {
-        if (!fix[i])
+        if (fix[i] == 0)
             continue;
         double Sx = c->S[i] * (fa ? fa[i] : f);
         double v = mgn__bs_price(c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i], sig[i]);
@@ -203,16 +209,16 @@ static int fix_prices(const mgn__chunk *c, double f, const double *fa, const dou
 
 int mgn__chunk_price(const mgn__chunk *c, double f, const double *sig, double *price)
 {
-    unsigned char fix[MGN__CH];
+    double fix[MGN__CH];
     price_uni(c->n16, c, f, log(f), sig, price, fix);
     return fix_prices(c, f, NULL, sig, price, fix);
 }
 
-int mgn__chunk_price_arr(const mgn__chunk *c, const double *f, const double *sig,
-                         double *price)
+int mgn__chunk_price_arr(const mgn__chunk *c, const double *f, const double *lf,
+                         const double *sig, double *price)
 {
-    unsigned char fix[MGN__CH];
-    price_arr(c->n16, c, f, sig, price, fix);
+    double fix[MGN__CH];
+    price_arr(c->n16, c, f, lf, sig, price, fix);
     return fix_prices(c, 0, f, sig, price, fix);
 }
 
@@ -237,6 +243,129 @@ MGN_SIMD_LOOP
             pl[i] = c->inv[i] != 0 ? inv : lin;
         }
     }
+}
+
+/*---------------------------------------------------------------- across scenarios */
+
+/* A chunk with few positions and many scenarios is valued position by position, with
+   a vector loop over a block of SCEN_SB scenarios of the position's underlying (the
+   moves f, their logarithms and the vol shocks, prepared once per block and
+   underlying). The loop runs the element arithmetic of price_uni and
+   mgn__chunk_pnl in the same order, so every element gets the same bits on either
+   path; a block is padded to a multiple of 16 with the zero scenario. */
+#define SCEN_SB 64          /* scenarios per block (multiple of 16) */
+#define SCEN_NU 8           /* at most this many underlyings in a chunk */
+
+typedef struct scen_work {
+    int ud[MGN__CH];                            /* distinct underlyings of the chunk */
+    unsigned char slot[MGN__CH];                /* element -> index into ud */
+    double fu[MGN__CH], lfu[MGN__CH], dvu[MGN__CH];
+    double fa[MGN__CH], lfa[MGN__CH], sig[MGN__CH], price[MGN__CH], pl[MGN__CH];
+    /* across scenarios: per underlying of the chunk, the block's moves */
+    double f[SCEN_NU][SCEN_SB], lf[SCEN_NU][SCEN_SB], dv[SCEN_NU][SCEN_SB];
+    double conv[SCEN_SB], acc[SCEN_SB], bpl[SCEN_SB], bfix[SCEN_SB];
+} scen_work;
+
+/* One position over m (a multiple of 16) scenarios: pl[s] = its P&L per unit of
+   quantity * multiplier in quote, fix[s] != 0 where the scalar pricer must redo it. */
+typedef struct scen_pos {
+    double th, x0, sqT, Sc, Kr, S, K, sig, coef, base, inv;
+} scen_pos;
+
+MGN_MULTIVERSION
+static void scen_kernel(size_t m, const scen_pos *restrict pp, const double *restrict fv,
+                        const double *restrict lfv, const double *restrict dvv,
+                        double *restrict pl, double *restrict fix)
+{
+    const double th = pp->th, x0 = pp->x0, sqT = pp->sqT, Sc = pp->Sc, Kr = pp->Kr;
+    const double S = pp->S, K = pp->K, sig = pp->sig, coef = pp->coef, base = pp->base;
+    const double invf = pp->inv;
+MGN_SIMD_LOOP
+    for (size_t j = 0; j < m; j++) {
+        double f = fv[j], dv = dvv[j];
+        double sv = sig + dv;
+        sv = sv > MGN_VOL_FLOOR ? sv : MGN_VOL_FLOOR;
+        sv = dv == 0 ? sig : sv;
+        int expd = sqT == 0;
+        double s = sv * sqT;
+        double x = x0 + lfv[j];
+        int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
+        double ss = (expd | (s == 0)) ? 1.0 : s;
+        x = mgn__finite_any(x) ? x : 0.0;
+        int bad;
+        double price = mgn__black_core(th, x, ss, Sc * f, Kr, &bad);
+        double intr = th * (S * f - K);
+        intr = intr > 0 ? intr : 0.0;
+        price = expd ? intr : price;
+        double Sx = S * f;
+        double lin = coef * (price - base);
+        double inv = coef * (price / Sx - base) * Sx;
+        pl[j] = invf != 0 ? inv : lin;
+        fix[j] = expd ? 0.0 : (double)(bad | bad0);
+    }
+}
+
+static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
+                            const mgn_market *mkt, size_t n_mkt, const mgn_shock *shocks,
+                            size_t n_scen, int currency, double *pnl, size_t n_pos,
+                            int matrix)
+{
+    for (size_t s0 = 0; s0 < n_scen; s0 += SCEN_SB) {
+        size_t m = n_scen - s0 < SCEN_SB ? n_scen - s0 : SCEN_SB;
+        size_t m16 = (m + 15) & ~(size_t)15;
+        for (size_t k = 0; k < nd; k++) {
+            const mgn_shock *sh = shocks + s0 * n_mkt + (size_t)w->ud[k];
+            for (size_t j = 0; j < m; j++) {
+                double f = 1 + sh[j * n_mkt].price;
+                w->f[k][j] = f;
+                w->lf[k][j] = log(f);
+                w->dv[k][j] = sh[j * n_mkt].vol;
+            }
+            for (size_t j = m; j < m16; j++) {
+                w->f[k][j] = 1.0;
+                w->lf[k][j] = 0.0;
+                w->dv[k][j] = 0.0;
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            const mgn_shock *row = shocks + (s0 + j) * n_mkt;
+            w->conv[j] = currency == MGN_QUOTE ? 1.0
+                       : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
+            w->acc[j] = 0;
+        }
+        for (size_t i = 0; i < c->n; i++) {
+            size_t k = w->slot[i];
+            scen_pos pp = { c->th[i], c->later.x0[i], c->later.sqT[i], c->later.Sc[i],
+                            c->later.Kr[i], c->S[i], c->K[i], c->sig[i], c->coef[i],
+                            c->base[i], c->inv[i] };
+            const double *fv = w->f[k], *dvv = w->dv[k];
+            scen_kernel(m16, &pp, fv, w->lf[k], dvv, w->bpl, w->bfix);
+            for (size_t j = 0; j < m; j++) {
+                if (w->bfix[j] == 0)
+                    continue;
+                double Sx = c->S[i] * fv[j];
+                double v = mgn__bs_price(c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i],
+                                         mgn__shock_vol(c->sig[i], dvv[j]));
+                if (!isfinite(v) || !isfinite(Sx))
+                    return MGN_ERANGE;
+                double lin = c->coef[i] * (v - c->base[i]);
+                double inv = c->coef[i] * (v / Sx - c->base[i]) * Sx;
+                w->bpl[j] = c->inv[i] != 0 ? inv : lin;
+            }
+            if (matrix) {
+                double *o = pnl + s0 * n_pos + c->idx[i];
+                for (size_t j = 0; j < m; j++)
+                    o[j * n_pos] = w->bpl[j] * w->conv[j];
+            } else {
+                for (size_t j = 0; j < m; j++)
+                    w->acc[j] += w->bpl[j];
+            }
+        }
+        if (!matrix)
+            for (size_t j = 0; j < m; j++)
+                pnl[s0 + j] += w->acc[j] * w->conv[j];
+    }
+    return MGN_OK;
 }
 
 /*---------------------------------------------------------------- public */
@@ -290,7 +419,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
 
     /* European options, in chunks. */
     mgn__chunk c;
-    double sig[MGN__CH], price[MGN__CH], pl[MGN__CH], fa[MGN__CH];
+    scen_work w;
     size_t next = 0;
     while (next < n_pos) {
         mgn__chunk_reset(&c);
@@ -303,37 +432,63 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             break;
         if ((st = mgn__chunk_prepare(&c)) != MGN_OK)
             goto fail;
-        int uniform = 1;
-        for (size_t i = 1; i < c.n; i++)
-            uniform &= c.u[i] == c.u[0];
+        /* the chunk's distinct underlyings: w.ud[k], element i on w.ud[w.slot[i]] */
+        size_t nd = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            size_t k = 0;
+            while (k < nd && w.ud[k] != c.u[i])
+                k++;
+            if (k == nd)
+                w.ud[nd++] = c.u[i];
+            w.slot[i] = (unsigned char)k;
+        }
+        /* Vectorise across scenarios when that runs fewer padded lanes. */
+        size_t n16 = c.n16, s16 = (n_scen + 15) & ~(size_t)15;
+        if (nd <= SCEN_NU && (double)s16 * (double)c.n < (double)n16 * (double)n_scen) {
+            if ((st = across_scenarios(&c, &w, nd, mkt, n_mkt, shocks, n_scen, currency,
+                                       pnl, n_pos, matrix)) != MGN_OK)
+                goto fail;
+            continue;
+        }
         for (size_t s = 0; s < n_scen; s++) {
             const mgn_shock *row = shocks + s * n_mkt;
             double conv = currency == MGN_QUOTE ? 1.0
                         : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
-            if (uniform) {
+            if (nd == 1) {
                 double f = 1 + row[c.u[0]].price;
-                mgn__chunk_vols(&c, row[c.u[0]].vol, sig);
-                if ((st = mgn__chunk_price(&c, f, sig, price)) != MGN_OK)
+                mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
+                if ((st = mgn__chunk_price(&c, f, w.sig, w.price)) != MGN_OK)
                     goto fail;
-                mgn__chunk_pnl(&c, f, NULL, price, pl);
+                mgn__chunk_pnl(&c, f, NULL, w.price, w.pl);
             } else {
-                for (size_t i = 0; i < c.n16; i++) {
-                    const mgn_shock *sh = &row[c.u[i]];
-                    fa[i] = i < c.n ? 1 + sh->price : 1.0;
-                    sig[i] = i < c.n ? mgn__shock_vol(c.sig[i], sh->vol) : c.sig[i];
+                for (size_t k = 0; k < nd; k++) {
+                    w.fu[k] = 1 + row[w.ud[k]].price;
+                    w.lfu[k] = log(w.fu[k]);
+                    w.dvu[k] = row[w.ud[k]].vol;
                 }
-                if ((st = mgn__chunk_price_arr(&c, fa, sig, price)) != MGN_OK)
+                for (size_t i = 0; i < c.n; i++) {
+                    size_t k = w.slot[i];
+                    w.fa[i] = w.fu[k];
+                    w.lfa[i] = w.lfu[k];
+                    w.sig[i] = mgn__shock_vol(c.sig[i], w.dvu[k]);
+                }
+                for (size_t i = c.n; i < n16; i++) {
+                    w.fa[i] = 1.0;
+                    w.lfa[i] = 0.0;
+                    w.sig[i] = c.sig[i];
+                }
+                if ((st = mgn__chunk_price_arr(&c, w.fa, w.lfa, w.sig, w.price)) != MGN_OK)
                     goto fail;
-                mgn__chunk_pnl(&c, 0, fa, price, pl);
+                mgn__chunk_pnl(&c, 0, w.fa, w.price, w.pl);
             }
             if (matrix) {
                 double *o = pnl + s * n_pos;
                 for (size_t i = 0; i < c.n; i++)
-                    o[c.idx[i]] = pl[i] * conv;
+                    o[c.idx[i]] = w.pl[i] * conv;
             } else {
                 double sum = 0;
                 for (size_t i = 0; i < c.n; i++)
-                    sum += pl[i];
+                    sum += w.pl[i];
                 pnl[s] += sum * conv;
             }
         }

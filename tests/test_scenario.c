@@ -208,6 +208,95 @@ static void test_opposite_and_scaling(void **state)
         assert_close(b[s], 3.5 * one[s], 1e-12, 1e-13 * scale);
 }
 
+/* Small books with many scenarios (valued across scenarios, in blocks of 64 padded
+   to 16): brute force, mixed underlyings, coin and quote, zero scenarios inside the
+   set, the scalar fix path, and the same bits as scenario-by-scenario calls (which
+   value across positions). */
+static void test_small_books_many_scenarios(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 2024 };
+    enum { NMAX = 24, SMAX = 150 };
+    static mgn_position pos[NMAX];
+    static mgn_shock sh[SMAX * 3];
+    static double pnl[SMAX], mat[SMAX * NMAX], one[NMAX];
+    static const size_t books[] = { 1, 3, 10, 17, 24 };
+    static const size_t scens[] = { 16, 37, 100, 150 };
+    for (size_t b = 0; b < sizeof books / sizeof *books; b++)
+        for (size_t c = 0; c < sizeof scens / sizeof *scens; c++) {
+            size_t n = books[b], ns = scens[c];
+            int nm = (b + c) % 2 ? 3 : 1;
+            ref_random_book(&g, MK3, nm, pos, n, b % 2);
+            if (b == 2) {          /* the scalar fix path, across scenarios */
+                pos[0] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 400, 0.05, 0.2);
+                pos[1] = ref_option(0, MGN_PUT, MGN_INVERSE, MGN_EUROPEAN, 5, 1, 1e-300, 1, 0.5);
+                pos[2] = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 3, 1, 105, 0.01, 0.0);
+                pos[3] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, -2, 1, 100, 0.004, 0.6);
+                pos[4] = ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 2, 1, 90, 0.0, 0.5);
+            }
+            for (size_t k = 0; k < ns * 3; k++) {
+                sh[k].price = mgn_test_uniform(&g) < 0.1 ? 0 : mgn_test_range(&g, -0.5, 0.8);
+                sh[k].vol = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_range(&g, -0.5, 0.5);
+            }
+            for (size_t k = 0; k < (size_t)nm; k++)   /* zero scenarios at 0, 17 and ns-1 */
+                sh[k] = sh[17 * (size_t)nm + k] = sh[(ns - 1) * (size_t)nm + k] = (mgn_shock){ 0, 0 };
+            double scale = book_scale(MK3, pos, n);
+            for (int d = 0; d < 2; d++) {
+                double dt = d ? 0.003 : 0;
+                for (int cur = -1; cur < nm; cur++) {
+                    assert_int_equal(mgn_scenario_pnl(MK3, (size_t)nm, pos, n, sh, ns, dt, cur, pnl), MGN_OK);
+                    assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, n, sh, ns, dt, cur, mat), MGN_OK);
+                    for (size_t s = 0; s < ns; s++) {
+                        const mgn_shock *row = sh + (size_t)nm * s;
+                        double cs = cur < 0 ? scale : scale / (MK3[cur].spot * (1 + row[cur].price));
+                        assert_close(pnl[s], ref_total(MK3, (size_t)nm, pos, n, row, dt, cur), 1e-12, 1e-13 * cs);
+                        for (size_t i = 0; i < n; i++) {
+                            const mgn_shock *x = &row[pos[i].underlying];
+                            double want = ref_pnl_quote(&pos[i], &MK3[pos[i].underlying], x->price, x->vol, dt);
+                            if (cur >= 0)
+                                want /= MK3[cur].spot * (1 + row[cur].price);
+                            assert_close(mat[s * n + i], want, 1e-12, 1e-13 * cs);
+                        }
+                        if (dt == 0 && (s == 0 || s == 17 || s == ns - 1)) {
+                            assert_true(pnl[s] == 0.0);
+                            for (size_t i = 0; i < n; i++)
+                                assert_true(mat[s * n + i] == 0.0);
+                        }
+                        /* one scenario per call: the same bits */
+                        double p1;
+                        assert_int_equal(mgn_scenario_pnl(MK3, (size_t)nm, pos, n, row, 1, dt, cur, &p1), MGN_OK);
+                        assert_memory_equal(&p1, &pnl[s], sizeof p1);
+                        assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, n, row, 1, dt, cur, one), MGN_OK);
+                        assert_memory_equal(one, &mat[s * n], n * sizeof *one);
+                    }
+                }
+            }
+        }
+}
+
+/* The zero scenario repeated many times on small books (across scenarios) and on a
+   large one (across positions): exactly 0 everywhere, in quote and in coin. */
+static void test_zero_scenarios_small_books(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 5 };
+    static mgn_position pos[300];
+    static mgn_shock zero[100 * 3];
+    static double pnl[100], mat[100 * 300];
+    static const size_t books[] = { 1, 5, 16, 40, 300 };
+    for (size_t b = 0; b < sizeof books / sizeof *books; b++) {
+        ref_random_book(&g, MK3, 3, pos, books[b], 1);
+        for (int cur = -1; cur < 3; cur++) {
+            assert_int_equal(mgn_scenario_pnl(MK3, 3, pos, books[b], zero, 100, 0.0, cur, pnl), MGN_OK);
+            assert_int_equal(mgn_scenario_pnl_matrix(MK3, 3, pos, books[b], zero, 100, 0.0, cur, mat), MGN_OK);
+            for (size_t s = 0; s < 100; s++)
+                assert_true(pnl[s] == 0.0);
+            for (size_t k = 0; k < 100 * books[b]; k++)
+                assert_true(mat[k] == 0.0);
+        }
+    }
+}
+
 /*---------------------------------------------------------------- bad input */
 
 static int run(const mgn_market *m, size_t nm, const mgn_position *p, size_t np,
@@ -344,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_brute_force),
         cmocka_unit_test(test_edge_options),
         cmocka_unit_test(test_zero_scenario_exact),
+        cmocka_unit_test(test_small_books_many_scenarios),
+        cmocka_unit_test(test_zero_scenarios_small_books),
         cmocka_unit_test(test_inverse_future_formula),
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
