@@ -6,8 +6,18 @@
 
 /* The Gauss-Legendre rule of n points (n in {8, 12, 16, 24, 32, 48}) used by
    mgn_american_price: *x and *w point to the n/2 positive nodes (ascending) and their
-   weights. Returns 0 if there is no such table. Exposed for tests/test_american.c,
-   which checks the tables against GSL. */
-MGN_INTERNAL int mgn__american_gl_table(int n, const double **x, const double **w);
+   weights, *c to the n values cos(pi/4 (1 + y_k)) over the full rule's nodes y_k in
+   ascending order. Returns 0 if there is no such table. Exposed for
+   tests/test_american.c, which checks the tables against GSL and libm. */
+MGN_INTERNAL int mgn__american_gl_table(int n, const double **x, const double **w,
+                                        const double **c);
+
+/* The tabulated barycentric Lagrange weights of the usual scheme: *n Chebyshev
+   intervals, *l fixed-point and *p price quadrature points; (*L)[(j (n+1) + i) l + k] is
+   the weight of node i at fixed-point point k of node j, (*Lp)[i p + k] that of node i
+   at price point k (see the comment above the tables in lib/american.c). Returns 1.
+   Exposed for tests/test_american.c, which recomputes them in long double. */
+MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const double **L,
+                                               const double **Lp);
 
 #endif

@@ -1,0 +1,501 @@
+/* Tests of lib/american.c: mgn_american_price.
+ *
+ * Independent references:
+ *   - tests/data/american_ref.csv (tests/data/gen_american_reference.cpp has the exact
+ *     commands): 400 random options priced by QuantLib 1.29's QdFpAmericanEngine with a
+ *     tanh-sinh scheme far finer than its highPrecisionScheme (m = 24, n = 150,
+ *     eps = 1e-12; checked against m = 30, n = 200), and the double-boundary regime
+ *     (q < r < 0 for a put, r < q < 0 for a call), which QuantLib 1.29 refuses, priced
+ *     by a fine Crank-Nicolson finite-difference solver with an exact complementarity
+ *     step and Richardson extrapolation (calls as calls, not through the symmetry);
+ *     more finite-difference rows in the single-boundary regimes show that solver
+ *     agrees with QuantLib;
+ *   - tests/data/american_published.csv: the early-exercise premiums of Andersen, Lake
+ *     and Offengenden (2016, Table 2) and exact sigma = 0 and European-regime values;
+ *   - a second finite-difference solver written here (coarser, different grid and
+ *     boundary treatment) on random options of every regime, run at test time;
+ *   - identities and invariants: American >= European and >= intrinsic, the
+ *     McDonald-Schroder symmetry, scale invariance, the regimes where early exercise is
+ *     never optimal equal to mgn_bs_price exactly, monotonicity in S, T and sigma, the
+ *     T = 0 and sigma = 0 limits;
+ *   - the static tables of the library against GSL, libm and long double.
+ * Every argument is also tried with bad input (output untouched).
+ */
+#include <float.h>
+#include <stdlib.h>
+#include <gsl/gsl_integration.h>
+#include "test_util.h"
+#include "american.h"
+
+/* Accuracy contract tested (header): |error| <= 1e-6 |reference| + 1e-8 K. */
+#define REL_TOL 1e-6
+#define ABS_TOL_K 1e-8
+
+static int opt_type(char c) { return c == 'C' ? MGN_CALL : MGN_PUT; }
+
+/*---------------------------------------------------------------- stored references */
+
+static void test_reference_file(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/american_ref.csv", "r");
+    assert_non_null(f);
+    char line[1024];
+    int n = 0, nfd = 0;
+    double worst = 0, worst_abs = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char t, method[128];
+        double S, K, T, r, q, sig, ref, unc;
+        int m = sscanf(line, "%c,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%127s", &t, &S, &K, &T, &r, &q,
+                       &sig, &ref, &unc, method);
+        assert_int_equal(m, 10);
+        double v = -1;
+        assert_int_equal(mgn_american_price(opt_type(t), S, K, T, r, q, sig, &v), MGN_OK);
+        /* the finite-difference rows carry their own error estimate */
+        double extra = strncmp(method, "fd", 2) == 0 ? unc : 0;
+        nfd += extra > 0 || strncmp(method, "fd", 2) == 0;
+        double err = fabs(v - ref);
+        if (fabs(ref) > 1e-3 * K && err / fabs(ref) > worst)
+            worst = err / fabs(ref);
+        if (err / K > worst_abs)
+            worst_abs = err / K;
+        if (!(err <= REL_TOL * fabs(ref) + ABS_TOL_K * K + extra))
+            print_error("%s", line);
+        assert_close(v, ref, REL_TOL, ABS_TOL_K * K + extra);
+        n++;
+    }
+    fclose(f);
+    assert_true(n >= 400);
+    assert_true(nfd >= 30);
+    print_message("reference file: %d options (%d finite-difference), max relative error %.3g "
+                  "(prices above 1e-3 K), max error %.3g K\n", n, nfd, worst, worst_abs);
+}
+
+static void test_published_values(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/american_published.csv", "r");
+    assert_non_null(f);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char kind[16], t;
+        double S, K, T, r, q, sig, val, tol;
+        int m = sscanf(line, "%15[^,],%c,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", kind, &t, &S, &K, &T,
+                       &r, &q, &sig, &val, &tol);
+        assert_int_equal(m, 10);
+        double a = -1, e = 0;
+        assert_int_equal(mgn_american_price(opt_type(t), S, K, T, r, q, sig, &a), MGN_OK);
+        if (strcmp(kind, "eep") == 0)
+            assert_int_equal(mgn_bs_price(opt_type(t), S, K, T, r, q, sig, &e), MGN_OK);
+        assert_close(a - e, val, 0, tol);
+        n++;
+    }
+    fclose(f);
+    assert_true(n >= 8);
+}
+
+/*---------------------------------------------------------------- FD cross-check */
+
+/* A second, independent finite-difference pricer (the stored references come from the
+   one in tests/data/gen_american_reference.cpp): theta-scheme in x = ln S on a uniform
+   grid through ln S0, the payoff's kink smoothed by cell averaging, Rannacher start,
+   projected SOR for the complementarity problem of each step (any number of exercise
+   boundaries), Richardson extrapolation over two grids. */
+static double fd_value(int call, double S0, double K, double T, double r, double q, double sig,
+                       int nx, int nt)
+{
+    double x0 = log(S0), xk = log(K), sd = sig * sqrt(T);
+    double lo = fmin(x0, xk) - 7 * sd - fabs(r - q) * T - 0.05;
+    double hi = fmax(x0, xk) + 7 * sd + fabs(r - q) * T + 0.05;
+    double h = (hi - lo) / nx;
+    int below = (int)ceil((x0 - lo) / h), n = below + (int)ceil((hi - x0) / h) + 1;
+    double *V = malloc(sizeof(double) * n), *g = malloc(sizeof(double) * n);
+    double *rhs = malloc(sizeof(double) * n);
+    assert_non_null(V); assert_non_null(g); assert_non_null(rhs);
+    for (int i = 0; i < n; i++) {
+        double x = x0 + (i - below) * h, a = x - 0.5 * h, b = x + 0.5 * h;
+        g[i] = call ? fmax(exp(x) - K, 0) : fmax(K - exp(x), 0);
+        /* cell average of the payoff */
+        double u0 = call ? fmax(a, xk) : a, u1 = call ? b : fmin(b, xk);
+        V[i] = u1 > u0 ? (call ? 1 : -1) * ((exp(u1) - exp(u0)) - K * (u1 - u0)) / h : 0;
+    }
+    double mu = r - q - 0.5 * sig * sig, s2 = 0.5 * sig * sig / (h * h), m1 = 0.5 * mu / h;
+    double cl = s2 - m1, cd = -2 * s2 - r, cu = s2 + m1, dt = T / nt;
+    /* the first interval as two fully implicit half steps (Rannacher), then nt - 1
+       Crank-Nicolson steps */
+    for (int k = 0; k < nt + 1; k++) {
+        double th = k < 2 ? 1.0 : 0.5, step = k < 2 ? 0.5 * dt : dt;
+        for (int i = 1; i < n - 1; i++)
+            rhs[i] = V[i] + (1 - th) * step * (cl * V[i - 1] + cd * V[i] + cu * V[i + 1]);
+        double A = -th * step * cl, B = 1 - th * step * cd, C = -th * step * cu;
+        /* boundary rows: the payoff (deep in the money) or 0 */
+        V[0] = call ? 0 : fmax(g[0], V[0]);
+        V[n - 1] = call ? fmax(g[n - 1], V[n - 1]) : 0;
+        for (int it = 0; it < 2000; it++) {   /* projected SOR */
+            double change = 0;
+            for (int i = 1; i < n - 1; i++) {
+                double y = (rhs[i] - A * V[i - 1] - C * V[i + 1]) / B;
+                double nv = fmax(g[i], V[i] + 1.5 * (y - V[i]));
+                change = fmax(change, fabs(nv - V[i]));
+                V[i] = nv;
+            }
+            if (change < 1e-13 * K)
+                break;
+        }
+    }
+    double v = V[below];
+    free(V); free(g); free(rhs);
+    return v;
+}
+
+static double fd_price(int call, double S, double K, double T, double r, double q, double sig)
+{
+    double a = fd_value(call, S, K, T, r, q, sig, 300, 150);
+    double b = fd_value(call, S, K, T, r, q, sig, 600, 300);
+    return (4 * b - a) / 3;
+}
+
+static void test_fd_cross_check(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 20240611u };
+    double worst = 0;
+    for (int i = 0; i < 12; i++) {
+        int call = i & 1;
+        double S = 100, K = S * mgn_test_logrange(&g, 0.7, 1.4);
+        double T = mgn_test_range(&g, 0.1, 2.0), sig = mgn_test_range(&g, 0.15, 0.6);
+        double r = mgn_test_range(&g, -0.02, 0.12), q = mgn_test_range(&g, -0.05, 0.15);
+        if (i % 4 == 3) {               /* the double-boundary regime */
+            r = -mgn_test_range(&g, 0.001, 0.02);
+            q = call ? r * mgn_test_range(&g, 0.1, 0.9) : r - mgn_test_range(&g, 0.005, 0.03);
+        }
+        double v = -1, ref = fd_price(call, S, K, T, r, q, sig);
+        assert_int_equal(mgn_american_price(call ? MGN_CALL : MGN_PUT, S, K, T, r, q, sig, &v),
+                         MGN_OK);
+        double err = fabs(v - ref) / (fabs(ref) + 0.01 * K);
+        worst = fmax(worst, err);
+        assert_close(v, ref, 1e-4, 1e-5 * K);
+    }
+    print_message("in-test finite differences: max error %.3g of (price + 0.01 K)\n", worst);
+}
+
+/*---------------------------------------------------------------- identities */
+
+/* A random option of the whole domain. */
+static void random_option(mgn_test_rng *g, int *type, double *S, double *K, double *T, double *r,
+                          double *q, double *sig)
+{
+    *type = mgn_test_uniform(g) < 0.5 ? MGN_CALL : MGN_PUT;
+    *S = mgn_test_logrange(g, 1, 1000);
+    *K = *S * mgn_test_logrange(g, 0.2, 5);
+    *T = mgn_test_logrange(g, 1.0 / 365, 10);
+    *sig = mgn_test_logrange(g, 0.01, 2);
+    *r = mgn_test_range(g, -0.02, 0.15);
+    *q = mgn_test_range(g, -0.05, 0.2);
+}
+
+static void test_bounds_and_symmetry(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 77 };
+    for (int i = 0; i < 300; i++) {
+        int type;
+        double S, K, T, r, q, sig, a = -1, b = -1, e = -1, lam = mgn_test_logrange(&g, 1e-3, 1e3);
+        random_option(&g, &type, &S, &K, &T, &r, &q, &sig);
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, sig, &a), MGN_OK);
+        assert_int_equal(mgn_bs_price(type, S, K, T, r, q, sig, &e), MGN_OK);
+        double intrinsic = fmax(type == MGN_CALL ? S - K : K - S, 0);
+        assert_true(isfinite(a));
+        assert_true(a >= e * (1 - 1e-14));
+        if (!(a >= intrinsic))
+            print_error("type %d S %.17g K %.17g T %.17g r %g q %g sigma %g: %.17g < %.17g\n",
+                        (int)type, S, K, T, r, q, sig, a, intrinsic);
+        assert_true(a >= intrinsic);
+        /* McDonald-Schroder: C(S, K, r, q) = P(K, S, q, r) */
+        int other = type == MGN_CALL ? MGN_PUT : MGN_CALL;
+        assert_int_equal(mgn_american_price(other, K, S, T, q, r, sig, &b), MGN_OK);
+        assert_close(b, a, 1e-12, 1e-300);   /* as accurate as mgn_bs_price's own symmetry */
+        /* homogeneous of degree one in (S, K) */
+        assert_int_equal(mgn_american_price(type, lam * S, lam * K, T, r, q, sig, &b), MGN_OK);
+        assert_close(b, lam * a, 1e-12, 1e-14 * lam * K);
+    }
+}
+
+/* Early exercise is never optimal for a put with r <= 0 and q >= r (and, by the
+   symmetry, a call with q <= 0 and r >= q): the price is the European one, exactly. */
+static void test_never_exercised(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 5 };
+    for (int i = 0; i < 200; i++) {
+        int put = i & 1;
+        double S = mgn_test_logrange(&g, 1, 1000), K = S * mgn_test_logrange(&g, 0.2, 5);
+        double T = mgn_test_logrange(&g, 1.0 / 365, 10), sig = mgn_test_logrange(&g, 0.01, 2);
+        double a = mgn_test_range(&g, -0.05, 0), b = mgn_test_range(&g, a, 0.2);
+        if (i % 10 == 0) b = a;                 /* the edge r = q */
+        if (i % 10 == 1) {                      /* the edge r = 0 (put), q = 0 (call) */
+            a = 0;
+            b = fabs(b);
+        }
+        double r = put ? a : b, q = put ? b : a, v = -1, e = -2;
+        int type = put ? MGN_PUT : MGN_CALL;
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, sig, &v), MGN_OK);
+        assert_int_equal(mgn_bs_price(type, S, K, T, r, q, sig, &e), MGN_OK);
+        if (v != e)
+            print_error("type %d S %.17g K %.17g T %.17g r %g q %g sigma %g: %.17g != %.17g\n",
+                        (int)type, S, K, T, r, q, sig, v, e);
+        assert_true(v == e);
+    }
+    /* and where it is optimal, the premium is positive: deep in the money puts with
+       r > 0, calls with q > 0, and the double-boundary regime */
+    double a, e;
+    assert_int_equal(mgn_american_price(MGN_PUT, 80, 100, 1, 0.05, 0, 0.2, &a), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 80, 100, 1, 0.05, 0, 0.2, &e), MGN_OK);
+    assert_true(a > e + 0.1);
+    assert_int_equal(mgn_american_price(MGN_CALL, 120, 100, 1, 0.0, 0.05, 0.2, &a), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_CALL, 120, 100, 1, 0.0, 0.05, 0.2, &e), MGN_OK);
+    assert_true(a > e + 0.01);
+    assert_int_equal(mgn_american_price(MGN_PUT, 50, 100, 1, -0.01, -0.05, 0.2, &a), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 50, 100, 1, -0.01, -0.05, 0.2, &e), MGN_OK);
+    assert_true(a > e + 0.01);
+}
+
+static void test_monotone(void **state)
+{
+    (void)state;
+    /* Monotone up to the accuracy of the method: a step may go the wrong way by at most
+       1e-9 relative + 1e-8 K (the largest violation seen is about 2e-10 K, in the
+       double-boundary regime at small sigma, where the price sits just above the
+       intrinsic value). */
+    const double rq[][2] = { {0.05, 0.0}, {0.08, 0.12}, {0.0, -0.04}, {-0.01, -0.04}, {0.15, 0.2} };
+    double worst = 0;
+    for (size_t c = 0; c < sizeof rq / sizeof rq[0]; c++) {
+        for (int put = 0; put < 2; put++) {
+            int type = put ? MGN_PUT : MGN_CALL;
+            double r = put ? rq[c][0] : rq[c][1], q = put ? rq[c][1] : rq[c][0];
+            for (int axis = 0; axis < 3; axis++) {
+                double prev = 0;
+                for (int i = 0; i <= 60; i++) {
+                    double S = 100, K = 100, T = 1, sig = 0.3, v = -1;
+                    if (axis == 0)
+                        S = 100 * exp(-1.0 + i / 30.0);     /* spot (a put decreases) */
+                    else if (axis == 1)
+                        K = 105, T = 0.01 + 10.0 * i / 60;  /* maturity */
+                    else
+                        K = 95, T = 2, sig = 0.02 * exp(i * log(100.0) / 60);   /* volatility */
+                    assert_int_equal(mgn_american_price(type, S, K, T, r, q, sig, &v), MGN_OK);
+                    if (i > 0) {
+                        double up = (axis == 0 && put) ? prev - v : v - prev;
+                        double viol = -up / (1e-9 * fmax(v, prev) + 1e-8 * K);
+                        worst = fmax(worst, -up / K);
+                        if (viol > 1)
+                            print_error("type %d axis %d r %g q %g S %g T %g sigma %g: "
+                                        "%.17g after %.17g\n", (int)type, axis, r, q, S, T, sig,
+                                        v, prev);
+                        assert_true(viol <= 1);
+                    }
+                    prev = v;
+                }
+            }
+        }
+    }
+    print_message("monotonicity: largest step the wrong way %.3g K\n", worst);
+}
+
+/*---------------------------------------------------------------- limits */
+
+/* sigma = 0: the best deterministic exercise time, checked by brute force over t */
+static void test_sigma_zero(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 99 };
+    for (int i = 0; i < 200; i++) {
+        int type = i & 1 ? MGN_PUT : MGN_CALL;
+        double S = 100, K = S * mgn_test_logrange(&g, 0.5, 2), T = mgn_test_logrange(&g, 0.01, 20);
+        double r = mgn_test_range(&g, -0.05, 0.2), q = mgn_test_range(&g, -0.05, 0.3), v = -1;
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, 0.0, &v), MGN_OK);
+        double best = 0;
+        for (int k = 0; k <= 20000; k++) {
+            double t = T * k / 20000.0;
+            double x = type == MGN_CALL ? S * exp(-q * t) - K * exp(-r * t)
+                                        : K * exp(-r * t) - S * exp(-q * t);
+            best = fmax(best, x);
+        }
+        /* the grid misses the optimum by O((T/20000)^2) */
+        assert_close(v, best, 1e-9, 1e-9 * K);
+        assert_true(v >= best);
+    }
+}
+
+static void test_expiry_and_deep_itm(void **state)
+{
+    (void)state;
+    double v = -1;
+    assert_int_equal(mgn_american_price(MGN_PUT, 90, 100, 0, 0.05, 0.02, 0.3, &v), MGN_OK);
+    assert_true(v == 10);
+    assert_int_equal(mgn_american_price(MGN_CALL, 90, 100, 0, 0.05, 0.02, 0.3, &v), MGN_OK);
+    assert_true(v == 0);
+    assert_int_equal(mgn_american_price(MGN_CALL, 130, 100, 0, -0.01, 0.02, 0.3, &v), MGN_OK);
+    assert_true(v == 30);
+    /* deep in the money, exercise is optimal now: exactly the intrinsic value */
+    assert_int_equal(mgn_american_price(MGN_PUT, 50, 100, 0.5, 0.08, 0.0, 0.2, &v), MGN_OK);
+    assert_true(v == 50);
+    assert_int_equal(mgn_american_price(MGN_CALL, 200, 100, 0.5, 0.0, 0.1, 0.2, &v), MGN_OK);
+    assert_true(v == 100);
+    /* one day, at the money: close to the European value */
+    double e;
+    assert_int_equal(mgn_american_price(MGN_PUT, 100, 100, 1.0 / 365, 0.05, 0.0, 0.2, &v), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 100, 100, 1.0 / 365, 0.05, 0.0, 0.2, &e), MGN_OK);
+    assert_true(v >= e && v < e * 1.01);
+}
+
+/* Valid but extreme inputs never give NaN with MGN_OK. */
+static void test_extreme_inputs(void **state)
+{
+    (void)state;
+    const double Ss[] = { 1e-200, 1e-8, 1, 1e8, 1e200 };
+    const double Ts[] = { 1e-12, 1.0 / 365, 30, 1e4 };
+    const double sigs[] = { 1e-8, 0.01, 2, 10 };
+    const double rqs[][2] = { {0.05, 0.02}, {0.0, -0.03}, {-0.01, -0.04}, {0.3, 0.0}, {0.01, 0.5} };
+    for (int type = 0; type < 2; type++)
+        for (size_t a = 0; a < 5; a++)
+            for (size_t b = 0; b < 4; b++)
+                for (size_t c = 0; c < 4; c++)
+                    for (size_t d = 0; d < 5; d++) {
+                        double v = 12345;
+                        int st = mgn_american_price(type, Ss[a], 1, Ts[b], rqs[d][0], rqs[d][1],
+                                                    sigs[c], &v);
+                        assert_true(st == MGN_OK || st == MGN_ERANGE);
+                        if (st == MGN_OK)
+                            assert_true(isfinite(v) && v >= 0);
+                        else
+                            assert_true(v == 12345);
+                    }
+}
+
+/*---------------------------------------------------------------- bad input */
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    const double good[6] = { 100, 95, 0.5, 0.03, 0.01, 0.25 };  /* S K T r q sigma */
+    for (int arg = 0; arg < 6; arg++) {
+        double bad[8];
+        int nb = 0;
+        for (int k = 0; k < 3; k++)
+            bad[nb++] = mgn_test_nonfinite[k];
+        if (arg == 0 || arg == 1) { bad[nb++] = 0; bad[nb++] = -1; bad[nb++] = -DBL_MIN; }
+        if (arg == 2 || arg == 5) { bad[nb++] = -1; bad[nb++] = -DBL_MIN; }
+        for (int k = 0; k < nb; k++) {
+            double x[6];
+            memcpy(x, good, sizeof x);
+            x[arg] = bad[k];
+            for (int type = 0; type < 2; type++) {
+                double out = 42;
+                assert_int_equal(mgn_american_price(type, x[0], x[1], x[2], x[3], x[4], x[5], &out),
+                                 MGN_EINVAL);
+                assert_true(out == 42);
+            }
+        }
+    }
+    double out = 42;
+    assert_int_equal(mgn_american_price(MGN_PUT, 100, 95, 0.5, 0.03, 0.01, 0.25, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_american_price((mgn_option_type)2, 100, 95, 0.5, 0.03, 0.01, 0.25, &out),
+                     MGN_EINVAL);
+    assert_int_equal(mgn_american_price((mgn_option_type)-1, 100, 95, 0.5, 0.03, 0.01, 0.25, &out),
+                     MGN_EINVAL);
+    assert_true(out == 42);
+    /* negative rates and carries are valid */
+    assert_int_equal(mgn_american_price(MGN_PUT, 100, 95, 0.5, -0.02, -0.05, 0.25, &out), MGN_OK);
+}
+
+/*---------------------------------------------------------------- tables */
+
+static long double lagrange_ld(int n, long double x, int i)
+{
+    long double s = 0, li = 0;
+    for (int m = 0; m <= n; m++) {
+        long double w = ((m & 1) ? -1.0L : 1.0L) * ((m == 0 || m == n) ? 0.5L : 1.0L);
+        long double t = w / (x - cosl(3.14159265358979323846264338327950288L * m / n));
+        s += t;
+        if (m == i)
+            li = t;
+    }
+    return li / s;
+}
+
+static void test_tables(void **state)
+{
+    (void)state;
+    const int sizes[] = { 8, 12, 16, 24, 32, 48 };
+    const long double pi = 3.14159265358979323846264338327950288L;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        const double *x, *w, *c;
+        assert_true(mgn__american_gl_table(n, &x, &w, &c));
+        gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc((size_t)n);
+        for (int i = 0; i < n; i++) {
+            double xi, wi;
+            gsl_integration_glfixed_point(-1, 1, (size_t)i, &xi, &wi, t);
+            if (i >= n / 2) {
+                assert_true(x[i - n / 2] == xi);
+                assert_true(w[i - n / 2] == wi);
+            }
+            assert_close(c[i], (double)cosl(0.25L * pi * (1 + (long double)xi)), 2e-16, 0);
+        }
+        gsl_integration_glfixed_table_free(t);
+    }
+    const double *x;
+    assert_false(mgn__american_gl_table(10, &x, &x, &x));
+    /* the tabulated interpolation weights of the usual scheme (O(1) numbers; the test
+       recomputes them at the rounded table points, the generator at the exact ones, so
+       they agree to a few ulps) */
+    double worst = 0;
+    const double *L, *Lp;
+    int n, l, p;
+    assert_true(mgn__american_lagrange_tables(&n, &l, &p, &L, &Lp));
+    const double *gx, *gw, *gc;
+    assert_true(mgn__american_gl_table(l, &gx, &gw, &gc));
+    const double *px, *pw, *pc;
+    assert_true(mgn__american_gl_table(p, &px, &pw, &pc));
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i <= n; i++)
+            for (int k = 0; k < l; k++) {
+                long double xj = cosl(pi * j / n);
+                long double xx = (1 + xj) * (long double)gc[k] - 1;
+                double d = fabs(L[(j * (n + 1) + i) * l + k] - (double)lagrange_ld(n, xx, i));
+                worst = fmax(worst, d);
+                assert_true(d <= 5e-15);
+            }
+    for (int i = 0; i <= n; i++)
+        for (int k = 0; k < p; k++)
+        {
+            double d = fabs(Lp[i * p + k] - (double)lagrange_ld(n, 2 * (long double)pc[k] - 1, i));
+            worst = fmax(worst, d);
+            assert_true(d <= 5e-15);
+        }
+    print_message("Lagrange tables: largest difference %.3g\n", worst);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_file),
+        cmocka_unit_test(test_published_values),
+        cmocka_unit_test(test_fd_cross_check),
+        cmocka_unit_test(test_bounds_and_symmetry),
+        cmocka_unit_test(test_never_exercised),
+        cmocka_unit_test(test_monotone),
+        cmocka_unit_test(test_sigma_zero),
+        cmocka_unit_test(test_expiry_and_deep_itm),
+        cmocka_unit_test(test_extreme_inputs),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
