@@ -26,7 +26,7 @@ static void price_kernel(size_t n, const int *restrict type, const double *restr
                          const double *restrict K, const double *restrict T,
                          const double *restrict r, const double *restrict q,
                          const double *restrict sigma, double *restrict out,
-                         unsigned char *restrict fix)
+                         double *restrict fix)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
@@ -40,7 +40,7 @@ MGN_SIMD_LOOP
         double x = log(Si / Ki) + (ri - qi) * Ti;
         int bad;
         out[i] = mgn__black_core(theta, x, vi * sqrt(Ti), Sc, Kr, &bad);
-        fix[i] = (unsigned char)((!ok) | bad);
+        fix[i] = (double)((!ok) | bad);
     }
 }
 
@@ -60,7 +60,7 @@ static void greeks_kernel(size_t n, const int *restrict type, const double *rest
                           const double *restrict K, const double *restrict T,
                           const double *restrict r, const double *restrict q,
                           const double *restrict sigma, greeks_soa *restrict g,
-                          unsigned char *restrict fix)
+                          double *restrict fix)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
@@ -79,23 +79,27 @@ MGN_SIMD_LOOP
         double N1, N2;                 /* N(th d1), N(th d2) */
         double price = mgn__black_core_n(th, x, s, Sc, Kr, &bad, &N1, &N2);
         double vega = Sc * n1 * sqT;
+        double inv_s = 1.0 / s, inv_v = 1.0 / vi;    /* 1/(sigma sqrt T), 1/sigma */
+        double en1 = eq * n1;
         g->price[i] = price;
         g->delta[i] = th * eq * N1;
-        g->gamma[i] = eq * n1 / (Si * s);
+        g->gamma[i] = en1 * inv_s / Si;
         g->vega[i] = vega;
-        double theta_t = -Sc * n1 * vi / (2 * sqT) + th * (qi * Sc * N1 - ri * Kr * N2);
-        double volga = vega * d1 * d2 / vi;
-        double charm = th * qi * eq * N1 - eq * n1 * ((ri - qi) / (vi * sqT) - d2 / (2 * Ti));
+        double theta_t = -0.5 * Sc * n1 * vi * vi * inv_s + th * (qi * Sc * N1 - ri * Kr * N2);
+        double volga = vega * d1 * d2 * inv_v;
+        /* (r - q)/(sigma sqrt T) - d2/(2T), with 1/(2T) = sigma^2 / (2 s^2) */
+        double charm = th * qi * eq * N1
+                     - en1 * ((ri - qi) * inv_s - 0.5 * d2 * vi * vi * inv_s * inv_s);
         g->theta[i] = theta_t;
         g->rho[i] = th * Ti * Kr * N2;
         g->drho[i] = -th * Ti * Sc * N1;
-        g->vanna[i] = -eq * n1 * d2 / vi;
+        g->vanna[i] = -en1 * d2 * inv_v;
         g->volga[i] = volga;
         g->charm[i] = charm;
         /* 2: the scalar path redoes everything; 1: only the price */
         int greeks_ok = ok & mgn__finite_any(theta_t) & mgn__finite_any(charm) & mgn__finite_any(volga)
                       & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i]);
-        fix[i] = greeks_ok ? (unsigned char)bad : 2;
+        fix[i] = greeks_ok ? (double)bad : 2.0;
     }
 }
 
@@ -117,7 +121,7 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
                        const double *T, const double *r, const double *q,
                        const double *sigma, double *price)
 {
-    unsigned char fix[MGN_BATCH_CHUNK];
+    double fix[MGN_BATCH_CHUNK];
     int status = MGN_OK;
     if (n == 0)
         return MGN_OK;
@@ -146,7 +150,7 @@ static int greeks_batch(size_t n, const int *type, const double *S, const double
                         const double *sigma, mgn_greeks *out, int black76)
 {
     greeks_soa g;
-    unsigned char fix[MGN_BATCH_CHUNK];
+    double fix[MGN_BATCH_CHUNK];
     int status = MGN_OK;
     if (n == 0)
         return MGN_OK;

@@ -39,20 +39,23 @@ extern double erfc(double);
    scalar functions one by one, which costs more than the whole vector call. These
    keep every lane on the vector path: erfc is 2 below -6 (erfc(-6) = 2 - 2e-17
    rounds to 2) and 0 above 26, exp is 0 below -680 (true values below 1e-295). */
-/* The clamped argument goes to the call and the masks are applied by arithmetic, not
-   by a select: GCC would otherwise prove the clamp redundant under the select and
-   call erfc on the raw argument. */
+/* Both the clamp and the masks are arithmetic, not selects: with selects GCC proves
+   the clamp redundant under the select (or folds the function of the clamp constant)
+   and calls the function on the raw argument; fmin/fmax are not inlined. For
+   |z| beyond 2^53 the clamped argument may become 0 or NaN, but the mask then zeroes
+   it or the element fails the caller's finiteness test and goes to the scalar path. */
 static MGN_ALWAYS_INLINE double mgn__erfc_v(double z)
 {
-    double zc = z < -6.0 ? -6.0 : (z < 26.0 ? z : 26.0);
+    double below = (double)(z < -6.0), above = (double)(z >= 26.0);
+    double zc = z + below * (-6.0 - z) + above * (26.0 - z);
     double e = erfc(zc);
-    double below = (double)(z < -6.0), inside = (double)(z < 26.0);
-    return (e + below * (2.0 - e)) * inside;
+    return (e + below * (2.0 - e)) * (1.0 - above);
 }
 static MGN_ALWAYS_INLINE double mgn__exp_v(double a)
 {
-    double e = exp(a > -680.0 ? a : -680.0);
-    return e * (double)(a > -680.0);
+    double under = (double)(a <= -680.0);
+    double e = exp(a + under * (-680.0 - a));
+    return e * (1.0 - under);
 }
 
 static inline int mgn__finite_pos(double v) { return (v > 0) & (v <= DBL_MAX); }
