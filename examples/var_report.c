@@ -18,44 +18,18 @@
  * span_margin.c). Every status is checked: a failure prints mgn_strerror() and the
  * program exits non-zero.
  */
-#include <ctype.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "margin.h"
-
-#define MAX_MKT   8
-#define MAX_POS   4096
-#define MAX_ACCT  64
 #define MAX_DAYS  20000
-#define MAX_FIELD 24
-#define NAME_LEN  32
-
 static const char *prog = "var_report";
+#include "book_csv.h"
 
-/*---------------------------------------------------------------- input */
-typedef struct book {
-    size_t n_mkt, n_pos, n_acct, n_days;
-    mgn_market mkt[MAX_MKT];
-    char mkt_name[MAX_MKT][NAME_LEN];
-    mgn_position pos[MAX_POS];
-    int pos_acct[MAX_POS], pos_line[MAX_POS];
-    char acct_name[MAX_ACCT][NAME_LEN];
+/* The return history (examples/data/btc_eth_returns.csv). */
+typedef struct history {
+    size_t n_days;
     double *ret;    /* n_days x n_mkt, oldest first */
     double *dvol;   /* n_days x n_mkt */
-} book;
+} history;
 
-static book B;
-
-static void check(int status, const char *what)
-{
-    if (status != MGN_OK) {
-        fprintf(stderr, "%s: %s failed: %s (status %d)\n", prog, what, mgn_strerror(status),
-                status);
-        exit(EXIT_FAILURE);
-    }
-}
+static history H;
 
 static void *xmalloc(size_t bytes)
 {
@@ -65,191 +39,6 @@ static void *xmalloc(size_t bytes)
     return p;
 }
 
-static void bad_line(const char *path, int line, const char *msg, const char *field)
-{
-    fprintf(stderr, "%s: %s:%d: %s%s%s%s\n", prog, path, line, msg, field ? " '" : "",
-            field ? field : "", field ? "'" : "");
-    exit(EXIT_FAILURE);
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
-static int split(char *line, char **field, int max)
-{
-    int n = 0;
-    for (char *p = line;;) {
-        char *comma = strchr(p, ',');
-        if (n == max)
-            return max + 1;
-        if (comma)
-            *comma = '\0';
-        field[n++] = trim(p);
-        if (!comma)
-            return n;
-        p = comma + 1;
-    }
-}
-
-static double number(const char *path, int line, const char *col, const char *s, int required)
-{
-    char *end;
-    if (s[0] == '\0' || strcmp(s, "-") == 0) {
-        if (required) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "column %s is required here, found", col);
-            bad_line(path, line, msg, s);
-        }
-        return 0.0;
-    }
-    double v = strtod(s, &end);
-    if (*end != '\0' || !isfinite(v)) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "column %s: not a number:", col);
-        bad_line(path, line, msg, s);
-    }
-    return v;
-}
-
-static int lookup(const char *word, const char *const *list, int n)
-{
-    for (int i = 0; i < n; i++) {
-        const char *a = word, *b = list[i];
-        while (*a && tolower((unsigned char)*a) == tolower((unsigned char)*b))
-            a++, b++;
-        if (*a == '\0' && *b == '\0')
-            return i;
-    }
-    return -1;
-}
-
-static void read_csv(const char *path, const char *expect,
-                     void (*row)(const char *path, int line, char **f, int n))
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        perror(path);
-        exit(EXIT_FAILURE);
-    }
-    char buf[1024];
-    int line = 0, header = 0;
-    while (fgets(buf, sizeof buf, fp)) {
-        line++;
-        if (!strchr(buf, '\n') && !feof(fp))
-            bad_line(path, line, "line longer than 1023 characters", NULL);
-        char *s = trim(buf);
-        if (s[0] == '\0' || s[0] == '#')
-            continue;
-        if (!header) {
-            if (strcmp(s, expect) != 0) {
-                fprintf(stderr, "%s: %s:%d: expected the header\n  %s\nfound\n  %s\n", prog,
-                        path, line, expect, s);
-                exit(EXIT_FAILURE);
-            }
-            header = 1;
-            continue;
-        }
-        char *f[MAX_FIELD + 1];
-        int n = split(s, f, MAX_FIELD);
-        row(path, line, f, n);
-    }
-    if (ferror(fp)) {
-        perror(path);
-        exit(EXIT_FAILURE);
-    }
-    fclose(fp);
-    if (!header)
-        bad_line(path, line, "no header line", NULL);
-}
-
-static const char MARKET_HEADER[] = "underlying,spot,rate_pct,carry_pct";
-static const char BOOK_HEADER[] = "account,instrument,underlying,type,settlement,exercise,"
-                                  "quantity,multiplier,strike,expiry_days,mark_vol_pct,entry_price";
-
-static void market_row(const char *path, int line, char **f, int n)
-{
-    if (n != 4)
-        bad_line(path, line, "expected 4 columns:", MARKET_HEADER);
-    if (B.n_mkt == MAX_MKT)
-        bad_line(path, line, "too many underlyings for this example (MAX_MKT)", NULL);
-    if (strlen(f[0]) == 0 || strlen(f[0]) >= NAME_LEN)
-        bad_line(path, line, "bad underlying name", f[0]);
-    for (size_t u = 0; u < B.n_mkt; u++)
-        if (strcmp(B.mkt_name[u], f[0]) == 0)
-            bad_line(path, line, "underlying listed twice:", f[0]);
-    mgn_market *m = &B.mkt[B.n_mkt];
-    m->spot = number(path, line, "spot", f[1], 1);
-    m->rate = number(path, line, "rate_pct", f[2], 1) / 100.0;
-    m->carry = number(path, line, "carry_pct", f[3], 1) / 100.0;
-    int st = mgn_portfolio_check(m, 1, NULL, 0, NULL);
-    if (st != MGN_OK)
-        bad_line(path, line, mgn_strerror(st), "(spot must be > 0, rates finite)");
-    strcpy(B.mkt_name[B.n_mkt], f[0]);
-    B.n_mkt++;
-}
-
-static void book_row(const char *path, int line, char **f, int n)
-{
-    static const char *const instruments[] = {"option", "future", "perpetual"};
-    static const char *const types[] = {"call", "put"};
-    static const char *const settlements[] = {"linear", "inverse"};
-    static const char *const exercises[] = {"european", "american"};
-    if (n != 12)
-        bad_line(path, line, "expected the 12 columns of the header", NULL);
-    if (B.n_pos == MAX_POS)
-        bad_line(path, line, "too many positions for this example (MAX_POS)", NULL);
-    mgn_position p;
-    memset(&p, 0, sizeof p);
-    if ((p.instrument = lookup(f[1], instruments, 3)) < 0)
-        bad_line(path, line, "instrument must be option, future or perpetual, found", f[1]);
-    int u = -1;
-    for (size_t k = 0; k < B.n_mkt; k++)
-        if (strcmp(B.mkt_name[k], f[2]) == 0)
-            u = (int)k;
-    if (u < 0)
-        bad_line(path, line, "underlying not in the market file:", f[2]);
-    p.underlying = u;
-    if ((p.settlement = lookup(f[4], settlements, 2)) < 0)
-        bad_line(path, line, "settlement must be linear or inverse, found", f[4]);
-    int opt = p.instrument == MGN_OPTION;
-    if (opt) {
-        int t = lookup(f[3], types, 2), x = lookup(f[5], exercises, 2);
-        if (t < 0)
-            bad_line(path, line, "an option needs type call or put, found", f[3]);
-        if (x < 0)
-            bad_line(path, line, "an option needs exercise european or american, found", f[5]);
-        p.option_type = t == 0 ? MGN_CALL : MGN_PUT;
-        p.exercise = x == 0 ? MGN_EUROPEAN : MGN_AMERICAN;
-    }
-    p.quantity = number(path, line, "quantity", f[6], 1);
-    p.multiplier = number(path, line, "multiplier", f[7], 1);
-    p.strike = number(path, line, "strike", f[8], opt);
-    p.expiry = number(path, line, "expiry_days", f[9], p.instrument != MGN_PERPETUAL) / 365.0;
-    p.vol = number(path, line, "mark_vol_pct", f[10], opt) / 100.0;
-    p.entry_price = number(path, line, "entry_price", f[11], !opt);
-    if (strlen(f[0]) == 0 || strlen(f[0]) >= NAME_LEN)
-        bad_line(path, line, "bad account name", f[0]);
-    size_t a = 0;
-    while (a < B.n_acct && strcmp(B.acct_name[a], f[0]) != 0)
-        a++;
-    if (a == B.n_acct) {
-        if (B.n_acct == MAX_ACCT)
-            bad_line(path, line, "too many accounts for this example (MAX_ACCT)", NULL);
-        strcpy(B.acct_name[B.n_acct++], f[0]);
-    }
-    B.pos[B.n_pos] = p;
-    B.pos_acct[B.n_pos] = (int)a;
-    B.pos_line[B.n_pos] = line;
-    B.n_pos++;
-}
-
 /* Returns file: day, then NAME_return for every market, then NAME_vol_change. */
 static char returns_header[512];
 
@@ -257,17 +46,17 @@ static void returns_row(const char *path, int line, char **f, int n)
 {
     if (n != 1 + 2 * (int)B.n_mkt)
         bad_line(path, line, "wrong number of columns", NULL);
-    if (B.n_days == MAX_DAYS)
+    if (H.n_days == MAX_DAYS)
         bad_line(path, line, "too many days for this example (MAX_DAYS)", NULL);
     for (size_t u = 0; u < B.n_mkt; u++) {
         double r = number(path, line, "return", f[1 + u], 1);
         double dv = number(path, line, "vol_change", f[1 + B.n_mkt + u], 1);
         if (!(r > -1.0))
             bad_line(path, line, "a return must be > -1, found", f[1 + u]);
-        B.ret[B.n_days * B.n_mkt + u] = r;
-        B.dvol[B.n_days * B.n_mkt + u] = dv;
+        H.ret[H.n_days * B.n_mkt + u] = r;
+        H.dvol[H.n_days * B.n_mkt + u] = dv;
     }
-    B.n_days++;
+    H.n_days++;
 }
 
 /*---------------------------------------------------------------- helpers */
@@ -295,7 +84,7 @@ static void covariance(size_t from, size_t to, int log_returns, double *cov)
     for (size_t t = from; t < to; t++)
         for (size_t i = 0; i < m; i++)
             for (size_t j = 0; j < m; j++) {
-                double a = B.ret[t * m + i], b = B.ret[t * m + j];
+                double a = H.ret[t * m + i], b = H.ret[t * m + j];
                 if (log_returns)
                     a = log1p(a), b = log1p(b);
                 cov[i * m + j] += a * b;
@@ -333,8 +122,8 @@ static mgn_var_result hs(size_t from, size_t to, int weighting, double c)
     check(mgn_var_historical_work_size(n, 0, B.n_mkt, &hp, &bytes),
           "mgn_var_historical_work_size");
     void *work = xmalloc(bytes);
-    check(mgn_var_historical(B.mkt, B.n_mkt, B.pos, B.n_pos, B.ret + from * B.n_mkt,
-                             B.dvol + from * B.n_mkt, n, NULL, NULL, 0, &hp, work, bytes,
+    check(mgn_var_historical(B.mkt, B.n_mkt, B.pos, B.n_pos, H.ret + from * B.n_mkt,
+                             H.dvol + from * B.n_mkt, n, NULL, NULL, 0, &hp, work, bytes,
                              &res), "mgn_var_historical");
     free(work);
     return res;
@@ -431,11 +220,11 @@ int main(int argc, char **argv)
             for (size_t u = 0; u < B.n_mkt && len < sizeof returns_header; u++)
                 len += (size_t)snprintf(returns_header + len, sizeof returns_header - len,
                                         ",%s_%s", B.mkt_name[u], part ? "vol_change" : "return");
-        B.ret = xmalloc(MAX_DAYS * B.n_mkt * sizeof(double));
-        B.dvol = xmalloc(MAX_DAYS * B.n_mkt * sizeof(double));
+        H.ret = xmalloc(MAX_DAYS * B.n_mkt * sizeof(double));
+        H.dvol = xmalloc(MAX_DAYS * B.n_mkt * sizeof(double));
         read_csv(returns_path, returns_header, returns_row);
     }
-    const size_t m = B.n_mkt, N = B.n_days, P = B.n_pos;
+    const size_t m = B.n_mkt, N = H.n_days, P = B.n_pos;
     const size_t WINDOW = 250;               /* backtest: rolling one-year window */
     if (N < WINDOW + 20) {
         fprintf(stderr, "%s: %s: need at least %zu days of history, found %zu\n", prog,
@@ -452,9 +241,9 @@ int main(int argc, char **argv)
     for (size_t u = 0; u < m; u++) {
         double s_all = 0, s_60 = 0;
         for (size_t t = 0; t < N; t++)
-            s_all += B.ret[t * m + u] * B.ret[t * m + u];
+            s_all += H.ret[t * m + u] * H.ret[t * m + u];
         for (size_t t = N - 60; t < N; t++)
-            s_60 += B.ret[t * m + u] * B.ret[t * m + u];
+            s_60 += H.ret[t * m + u] * H.ret[t * m + u];
         printf("%s %s %.2f%% / %.2f%%", u ? "," : "", B.mkt_name[u], 100 * sqrt(s_all / N),
                100 * sqrt(s_60 / 60));
     }
@@ -562,7 +351,7 @@ int main(int argc, char **argv)
         double *es_c = xmalloc(P * sizeof(double)), *incr = xmalloc(P * sizeof(double));
         double *order = xmalloc(2 * P * sizeof(double));
         double var, es;
-        check(mgn_hs_scenarios(B.ret, B.dvol, N, m, &hp, shocks, NULL), "mgn_hs_scenarios");
+        check(mgn_hs_scenarios(H.ret, H.dvol, N, m, &hp, shocks, NULL), "mgn_hs_scenarios");
         check(mgn_scenario_pnl_matrix(B.mkt, m, B.pos, P, shocks, n_scen, hp.dt, MGN_QUOTE, pnl),
               "mgn_scenario_pnl_matrix");
         check(mgn_var_es_contrib_work_size(n_scen, P, &bytes), "mgn_var_es_contrib_work_size");
@@ -615,8 +404,8 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < T; k++) {
             size_t t = WINDOW + k;
             for (size_t u = 0; u < m; u++) {
-                shock[u].price = B.ret[t * m + u];
-                shock[u].vol = B.dvol[t * m + u];
+                shock[u].price = H.ret[t * m + u];
+                shock[u].vol = H.dvol[t * m + u];
             }
             check(mgn_scenario_pnl(B.mkt, m, B.pos, P, shock, 1, 1.0 / 365.0, MGN_QUOTE,
                                    &pnl[k]), "mgn_scenario_pnl");
@@ -664,7 +453,7 @@ int main(int argc, char **argv)
         for (size_t u = 0; u < m; u++) {
             mgn_dynmargin_result res;
             for (size_t t = 0; t < N; t++)
-                r[t] = B.ret[t * m + u];
+                r[t] = H.ret[t * m + u];
             check(mgn_dynamic_margin(r, N, &dp, series, &res), "mgn_dynamic_margin");
             double lo = series[0], hi = series[0];
             for (size_t t = 1; t < N; t++) {
@@ -681,7 +470,7 @@ int main(int argc, char **argv)
         free(series), free(r);
     }
 
-    free(cov), free(cov_log), free(gamma), free(B.ret), free(B.dvol);
+    free(cov), free(cov_log), free(gamma), free(H.ret), free(H.dvol);
     if (!all_sane) {
         fprintf(stderr, "%s: a figure failed its sanity check (marked above)\n", prog);
         return EXIT_FAILURE;
