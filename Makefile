@@ -133,7 +133,7 @@ test-python: all
 	MARGIN_LIBRARY=$(CURDIR)/lib/libmargin.so $(PYTHON) -m unittest discover -s tests/python -v
 
 # ---------------------------------------------------------------- examples
-build/examples/%: examples/%.c $(STATIC)
+build/examples/%: examples/%.c $(wildcard examples/*.h) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) -std=c99 -O2 $(WARN) -Iinclude $< -o $@ $(STATIC) $(LIBS)
 
