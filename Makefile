@@ -1,8 +1,14 @@
 # libmargin - GNU make build
 #
 #   make                 lib/libmargin.a and lib/libmargin.so (soname libmargin.so.1)
-#   make test            every test: unit tests, Python binding tests, and the same
-#                        unit tests again under AddressSanitizer + UBSan
+#   make test            every test: unit tests, Python binding tests, the shell tests
+#                        (tests/test_header.sh: the header alone as C99/C11/C17/C++11/
+#                        C++17; tests/test_globals.sh: no writable global data in the
+#                        binaries), and the same unit tests again under AddressSanitizer
+#                        + UBSan
+#   make test-valgrind   the unit tests under valgrind memcheck (fails on any error or leak)
+#   make test-tsan       ThreadSanitizer build of the library; runs tests/test_threads.c
+#                        and the other tests of threaded functions under it
 #   make bench           benchmarks (bench/README.md explains the figures)
 #   make bench-quantlib  QuantLib's pricers timed on the same inputs (needs libquantlib0-dev)
 #   make examples        example programs in build/examples/
@@ -57,7 +63,7 @@ SONAME   := libmargin.so.$(VERSION_MAJOR)
 
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
-.PHONY: all deps test test-unit test-python test-asan bench bench-quantlib examples demo \
+.PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan bench bench-quantlib examples demo \
         install uninstall clean
 .DELETE_ON_ERROR:
 
@@ -128,6 +134,47 @@ test: all $(TEST_BIN) $(ASAN_BIN)
 
 test-unit: all $(TEST_BIN)
 	@PYTHON="$(PYTHON)" MGN_SKIP_PYTHON=1 sh tests/run.sh $(TEST_BIN) --
+
+# The unit tests (the normal build, not the ASan one) under valgrind memcheck. Under
+# valgrind the CPU dispatch picks a non-AVX-512 clone of the vector kernels (valgrind
+# does not emulate AVX-512), so this checks the AVX2/SSE paths.
+VALGRIND ?= valgrind
+VALGRIND_FLAGS ?= -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
+test-valgrind: all $(TEST_BIN)
+	@command -v $(VALGRIND) >/dev/null 2>&1 || { echo "valgrind not installed (Debian: apt-get install valgrind)"; exit 1; }
+	@MGN_TEST_WRAPPER="$(VALGRIND) $(VALGRIND_FLAGS)" MGN_SECTION=valgrind MGN_SKIP_PYTHON=1 MGN_SKIP_SHELL=1 \
+	  sh tests/run.sh $(TEST_BIN) --
+
+# ThreadSanitizer: the library and the tests of everything that runs threads, built
+# with -fsanitize=thread (TSAN_CC, default $(CC); TSAN_CC=clang builds without the
+# GCC-only vector kernels). With GCC the library objects are built without TSan's
+# function entry/exit hooks: the target_clones resolvers (ifuncs) run while the
+# dynamic loader relocates the program, before the TSan runtime exists, and crash if
+# instrumented. Memory accesses are still all checked; reports then show the racing
+# access's own frame in the library (full stacks in the test code).
+TSAN_CC    ?= $(CC)
+TSANFLAGS  := -fsanitize=thread -fno-omit-frame-pointer -g
+TSAN_IS_CLANG := $(findstring clang,$(shell $(TSAN_CC) --version 2>/dev/null | head -n 1))
+TSAN_LIBFLAGS := $(if $(TSAN_IS_CLANG),,--param=tsan-instrument-func-entry-exit=0)
+TSAN_OBJ   := $(LIB_SRC:lib/%.c=build/tsan/obj/%.o)
+TSAN_BIN   := $(patsubst %,build/tsan/tests/%,test_threads test_account test_historical test_montecarlo)
+build/tsan/obj/batch.o build/tsan/obj/scenario.o: CFLAGS += $(if $(TSAN_IS_CLANG),,$(VECTOR_FLAGS))
+
+build/tsan/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(TSAN_CC) $(LIBCFLAGS) $(TSANFLAGS) $(TSAN_LIBFLAGS) -O1 -c $< -o $@
+
+build/tsan/libmargin.a: $(TSAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/tsan/tests/%: tests/%.c $(TEST_HDR) build/tsan/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(TSAN_CC) $(TEST_CFLAGS) $(TSANFLAGS) $< -o $@ build/tsan/libmargin.a $(CMOCKA_LIBS) $(LIBS) -lquadmath -lpthread
+
+test-tsan: all $(TSAN_BIN)
+	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" MGN_SECTION=tsan MGN_SKIP_PYTHON=1 MGN_SKIP_SHELL=1 \
+	  sh tests/run.sh $(TSAN_BIN) --
 
 test-python: all
 	MARGIN_LIBRARY=$(CURDIR)/lib/libmargin.so $(PYTHON) -m unittest discover -s tests/python -v

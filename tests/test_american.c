@@ -446,7 +446,8 @@ static void test_tables(void **state)
                 assert_true(x[i - n / 2] == xi);
                 assert_true(w[i - n / 2] == wi);
             }
-            assert_close(c[i], (double)cosl(0.25L * pi * (1 + (long double)xi)), 2e-16, 0);
+            /* 1e-15: long double is only double under valgrind */
+            assert_close(c[i], (double)cosl(0.25L * pi * (1 + (long double)xi)), 1e-15, 0);
         }
         gsl_integration_glfixed_table_free(t);
     }
