@@ -297,6 +297,94 @@ static void test_zero_scenarios_small_books(void **state)
     }
 }
 
+/* Small products (n European options x n_scen scenarios of a chunk, a few hundred
+   lanes at most) are valued flattened, one lane per (scenario, position). The shapes
+   below take that path (the 2 options left over after a chunk of 128 as well); the
+   same positions in a book of 128 (across positions) and the same scenarios repeated
+   to 200 (across scenarios, or across positions for larger books) must give the same
+   bits, and the one-scenario calls the same bits too. Brute force, the scalar fix
+   path, zero scenarios, coin and quote, one and three underlyings. */
+static void test_flattened_small_products(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 777 };
+    enum { NBIG = 130, SBIG = 200 };
+    static mgn_position pos[NBIG];
+    static mgn_shock sh[SBIG * 3];
+    static double pnl[SBIG], mat[SBIG * NBIG], pnl2[SBIG], mat2[SBIG * NBIG], one[NBIG];
+    static const size_t books[] = { 1, 2, 3, 5, 7, 10, 13, 20, 40, 130 };
+    static const size_t scens[] = { 2, 3, 5, 10, 25 };
+    for (size_t b = 0; b < sizeof books / sizeof *books; b++)
+        for (size_t c = 0; c < sizeof scens / sizeof *scens; c++) {
+            size_t n = books[b], ns = scens[c];
+            if (n == 130 && ns > 3)
+                continue;
+            int nm = (b + c) % 2 ? 3 : 1;
+            ref_random_book(&g, MK3, nm, pos, n, (b + c) % 3 == 0);
+            if (n >= 7 && c % 2 == 0) {        /* the scalar fix path */
+                pos[0] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 400, 0.05, 0.2);
+                pos[1] = ref_option(0, MGN_PUT, MGN_INVERSE, MGN_EUROPEAN, 5, 1, 1e-300, 1, 0.5);
+                pos[2] = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 3, 1, 105, 0.01, 0.0);
+                pos[3] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, -2, 1, 100, 0.004, 0.6);
+                pos[4] = ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 2, 1, 90, 0.0, 0.5);
+                pos[5] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 60, 3, 0.001);
+            }
+            for (size_t k = 0; k < ns * (size_t)nm; k++) {
+                sh[k].price = mgn_test_uniform(&g) < 0.1 ? 0 : mgn_test_range(&g, -0.5, 0.8);
+                sh[k].vol = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_range(&g, -0.5, 0.5);
+            }
+            for (size_t k = 0; k < (size_t)nm; k++)   /* zero scenarios first and last */
+                sh[k] = sh[(ns - 1) * (size_t)nm + k] = (mgn_shock){ 0, 0 };
+            /* the scenarios repeated to SBIG (across scenarios for the small books) */
+            for (size_t k = ns * (size_t)nm; k < SBIG * (size_t)nm; k++)
+                sh[k] = sh[k % (ns * (size_t)nm)];
+            double scale = book_scale(MK3, pos, n);
+            for (int d = 0; d < 2; d++) {
+                double dt = d ? 0.003 : 0;
+                for (int cur = -1; cur < nm; cur++) {
+                    assert_int_equal(mgn_scenario_pnl(MK3, (size_t)nm, pos, n, sh, ns, dt, cur, pnl), MGN_OK);
+                    assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, n, sh, ns, dt, cur, mat), MGN_OK);
+                    for (size_t s = 0; s < ns; s++) {
+                        const mgn_shock *row = sh + (size_t)nm * s;
+                        double cs = cur < 0 ? scale : scale / (MK3[cur].spot * (1 + row[cur].price));
+                        assert_close(pnl[s], ref_total(MK3, (size_t)nm, pos, n, row, dt, cur), 1e-12, 1e-13 * cs);
+                        for (size_t i = 0; i < n; i++) {
+                            const mgn_shock *x = &row[pos[i].underlying];
+                            double want = ref_pnl_quote(&pos[i], &MK3[pos[i].underlying], x->price, x->vol, dt);
+                            if (cur >= 0)
+                                want /= MK3[cur].spot * (1 + row[cur].price);
+                            assert_close(mat[s * n + i], want, 1e-12, 1e-13 * cs);
+                        }
+                        if (dt == 0 && (s == 0 || s == ns - 1)) {
+                            assert_true(pnl[s] == 0.0);
+                            for (size_t i = 0; i < n; i++)
+                                assert_true(mat[s * n + i] == 0.0);
+                        }
+                        /* one scenario per call */
+                        double p1;
+                        assert_int_equal(mgn_scenario_pnl(MK3, (size_t)nm, pos, n, row, 1, dt, cur, &p1), MGN_OK);
+                        assert_memory_equal(&p1, &pnl[s], sizeof p1);
+                        assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, n, row, 1, dt, cur, one), MGN_OK);
+                        assert_memory_equal(one, &mat[s * n], n * sizeof *one);
+                    }
+                    /* the same scenarios among SBIG */
+                    assert_int_equal(mgn_scenario_pnl(MK3, (size_t)nm, pos, n, sh, SBIG, dt, cur, pnl2), MGN_OK);
+                    assert_memory_equal(pnl2, pnl, ns * sizeof *pnl);
+                    assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, n, sh, SBIG, dt, cur, mat2), MGN_OK);
+                    assert_memory_equal(mat2, mat, ns * n * sizeof *mat);
+                    /* the same positions in a book of 128 (filled with copies) */
+                    if (n < 128) {
+                        for (size_t i = n; i < 128; i++)
+                            pos[i] = pos[i % n];
+                        assert_int_equal(mgn_scenario_pnl_matrix(MK3, (size_t)nm, pos, 128, sh, ns, dt, cur, mat2), MGN_OK);
+                        for (size_t s = 0; s < ns; s++)
+                            assert_memory_equal(&mat2[s * 128], &mat[s * n], n * sizeof *mat);
+                    }
+                }
+            }
+        }
+}
+
 /*---------------------------------------------------------------- bad input */
 
 static int run(const mgn_market *m, size_t nm, const mgn_position *p, size_t np,
@@ -435,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_zero_scenario_exact),
         cmocka_unit_test(test_small_books_many_scenarios),
         cmocka_unit_test(test_zero_scenarios_small_books),
+        cmocka_unit_test(test_flattened_small_products),
         cmocka_unit_test(test_inverse_future_formula),
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
