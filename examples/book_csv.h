@@ -251,4 +251,34 @@ static void book_row(const char *path, int line, char **f, int n)
     B.n_pos++;
 }
 
+/* Checks the linked library's major version, reads both files and validates the
+   whole book once with mgn_portfolio_check, naming the first bad position's line.
+   Exits on any failure. */
+static void load_book(const char *market_path, const char *book_path)
+{
+    if (mgn_version_number() / 10000 != MGN_VERSION_MAJOR) {
+        fprintf(stderr, "%s: built against libmargin %d.x, linked with %s\n", prog,
+                MGN_VERSION_MAJOR, mgn_version());
+        exit(EXIT_FAILURE);
+    }
+    read_csv(market_path, MARKET_HEADER, market_row);
+    if (B.n_mkt == 0)
+        bad_line(market_path, 0, "no market lines", NULL);
+    read_csv(book_path, BOOK_HEADER, book_row);
+    if (B.n_pos == 0)
+        bad_line(book_path, 0, "no positions", NULL);
+    size_t bad = (size_t)-1;
+    int st = mgn_portfolio_check(B.mkt, B.n_mkt, B.pos, B.n_pos, &bad);
+    if (st == MGN_OK)
+        return;
+    if (bad < B.n_pos)
+        fprintf(stderr, "%s: %s:%d: position rejected by mgn_portfolio_check: %s (multiplier "
+                "must be > 0, expiry and vol >= 0, options need a strike > 0, futures and "
+                "perpetuals an entry price > 0)\n", prog, book_path, B.pos_line[bad],
+                mgn_strerror(st));
+    else
+        fprintf(stderr, "%s: mgn_portfolio_check failed: %s\n", prog, mgn_strerror(st));
+    exit(EXIT_FAILURE);
+}
+
 #endif

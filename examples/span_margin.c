@@ -237,36 +237,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [book.csv [market.csv]]\n", argv[0]);
         return EXIT_FAILURE;
     }
-    if (mgn_version_number() / 10000 != MGN_VERSION_MAJOR) {
-        fprintf(stderr, "span_margin: built against libmargin %d.x, linked with %s\n",
-                MGN_VERSION_MAJOR, mgn_version());
-        return EXIT_FAILURE;
-    }
-
-    read_csv(market_path, MARKET_HEADER, market_row);
-    if (B.n_mkt == 0)
-        bad_line(market_path, 0, "no market lines", NULL);
-    read_csv(book_path, BOOK_HEADER, book_row);
-    if (B.n_pos == 0)
-        bad_line(book_path, 0, "no positions", NULL);
-
-    /* Validate the whole book once: the first bad position is named by its line. */
-    {
-        size_t bad = (size_t)-1;
-        int st = mgn_portfolio_check(B.mkt, B.n_mkt, B.pos, B.n_pos, &bad);
-        if (st != MGN_OK) {
-            if (bad < B.n_pos) {
-                fprintf(stderr, "span_margin: %s:%d: position rejected by mgn_portfolio_check: "
-                        "%s (multiplier must be > 0, expiry and vol >= 0, options need a "
-                        "strike > 0, futures and perpetuals an entry price > 0)\n",
-                        book_path, B.pos_line[bad], mgn_strerror(st));
-            } else {
-                fprintf(stderr, "span_margin: mgn_portfolio_check failed: %s\n",
-                        mgn_strerror(st));
-            }
-            return EXIT_FAILURE;
-        }
-    }
+    load_book(market_path, book_path);
 
     const char *coin = B.mkt_name[coin_index()];
     printf("libmargin %s - margin of %s: %zu positions in %zu accounts\n", mgn_version(),

@@ -188,31 +188,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [book.csv [market.csv [returns.csv]]]\n", argv[0]);
         return EXIT_FAILURE;
     }
-    if (mgn_version_number() / 10000 != MGN_VERSION_MAJOR) {
-        fprintf(stderr, "%s: built against libmargin %d.x, linked with %s\n", prog,
-                MGN_VERSION_MAJOR, mgn_version());
-        return EXIT_FAILURE;
-    }
-
-    read_csv(market_path, MARKET_HEADER, market_row);
-    if (B.n_mkt == 0)
-        bad_line(market_path, 0, "no market lines", NULL);
-    read_csv(book_path, BOOK_HEADER, book_row);
-    if (B.n_pos == 0)
-        bad_line(book_path, 0, "no positions", NULL);
-    {
-        size_t bad = (size_t)-1;
-        int st = mgn_portfolio_check(B.mkt, B.n_mkt, B.pos, B.n_pos, &bad);
-        if (st != MGN_OK) {
-            if (bad < B.n_pos)
-                fprintf(stderr, "%s: %s:%d: position rejected by mgn_portfolio_check: %s\n",
-                        prog, book_path, B.pos_line[bad], mgn_strerror(st));
-            else
-                fprintf(stderr, "%s: mgn_portfolio_check failed: %s\n", prog,
-                        mgn_strerror(st));
-            return EXIT_FAILURE;
-        }
-    }
+    load_book(market_path, book_path);
     /* the history's header names every market, returns first */
     {
         size_t len = (size_t)snprintf(returns_header, sizeof returns_header, "day");
