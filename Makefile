@@ -49,9 +49,11 @@ LIB_HDR  := include/margin.h $(wildcard lib/*.h) Makefile
 LIB_OBJ  := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_HDR := $(wildcard tests/*.h)
-TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%) $(FUZZ_NAMES:%=build/tests/fuzz_%)
 ASAN_OBJ := $(LIB_SRC:lib/%.c=build/asan/obj/%.o)
-ASAN_BIN := $(TEST_SRC:tests/%.c=build/asan/tests/%)
+ASAN_BIN := $(TEST_SRC:tests/%.c=build/asan/tests/%) $(FUZZ_NAMES:%=build/asan/tests/fuzz_%)
 EX_SRC   := $(wildcard examples/*.c)
 EX_BIN   := $(EX_SRC:examples/%.c=build/examples/%)
 BENCH_SRC:= $(wildcard bench/bench_*.c)
@@ -64,7 +66,7 @@ SONAME   := libmargin.so.$(VERSION_MAJOR)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
 .PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan bench bench-quantlib examples demo \
-        install uninstall clean
+        install uninstall clean fuzz fuzz-build fuzz-merge
 .DELETE_ON_ERROR:
 
 all: deps $(STATIC) lib/libmargin.so
@@ -127,6 +129,17 @@ build/asan/tests/%: tests/%.c $(TEST_HDR) build/asan/libmargin.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SANFLAGS) $< -o $@ build/asan/libmargin.a $(CMOCKA_LIBS) $(LIBS) -lquadmath
 
+# The fuzz targets' kept inputs (tests/fuzz/corpus/NAME, tests/fuzz/crashes/NAME)
+# replayed as unit tests, plainly and under ASan + UBSan: tests/fuzz/replay.c.
+FUZZ_HDR := tests/fuzz/fuzz.h tests/fuzz/replay.c
+build/tests/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(STATIC) | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ $(STATIC) $(CMOCKA_LIBS) $(LIBS)
+
+build/asan/tests/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) build/asan/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SANFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ build/asan/libmargin.a $(CMOCKA_LIBS) $(LIBS)
+
 # make test: everything, one summary line at the end. MGN_TEST_FILTER (a cmocka
 # glob) narrows the unit tests while working on one module.
 test: all $(TEST_BIN) $(ASAN_BIN)
@@ -175,6 +188,47 @@ build/tsan/tests/%: tests/%.c $(TEST_HDR) build/tsan/libmargin.a | deps
 test-tsan: all $(TSAN_BIN)
 	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" MGN_SECTION=tsan MGN_SKIP_PYTHON=1 MGN_SKIP_SHELL=1 \
 	  sh tests/run.sh $(TSAN_BIN) --
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (clang; Debian: clang and libclang-rt-dev), one per public entry
+# point or family, with the library and the target under ASan + UBSan.
+#   make fuzz FUZZ_SECONDS=N [FUZZ_RUNS=N]   every target for N seconds (or N runs)
+#   make fuzz-NAME ...                       one target (make -j2 fuzz runs two at once)
+#   make fuzz-merge                          minimise the new inputs into tests/fuzz/corpus
+# New inputs go to build/fuzz/corpus/NAME; an input that finds a fault is written to
+# tests/fuzz/crashes/NAME/ and from then on replayed by make test.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= -1
+FUZZ_OPTS    ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+FUZZ_OBJ     := $(LIB_SRC:lib/%.c=build/fuzz/obj/%.o)
+FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+build/fuzz/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(LIBCFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libmargin.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c99 $(WARN) -Iinclude $(FUZZ_SAN) -fsanitize=fuzzer $< -o $@ build/fuzz/libmargin.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz-%: build/fuzz/fuzz_%
+	@mkdir -p build/fuzz/corpus/$* tests/fuzz/crashes/$*
+	$< -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -print_final_stats=1 \
+	   -artifact_prefix=tests/fuzz/crashes/$*/ $(FUZZ_OPTS) build/fuzz/corpus/$* tests/fuzz/corpus/$*
+
+fuzz: $(FUZZ_NAMES:%=fuzz-%)
+
+fuzz-merge: $(FUZZ_BIN)
+	@for t in $(FUZZ_NAMES); do mkdir -p tests/fuzz/corpus/$$t build/fuzz/corpus/$$t; \
+	  build/fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t build/fuzz/corpus/$$t 2>&1 | tail -n 1; done
 
 test-python: all
 	MARGIN_LIBRARY=$(CURDIR)/lib/libmargin.so $(PYTHON) -m unittest discover -s tests/python -v

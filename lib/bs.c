@@ -50,8 +50,10 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         return v > 0 ? v : 0.0;
     }
     double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
-    double x = mgn__log_ratio(S, K) + (r - q) * T;     /* ln(F/K) */
-    double itm = theta * x > 0 ? theta * (Sc - Kr) : 0.0;
+    /* ln(F/K); r T - q T, not (r - q) T, which overflows for finite r, q of
+       opposite signs near DBL_MAX even when both products are small. */
+    double x = mgn__log_ratio(S, K) + (r * T - q * T);
+    double itm = theta * x > 0 ? fmax(theta * (Sc - Kr), 0.0) : 0.0;
     double s = sigma * sqrt(T);
     if (s == 0)
         return itm;
@@ -80,13 +82,13 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double eq = exp(-q * T), er = exp(-r * T);
     double Sc = S * eq, Kr = K * er;
-    double x = mgn__log_ratio(S, K) + (r - q) * T;
+    double x = mgn__log_ratio(S, K) + (r * T - q * T);
     double s = sigma * sqrt(T);
     if (s == 0) {                     /* sigma -> 0+: deterministic forward payoff */
         if (x == 0)
             return MGN_ERANGE;        /* gamma is a Dirac mass at F == K */
         if (theta * x > 0) {
-            o.price = theta * (Sc - Kr);
+            o.price = fmax(theta * (Sc - Kr), 0.0);
             o.delta = theta * eq;
             o.theta = -theta * (-q * Sc + r * Kr);
             o.rho = theta * T * Kr;
@@ -172,7 +174,10 @@ int mgn_inverse_price(mgn_option_type type, double S, double K, double T, double
     int st = mgn_bs_price(type, S, K, T, r, q, sigma, &v);
     if (st != MGN_OK)
         return st;
-    *price_coin = v / S;
+    v /= S;
+    if (!isfinite(v))   /* S so small (subnormal) that the coin value overflows */
+        return MGN_ERANGE;
+    *price_coin = v;
     return MGN_OK;
 }
 
