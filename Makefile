@@ -9,6 +9,9 @@
 #   make test-valgrind   the unit tests under valgrind memcheck (fails on any error or leak)
 #   make test-tsan       ThreadSanitizer build of the library; runs tests/test_threads.c
 #                        and the other tests of threaded functions under it
+#   make fuzz            every libFuzzer target for FUZZ_SECONDS (default 60) each; needs
+#                        clang (tests/fuzz/README.md); make test replays their kept inputs
+#   make abi-check       the built ABI against the baseline tests/abi/ (abigail-tools)
 #   make bench           benchmarks (bench/README.md explains the figures)
 #   make bench-quantlib  QuantLib's pricers timed on the same inputs (needs libquantlib0-dev)
 #   make examples        example programs in build/examples/
@@ -66,7 +69,7 @@ SONAME   := libmargin.so.$(VERSION_MAJOR)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
 .PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan bench bench-quantlib examples demo \
-        install uninstall clean fuzz fuzz-build fuzz-merge
+        install uninstall clean fuzz fuzz-build fuzz-merge abi-check abi-baseline
 .DELETE_ON_ERROR:
 
 all: deps $(STATIC) lib/libmargin.so
@@ -232,6 +235,42 @@ fuzz-merge: $(FUZZ_BIN)
 
 test-python: all
 	MARGIN_LIBRARY=$(CURDIR)/lib/libmargin.so $(PYTHON) -m unittest discover -s tests/python -v
+
+# ---------------------------------------------------------------- ABI guard
+# make abi-check: libabigail's abidiff (Debian: abigail-tools) compares the ABI of the
+# library built from this tree (the same flags plus -g, in build/abi/) with the
+# baseline of this major version kept in tests/abi/. An incompatible change fails;
+# additions pass. make abi-baseline records the current ABI as the baseline (at a
+# release, or after a major version bump).
+ABI_BASELINE := tests/abi/libmargin.so.$(VERSION_MAJOR).abi
+ABI_OBJ      := $(LIB_SRC:lib/%.c=build/abi/obj/%.o)
+ABIDW_FLAGS  := --headers-dir include --drop-private-types --no-corpus-path
+build/abi/obj/batch.o build/abi/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+
+build/abi/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LIBCFLAGS) -g -c $< -o $@
+
+build/abi/$(SONAME): $(ABI_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,--as-needed $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/abi/current.abi: build/abi/$(SONAME)
+	@command -v abidw >/dev/null 2>&1 || { echo "error: abidw not installed (Debian: apt-get install abigail-tools)"; exit 1; }
+	abidw $(ABIDW_FLAGS) --out-file $@ $<
+
+abi-check: build/abi/current.abi
+	@command -v abidiff >/dev/null 2>&1 || { echo "error: abidiff not installed (Debian: apt-get install abigail-tools)"; exit 1; }
+	@[ -f $(ABI_BASELINE) ] || { echo "error: no ABI baseline $(ABI_BASELINE) for major version $(VERSION_MAJOR); run make abi-baseline"; exit 1; }
+	@abidiff --no-added-syms $(ABI_BASELINE) build/abi/current.abi > build/abi/report.txt; rc=$$?; \
+	if [ $$((rc & 3)) -ne 0 ]; then cat build/abi/report.txt; echo "error: abidiff failed (status $$rc)"; exit 1; \
+	elif [ $$((rc & 12)) -ne 0 ]; then cat build/abi/report.txt; \
+	  echo "error: incompatible ABI change against $(ABI_BASELINE): programs built against libmargin.so.$(VERSION_MAJOR) would break."; \
+	  echo "       Keep the old declarations, or bump the major version (MGN_VERSION_MAJOR in include/margin.h and VERSION_MAJOR in the Makefile, so the soname becomes libmargin.so.$$(($(VERSION_MAJOR) + 1))) and run make abi-baseline."; exit 1; \
+	else echo "abi-check: every declaration of $(ABI_BASELINE) is unchanged in $(SONAME) (additions are compatible)"; fi
+
+abi-baseline: build/abi/current.abi
+	@mkdir -p $(@D) tests/abi
+	cp build/abi/current.abi $(ABI_BASELINE)
 
 # ---------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(wildcard examples/*.h) $(STATIC)
