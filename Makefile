@@ -208,7 +208,15 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FUZZ_OBJ     := $(LIB_SRC:lib/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
-build/fuzz/obj/%.o: lib/%.c $(LIB_HDR) | deps
+# One clear line when clang or its libFuzzer runtime is missing.
+build/fuzz/.toolcheck:
+	@mkdir -p $(@D)
+	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' > $(@D)/toolcheck.c
+	@$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(@D)/toolcheck.c -o $(@D)/toolcheck >/dev/null 2>&1 || \
+	  { echo "error: fuzzing needs clang with libFuzzer (Debian: apt-get install clang libclang-rt-dev)"; exit 1; }
+	@touch $@
+
+build/fuzz/obj/%.o: lib/%.c $(LIB_HDR) | deps build/fuzz/.toolcheck
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(LIBCFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
