@@ -6,9 +6,10 @@
  *       portfolio mode, mgn_var_historical, mgn_var_montecarlo) gives bit-identical
  *       results with 1, 2 and 3 threads; the inputs are sized so that each call has
  *       more than one chunk of work (2 sweep chunks, 2 and 4 P&L chunks);
- *   (b) the representative run of tests/workload.h (pricing, implied vol, American,
- *       scenario P&L, SPAN, PM, standard margin, VaR/ES, accounts, liquidation,
- *       sweep, cascade) from 4 threads at once on the same read-only inputs gives,
+ *   (b) the run of tests/workload.h, which calls every public function (pricing,
+ *       implied vol, American, scenario P&L, SPAN, PM, standard margin, VaR/ES,
+ *       accounts, liquidation, sweep, cascade, ...; tests/test_api_coverage.sh keeps
+ *       it complete) from 4 threads at once on the same read-only inputs gives,
  *       in every thread, exactly the bytes of the single-threaded run; once with the
  *       library's own threading off (thread count 1) and once on (2: threads that
  *       start threads).

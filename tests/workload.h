@@ -527,6 +527,137 @@ static int wl_cascade(const wl_fix *f, int threads, wl_buf *o)
     return st;
 }
 
+/* Everything the other steps leave out: the PM and SPAN grid queries and presets,
+   single-position functions, plain SPAN and PM margin, contributions to VaR/ES, the
+   historical scenario set, the Basel zone, what-if orders, closed-form liquidation
+   prices, liquidator economics, the version, status names and struct sizes. */
+static int wl_rest(const wl_fix *f, int threads, wl_buf *o)
+{
+    (void)threads;
+    int st = MGN_OK;
+    /* grids and presets */
+    mgn_pm_params pp;
+    int n = 0, vs = 0, k;
+    double mv = 0, vm = 0, wt = 0;
+    memset(&pp, 0, sizeof pp);
+    WL_CALL(o, st, mgn_pm_preset_span(0.15, 0.25, &pp));
+    WL_PUT(o, pp);
+    WL_CALL(o, st, mgn_pm_preset_occ(&pp));
+    WL_PUT(o, pp);
+    WL_CALL(o, st, mgn_pm_scenario_count(&f->pm[0], &n));
+    WL_PUT(o, n);
+    for (k = 0; k < n && k < 40; k++) {
+        WL_CALL(o, st, mgn_pm_scenario(&f->pm[0], k, &mv, &vs, &wt));
+        WL_PUT(o, mv); WL_PUT(o, vs); WL_PUT(o, wt);
+    }
+    for (k = 0; k < MGN_SPAN_SCENARIOS; k++) {
+        WL_CALL(o, st, mgn_span_scenario(&f->span[0], k, &mv, &vm, &wt));
+        WL_PUT(o, mv); WL_PUT(o, vm); WL_PUT(o, wt);
+    }
+    /* single positions, plain SPAN and PM */
+    size_t bad = 0;
+    WL_CALL(o, st, mgn_portfolio_check(f->mkt, 2, f->pos, WL_N_POS, &bad));
+    mgn_net_greeks ng;
+    double im = 0, mm = 0;
+    for (int i = 0; i < WL_N_POS; i++) {
+        WL_CALL(o, st, mgn_position_greeks(f->mkt, 2, &f->pos[i], &ng));
+        WL_PUT(o, ng);
+        WL_CALL(o, st, mgn_std_position_margin(f->mkt, 2, &f->std, &f->pos[i], MGN_QUOTE, &im, &mm));
+        WL_PUT(o, im); WL_PUT(o, mm);
+    }
+    mgn_span_result sr;
+    mgn_pm_result pr;
+    memset(&sr, 0, sizeof sr);
+    memset(&pr, 0, sizeof pr);
+    WL_CALL(o, st, mgn_span_margin(f->mkt, f->span, 2, f->pos, WL_N_POS, &f->pair, 1, MGN_QUOTE, &sr));
+    WL_PUT(o, sr);
+    WL_CALL(o, st, mgn_pm_margin(f->mkt, f->pm, 2, f->pos, WL_N_POS, MGN_QUOTE, &pr));
+    WL_PUT(o, pr);
+    /* contributions: the P&L matrix of a few historical days */
+    enum { NS = 40 };
+    mgn_shock sh[NS * 2];
+    double wts[NS], mat[NS * WL_N_POS];
+    mgn_hs_params hp;
+    size_t nsc = 0, b = 0;
+    mgn_hs_params_init(&hp);
+    WL_CALL(o, st, mgn_hs_scenario_count(NS, &hp, &nsc));
+    WL_PUT(o, nsc);
+    WL_CALL(o, st, mgn_hs_scenarios(f->returns, f->volchg, NS, 2, &hp, sh, wts));
+    WL_PUT(o, sh); WL_PUT(o, wts);
+    WL_CALL(o, st, mgn_scenario_pnl_matrix(f->mkt, 2, f->pos, WL_N_POS, sh, NS, 1.0 / 365, MGN_QUOTE, mat));
+    WL_CALL(o, st, mgn_var_es_contrib_work_size(NS, WL_N_POS, &b));
+    void *w = malloc(b ? b : 1);
+    double var = 0, es = 0, vc[WL_N_POS], ec[WL_N_POS], iv[WL_N_POS], ie[WL_N_POS];
+    WL_CALL(o, st, mgn_var_es_contrib(mat, NS, WL_N_POS, NULL, 0.95, w, b, &var, &es, vc, ec, iv, ie));
+    free(w);
+    WL_PUT(o, var); WL_PUT(o, es); WL_PUT(o, vc); WL_PUT(o, ec); WL_PUT(o, iv); WL_PUT(o, ie);
+    int zone = 0;
+    double cum = 0;
+    WL_CALL(o, st, mgn_backtest_zone(250, 6, 0.99, &zone, &cum));
+    WL_PUT(o, zone); WL_PUT(o, cum);
+    /* what-if orders on the first account */
+    mgn_position order = wl_lin(MGN_PERPETUAL, 0, MGN_LINEAR, 0.5, 0, 50000);
+    WL_CALL(o, st, mgn_whatif_work_size(&f->cross, 2, WL_ACCT_POS, &b));
+    w = malloc(b ? b : 1);
+    mgn_whatif_result wr;
+    memset(&wr, 0, sizeof wr);
+    WL_CALL(o, st, mgn_account_whatif(f->mkt, 2, &f->acct[0], &f->cross, &order, 0, 0, INFINITY, w, b, &wr));
+    WL_PUT(o, wr);
+    double qty = 0;
+    WL_CALL(o, st, mgn_account_max_order(f->mkt, 2, &f->acct[0], &f->cross, &order, 0, 1.5, 100, w, b, &qty));
+    WL_PUT(o, qty);
+    free(w);
+    mgn_liq_search srch;
+    mgn_liq_search_init(&srch);
+    srch.grid = 64;
+    WL_CALL(o, st, mgn_liq_prices_work_size(&f->cross, 2, WL_ACCT_POS, &b));
+    w = malloc(b ? b : 1);
+    double roots[4] = { 0 };
+    mgn_liq_price_result lr;
+    memset(&lr, 0, sizeof lr);
+    WL_CALL(o, st, mgn_whatif_liq_prices(f->mkt, 2, &f->acct[0], &f->cross, &order, 0, &srch, w, b, roots, 4, &lr));
+    free(w);
+    WL_PUT(o, roots); WL_PUT(o, lr);
+    /* closed-form liquidation price of a linear long, and liquidator economics */
+    mgn_liq_input li;
+    memset(&li, 0, sizeof li);
+    li.struct_size = sizeof li;
+    li.settlement = MGN_LINEAR;
+    li.size = 2; li.entry = 50000; li.wallet = 10000; li.mm_rate = 0.005;
+    mgn_liq_closed lc;
+    memset(&lc, 0, sizeof lc);
+    WL_CALL(o, st, mgn_liq_price_closed(&li, &lc));
+    WL_PUT(o, lc);
+    double reward[WL_ACCT_POS], unot = 0;
+    int unprof[WL_ACCT_POS];
+    size_t nun = 0;
+    WL_CALL(o, st, mgn_liq_economics(f->mkt, 2, &f->acct[0], NULL, 0, 0.5, 0.05, 1.0, reward, unprof, &nun, &unot));
+    WL_PUT(o, reward); WL_PUT(o, unprof); WL_PUT(o, nun); WL_PUT(o, unot);
+    /* version, status names, struct sizes */
+    int vn = mgn_version_number();
+    WL_PUT(o, vn);
+    wl_put(o, mgn_version(), strlen(mgn_version()));
+    for (int c = -1; c <= 7; c++)
+        wl_put(o, mgn_strerror(c), strlen(mgn_strerror(c)));
+    size_t sizes[] = {
+        mgn_sizeof_greeks(), mgn_sizeof_market(), mgn_sizeof_position(), mgn_sizeof_shock(),
+        mgn_sizeof_net_greeks(), mgn_sizeof_span_params(), mgn_sizeof_span_pair(),
+        mgn_sizeof_span_result(), mgn_sizeof_span_underlying(), mgn_sizeof_std_tier(),
+        mgn_sizeof_std_params(), mgn_sizeof_pm_params(), mgn_sizeof_pm_result(),
+        mgn_sizeof_pm_underlying(), mgn_sizeof_var_result(), mgn_sizeof_hs_params(),
+        mgn_sizeof_dg_result(), mgn_sizeof_mc_params(), mgn_sizeof_backtest_result(),
+        mgn_sizeof_dynmargin_params(), mgn_sizeof_dynmargin_result(), mgn_sizeof_balance(),
+        mgn_sizeof_account(), mgn_sizeof_account_params(), mgn_sizeof_account_result(),
+        mgn_sizeof_position_result(), mgn_sizeof_liq_input(), mgn_sizeof_liq_closed(),
+        mgn_sizeof_liq_search(), mgn_sizeof_liq_price_result(), mgn_sizeof_whatif_result(),
+        mgn_sizeof_oracle_params(), mgn_sizeof_oracle_result(), mgn_sizeof_liq_params(),
+        mgn_sizeof_liq_close(), mgn_sizeof_liq_result(), mgn_sizeof_cascade_params(),
+        mgn_sizeof_cascade_round(), mgn_sizeof_cascade_result()
+    };
+    WL_PUT(o, sizes);
+    return st;
+}
+
 typedef struct {
     const char *name;
     int (*fn)(const wl_fix *f, int threads, wl_buf *o);
@@ -543,6 +674,7 @@ static const wl_step WL_STEPS[] = {
     { "account eval, liquidation prices, partial liquidation", wl_account },
     { "account sweep (cross, portfolio)", wl_sweep },
     { "cascade", wl_cascade },
+    { "grids, presets, single positions, contributions, what-if, closed forms, sizes", wl_rest },
 };
 #define WL_N_STEPS (sizeof WL_STEPS / sizeof WL_STEPS[0])
 
