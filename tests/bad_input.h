@@ -1,0 +1,219 @@
+/* Bad-input checks shared by the test_bad_input_* tests, and the record they leave
+ * for the catalogue of tests/README.md.
+ *
+ * BAD_STATUS(function, argument, value, want, call) asserts that `call` returns the
+ * status `want`. When the environment variable MGN_BAD_INPUT_LOG names a file, every
+ * check that passed appends one line to it:
+ *     test file <TAB> test function <TAB> function <TAB> argument <TAB> value <TAB> result
+ * tests/bad_input_catalogue.py turns those lines into the tables of tests/README.md, so
+ * the catalogue lists only checks that really ran.
+ *
+ * Each test_bad_input_* function starts with BAD_INPUT_BEGIN() (it names the test in
+ * the record). Outputs of scalar calls are filled with the byte BAD_FILL before the
+ * call and checked unchanged after a failure (BAD_UNTOUCHED).
+ */
+#ifndef MGN_BAD_INPUT_H
+#define MGN_BAD_INPUT_H
+
+#include <float.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "test_util.h"
+
+static const char *bad_input_test = "?";
+#define BAD_INPUT_BEGIN() (bad_input_test = __func__)
+
+static inline const char *bad_status_name(int st)
+{
+    switch (st) {
+    case MGN_OK:      return "MGN_OK";
+    case MGN_EINVAL:  return "MGN_EINVAL";
+    case MGN_ENOSOL:  return "MGN_ENOSOL";
+    case MGN_ENOCONV: return "MGN_ENOCONV";
+    case MGN_ENOMEM:  return "MGN_ENOMEM";
+    case MGN_ERANGE:  return "MGN_ERANGE";
+    case MGN_ESTALE:  return "MGN_ESTALE";
+    default:          return "(undocumented status)";
+    }
+}
+
+/* Appends one record (see the top of this file); does nothing without the variable. */
+static inline void bad_input_log(const char *fn, const char *arg, const char *value,
+                                 const char *result, const char *file)
+{
+    const char *path = getenv("MGN_BAD_INPUT_LOG");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    const char *base = strrchr(file, '/');
+    fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", base ? base + 1 : file, bad_input_test, fn, arg,
+            value, result);
+    fclose(f);
+}
+
+static inline void bad_input_expect(const char *fn, const char *arg, const char *value, int got,
+                                    int want, const char *note, const char *file, int line)
+{
+    if (got != want) {
+        print_error("%s, %s = %s: status %d (%s), expected %s\n", fn, arg, value, got,
+                    bad_status_name(got), bad_status_name(want));
+        _fail(file, line);
+    }
+    char result[160];
+    snprintf(result, sizeof result, "%s%s%s", bad_status_name(want), note ? ", " : "",
+             note ? note : "");
+    bad_input_log(fn, arg, value, result, file);
+}
+
+#define BAD_STATUS(fn, arg, value, want, call) \
+    bad_input_expect((fn), (arg), (value), (call), (want), NULL, __FILE__, __LINE__)
+/* The same with a note appended to the status in the record (e.g. what a batch call
+   writes into the bad element). */
+#define BAD_STATUS_NOTE(fn, arg, value, want, note, call) \
+    bad_input_expect((fn), (arg), (value), (call), (want), (note), __FILE__, __LINE__)
+
+/* A record whose result is not a status (functions that return a string or a size). */
+#define BAD_NOTE(fn, arg, value, result) bad_input_log((fn), (arg), (value), (result), __FILE__)
+
+/* Output sentinels. */
+#define BAD_FILL 0x5a
+static inline void bad_fill(void *p, size_t n) { memset(p, BAD_FILL, n); }
+static inline int bad_is_filled(const void *p, size_t n)
+{
+    const unsigned char *c = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != BAD_FILL)
+            return 0;
+    return 1;
+}
+#define BAD_UNTOUCHED(p, n)                                                     \
+    do {                                                                        \
+        if (!bad_is_filled((p), (n))) {                                         \
+            print_error("output %s written by a failing call\n", #p);           \
+            _fail(__FILE__, __LINE__);                                          \
+        }                                                                       \
+    } while (0)
+
+/* A labelled bad value of a double argument. */
+typedef struct { const char *label; double v; } bad_double;
+
+#define BAD_NONFINITE { "NaN", NAN }, { "+inf", INFINITY }, { "-inf", -INFINITY }
+/* must be finite */
+static const bad_double BAD_D_FINITE[] = { BAD_NONFINITE };
+/* must be finite and > 0 */
+static const bad_double BAD_D_POSITIVE[] = { BAD_NONFINITE, { "0", 0.0 }, { "-0.0", -0.0 },
+                                             { "-1", -1.0 }, { "-1e300", -1e300 } };
+/* must be finite and >= 0 */
+static const bad_double BAD_D_NONNEG[] = { BAD_NONFINITE, { "-1e-300", -1e-300 }, { "-1", -1.0 },
+                                           { "-1e300", -1e300 } };
+#define BAD_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Absurd counts: far beyond any array a caller could hold, or past INT_MAX where the
+   library indexes with int. */
+typedef struct { const char *label; size_t v; } bad_size;
+static const bad_size BAD_SIZES[] = { { "SIZE_MAX", SIZE_MAX }, { "SIZE_MAX/2", SIZE_MAX / 2 },
+                                      { "INT_MAX+1", (size_t)INT_MAX + 1 } };
+
+/*---------------------------------------------------------------- portfolio inputs */
+
+/* Mutation k of a valid market record (all MGN_EINVAL). Returns 0 past the end. */
+static inline int bad_market_case(int k, mgn_market *m, const char **field, const char **label)
+{
+    static const struct { int f; bad_double d; } T[] = {
+        { 0, { "NaN", NAN } }, { 0, { "+inf", INFINITY } }, { 0, { "-inf", -INFINITY } },
+        { 0, { "0", 0.0 } }, { 0, { "-1", -1.0 } },
+        { 1, { "NaN", NAN } }, { 1, { "+inf", INFINITY } }, { 1, { "-inf", -INFINITY } },
+        { 2, { "NaN", NAN } }, { 2, { "+inf", INFINITY } }, { 2, { "-inf", -INFINITY } },
+    };
+    static const char *const names[] = { "spot", "rate", "carry" };
+    if (k < 0 || (size_t)k >= BAD_N(T))
+        return 0;
+    double *slot[3] = { &m->spot, &m->rate, &m->carry };
+    *slot[T[k].f] = T[k].d.v;
+    *field = names[T[k].f];
+    *label = T[k].d.label;
+    return 1;
+}
+
+/* Mutation k of a valid position record (every one MGN_EINVAL for every function
+   that takes positions, see mgn_portfolio_check). *kind says which base record the
+   mutation applies to: 0 a European option, 1 a future. Returns 0 past the end. */
+enum { BAD_POS_OPTION = 0, BAD_POS_FUTURE = 1 };
+static inline int bad_position_case(int k, size_t n_mkt, mgn_position *p, int *kind,
+                                    const char **field, const char **label)
+{
+    typedef struct { int kind; int f; const char *label; double v; } mut;
+    /* f: 0 reserved, 1 instrument, 2 settlement, 3 underlying, 4 option_type,
+       5 exercise, 6 quantity, 7 multiplier, 8 strike, 9 expiry, 10 vol, 11 entry_price */
+    static const mut T[] = {
+        { 0, 0, "1", 1 }, { 0, 0, "-1", -1 },
+        { 0, 1, "-1", -1 }, { 0, 1, "3", 3 }, { 1, 1, "INT_MAX", INT_MAX },
+        { 0, 2, "-1", -1 }, { 1, 2, "2", 2 },
+        { 0, 3, "-1", -1 }, { 0, 3, "n_mkt", -2 }, { 1, 3, "INT_MAX", INT_MAX },
+        { 0, 4, "-1", -1 }, { 0, 4, "2", 2 },
+        { 0, 5, "-1", -1 }, { 0, 5, "2", 2 },
+        { 0, 6, "NaN", NAN }, { 0, 6, "+inf", INFINITY }, { 1, 6, "-inf", -INFINITY },
+        { 0, 7, "NaN", NAN }, { 0, 7, "+inf", INFINITY }, { 0, 7, "0", 0 },
+        { 1, 7, "-1", -1 }, { 1, 7, "-inf", -INFINITY },
+        { 0, 8, "NaN", NAN }, { 0, 8, "+inf", INFINITY }, { 0, 8, "0", 0 }, { 0, 8, "-1", -1 },
+        { 1, 8, "NaN", NAN },
+        { 0, 9, "NaN", NAN }, { 0, 9, "+inf", INFINITY }, { 0, 9, "-1e-9", -1e-9 },
+        { 1, 9, "-1", -1 }, { 1, 9, "+inf", INFINITY },
+        { 0, 10, "NaN", NAN }, { 0, 10, "+inf", INFINITY }, { 0, 10, "-1e-9", -1e-9 },
+        { 1, 10, "NaN", NAN },
+        { 0, 11, "NaN", NAN }, { 1, 11, "+inf", INFINITY }, { 1, 11, "0", 0 },
+        { 1, 11, "-1", -1 },
+    };
+    static const char *const names[] = { "reserved", "instrument", "settlement", "underlying",
+                                         "option_type", "exercise", "quantity", "multiplier",
+                                         "strike", "expiry", "vol", "entry_price" };
+    static const char *const kinds[] = { "option", "future" };
+    static char buf[64];
+    if (k < 0 || (size_t)k >= BAD_N(T))
+        return 0;
+    const mut *m = &T[k];
+    int iv = (int)m->v;
+    if (m->f == 3 && m->v == -2)
+        iv = (int)n_mkt;             /* one past the last underlying */
+    switch (m->f) {
+    case 0: p->reserved = iv; break;
+    case 1: p->instrument = iv; break;
+    case 2: p->settlement = iv; break;
+    case 3: p->underlying = iv; break;
+    case 4: p->option_type = iv; break;
+    case 5: p->exercise = iv; break;
+    case 6: p->quantity = m->v; break;
+    case 7: p->multiplier = m->v; break;
+    case 8: p->strike = m->v; break;
+    case 9: p->expiry = m->v; break;
+    case 10: p->vol = m->v; break;
+    default: p->entry_price = m->v; break;
+    }
+    *kind = m->kind;
+    snprintf(buf, sizeof buf, "%s", names[m->f]);
+    *field = buf;
+    static char lab[64];
+    snprintf(lab, sizeof lab, "%s (%s)", m->label, kinds[m->kind]);
+    *label = lab;
+    return 1;
+}
+
+/* The valid records the mutations start from: a European call on underlying u and a
+   linear future on u. */
+static inline mgn_position bad_base_option(int u)
+{
+    mgn_position p = { MGN_OPTION, u, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0,
+                       -2, 1, 100, 0.5, 0.4, 0 };
+    return p;
+}
+static inline mgn_position bad_base_future(int u)
+{
+    mgn_position p = { MGN_FUTURE, u, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0,
+                       3, 1, 0, 0.25, 0, 95 };
+    return p;
+}
+
+#endif
