@@ -17,6 +17,7 @@
 
 #include <float.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "test_util.h"
@@ -215,5 +216,145 @@ static inline mgn_position bad_base_future(int u)
                        3, 1, 0, 0.25, 0, 95 };
     return p;
 }
+
+/* A small valid book: two underlyings; a European call (index 0) and a linear future
+   (index 1) on underlying 0, an inverse perpetual on underlying 1 (index 2). */
+enum { BAD_NMKT = 2, BAD_NPOS = 3 };
+static inline void bad_default_book(mgn_market *mkt, mgn_position *pos)
+{
+    mkt[0] = (mgn_market){ 100, 0.03, 0.01 };
+    mkt[1] = (mgn_market){ 2000, 0.02, 0 };
+    pos[0] = bad_base_option(0);
+    pos[1] = bad_base_future(0);
+    pos[2] = (mgn_position){ MGN_PERPETUAL, 1, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 0,
+                             -5, 10, 0, 0, 0, 1900 };
+}
+
+/* Labelled bad values of an int argument. */
+typedef struct { const char *label; int v; } bad_int;
+/* A currency argument on a book of BAD_NMKT underlyings. */
+static const bad_int BAD_CURRENCY[] = { { "-2", -2 }, { "n_mkt", BAD_NMKT }, { "INT_MAX", INT_MAX },
+                                        { "INT_MIN", INT_MIN } };
+
+/*---------------------------------------------------------------- struct fields */
+
+/* A field of a struct argument and its bad values (doubles or ints). */
+typedef struct {
+    const char *field;
+    size_t offset;
+    int is_int;
+    const bad_double *d;
+    const bad_int *i;
+    size_t n;
+} bad_field;
+#define BAD_DFIELD(type, f, list) { #f, offsetof(type, f), 0, (list), NULL, BAD_N(list) }
+#define BAD_IFIELD(type, f, list) { #f, offsetof(type, f), 1, NULL, (list), BAD_N(list) }
+/* A field of an array member: "ext_move[3]" at offset. */
+#define BAD_DFIELD_AT(name, off, list) { (name), (off), 0, (list), NULL, BAD_N(list) }
+#define BAD_IFIELD_AT(name, off, list) { (name), (off), 1, NULL, (list), BAD_N(list) }
+
+/* The call under test with a (mutated) copy of the struct argument; as bad_book_call
+   it checks its own outputs. */
+typedef int (*bad_struct_call)(const void *arg, void *ctx);
+
+/* Each bad value of each field, one at a time in a copy of *good (size bytes, at most
+   1024), must give `want`. arg names the argument in the record ("params->"). */
+static inline void bad_struct_fields_at(const char *fn, const char *arg, const void *good,
+                                        size_t size, const bad_field *fields, size_t n_fields,
+                                        int want, bad_struct_call call, void *ctx,
+                                        const char *file, int line)
+{
+    union { unsigned char b[1024]; double d; size_t z; const void *p; } u;
+    unsigned char *buf = u.b;
+    char name[96];
+    assert_true(size <= sizeof u.b);
+    memcpy(buf, good, size);
+    if (call(buf, ctx) != MGN_OK) {
+        print_error("%s: the valid %s fails\n", fn, arg);
+        _fail(file, line);
+    }
+    for (size_t f = 0; f < n_fields; f++)
+        for (size_t k = 0; k < fields[f].n; k++) {
+            memcpy(buf, good, size);
+            const char *label;
+            if (fields[f].is_int) {
+                memcpy(buf + fields[f].offset, &fields[f].i[k].v, sizeof(int));
+                label = fields[f].i[k].label;
+            } else {
+                memcpy(buf + fields[f].offset, &fields[f].d[k].v, sizeof(double));
+                label = fields[f].d[k].label;
+            }
+            snprintf(name, sizeof name, "%s%s", arg, fields[f].field);
+            bad_input_expect(fn, name, label, call(buf, ctx), want, NULL, file, line);
+        }
+}
+#define bad_struct_fields(fn, arg, good, size, fields, call, ctx)                          \
+    bad_struct_fields_at((fn), (arg), (good), (size), (fields), BAD_N(fields), MGN_EINVAL, \
+                         (call), (ctx), __FILE__, __LINE__)
+
+/* Common bad values of bounded doubles. */
+static const bad_double BAD_D_UNIT_CLOSED[] = { BAD_NONFINITE, { "-0.1", -0.1 }, { "1.5", 1.5 } };  /* [0, 1] */
+static const bad_double BAD_D_UNIT_HALFOPEN[] = { BAD_NONFINITE, { "-0.1", -0.1 }, { "1", 1 } };   /* [0, 1) */
+static const bad_double BAD_D_UNIT_OPEN[] = { BAD_NONFINITE, { "0", 0 }, { "1", 1 }, { "-0.5", -0.5 },
+                                              { "1.5", 1.5 } };                                    /* (0, 1) */
+static const bad_double BAD_D_UNIT_LEFTOPEN[] = { BAD_NONFINITE, { "0", 0 }, { "-0.5", -0.5 },
+                                                  { "1.5", 1.5 } };                                /* (0, 1] */
+
+/* The function under test called on a book: markets (mkt, n_mkt) and positions
+   (pos, n_pos); `which` is the index of the position a mutation changed (-1 for a
+   market mutation), for functions that take one position. The wrapper fills its
+   outputs with BAD_FILL, calls, and on failure checks with BAD_UNTOUCHED whatever
+   the header promises to leave untouched. Returns the status. */
+typedef int (*bad_book_call)(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                             size_t n_pos, int which, void *ctx);
+
+enum { BAD_BOOK_MAX = 8 };
+
+/* Every market mutation (on market 0) and every position mutation (on the option at
+   pos[opt] and the future at pos[fut]) of a valid book must give MGN_EINVAL.
+   mkt_arg / pos_arg name the arguments in the record ("mkt[]", "pos[]",
+   "acct->pos[]", ...); a NULL mkt_arg skips the market mutations. */
+static inline void bad_book_mutations_at(const char *fn, const char *mkt_arg, const char *pos_arg,
+                                         bad_book_call call, void *ctx, const mgn_market *mkt,
+                                         size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                                         int opt, int fut, const char *file, int line)
+{
+    mgn_market m[BAD_BOOK_MAX];
+    mgn_position p[BAD_BOOK_MAX];
+    char arg[96];
+    const char *field, *label;
+    assert_true(n_mkt <= BAD_BOOK_MAX && n_pos <= BAD_BOOK_MAX && n_mkt > 0);
+    assert_true(pos[opt].instrument == MGN_OPTION && pos[fut].instrument == MGN_FUTURE);
+    /* the unchanged book is valid */
+    memcpy(m, mkt, n_mkt * sizeof *m);
+    memcpy(p, pos, n_pos * sizeof *p);
+    if (call(m, n_mkt, p, n_pos, opt, ctx) != MGN_OK || call(m, n_mkt, p, n_pos, fut, ctx) != MGN_OK) {
+        print_error("%s: the valid book fails\n", fn);
+        _fail(file, line);
+    }
+    for (int k = 0; mkt_arg; k++) {
+        memcpy(m, mkt, n_mkt * sizeof *m);
+        if (!bad_market_case(k, &m[0], &field, &label))
+            break;
+        snprintf(arg, sizeof arg, "%s.%s", mkt_arg, field);
+        bad_input_expect(fn, arg, label, call(m, n_mkt, pos, n_pos, -1, ctx), MGN_EINVAL, NULL,
+                         file, line);
+    }
+    for (int k = 0;; k++) {
+        mgn_position probe = pos[opt];
+        int kind;
+        if (!bad_position_case(k, n_mkt, &probe, &kind, &field, &label))
+            break;
+        int i = kind == BAD_POS_OPTION ? opt : fut;
+        memcpy(p, pos, n_pos * sizeof *p);
+        bad_position_case(k, n_mkt, &p[i], &kind, &field, &label);
+        snprintf(arg, sizeof arg, "%s.%s", pos_arg, field);
+        bad_input_expect(fn, arg, label, call(mkt, n_mkt, p, n_pos, i, ctx), MGN_EINVAL, NULL,
+                         file, line);
+    }
+}
+#define bad_book_mutations(fn, mkt_arg, pos_arg, call, ctx, mkt, n_mkt, pos, n_pos, opt, fut) \
+    bad_book_mutations_at((fn), (mkt_arg), (pos_arg), (call), (ctx), (mkt), (n_mkt), (pos),     \
+                          (n_pos), (opt), (fut), __FILE__, __LINE__)
 
 #endif
