@@ -367,4 +367,283 @@ static inline void bad_book_mutations_at(const char *fn, const char *mkt_arg, co
     bad_book_mutations_at((fn), (mkt_arg), (pos_arg), (call), (ctx), (mkt), (n_mkt), (pos),     \
                           (n_pos), (opt), (fut), (skip), __FILE__, __LINE__)
 
+/*---------------------------------------------------------------- accounts */
+
+/* The function under test called on (mkt, n_mkt, acct, params); as bad_book_call it
+   fills and checks its own outputs. */
+typedef int (*bad_acct_call)(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                             const mgn_account_params *params, void *ctx);
+
+typedef struct {
+    bad_acct_call call;
+    void *ctx;
+    mgn_account acct;
+    const mgn_account_params *params;
+} bad_acct_tramp;
+
+static inline int bad_acct_book_call(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                                     size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    bad_acct_tramp *t = (bad_acct_tramp *)ctx;
+    mgn_account a = t->acct;
+    a.pos = pos;
+    a.n_pos = n_pos;
+    return t->call(mkt, n_mkt, &a, t->params, t->ctx);
+}
+
+/* A valid account on the default book (bad_default_book): a quote balance and a
+   balance in the coin of underlying 1, reported in quote. */
+static inline mgn_account bad_default_account(const mgn_position *pos, const mgn_balance *bal)
+{
+    mgn_account a;
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    a.pos = pos;
+    a.n_pos = BAD_NPOS;
+    a.bal = bal;
+    a.n_bal = 2;
+    a.currency = MGN_QUOTE;
+    return a;
+}
+static inline void bad_default_balances(mgn_balance *bal)
+{
+    bal[0] = (mgn_balance){ MGN_QUOTE, 0, 50000, 0, 0 };
+    bal[1] = (mgn_balance){ 1, 0, 2, 0.05, 1e-4 };
+}
+
+/* Every bad value of the market snapshot, the account (its fields, positions,
+   balances and isolated collateral) and the account params: MGN_EINVAL, or MGN_ERANGE
+   for n_mkt 0 and absurd counts (mgn_account_eval's status list). acct and params
+   must be valid, params in cross mode; acct on the default book. batch: the function
+   evaluates many accounts (mgn_account_sweep) and reports any invalid account as
+   MGN_EINVAL. */
+static inline void bad_account_inputs_at(const char *fn, const char *acct_arg, bad_acct_call call,
+                                         void *ctx, const mgn_market *mkt, size_t n_mkt,
+                                         const mgn_account *acct,
+                                         const mgn_account_params *params, int batch,
+                                         const char *file, int line)
+{
+    char arg[96];
+    const char *field, *label;
+    mgn_market m[BAD_BOOK_MAX];
+    assert_true(n_mkt == BAD_NMKT && acct->n_pos == BAD_NPOS && acct->n_bal == 2);
+#define EXPECT(a, l, want, expr) bad_input_expect(fn, (a), (l), (expr), (want), NULL, file, line)
+    if (call(mkt, n_mkt, acct, params, ctx) != MGN_OK) {
+        print_error("%s: the valid account fails\n", fn);
+        _fail(file, line);
+    }
+    /* markets */
+    for (int k = 0;; k++) {
+        memcpy(m, mkt, n_mkt * sizeof *m);
+        if (!bad_market_case(k, &m[0], &field, &label))
+            break;
+        snprintf(arg, sizeof arg, "mkt[].%s", field);
+        EXPECT(arg, label, MGN_EINVAL, call(m, n_mkt, acct, params, ctx));
+    }
+    EXPECT("mkt", "NULL", MGN_EINVAL, call(NULL, n_mkt, acct, params, ctx));
+    EXPECT("n_mkt", "0", MGN_ERANGE, call(mkt, 0, acct, params, ctx));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        EXPECT("n_mkt", BAD_SIZES[s].label, MGN_ERANGE, call(mkt, BAD_SIZES[s].v, acct, params, ctx));
+    /* the account record */
+    EXPECT(acct_arg, "NULL", MGN_EINVAL, call(mkt, n_mkt, NULL, params, ctx));
+    {
+        static const bad_size ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_account) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_account) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+        snprintf(arg, sizeof arg, "%s->struct_size", acct_arg);
+        for (size_t k = 0; k < BAD_N(ss); k++) {
+            mgn_account a = *acct;
+            a.struct_size = ss[k].v;
+            EXPECT(arg, ss[k].label, MGN_EINVAL, call(mkt, n_mkt, &a, params, ctx));
+        }
+        mgn_account a = *acct;
+        a.reserved = 1;
+        snprintf(arg, sizeof arg, "%s->reserved", acct_arg);
+        EXPECT(arg, "1", MGN_EINVAL, call(mkt, n_mkt, &a, params, ctx));
+        snprintf(arg, sizeof arg, "%s->currency", acct_arg);
+        for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+            a = *acct;
+            a.currency = BAD_CURRENCY[k].v;
+            EXPECT(arg, BAD_CURRENCY[k].label, MGN_EINVAL, call(mkt, n_mkt, &a, params, ctx));
+        }
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+            a = *acct;
+            a.n_pos = BAD_SIZES[s].v;
+            snprintf(arg, sizeof arg, "%s->n_pos", acct_arg);
+            EXPECT(arg, BAD_SIZES[s].label, batch ? MGN_EINVAL : MGN_ERANGE,
+                   call(mkt, n_mkt, &a, params, ctx));
+            a = *acct;
+            a.n_bal = BAD_SIZES[s].v;
+            snprintf(arg, sizeof arg, "%s->n_bal", acct_arg);
+            EXPECT(arg, BAD_SIZES[s].label, batch ? MGN_EINVAL : MGN_ERANGE,
+                   call(mkt, n_mkt, &a, params, ctx));
+        }
+        a = *acct;
+        a.pos = NULL;
+        snprintf(arg, sizeof arg, "%s->pos", acct_arg);
+        EXPECT(arg, "NULL (n_pos = 3)", MGN_EINVAL, call(mkt, n_mkt, &a, params, ctx));
+        a = *acct;
+        a.bal = NULL;
+        snprintf(arg, sizeof arg, "%s->bal", acct_arg);
+        EXPECT(arg, "NULL (n_bal = 2)", MGN_EINVAL, call(mkt, n_mkt, &a, params, ctx));
+    }
+    /* positions */
+    {
+        bad_acct_tramp t = { call, ctx, *acct, params };
+        snprintf(arg, sizeof arg, "%s->pos[]", acct_arg);
+        bad_book_mutations_at(fn, NULL, arg, bad_acct_book_call, &t, mkt, n_mkt, acct->pos,
+                              acct->n_pos, 0, 1, NULL, file, line);
+    }
+    /* balances */
+    {
+        static const bad_int asset[] = { { "-2", -2 }, { "n_mkt", BAD_NMKT }, { "INT_MAX", INT_MAX } };
+        static const bad_int res[] = { { "1", 1 }, { "-1", -1 } };
+        const bad_field bf[] = {
+            BAD_IFIELD(mgn_balance, asset, asset), BAD_IFIELD(mgn_balance, reserved, res),
+            BAD_DFIELD(mgn_balance, amount, BAD_D_FINITE),
+            BAD_DFIELD(mgn_balance, haircut, BAD_D_UNIT_CLOSED),
+            BAD_DFIELD(mgn_balance, haircut_slope, BAD_D_NONNEG),
+        };
+        for (size_t f = 0; f < BAD_N(bf); f++)
+            for (size_t k = 0; k < bf[f].n; k++) {
+                mgn_balance b[2] = { acct->bal[0], acct->bal[1] };
+                unsigned char *rec = (unsigned char *)&b[1];
+                if (bf[f].is_int)
+                    memcpy(rec + bf[f].offset, &bf[f].i[k].v, sizeof(int));
+                else
+                    memcpy(rec + bf[f].offset, &bf[f].d[k].v, sizeof(double));
+                mgn_account a = *acct;
+                a.bal = b;
+                snprintf(arg, sizeof arg, "%s->bal[].%s", acct_arg, bf[f].field);
+                EXPECT(arg, bf[f].is_int ? bf[f].i[k].label : bf[f].d[k].label, MGN_EINVAL,
+                       call(mkt, n_mkt, &a, params, ctx));
+            }
+    }
+    /* isolated collateral, in isolated mode */
+    {
+        mgn_account_params iso = *params;
+        iso.mode = MGN_MODE_ISOLATED;
+        double col[BAD_NPOS] = { 100, 100, 100 };
+        mgn_account a = *acct;
+        a.isolated = col;
+        if (call(mkt, n_mkt, &a, &iso, ctx) != MGN_OK) {
+            print_error("%s: the valid isolated account fails\n", fn);
+            _fail(file, line);
+        }
+        static const bad_double bad_col[] = { BAD_NONFINITE, { "-1", -1 }, { "-1e-300", -1e-300 } };
+        snprintf(arg, sizeof arg, "%s->isolated[i]", acct_arg);
+        for (size_t k = 0; k < BAD_N(bad_col); k++) {
+            col[1] = bad_col[k].v;
+            EXPECT(arg, bad_col[k].label, MGN_EINVAL, call(mkt, n_mkt, &a, &iso, ctx));
+        }
+    }
+    /* params */
+    EXPECT("params", "NULL", MGN_EINVAL, call(mkt, n_mkt, acct, NULL, ctx));
+    {
+        static const bad_size ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_account_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_account_params) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(ss); k++) {
+            mgn_account_params p = *params;
+            p.struct_size = ss[k].v;
+            EXPECT("params->struct_size", ss[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+        }
+        static const bad_int modes[] = { { "-1", -1 }, { "3", 3 }, { "INT_MAX", INT_MAX } };
+        for (size_t k = 0; k < BAD_N(modes); k++) {
+            mgn_account_params p = *params;
+            p.mode = modes[k].v;
+            EXPECT("params->mode", modes[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+        }
+        for (size_t k = 0; k < BAD_N(BAD_D_UNIT_LEFTOPEN); k++) {
+            mgn_account_params p = *params;
+            p.liq_ratio = BAD_D_UNIT_LEFTOPEN[k].v;
+            EXPECT("params->liq_ratio", BAD_D_UNIT_LEFTOPEN[k].label, MGN_EINVAL,
+                   call(mkt, n_mkt, acct, &p, ctx));
+        }
+        /* cross mode: the standard rule sets */
+        mgn_std_params sp[2];
+        sp[0].struct_size = sizeof sp[0];
+        assert_int_equal(mgn_std_preset(MGN_STD_PRESET_DERIBIT_BTC, &sp[0]), MGN_OK);
+        sp[1] = sp[0];
+        static const bad_size nstd[] = { { "0", 0 }, { "3 (neither 1 nor n_mkt)", 3 }, { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(nstd); k++) {
+            mgn_account_params p = *params;
+            p.std = sp;
+            p.n_std = nstd[k].v;
+            EXPECT("params->n_std", nstd[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+        }
+        {
+            mgn_std_params bad = sp[0];
+            bad.im_base = NAN;
+            mgn_account_params p = *params;
+            p.std = &bad;
+            p.n_std = 1;
+            EXPECT("params->std[]", "a rule set with im_base NaN", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            bad = sp[0];
+            bad.n_tiers = 0;
+            EXPECT("params->std[]", "a rule set with n_tiers 0", MGN_ERANGE, call(mkt, n_mkt, acct, &p, ctx));
+        }
+        /* portfolio mode */
+        mgn_pm_params pm[BAD_NMKT];
+        mgn_span_params sn[BAD_NMKT];
+        for (size_t u = 0; u < BAD_NMKT; u++) {
+            assert_int_equal(mgn_pm_preset_occ(&pm[u]), MGN_OK);
+            sn[u] = (mgn_span_params){ 0.1, 0.05, 2, 0.35, 0, 0.01, 0 };
+        }
+        mgn_account_params pp = *params;
+        pp.mode = MGN_MODE_PORTFOLIO;
+        pp.pm = pm;
+        pp.span = sn;
+        if (call(mkt, n_mkt, acct, &pp, ctx) != MGN_OK) {
+            print_error("%s: the valid portfolio-mode params fail\n", fn);
+            _fail(file, line);
+        }
+        static const bad_int methods[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+        for (size_t k = 0; k < BAD_N(methods); k++) {
+            mgn_account_params p = pp;
+            p.pm_method = methods[k].v;
+            EXPECT("params->pm_method", methods[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+        }
+        static const bad_double factors[] = { BAD_NONFINITE, { "0", 0 }, { "-1", -1 },
+                                              { "1.5 (> pm_im_factor 1)", 1.5 } };
+        for (size_t k = 0; k < BAD_N(factors); k++) {
+            mgn_account_params p = pp;
+            p.pm_mm_factor = factors[k].v;
+            EXPECT("params->pm_mm_factor", factors[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            if (k < 3) {
+                p = pp;
+                p.pm_im_factor = factors[k].v;
+                EXPECT("params->pm_im_factor", factors[k].label, MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            }
+        }
+        {
+            mgn_account_params p = pp;
+            p.pm = NULL;
+            EXPECT("params->pm", "NULL (portfolio mode, grid)", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            mgn_pm_params bpm[BAD_NMKT] = { pm[0], pm[1] };
+            bpm[1].price_range = NAN;
+            p.pm = bpm;
+            EXPECT("params->pm[]", "price_range NaN", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            p = pp;
+            p.pm_method = MGN_PM_METHOD_SPAN;
+            p.span = NULL;
+            EXPECT("params->span", "NULL (portfolio mode, SPAN)", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            mgn_span_params bsn[BAD_NMKT] = { sn[0], sn[1] };
+            bsn[0].extreme_cover = 2;
+            p.span = bsn;
+            EXPECT("params->span[]", "extreme_cover 2", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            p.span = sn;
+            p.pairs = NULL;
+            p.n_pairs = 1;
+            EXPECT("params->pairs", "NULL (n_pairs = 1)", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+            const mgn_span_pair bad_pair = { 0, 0, 1, 1, 0.5 };
+            p.pairs = &bad_pair;
+            EXPECT("params->pairs[]", "a == b", MGN_EINVAL, call(mkt, n_mkt, acct, &p, ctx));
+        }
+    }
+#undef EXPECT
+}
+#define bad_account_inputs(fn, acct_arg, call, ctx, mkt, n_mkt, acct, params, batch)       \
+    bad_account_inputs_at((fn), (acct_arg), (call), (ctx), (mkt), (n_mkt), (acct), (params), \
+                          (batch), __FILE__, __LINE__)
+
 #endif
