@@ -415,7 +415,8 @@ static inline void bad_default_balances(mgn_balance *bal)
 /* Every bad value of the market snapshot, the account (its fields, positions,
    balances and isolated collateral) and the account params: MGN_EINVAL, or MGN_ERANGE
    for n_mkt 0 and absurd counts (mgn_account_eval's status list). acct and params
-   must be valid, params in cross mode; acct on the default book. batch: the function
+   must be valid, params in cross mode (or NULL for a function without params); acct
+   on the default book. batch: the function
    evaluates many accounts (mgn_account_sweep) and reports any invalid account as
    MGN_EINVAL. */
 static inline void bad_account_inputs_at(const char *fn, const char *acct_arg, bad_acct_call call,
@@ -519,14 +520,19 @@ static inline void bad_account_inputs_at(const char *fn, const char *acct_arg, b
                        call(mkt, n_mkt, &a, params, ctx));
             }
     }
-    /* isolated collateral, in isolated mode */
+    /* isolated collateral, in isolated mode (validated whenever present) */
     {
-        mgn_account_params iso = *params;
-        iso.mode = MGN_MODE_ISOLATED;
+        mgn_account_params iso;
+        const mgn_account_params *ip = NULL;
+        if (params) {
+            iso = *params;
+            iso.mode = MGN_MODE_ISOLATED;
+            ip = &iso;
+        }
         double col[BAD_NPOS] = { 100, 100, 100 };
         mgn_account a = *acct;
         a.isolated = col;
-        if (call(mkt, n_mkt, &a, &iso, ctx) != MGN_OK) {
+        if (call(mkt, n_mkt, &a, ip, ctx) != MGN_OK) {
             print_error("%s: the valid isolated account fails\n", fn);
             _fail(file, line);
         }
@@ -534,12 +540,12 @@ static inline void bad_account_inputs_at(const char *fn, const char *acct_arg, b
         snprintf(arg, sizeof arg, "%s->isolated[i]", acct_arg);
         for (size_t k = 0; k < BAD_N(bad_col); k++) {
             col[1] = bad_col[k].v;
-            EXPECT(arg, bad_col[k].label, MGN_EINVAL, call(mkt, n_mkt, &a, &iso, ctx));
+            EXPECT(arg, bad_col[k].label, MGN_EINVAL, call(mkt, n_mkt, &a, ip, ctx));
         }
     }
-    /* params */
-    EXPECT("params", "NULL", MGN_EINVAL, call(mkt, n_mkt, acct, NULL, ctx));
-    {
+    /* params (functions without params pass NULL and skip this) */
+    if (params) {
+        EXPECT("params", "NULL", MGN_EINVAL, call(mkt, n_mkt, acct, NULL, ctx));
         static const bad_size ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_account_params) - 8 },
                                        { "sizeof + 8", sizeof(mgn_account_params) + 8 }, { "SIZE_MAX", SIZE_MAX } };
         for (size_t k = 0; k < BAD_N(ss); k++) {
