@@ -117,6 +117,11 @@ static const bad_double BAD_D_NONNEG[] = { BAD_NONFINITE, { "-1e-300", -1e-300 }
 typedef struct { const char *label; size_t v; } bad_size;
 static const bad_size BAD_SIZES[] = { { "SIZE_MAX", SIZE_MAX }, { "SIZE_MAX/2", SIZE_MAX / 2 },
                                       { "INT_MAX+1", (size_t)INT_MAX + 1 } };
+/* The same counts passed with the array they count NULL: the call must fail before
+   reading it (the library cannot check a count against the caller's array). */
+static const bad_size BAD_SIZES_NULL[] = { { "SIZE_MAX (array NULL)", SIZE_MAX },
+                                           { "SIZE_MAX/2 (array NULL)", SIZE_MAX / 2 },
+                                           { "INT_MAX+1 (array NULL)", (size_t)INT_MAX + 1 } };
 
 /*---------------------------------------------------------------- portfolio inputs */
 
@@ -353,7 +358,9 @@ static inline void bad_book_mutations_at(const char *fn, const char *mkt_arg, co
             continue;
         memcpy(p, pos, n_pos * sizeof *p);
         bad_position_case(k, n_mkt, &p[i], &kind, &field, &label);
-        snprintf(arg, sizeof arg, "%s.%s", pos_arg, field);
+        size_t len = strlen(pos_arg);
+        int arrow = len >= 2 && strcmp(pos_arg + len - 2, "->") == 0;
+        snprintf(arg, sizeof arg, "%s%s%s", pos_arg, arrow ? "" : ".", field);
         bad_input_expect(fn, arg, label, call(mkt, n_mkt, p, n_pos, i, ctx), MGN_EINVAL, NULL,
                          file, line);
     }

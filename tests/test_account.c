@@ -701,7 +701,7 @@ static void test_bad_input_account(void **state)
         BAD_STATUS_NOTE(fn, "n_acct", "0 (accts and out NULL)", MGN_OK, "nothing written",
                         mgn_account_sweep(mk, BAD_NMKT, NULL, 0, &prm, 0, NULL, 1, NULL, 0, NULL));
         for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-            BAD_STATUS(fn, "n_acct", BAD_SIZES[s].label, MGN_EINVAL,
+            BAD_STATUS(fn, "n_acct", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                        mgn_account_sweep(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &prm, 0, NULL, 1, NULL, 0, out));
         BAD_UNTOUCHED(out, sizeof out);
     }

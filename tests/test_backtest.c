@@ -207,7 +207,7 @@ static void test_bad_input_backtest(void **state)
     BAD_STATUS(fn, "exceptions", "NULL", MGN_EINVAL, mgn_backtest_exceptions(pnl, var, N, NULL));
     EXC_CALL(pnl, var, 0, exc, "n", "0");
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-        EXC_CALL(NULL, NULL, BAD_SIZES[s].v, exc, "n", BAD_SIZES[s].label);
+        EXC_CALL(NULL, NULL, BAD_SIZES[s].v, exc, "n", BAD_SIZES_NULL[s].label);
     for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
         double p2[N], v2[N];
         memcpy(p2, pnl, sizeof p2);

@@ -267,7 +267,7 @@ static void test_bad_input_cascade(void **state)
     a = good;
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
         a.n_acct = BAD_SIZES[s].v;
-        BAD_STATUS(fn, "n_acct", BAD_SIZES[s].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, NULL, &prm, &a));
+        BAD_STATUS(fn, "n_acct", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, NULL, &prm, &a));
     }
     a.n_acct = 0;
     BAD_STATUS_NOTE(fn, "n_acct", "0 (accts NULL)", MGN_OK, "the shock alone", bad_call_cascade(mk, BAD_NMKT, NULL, &prm, &a));

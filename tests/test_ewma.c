@@ -266,7 +266,7 @@ static void test_bad_input_ewma(void **state)
     }
     DYN_CALL(r, 0, &p, &out, MGN_EINVAL, "n", "0");
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-        DYN_CALL(NULL, BAD_SIZES[s].v, &p, &out, MGN_EINVAL, "n", BAD_SIZES[s].label);
+        DYN_CALL(NULL, BAD_SIZES[s].v, &p, &out, MGN_EINVAL, "n", BAD_SIZES_NULL[s].label);
     DYN_CALL(r, EW_N, NULL, &out, MGN_EINVAL, "params", "NULL");
     BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, mgn_dynamic_margin(r, EW_N, &p, series, NULL));
     BAD_STATUS_NOTE(fn, "scan_series", "NULL", MGN_OK, "optional output", mgn_dynamic_margin(r, EW_N, &p, NULL, &out));

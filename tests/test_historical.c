@@ -464,7 +464,7 @@ static void test_bad_input_historical(void **state)
         BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_hs_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
     BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-        BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+        BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
     bad_hs_ctx c = { good, mk, pos, 0 };
     bad_struct_fields(fn, "params->", &hp, sizeof hp, BAD_HS_FIELDS, bad_call_hs_params, &c);
     bad_hs_struct_size(fn, &hp, &c);

@@ -650,7 +650,7 @@ static void test_bad_input_implied_vol_batch(void **state)
             BAD_UNTOUCHED(sig, sizeof sig);
             BAD_UNTOUCHED(st, sizeof st);
             for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-                BAD_STATUS(fn, "n", BAD_SIZES[s].label, MGN_EINVAL,
+                BAD_STATUS(fn, "n", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                            iv_batch_call(ws, BAD_SIZES[s].v, j == -1 ? NULL : type, b,
                                          j == 6 ? NULL : sig, j == 7 ? NULL : st));
         }

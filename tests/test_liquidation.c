@@ -743,7 +743,7 @@ static void bad_liq_search(const char *fn, const mgn_market *mk, const mgn_accou
     BAD_STATUS(fn, "roots", "NULL (max_roots = 8)", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
         a.max_roots = BAD_SIZES[s].v;
-        BAD_STATUS(fn, "max_roots", BAD_SIZES[s].label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        BAD_STATUS(fn, "max_roots", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
     }
     a.max_roots = 0;
     BAD_STATUS_NOTE(fn, "max_roots", "0 (roots NULL)", MGN_OK, "roots are counted, not written",

@@ -330,7 +330,7 @@ static void test_bad_input_montecarlo(void **state)
         BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_mc_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
     BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-        BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+        BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
     a.cov = NULL;
     BAD_STATUS(fn, "cov", "NULL", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
     for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {

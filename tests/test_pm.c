@@ -594,7 +594,7 @@ static void test_bad_input_pm(void **state)
             BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_pm_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
         BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
         for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-            BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
         a.params = NULL;
         BAD_STATUS(fn, "params", "NULL (n_mkt = 2)", MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
         bad_pm_ctx c = { good, mk, pos };

@@ -320,7 +320,7 @@ static void test_bad_input_portfolio(void **state)
             BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL,
                        fns[f].call(mk, BAD_NMKT, NULL, BAD_NPOS, -1, NULL));
             for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-                BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_EINVAL,
+                BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                            fns[f].call(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, -1, NULL));
             BAD_STATUS_NOTE(fn, "n_pos", "0 (pos NULL)", MGN_OK, "an empty book",
                             fns[f].call(mk, BAD_NMKT, NULL, 0, -1, NULL));
@@ -330,7 +330,7 @@ static void test_bad_input_portfolio(void **state)
     double v;
     mgn_net_greeks g[BAD_NMKT];
     BAD_STATUS_NOTE("mgn_portfolio_check", "first_bad", "NULL (a bad position)", MGN_EINVAL,
-                    "(first_bad is optional)", mgn_portfolio_check(mk, BAD_NMKT, (mgn_position[]){ { 0 } }, 1, NULL));
+                    "first_bad is optional", mgn_portfolio_check(mk, BAD_NMKT, (mgn_position[]){ { 0 } }, 1, NULL));
     BAD_STATUS("mgn_portfolio_value", "value", "NULL", MGN_EINVAL,
                mgn_portfolio_value(mk, BAD_NMKT, pos, BAD_NPOS, MGN_QUOTE, NULL));
     for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {

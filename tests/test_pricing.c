@@ -762,7 +762,7 @@ static void test_bad_input_pricing_batch(void **state)
                                        j == 6 ? NULL : (void *)out));
             BAD_UNTOUCHED(out, sizeof out);
             for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-                BAD_STATUS(fn, "n", BAD_SIZES[s].label, MGN_EINVAL,
+                BAD_STATUS(fn, "n", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                            call_batch(which, BAD_SIZES[s].v, j == -1 ? NULL : type, b,
                                       j == 6 ? NULL : (void *)out));
         }

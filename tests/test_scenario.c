@@ -573,7 +573,7 @@ static void test_bad_input_scenario(void **state)
                        bad_scen_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
         BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_scen_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
         for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-            BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_EINVAL,
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                        bad_scen_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
         /* shocks */
         a.shocks = NULL;

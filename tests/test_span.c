@@ -720,7 +720,7 @@ static void test_bad_input_span(void **state)
         a = good;
         BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
         for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-            BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label,
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label,
                        detail && BAD_SIZES[s].v > SIZE_MAX / 16 / sizeof(double) ? MGN_ERANGE : MGN_EINVAL,
                        bad_span_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
         if (detail) {     /* n_pos * 16 doubles of risk overflow: rejected before pos is read */
@@ -739,7 +739,7 @@ static void test_bad_input_span(void **state)
         BAD_STATUS(fn, "pairs", "NULL (n_pairs = 1)", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
         for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
             a.n_pairs = BAD_SIZES[s].v;
-            BAD_STATUS(fn, "n_pairs", BAD_SIZES[s].label, MGN_EINVAL,
+            BAD_STATUS(fn, "n_pairs", BAD_SIZES_NULL[s].label, MGN_EINVAL,
                        bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
         }
         a = good;

@@ -907,7 +907,7 @@ static void test_bad_input_standard(void **state)
             mgn_position p0[BAD_NPOS];
             memcpy(p0, pos, sizeof p0);
             p0[1].entry_price = 0;
-            BAD_STATUS_NOTE(fn, "pos[].entry_price", "0 (future)", MGN_OK,
+            BAD_STATUS_NOTE(fn, whole ? "pos[].entry_price" : "pos->entry_price", "0 (future)", MGN_OK,
                             "documented: only entry_price < 0 is invalid",
                             bad_std_run(mk, BAD_NMKT, p0, BAD_NPOS, 1, &a));
         }

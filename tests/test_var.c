@@ -449,7 +449,7 @@ static void test_bad_input_var_es(void **state)
     }
     VAR_CALL(pnl, NULL, 0, 0.9, &var, &es, MGN_EINVAL, "n", "0");
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
-        VAR_CALL(NULL, NULL, BAD_SIZES[s].v, 0.9, &var, &es, MGN_EINVAL, "n", BAD_SIZES[s].label);
+        VAR_CALL(NULL, NULL, BAD_SIZES[s].v, 0.9, &var, &es, MGN_EINVAL, "n", BAD_SIZES_NULL[s].label);
     for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++)
         VAR_CALL(pnl, NULL, N, BAD_D_UNIT_OPEN[k].v, &var, &es, MGN_EINVAL, "confidence",
                  BAD_D_UNIT_OPEN[k].label);
@@ -533,8 +533,9 @@ static void test_bad_input_var_contrib(void **state)
        MGN_ENOMEM (both checked before pnl is read) */
     for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
         a.n_scen = BAD_SIZES[s].v;
-        BAD_STATUS(fn, "n_scen", BAD_SIZES[s].label,
-                   BAD_SIZES[s].v > SIZE_MAX / 16 ? MGN_ERANGE : MGN_ENOMEM, bad_contrib_run(&a));
+        int overflow = BAD_SIZES[s].v > SIZE_MAX / 16;
+        BAD_STATUS(fn, "n_scen", overflow ? BAD_SIZES[s].label : "INT_MAX+1 (more than work holds)",
+                   overflow ? MGN_ERANGE : MGN_ENOMEM, bad_contrib_run(&a));
     }
     a = good;
     a.n_pos = 0;
