@@ -434,6 +434,10 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (!(price < upper))
         return MGN_ENOSOL;
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
+        /* An overflowed S e^{-qT} or K e^{-rT} makes the lower bound infinite (and its
+           tolerance with it): no finite price can be compared with it. */
+        if (!(isfinite(A) && isfinite(B)))
+            return MGN_ERANGE;
         /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
            of the size of the result, not of S and K (S - K is exact near the money), so
            the time value price - lower keeps its relative accuracy. */

@@ -113,7 +113,9 @@ int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out)
             return MGN_ERANGE;
         for (size_t i = 0; i < in->n_tiers; i++) {
             const mgn_std_tier *t = &in->tiers[i];
+            /* im_rate is not used here, but a tier is still a valid mgn_std_tier */
             if (!fin_nonneg(t->floor) || !rate_ok(t->mm_rate) || !fin_nonneg(t->mm_amount)
+                || !(isfinite(t->im_rate) && t->im_rate >= 0 && t->im_rate <= 1)
                 || (i == 0 && t->floor != 0) || (i > 0 && !(t->floor > in->tiers[i - 1].floor)))
                 return MGN_EINVAL;
         }

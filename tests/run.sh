@@ -6,9 +6,12 @@
 # MGN_TEST_WRAPPER (e.g. "valgrind ...") prefixes every test binary; MGN_SECTION names
 # the binaries before "--" (default "unit"); MGN_SKIP_SHELL=1 skips the shell tests.
 passed=0; failed=0
-log=$(mktemp); trap 'rm -f "$log"' EXIT
+log=$(mktemp); records=$(mktemp); trap 'rm -f "$log" "$records"' EXIT
+# The unit section records its bad-input checks for tests/test_catalogue.sh.
+export MGN_BAD_INPUT_RECORDS="$records"
 run_cmocka() {   # $1 label, $2 binary
-    CMOCKA_MESSAGE_OUTPUT=stdout $MGN_TEST_WRAPPER "$2" >"$log" 2>&1; rc=$?
+    rec=; [ "$1" = unit ] && rec=$records
+    CMOCKA_MESSAGE_OUTPUT=stdout MGN_BAD_INPUT_LOG=$rec $MGN_TEST_WRAPPER "$2" >"$log" 2>&1; rc=$?
     p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or sanitizer abort

@@ -454,6 +454,303 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_sizeof_account_result(), sizeof(mgn_account_result));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static double bad_ws[1 << 16];          /* 512 KB: enough for every mode here */
+
+typedef struct {
+    double now, deadline;
+    void *work;
+    size_t work_size;
+    int null_out;
+    const mgn_position *order;       /* what-if and max order */
+    double order_col, target, max_qty;
+    int threads;                     /* sweep */
+    const double *deadlines;
+} bad_acct_args;
+
+static const bad_acct_args BAD_ACCT_GOOD = { 0, INFINITY, bad_ws, sizeof bad_ws, 0, NULL, 0, 1.5, 10, 1, NULL };
+
+static int bad_call_eval(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                         const mgn_account_params *params, void *ctx)
+{
+    const bad_acct_args *a = ctx;
+    mgn_account_result out;
+    mgn_position_result per[BAD_BOOK_MAX];
+    bad_fill(&out, sizeof out);
+    int st = mgn_account_eval(mkt, n_mkt, acct, params, a->now, a->deadline, a->work, a->work_size,
+                              a->null_out ? NULL : &out, per);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_whatif(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                           const mgn_account_params *params, void *ctx)
+{
+    const bad_acct_args *a = ctx;
+    mgn_whatif_result out;
+    bad_fill(&out, sizeof out);
+    int st = mgn_account_whatif(mkt, n_mkt, acct, params, a->order, a->order_col, a->now, a->deadline,
+                                a->work, a->work_size, a->null_out ? NULL : &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_max_order(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                              const mgn_account_params *params, void *ctx)
+{
+    const bad_acct_args *a = ctx;
+    double q;
+    bad_fill(&q, sizeof q);
+    int st = mgn_account_max_order(mkt, n_mkt, acct, params, a->order, a->order_col, a->target,
+                                   a->max_qty, a->work, a->work_size, a->null_out ? NULL : &q);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&q, sizeof q);
+    return st;
+}
+
+/* The sweep evaluates the account between two valid ones: an invalid account gets NaN
+   and status -1 in its slot and the others are evaluated; invalid shared arguments
+   leave out untouched. */
+static int bad_call_sweep(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                          const mgn_account_params *params, void *ctx)
+{
+    const bad_acct_args *a = ctx;
+    static mgn_position pos[BAD_NPOS];
+    static mgn_balance bal[2];
+    mgn_market mk0[BAD_NMKT];
+    bad_default_book(mk0, pos);
+    bad_default_balances(bal);
+    mgn_account ok = bad_default_account(pos, bal);
+    mgn_account accts[3] = { ok, acct ? *acct : ok, ok };
+    mgn_account_result out[3];
+    bad_fill(out, sizeof out);
+    int st = mgn_account_sweep(mkt, n_mkt, acct ? accts : NULL, 3, params, a->now, a->deadlines,
+                               a->threads, a->work, a->work_size, a->null_out ? NULL : out);
+    if (st != MGN_OK && !bad_is_filled(out, sizeof out)) {
+        /* an element failed: the batch contract */
+        assert_int_equal(st, MGN_EINVAL);
+        assert_int_equal(out[1].status, -1);
+        assert_true(isnan(out[1].equity) && isnan(out[1].im) && isnan(out[1].margin_ratio));
+        assert_true(out[0].status >= 0 && isfinite(out[0].equity));
+        assert_true(out[2].status >= 0 && isfinite(out[2].equity));
+    }
+    return st;
+}
+
+static void bad_time_and_work(const char *fn, bad_acct_call call, const mgn_market *mk,
+                              const mgn_account *acct, const mgn_account_params *prm,
+                              const bad_acct_args *good, int has_deadline)
+{
+    bad_acct_args a = *good;
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE) && call != bad_call_max_order; k++) {
+        a = *good;
+        a.now = BAD_D_FINITE[k].v;
+        BAD_STATUS(fn, "now", BAD_D_FINITE[k].label, MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    }
+    if (has_deadline) {
+        a = *good;
+        a.deadline = NAN;
+        BAD_STATUS(fn, "call_deadline", "NaN", MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+        a.deadline = -INFINITY;
+        BAD_STATUS_NOTE(fn, "call_deadline", "-inf", MGN_OK, "a call already past its deadline",
+                        call(mk, BAD_NMKT, acct, prm, &a));
+    }
+    /* a mode that needs the workspace: portfolio margin */
+    mgn_pm_params pm[BAD_NMKT];
+    assert_int_equal(mgn_pm_preset_occ(&pm[0]), MGN_OK);
+    pm[1] = pm[0];
+    mgn_account_params pp = *prm;
+    pp.mode = MGN_MODE_PORTFOLIO;
+    pp.pm = pm;
+    size_t need;
+    assert_int_equal(mgn_account_work_size(&pp, BAD_NMKT, BAD_NPOS, &need), MGN_OK);
+    assert_true(need > 0);
+    a = *good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL (portfolio mode)", MGN_EINVAL, call(mk, BAD_NMKT, acct, &pp, &a));
+    a.work = (char *)bad_ws + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, call(mk, BAD_NMKT, acct, &pp, &a));
+    a = *good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0 (portfolio mode)", MGN_ENOMEM, call(mk, BAD_NMKT, acct, &pp, &a));
+    a.work_size = need / 2;
+    BAD_STATUS(fn, "work_size", "half the need", MGN_ENOMEM, call(mk, BAD_NMKT, acct, &pp, &a));
+    a = *good;
+    a.null_out = 1;
+    BAD_STATUS(fn, call == bad_call_max_order ? "qty" : "out", "NULL", MGN_EINVAL,
+               call(mk, BAD_NMKT, acct, prm, &a));
+}
+
+static void bad_order(const char *fn, bad_acct_call call, const mgn_market *mk,
+                      const mgn_account *acct, const mgn_account_params *prm,
+                      const bad_acct_args *good)
+{
+    /* the order: every field of a position record */
+    static mgn_position book[BAD_NPOS];
+    mgn_market m[BAD_NMKT];
+    bad_default_book(m, book);
+    for (int k = 0;; k++) {
+        const char *field, *label;
+        int kind;
+        mgn_position o = bad_base_option(0);
+        if (!bad_position_case(k, BAD_NMKT, &o, &kind, &field, &label))
+            break;
+        if (kind == BAD_POS_FUTURE) {
+            o = bad_base_future(0);
+            bad_position_case(k, BAD_NMKT, &o, &kind, &field, &label);
+        }
+        bad_acct_args a = *good;
+        a.order = &o;
+        char arg[96];
+        snprintf(arg, sizeof arg, "order->%s", field);
+        BAD_STATUS(fn, arg, label, MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    }
+    bad_acct_args a = *good;
+    mgn_position o = bad_base_option(0);
+    o.entry_price = -1;
+    a.order = &o;
+    BAD_STATUS(fn, "order->entry_price", "-1 (option premium)", MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    a.order = NULL;
+    BAD_STATUS(fn, "order", "NULL", MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    a = *good;
+    for (size_t k = 0; k < BAD_N(BAD_D_NONNEG); k++) {
+        a.order_col = BAD_D_NONNEG[k].v;
+        BAD_STATUS(fn, "order_collateral", BAD_D_NONNEG[k].label, MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    }
+}
+
+static void test_bad_input_account(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    mgn_balance bal[2];
+    bad_default_book(mk, pos);
+    bad_default_balances(bal);
+    mgn_account acct = bad_default_account(pos, bal);
+    mgn_account_params prm;
+    assert_int_equal(mgn_account_params_init(&prm), MGN_OK);
+    mgn_position order = bad_base_future(1);
+    order.entry_price = 2000;
+    bad_acct_args good = BAD_ACCT_GOOD;
+    good.order = &order;
+
+    /* mgn_account_eval */
+    bad_account_inputs("mgn_account_eval", "acct", bad_call_eval, &good, mk, BAD_NMKT, &acct, &prm, 0);
+    bad_time_and_work("mgn_account_eval", bad_call_eval, mk, &acct, &prm, &good, 1);
+    {
+        mgn_account_result r;
+        BAD_STATUS_NOTE("mgn_account_eval", "per_pos", "NULL", MGN_OK, "optional output",
+                        mgn_account_eval(mk, BAD_NMKT, &acct, &prm, 0, INFINITY, NULL, 0, &r, NULL));
+    }
+
+    /* mgn_account_whatif */
+    bad_account_inputs("mgn_account_whatif", "acct", bad_call_whatif, &good, mk, BAD_NMKT, &acct, &prm, 0);
+    bad_time_and_work("mgn_account_whatif", bad_call_whatif, mk, &acct, &prm, &good, 1);
+    bad_order("mgn_account_whatif", bad_call_whatif, mk, &acct, &prm, &good);
+
+    /* mgn_account_max_order */
+    const char *fn = "mgn_account_max_order";
+    bad_account_inputs(fn, "acct", bad_call_max_order, &good, mk, BAD_NMKT, &acct, &prm, 0);
+    bad_time_and_work(fn, bad_call_max_order, mk, &acct, &prm, &good, 0);
+    bad_order(fn, bad_call_max_order, mk, &acct, &prm, &good);
+    {
+        bad_acct_args a = good;
+        mgn_position o = order;
+        o.quantity = 0;
+        a.order = &o;
+        BAD_STATUS(fn, "order->quantity", "0 (no direction)", MGN_EINVAL, bad_call_max_order(mk, BAD_NMKT, &acct, &prm, &a));
+        for (size_t k = 0; k < BAD_N(BAD_D_POSITIVE); k++) {
+            a = good;
+            a.target = BAD_D_POSITIVE[k].v;
+            BAD_STATUS(fn, "target_ratio", BAD_D_POSITIVE[k].label, MGN_EINVAL,
+                       bad_call_max_order(mk, BAD_NMKT, &acct, &prm, &a));
+            a = good;
+            a.max_qty = BAD_D_POSITIVE[k].v;
+            BAD_STATUS(fn, "max_qty", BAD_D_POSITIVE[k].label, MGN_EINVAL,
+                       bad_call_max_order(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+    }
+
+    /* mgn_account_sweep */
+    fn = "mgn_account_sweep";
+    bad_account_inputs(fn, "accts[]", bad_call_sweep, &good, mk, BAD_NMKT, &acct, &prm, 1);
+    bad_time_and_work(fn, bad_call_sweep, mk, &acct, &prm, &good, 0);
+    {
+        bad_acct_args a = good;
+        static const bad_int bad_threads[] = { { "0", 0 }, { "-1", -1 }, { "257", 257 }, { "INT_MAX", INT_MAX },
+                                               { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_threads); k++) {
+            a.threads = bad_threads[k].v;
+            BAD_STATUS(fn, "threads", bad_threads[k].label, MGN_EINVAL, bad_call_sweep(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        a = good;
+        const double dl[3] = { INFINITY, NAN, 5 };
+        a.deadlines = dl;
+        BAD_STATUS_NOTE(fn, "call_deadlines[k]", "NaN", MGN_EINVAL, "that account NaN with status -1, the others evaluated",
+                        bad_call_sweep(mk, BAD_NMKT, &acct, &prm, &a));
+        mgn_account_result out[1];
+        bad_fill(out, sizeof out);
+        BAD_STATUS_NOTE(fn, "n_acct", "0 (accts and out NULL)", MGN_OK, "nothing written",
+                        mgn_account_sweep(mk, BAD_NMKT, NULL, 0, &prm, 0, NULL, 1, NULL, 0, NULL));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_acct", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                       mgn_account_sweep(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &prm, 0, NULL, 1, NULL, 0, out));
+        BAD_UNTOUCHED(out, sizeof out);
+    }
+
+    /* work sizes */
+    static const char *const wfn[2] = { "mgn_account_work_size", "mgn_whatif_work_size" };
+    for (int w = 0; w < 2; w++) {
+        fn = wfn[w];
+        int (*ws)(const mgn_account_params *, size_t, size_t, size_t *) =
+            w ? mgn_whatif_work_size : mgn_account_work_size;
+        const char *count = w ? "n_pos" : "max_pos";
+        size_t b;
+        bad_fill(&b, sizeof b);
+        BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, ws(NULL, BAD_NMKT, 3, &b));
+        BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, ws(&prm, BAD_NMKT, 3, NULL));
+        mgn_account_params p = prm;
+        p.struct_size = 0;
+        BAD_STATUS(fn, "params->struct_size", "0", MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+        p.struct_size = SIZE_MAX;
+        BAD_STATUS(fn, "params->struct_size", "SIZE_MAX", MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+        static const bad_int modes[] = { { "-1", -1 }, { "3", 3 }, { "INT_MAX", INT_MAX } };
+        for (size_t k = 0; k < BAD_N(modes); k++) {
+            p = prm;
+            p.mode = modes[k].v;
+            BAD_STATUS(fn, "params->mode", modes[k].label, MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+            p = prm;
+            p.mode = MGN_MODE_PORTFOLIO;
+            p.pm_method = modes[k].v;
+            BAD_STATUS(fn, "params->pm_method", modes[k].label, MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+        }
+        mgn_std_params sp;
+        sp.struct_size = sizeof sp;
+        assert_int_equal(mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp), MGN_OK);
+        p = prm;
+        p.std = &sp;
+        p.n_std = 3;
+        BAD_STATUS(fn, "params->n_std", "3 (neither 1 nor n_mkt)", MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+        p.n_std = SIZE_MAX;
+        BAD_STATUS(fn, "params->n_std", "SIZE_MAX", MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+        BAD_STATUS(fn, "n_mkt", "0", MGN_ERANGE, ws(&prm, 0, 3, &b));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, ws(&prm, BAD_SIZES[s].v, 3, &b));
+            BAD_STATUS(fn, count, BAD_SIZES[s].label, MGN_ERANGE, ws(&prm, BAD_NMKT, BAD_SIZES[s].v, &b));
+        }
+        BAD_UNTOUCHED(&b, sizeof b);
+    }
+    BAD_STATUS("mgn_account_params_init", "params", "NULL", MGN_EINVAL, mgn_account_params_init(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_whatif_and_max_order),
         cmocka_unit_test(test_sweep_threads),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

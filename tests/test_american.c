@@ -483,6 +483,59 @@ static void test_tables(void **state)
     print_message("Lagrange tables: largest difference %.3g\n", worst);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument with the bad values of the catalogue (tests/README.md,
+   tests/bad_input.h). */
+#include "bad_input.h"
+
+static void test_bad_input_american(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const char *fn = "mgn_american_price";
+    static const char *const names[6] = { "S", "K", "T", "r", "q", "sigma" };
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 0.4 };
+    double price;
+    for (int arg = 0; arg < 6; arg++) {
+        const bad_double *v = arg < 2 ? BAD_D_POSITIVE : arg == 2 || arg == 5 ? BAD_D_NONNEG : BAD_D_FINITE;
+        size_t nv = arg < 2 ? BAD_N(BAD_D_POSITIVE) : arg == 2 || arg == 5 ? BAD_N(BAD_D_NONNEG)
+                                                                           : BAD_N(BAD_D_FINITE);
+        for (size_t k = 0; k < nv; k++)
+            for (int type = MGN_CALL; type <= MGN_PUT; type++) {
+                double a[6];
+                memcpy(a, good, sizeof a);
+                a[arg] = v[k].v;
+                bad_fill(&price, sizeof price);
+                BAD_STATUS(fn, names[arg], v[k].label, MGN_EINVAL,
+                           mgn_american_price(type, a[0], a[1], a[2], a[3], a[4], a[5], &price));
+                BAD_UNTOUCHED(&price, sizeof price);
+            }
+    }
+    static const struct { const char *label; int v; } bad_type[] = {
+        { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+    for (size_t k = 0; k < BAD_N(bad_type); k++) {
+        bad_fill(&price, sizeof price);
+        BAD_STATUS(fn, "type", bad_type[k].label, MGN_EINVAL,
+                   mgn_american_price(bad_type[k].v, 100, 90, 0.5, 0.03, 0.01, 0.4, &price));
+        BAD_UNTOUCHED(&price, sizeof price);
+    }
+    BAD_STATUS(fn, "price", "NULL", MGN_EINVAL,
+               mgn_american_price(MGN_PUT, 100, 90, 0.5, 0.03, 0.01, 0.4, NULL));
+    /* absurd magnitudes inside the domain */
+    for (int type = MGN_CALL; type <= MGN_PUT; type++) {
+        BAD_STATUS_NOTE(fn, "S", "DBL_MAX", MGN_OK, "finite output",
+                        mgn_american_price(type, DBL_MAX, 90, 0.5, 0.03, 0.01, 0.4, &price));
+        assert_true(isfinite(price));
+        BAD_STATUS_NOTE(fn, "T", "1e300", MGN_OK, "finite output",
+                        mgn_american_price(type, 100, 90, 1e300, 0.03, 0.01, 0.4, &price));
+        assert_true(isfinite(price));
+    }
+    bad_fill(&price, sizeof price);
+    BAD_STATUS(fn, "r", "-1e300 (put: K e^{-rT} overflows)", MGN_ERANGE,
+               mgn_american_price(MGN_PUT, 100, 90, 0.5, -1e300, 0.01, 0.4, &price));
+    BAD_UNTOUCHED(&price, sizeof price);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_bad_input_american),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

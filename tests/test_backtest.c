@@ -181,6 +181,93 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_sizeof_backtest_result(), sizeof(mgn_backtest_result));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static void test_bad_input_backtest(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    enum { N = 10 };
+    const double pnl[N] = { 1, -2, 3, -5, 0.5, -0.1, 2, -3, 1, -1 };
+    const double var[N] = { 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+    int exc[N];
+    /* mgn_backtest_exceptions */
+    const char *fn = "mgn_backtest_exceptions";
+#define EXC_CALL(p, v, n, e, arg, label)                                              \
+    do {                                                                              \
+        bad_fill(exc, sizeof exc);                                                    \
+        BAD_STATUS(fn, arg, label, MGN_EINVAL, mgn_backtest_exceptions(p, v, n, e));  \
+        BAD_UNTOUCHED(exc, sizeof exc);                                               \
+    } while (0)
+    EXC_CALL(NULL, var, N, exc, "pnl", "NULL");
+    EXC_CALL(pnl, NULL, N, exc, "var", "NULL");
+    BAD_STATUS(fn, "exceptions", "NULL", MGN_EINVAL, mgn_backtest_exceptions(pnl, var, N, NULL));
+    EXC_CALL(pnl, var, 0, exc, "n", "0");
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        EXC_CALL(NULL, NULL, BAD_SIZES[s].v, exc, "n", BAD_SIZES_NULL[s].label);
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        double p2[N], v2[N];
+        memcpy(p2, pnl, sizeof p2);
+        memcpy(v2, var, sizeof v2);
+        p2[N - 1] = BAD_D_FINITE[k].v;
+        v2[3] = BAD_D_FINITE[k].v;
+        EXC_CALL(p2, var, N, exc, "pnl[i]", BAD_D_FINITE[k].label);
+        EXC_CALL(pnl, v2, N, exc, "var[i]", BAD_D_FINITE[k].label);
+    }
+#undef EXC_CALL
+    /* mgn_backtest */
+    fn = "mgn_backtest";
+    assert_int_equal(mgn_backtest_exceptions(pnl, var, N, exc), MGN_OK);
+    mgn_backtest_result r;
+#define BT_CALL(e, n, c, o, want, arg, label)                               \
+    do {                                                                    \
+        bad_fill(&r, sizeof r);                                             \
+        BAD_STATUS(fn, arg, label, want, mgn_backtest(e, n, c, o));         \
+        BAD_UNTOUCHED(&r, sizeof r);                                        \
+    } while (0)
+    BT_CALL(NULL, N, 0.99, &r, MGN_EINVAL, "exceptions", "NULL");
+    static const bad_int bad_e[] = { { "2", 2 }, { "-1", -1 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+    for (size_t k = 0; k < BAD_N(bad_e); k++) {
+        int e2[N];
+        memcpy(e2, exc, sizeof e2);
+        e2[4] = bad_e[k].v;
+        BT_CALL(e2, N, 0.99, &r, MGN_EINVAL, "exceptions[i]", bad_e[k].label);
+    }
+    BT_CALL(exc, 0, 0.99, &r, MGN_EINVAL, "n", "0");
+    BT_CALL(exc, SIZE_MAX, 0.99, &r, MGN_ERANGE, "n", "SIZE_MAX (> UINT_MAX)");
+    BT_CALL(exc, SIZE_MAX / 2, 0.99, &r, MGN_ERANGE, "n", "SIZE_MAX/2 (> UINT_MAX)");
+    BT_CALL(NULL, (size_t)INT_MAX + 1, 0.99, &r, MGN_EINVAL, "n", "INT_MAX+1 (exceptions NULL)");
+    for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++)
+        BT_CALL(exc, N, BAD_D_UNIT_OPEN[k].v, &r, MGN_EINVAL, "confidence", BAD_D_UNIT_OPEN[k].label);
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, mgn_backtest(exc, N, 0.99, NULL));
+#undef BT_CALL
+    /* mgn_backtest_zone */
+    fn = "mgn_backtest_zone";
+    int zone;
+    double cp;
+#define ZONE_CALL(no, ne, c, z, want, arg, label)                                   \
+    do {                                                                            \
+        bad_fill(&zone, sizeof zone);                                               \
+        bad_fill(&cp, sizeof cp);                                                   \
+        BAD_STATUS(fn, arg, label, want, mgn_backtest_zone(no, ne, c, z, &cp));     \
+        BAD_UNTOUCHED(&zone, sizeof zone);                                          \
+        BAD_UNTOUCHED(&cp, sizeof cp);                                              \
+    } while (0)
+    ZONE_CALL(0, 0, 0.99, &zone, MGN_EINVAL, "n_obs", "0");
+    ZONE_CALL(SIZE_MAX, 3, 0.99, &zone, MGN_ERANGE, "n_obs", "SIZE_MAX (> UINT_MAX)");
+    ZONE_CALL(SIZE_MAX / 2, 3, 0.99, &zone, MGN_ERANGE, "n_obs", "SIZE_MAX/2 (> UINT_MAX)");
+    ZONE_CALL(250, 251, 0.99, &zone, MGN_EINVAL, "n_exceptions", "n_obs + 1");
+    ZONE_CALL(250, SIZE_MAX, 0.99, &zone, MGN_EINVAL, "n_exceptions", "SIZE_MAX");
+    for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++)
+        ZONE_CALL(250, 3, BAD_D_UNIT_OPEN[k].v, &zone, MGN_EINVAL, "confidence", BAD_D_UNIT_OPEN[k].label);
+    ZONE_CALL(250, 3, 0.99, NULL, MGN_EINVAL, "zone", "NULL");
+    BAD_STATUS_NOTE(fn, "cum_prob", "NULL", MGN_OK, "optional output", mgn_backtest_zone(250, 3, 0.99, &zone, NULL));
+#undef ZONE_CALL
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_zones),
         cmocka_unit_test(test_closed_forms),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_backtest),
     };
     return cmocka_run_group_tests_name("backtest", tests, NULL, NULL);
 }

@@ -149,11 +149,179 @@ static void test_hand_bad_debt(void **state)
     free(w);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of both functions with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static double bad_ws[1 << 16];          /* 512 KB: enough for every mode here */
+
+typedef struct {
+    const mgn_cascade_params *cp;
+    const double *shock, *depth;
+    void *work;
+    size_t work_size;
+    int null_rounds, null_out;
+    size_t n_acct;
+} bad_cas_args;
+
+static int bad_call_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                            const mgn_account_params *params, void *ctx)
+{
+    const bad_cas_args *a = ctx;
+    mgn_cascade_round rounds[8];
+    mgn_market fin[BAD_BOOK_MAX];
+    mgn_cascade_result out;
+    bad_fill(&out, sizeof out);
+    int st = mgn_cascade(mkt, n_mkt, acct, a->n_acct, params, a->cp, a->shock, a->depth, a->work,
+                         a->work_size, a->null_rounds ? NULL : rounds, fin, a->null_out ? NULL : &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);   /* rounds and final_mkt: unspecified on failure */
+    return st;
+}
+
+static void test_bad_input_cascade(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const char *fn = "mgn_cascade";
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    mgn_balance bal[2];
+    bad_default_book(mk, pos);
+    bad_default_balances(bal);
+    mgn_account acct = bad_default_account(pos, bal);
+    mgn_account_params prm;
+    assert_int_equal(mgn_account_params_init(&prm), MGN_OK);
+    mgn_cascade_params cp = cparams(MGN_IMPACT_SQRT, 0.5, 0.01, 1000);
+    cp.max_rounds = 8;
+    const double shock[BAD_NMKT] = { -0.1, -0.2 }, depth[BAD_NMKT] = { 1000, 50 };
+    size_t need;
+    assert_int_equal(mgn_cascade_work_size(&prm, BAD_NMKT, 1, BAD_NPOS, &need), MGN_OK);
+    const bad_cas_args good = { &cp, shock, depth, bad_ws, sizeof bad_ws, 0, 0, 1 };
+    bad_account_inputs(fn, "accts[]", bad_call_cascade, (void *)&good, mk, BAD_NMKT, &acct, &prm, 0);
+    bad_cas_args a = good;
+    /* cascade params */
+    static const bad_int bad_model[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+    static const bad_int bad_rounds[] = { { "0", 0 }, { "-1", -1 }, { "INT_MIN", INT_MIN } };
+    static const bad_int bad_rep[] = { { "-1", -1 }, { "n_mkt", BAD_NMKT }, { "INT_MAX", INT_MAX } };
+    static const bad_int bad_res[] = { { "1", 1 }, { "-1", -1 } };
+    const bad_field fields[] = {
+        BAD_IFIELD(mgn_cascade_params, impact_model, bad_model),
+        BAD_IFIELD(mgn_cascade_params, max_rounds, bad_rounds),
+        BAD_DFIELD(mgn_cascade_params, impact, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_cascade_params, penalty_rate, BAD_D_UNIT_HALFOPEN),
+        BAD_DFIELD(mgn_cascade_params, insurance_fund, BAD_D_NONNEG),
+        BAD_IFIELD(mgn_cascade_params, report_underlying, bad_rep),
+        BAD_IFIELD(mgn_cascade_params, reserved, bad_res),
+    };
+    for (size_t f = 0; f < BAD_N(fields); f++)
+        for (size_t k = 0; k < fields[f].n; k++) {
+            mgn_cascade_params c = cp;
+            unsigned char *rec = (unsigned char *)&c;
+            if (fields[f].is_int)
+                memcpy(rec + fields[f].offset, &fields[f].i[k].v, sizeof(int));
+            else
+                memcpy(rec + fields[f].offset, &fields[f].d[k].v, sizeof(double));
+            a = good;
+            a.cp = &c;
+            char name[64];
+            snprintf(name, sizeof name, "cp->%s", fields[f].field);
+            BAD_STATUS(fn, name, fields[f].is_int ? fields[f].i[k].label : fields[f].d[k].label, MGN_EINVAL,
+                       bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_cascade_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_cascade_params) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_cascade_params c = cp;
+        c.struct_size = bad_ss[k].v;
+        a = good;
+        a.cp = &c;
+        BAD_STATUS(fn, "cp->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    }
+    a = good;
+    a.cp = NULL;
+    BAD_STATUS(fn, "cp", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    /* shock and depth */
+    static const bad_double bad_shock[] = { BAD_NONFINITE, { "-1", -1 }, { "-2", -2 },
+                                            { "1e308 (S (1 + shock) overflows)", 1e308 } };
+    for (size_t k = 0; k < BAD_N(bad_shock); k++) {
+        double s2[BAD_NMKT] = { shock[0], bad_shock[k].v };
+        a = good;
+        a.shock = s2;
+        BAD_STATUS(fn, "shock[u]", bad_shock[k].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    }
+    for (size_t k = 0; k < BAD_N(BAD_D_POSITIVE); k++) {
+        double d2[BAD_NMKT] = { depth[0], BAD_D_POSITIVE[k].v };
+        a = good;
+        a.depth = d2;
+        BAD_STATUS(fn, "depth[u]", BAD_D_POSITIVE[k].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    }
+    a = good;
+    a.shock = NULL;
+    BAD_STATUS(fn, "shock", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a = good;
+    a.depth = NULL;
+    BAD_STATUS(fn, "depth", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    /* counts, workspace, outputs */
+    a = good;
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+        a.n_acct = BAD_SIZES[s].v;
+        BAD_STATUS(fn, "n_acct", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, NULL, &prm, &a));
+    }
+    a.n_acct = 0;
+    BAD_STATUS_NOTE(fn, "n_acct", "0 (accts NULL)", MGN_OK, "the shock alone", bad_call_cascade(mk, BAD_NMKT, NULL, &prm, &a));
+    a = good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a.work = (char *)bad_ws + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a = good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a.work_size = need - 1;
+    BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a = good;
+    a.null_rounds = 1;
+    BAD_STATUS(fn, "rounds", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    a = good;
+    a.null_out = 1;
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_call_cascade(mk, BAD_NMKT, &acct, &prm, &a));
+    {
+        mgn_cascade_round rounds[8];
+        mgn_cascade_result out;
+        BAD_STATUS_NOTE(fn, "final_mkt", "NULL", MGN_OK, "optional output",
+                        mgn_cascade(mk, BAD_NMKT, &acct, 1, &prm, &cp, shock, depth, bad_ws, sizeof bad_ws,
+                                    rounds, NULL, &out));
+    }
+
+    /* mgn_cascade_work_size */
+    fn = "mgn_cascade_work_size";
+    size_t b;
+    bad_fill(&b, sizeof b);
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_cascade_work_size(NULL, BAD_NMKT, 1, 3, &b));
+    mgn_account_params p = prm;
+    p.struct_size = 0;
+    BAD_STATUS(fn, "params->struct_size", "0", MGN_EINVAL, mgn_cascade_work_size(&p, BAD_NMKT, 1, 3, &b));
+    p = prm;
+    p.mode = 3;
+    BAD_STATUS(fn, "params->mode", "3", MGN_EINVAL, mgn_cascade_work_size(&p, BAD_NMKT, 1, 3, &b));
+    BAD_STATUS(fn, "n_mkt", "0", MGN_ERANGE, mgn_cascade_work_size(&prm, 0, 1, 3, &b));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, mgn_cascade_work_size(&prm, BAD_SIZES[s].v, 1, 3, &b));
+        BAD_STATUS(fn, "max_pos", BAD_SIZES[s].label, MGN_ERANGE, mgn_cascade_work_size(&prm, BAD_NMKT, 1, BAD_SIZES[s].v, &b));
+    }
+    BAD_STATUS(fn, "n_acct", "SIZE_MAX", MGN_ERANGE, mgn_cascade_work_size(&prm, BAD_NMKT, SIZE_MAX, 3, &b));
+    BAD_UNTOUCHED(&b, sizeof b);
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_cascade_work_size(&prm, BAD_NMKT, 1, 3, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_linear),
         cmocka_unit_test(test_hand_bad_debt),
+        cmocka_unit_test(test_bad_input_cascade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,12 +152,135 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_sizeof_dynmargin_result(), sizeof(mgn_dynmargin_result));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+enum { EW_N = 30 };
+
+static int bad_call_dyn(const void *arg, void *ctx)
+{
+    const double *r = ctx;
+    mgn_dynmargin_result out;
+    double series[EW_N];
+    bad_fill(&out, sizeof out);
+    int st = mgn_dynamic_margin(r, EW_N, arg, series, &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static const bad_double BAD_DYN_DF[] = { BAD_NONFINITE, { "-1", -1 }, { "1", 1 }, { "2", 2 } };
+static const bad_field BAD_DYN_FIELDS[] = {
+    BAD_DFIELD(mgn_dynmargin_params, lambda, BAD_D_UNIT_OPEN),
+    BAD_DFIELD(mgn_dynmargin_params, seed_var, BAD_D_FINITE),
+    BAD_DFIELD(mgn_dynmargin_params, confidence, BAD_D_UNIT_OPEN),
+    BAD_DFIELD(mgn_dynmargin_params, horizon_days, BAD_D_POSITIVE),
+    BAD_DFIELD(mgn_dynmargin_params, tail_df, BAD_DYN_DF),
+    BAD_DFIELD(mgn_dynmargin_params, multiplier, BAD_D_POSITIVE),
+    BAD_DFIELD(mgn_dynmargin_params, buffer, BAD_D_NONNEG),
+};
+
+static void test_bad_input_ewma(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    double r[EW_N], v[EW_N + 1];
+    for (int i = 0; i < EW_N; i++)
+        r[i] = 0.01 * ((i * 7) % 9 - 4);
+    /* mgn_ewma_variance */
+    const char *fn = "mgn_ewma_variance";
+#define EW_CALL(ret, n, lam, seed, out, want, arg, label)                               \
+    do {                                                                                \
+        bad_fill(v, sizeof v);                                                          \
+        BAD_STATUS(fn, arg, label, want, mgn_ewma_variance(ret, n, lam, seed, out));    \
+        BAD_UNTOUCHED(v, sizeof v);                                                     \
+    } while (0)
+    EW_CALL(NULL, EW_N, 0.94, -1, v, MGN_EINVAL, "returns", "NULL");
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        double r2[EW_N];
+        memcpy(r2, r, sizeof r2);
+        r2[EW_N - 2] = BAD_D_FINITE[k].v;
+        EW_CALL(r2, EW_N, 0.94, -1, v, MGN_EINVAL, "returns[i]", BAD_D_FINITE[k].label);
+        EW_CALL(r, EW_N, 0.94, BAD_D_FINITE[k].v, v, MGN_EINVAL, "seed_var", BAD_D_FINITE[k].label);
+    }
+    {   /* squares that overflow: the recursion is not finite (the output holds the partial recursion) */
+        double r2[EW_N];
+        memcpy(r2, r, sizeof r2);
+        r2[5] = 1e200;
+        BAD_STATUS(fn, "returns[i]", "1e200 (square overflows)", MGN_ERANGE, mgn_ewma_variance(r2, EW_N, 0.94, -1, v));
+        BAD_STATUS(fn, "seed_var", "DBL_MAX with lambda 0.99 (stays finite)", MGN_OK,
+                   mgn_ewma_variance(r, EW_N, 0.99, DBL_MAX, v));
+    }
+    EW_CALL(r, 0, 0.94, -1, v, MGN_EINVAL, "n", "0");
+    EW_CALL(r, SIZE_MAX, 0.94, -1, v, MGN_ERANGE, "n", "SIZE_MAX (n + 1 outputs overflow)");
+    EW_CALL(NULL, SIZE_MAX / 2, 0.94, -1, v, MGN_EINVAL, "n", "SIZE_MAX/2 (returns NULL)");
+    EW_CALL(NULL, (size_t)INT_MAX + 1, 0.94, -1, v, MGN_EINVAL, "n", "INT_MAX+1 (returns NULL)");
+    for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++)
+        EW_CALL(r, EW_N, BAD_D_UNIT_OPEN[k].v, -1, v, MGN_EINVAL, "lambda", BAD_D_UNIT_OPEN[k].label);
+    BAD_STATUS(fn, "variance", "NULL", MGN_EINVAL, mgn_ewma_variance(r, EW_N, 0.94, -1, NULL));
+#undef EW_CALL
+
+    /* mgn_dynamic_margin */
+    fn = "mgn_dynamic_margin";
+    mgn_dynmargin_params p;
+    assert_int_equal(mgn_dynmargin_params_init(&p), MGN_OK);
+    p.tail_df = 5;
+    p.floor_lookback = 10;
+    bad_struct_fields(fn, "params->", &p, sizeof p, BAD_DYN_FIELDS, bad_call_dyn, r);
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_dynmargin_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_dynmargin_params) + 8 },
+                                       { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_dynmargin_params q = p;
+        q.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, "params->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_dyn(&q, r));
+    }
+    {
+        mgn_dynmargin_params q = p;
+        q.floor_lookback = SIZE_MAX;
+        BAD_STATUS_NOTE(fn, "params->floor_lookback", "SIZE_MAX", MGN_OK, "the whole series",
+                        bad_call_dyn(&q, r));
+    }
+    mgn_dynmargin_result out;
+    double series[EW_N];
+#define DYN_CALL(ret, n, prm, out_p, want, arg, label)                                  \
+    do {                                                                                \
+        bad_fill(&out, sizeof out);                                                     \
+        BAD_STATUS(fn, arg, label, want, mgn_dynamic_margin(ret, n, prm, series, out_p)); \
+        BAD_UNTOUCHED(&out, sizeof out);                                                \
+    } while (0)
+    DYN_CALL(NULL, EW_N, &p, &out, MGN_EINVAL, "returns", "NULL");
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        double r2[EW_N];
+        memcpy(r2, r, sizeof r2);
+        r2[7] = BAD_D_FINITE[k].v;
+        DYN_CALL(r2, EW_N, &p, &out, MGN_EINVAL, "returns[i]", BAD_D_FINITE[k].label);
+    }
+    {
+        double r2[EW_N];
+        memcpy(r2, r, sizeof r2);
+        r2[7] = 1e200;
+        DYN_CALL(r2, EW_N, &p, &out, MGN_ERANGE, "returns[i]", "1e200 (square overflows)");
+    }
+    DYN_CALL(r, 0, &p, &out, MGN_EINVAL, "n", "0");
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        DYN_CALL(NULL, BAD_SIZES[s].v, &p, &out, MGN_EINVAL, "n", BAD_SIZES_NULL[s].label);
+    DYN_CALL(r, EW_N, NULL, &out, MGN_EINVAL, "params", "NULL");
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, mgn_dynamic_margin(r, EW_N, &p, series, NULL));
+    BAD_STATUS_NOTE(fn, "scan_series", "NULL", MGN_OK, "optional output", mgn_dynamic_margin(r, EW_N, &p, NULL, &out));
+#undef DYN_CALL
+    BAD_STATUS("mgn_dynmargin_params_init", "params", "NULL", MGN_EINVAL, mgn_dynmargin_params_init(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ewma_recursion),
         cmocka_unit_test(test_dynamic_margin),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_ewma),
     };
     return cmocka_run_group_tests_name("ewma", tests, NULL, NULL);
 }

@@ -319,6 +319,307 @@ static void test_bad_input(void **state)
     free(r);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+enum { HS_ND = 12 };
+
+typedef struct {
+    const double *ret, *dv;
+    size_t n_days;
+    const double *sret, *sdv;
+    size_t n_sdays;
+    const mgn_hs_params *params;
+    void *work;
+    size_t work_size;
+    int null_out;
+} bad_hs_args;
+
+static int bad_hs_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                      const bad_hs_args *a)
+{
+    mgn_var_result out;
+    bad_fill(&out, sizeof out);
+    int st = mgn_var_historical(mkt, n_mkt, pos, n_pos, a->ret, a->dv, a->n_days, a->sret, a->sdv,
+                                a->n_sdays, a->params, a->work, a->work_size,
+                                a->null_out ? NULL : &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_hs_book(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                            size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    return bad_hs_run(mkt, n_mkt, pos, n_pos, ctx);
+}
+
+typedef struct {
+    bad_hs_args a;
+    const mgn_market *mkt;
+    const mgn_position *pos;
+    int fn;                 /* 0 var_historical, 1 scenario_count, 2 scenarios, 3 work_size */
+} bad_hs_ctx;
+
+static int bad_call_hs_params(const void *arg, void *ctx)
+{
+    bad_hs_ctx *c = ctx;
+    const mgn_hs_params *p = arg;
+    size_t n;
+    mgn_shock sh[HS_ND * BAD_NMKT];
+    double w[HS_ND];
+    int st;
+    switch (c->fn) {
+    case 0: {
+        bad_hs_args a = c->a;
+        a.params = p;
+        return bad_hs_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, &a);
+    }
+    case 1:
+        bad_fill(&n, sizeof n);
+        st = mgn_hs_scenario_count(HS_ND, p, &n);
+        if (st != MGN_OK)
+            BAD_UNTOUCHED(&n, sizeof n);
+        return st;
+    case 2:
+        bad_fill(sh, sizeof sh);
+        bad_fill(w, sizeof w);
+        st = mgn_hs_scenarios(c->a.ret, c->a.dv, HS_ND, BAD_NMKT, p, sh, w);
+        if (st != MGN_OK) {
+            BAD_UNTOUCHED(sh, sizeof sh);
+            BAD_UNTOUCHED(w, sizeof w);
+        }
+        return st;
+    default:
+        bad_fill(&n, sizeof n);
+        st = mgn_var_historical_work_size(HS_ND, HS_ND, BAD_NMKT, p, &n);
+        if (st != MGN_OK)
+            BAD_UNTOUCHED(&n, sizeof n);
+        return st;
+    }
+}
+
+static const bad_int BAD_HS_HORIZON[] = { { "0", 0 }, { "-1", -1 }, { "INT_MIN", INT_MIN },
+                                          { "n_days + 1", HS_ND + 1 } };
+static const bad_int BAD_HS_METHOD[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+static const bad_int BAD_HS_WEIGHTING[] = { { "-1", -1 }, { "4", 4 }, { "INT_MAX", INT_MAX } };
+static const bad_int BAD_HS_THREADS[] = { { "0", 0 }, { "-1", -1 }, { "257", 257 }, { "INT_MAX", INT_MAX } };
+static const bad_int BAD_HS_RESERVED[] = { { "1", 1 }, { "-1", -1 } };
+static const bad_field BAD_HS_FIELDS[] = {
+    BAD_DFIELD(mgn_hs_params, confidence, BAD_D_UNIT_OPEN),
+    BAD_IFIELD(mgn_hs_params, horizon_days, BAD_HS_HORIZON),
+    BAD_IFIELD(mgn_hs_params, horizon_method, BAD_HS_METHOD),
+    BAD_IFIELD(mgn_hs_params, weighting, BAD_HS_WEIGHTING),
+    BAD_IFIELD(mgn_hs_params, threads, BAD_HS_THREADS),
+    BAD_DFIELD(mgn_hs_params, brw_lambda, BAD_D_UNIT_OPEN),
+    BAD_DFIELD(mgn_hs_params, ewma_lambda, BAD_D_UNIT_OPEN),
+    BAD_DFIELD(mgn_hs_params, dt, BAD_D_NONNEG),
+    BAD_IFIELD(mgn_hs_params, reserved, BAD_HS_RESERVED),
+};
+
+static void bad_hs_struct_size(const char *fn, const mgn_hs_params *good, bad_hs_ctx *c)
+{
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_hs_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_hs_params) + 8 },
+                                       { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_hs_params p = *good;
+        p.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, "params->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_hs_params(&p, c));
+    }
+}
+
+static void test_bad_input_historical(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    double ret[HS_ND * BAD_NMKT], dv[HS_ND * BAD_NMKT];
+    for (int i = 0; i < HS_ND * BAD_NMKT; i++) {
+        ret[i] = 0.01 * ((i * 5) % 7 - 3);
+        dv[i] = 0.002 * ((i * 3) % 5 - 2);
+    }
+    mgn_hs_params hp;
+    assert_int_equal(mgn_hs_params_init(&hp), MGN_OK);
+    hp.weighting = MGN_HS_BRW | MGN_HS_FILTERED;
+    hp.horizon_days = 2;
+    static double work[1024];
+    size_t need;
+    assert_int_equal(mgn_var_historical_work_size(HS_ND, HS_ND, BAD_NMKT, &hp, &need), MGN_OK);
+    assert_true(need <= sizeof work);
+    const bad_hs_args good = { ret, dv, HS_ND, ret, dv, HS_ND, &hp, work, sizeof work, 0 };
+
+    /* mgn_var_historical */
+    const char *fn = "mgn_var_historical";
+    bad_hs_args a = good;
+    bad_book_mutations(fn, "mkt[]", "pos[]", bad_call_hs_book, &a, mk, BAD_NMKT, pos, BAD_NPOS, 0, 1);
+    BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL, bad_hs_run(NULL, BAD_NMKT, pos, BAD_NPOS, &a));
+    BAD_STATUS(fn, "n_mkt", "0", MGN_EINVAL, bad_hs_run(mk, 0, pos, BAD_NPOS, &a));
+    for (size_t s = 0; s < 2; s++)      /* n_days * n_mkt shocks overflow: before any read */
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_hs_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
+    BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+    bad_hs_ctx c = { good, mk, pos, 0 };
+    bad_struct_fields(fn, "params->", &hp, sizeof hp, BAD_HS_FIELDS, bad_call_hs_params, &c);
+    bad_hs_struct_size(fn, &hp, &c);
+    for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+        mgn_hs_params p = hp;
+        p.currency = BAD_CURRENCY[k].v;
+        BAD_STATUS(fn, "params->currency", BAD_CURRENCY[k].label, MGN_EINVAL, bad_call_hs_params(&p, &c));
+    }
+    a.params = NULL;
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    /* the histories */
+    static const bad_double bad_ret[] = { BAD_NONFINITE, { "-1", -1 }, { "-2", -2 } };
+    for (int stress = 0; stress < 2; stress++) {
+        const char *rn = stress ? "stress_returns[i]" : "returns[i]";
+        const char *vn = stress ? "stress_vol_changes[i]" : "vol_changes[i]";
+        for (size_t k = 0; k < BAD_N(bad_ret); k++) {
+            double r2[HS_ND * BAD_NMKT];
+            memcpy(r2, ret, sizeof r2);
+            r2[9] = bad_ret[k].v;
+            a = good;
+            *(stress ? &a.sret : &a.ret) = r2;
+            BAD_STATUS(fn, rn, bad_ret[k].label, MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+            if (k < 3) {
+                double d2[HS_ND * BAD_NMKT];
+                memcpy(d2, dv, sizeof d2);
+                d2[4] = bad_ret[k].v;
+                a = good;
+                *(stress ? &a.sdv : &a.dv) = d2;
+                BAD_STATUS(fn, vn, bad_ret[k].label, MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+            }
+        }
+        double r2[HS_ND * BAD_NMKT];
+        memcpy(r2, ret, sizeof r2);
+        r2[10] = r2[12] = 1e300;       /* two consecutive days of underlying 0: the 2-day move overflows */
+        a = good;
+        *(stress ? &a.sret : &a.ret) = r2;
+        BAD_STATUS(fn, rn, "1e300 on two consecutive days (horizon 2)", MGN_ERANGE,
+                   bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    a = good;
+    a.ret = NULL;
+    BAD_STATUS(fn, "returns", "NULL", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.sret = NULL;
+    BAD_STATUS(fn, "stress_returns", "NULL (n_stress_days = 12)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.n_days = 0;
+    BAD_STATUS(fn, "n_days", "0", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a.n_days = 1;
+    BAD_STATUS(fn, "n_days", "1 (< horizon_days 2)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    for (size_t s = 0; s < 2; s++) {
+        a.n_days = BAD_SIZES[s].v;
+        BAD_STATUS(fn, "n_days", BAD_SIZES[s].label, MGN_ERANGE, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    a = good;
+    a.n_sdays = 1;
+    BAD_STATUS(fn, "n_stress_days", "1 (< horizon_days 2)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    for (size_t s = 0; s < 2; s++) {
+        a.n_sdays = BAD_SIZES[s].v;
+        BAD_STATUS(fn, "n_stress_days", BAD_SIZES[s].label, MGN_ERANGE, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    a = good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a.work = (char *)work + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a.work_size = need - 1;
+    BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.null_out = 1;
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_hs_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+
+    /* mgn_hs_scenario_count */
+    fn = "mgn_hs_scenario_count";
+    c.fn = 1;
+    bad_struct_fields(fn, "params->", &hp, sizeof hp, BAD_HS_FIELDS, bad_call_hs_params, &c);
+    bad_hs_struct_size(fn, &hp, &c);
+    size_t n;
+    bad_fill(&n, sizeof n);
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_hs_scenario_count(HS_ND, NULL, &n));
+    BAD_STATUS(fn, "n_days", "0", MGN_EINVAL, mgn_hs_scenario_count(0, &hp, &n));
+    BAD_STATUS(fn, "n_days", "1 (< horizon_days 2)", MGN_EINVAL, mgn_hs_scenario_count(1, &hp, &n));
+    BAD_UNTOUCHED(&n, sizeof n);
+    BAD_STATUS(fn, "n_scen", "NULL", MGN_EINVAL, mgn_hs_scenario_count(HS_ND, &hp, NULL));
+
+    /* mgn_hs_scenarios */
+    fn = "mgn_hs_scenarios";
+    c.fn = 2;
+    bad_struct_fields(fn, "params->", &hp, sizeof hp, BAD_HS_FIELDS, bad_call_hs_params, &c);
+    bad_hs_struct_size(fn, &hp, &c);
+    mgn_shock sh[HS_ND * BAD_NMKT];
+    double w[HS_ND];
+#define HS_SCEN(r, d, nd, nm, p, s, wt, want, arg, label)                               \
+    do {                                                                                \
+        bad_fill(sh, sizeof sh);                                                        \
+        bad_fill(w, sizeof w);                                                          \
+        BAD_STATUS(fn, arg, label, want, mgn_hs_scenarios(r, d, nd, nm, p, s, wt));     \
+        BAD_UNTOUCHED(sh, sizeof sh);                                                   \
+        BAD_UNTOUCHED(w, sizeof w);                                                     \
+    } while (0)
+    HS_SCEN(NULL, dv, HS_ND, BAD_NMKT, &hp, sh, w, MGN_EINVAL, "returns", "NULL");
+    for (size_t k = 0; k < BAD_N(bad_ret); k++) {
+        double r2[HS_ND * BAD_NMKT];
+        memcpy(r2, ret, sizeof r2);
+        r2[9] = bad_ret[k].v;
+        HS_SCEN(r2, dv, HS_ND, BAD_NMKT, &hp, sh, w, MGN_EINVAL, "returns[i]", bad_ret[k].label);
+        if (k < 3) {
+            double d2[HS_ND * BAD_NMKT];
+            memcpy(d2, dv, sizeof d2);
+            d2[4] = bad_ret[k].v;
+            HS_SCEN(ret, d2, HS_ND, BAD_NMKT, &hp, sh, w, MGN_EINVAL, "vol_changes[i]", bad_ret[k].label);
+        }
+    }
+    HS_SCEN(ret, dv, 0, BAD_NMKT, &hp, sh, w, MGN_EINVAL, "n_days", "0");
+    HS_SCEN(ret, dv, 1, BAD_NMKT, &hp, sh, w, MGN_EINVAL, "n_days", "1 (< horizon_days 2)");
+    for (size_t s = 0; s < 2; s++) {
+        HS_SCEN(ret, dv, BAD_SIZES[s].v, BAD_NMKT, &hp, sh, w, MGN_ERANGE, "n_days", BAD_SIZES[s].label);
+        HS_SCEN(ret, dv, HS_ND, BAD_SIZES[s].v, &hp, sh, w, MGN_ERANGE, "n_mkt", BAD_SIZES[s].label);
+    }
+    HS_SCEN(ret, dv, HS_ND, 0, &hp, sh, w, MGN_EINVAL, "n_mkt", "0");
+    HS_SCEN(ret, dv, HS_ND, BAD_NMKT, NULL, sh, w, MGN_EINVAL, "params", "NULL");
+    HS_SCEN(ret, dv, HS_ND, BAD_NMKT, &hp, NULL, w, MGN_EINVAL, "shocks", "NULL");
+    BAD_STATUS_NOTE(fn, "weights", "NULL", MGN_OK, "optional output",
+                    mgn_hs_scenarios(ret, dv, HS_ND, BAD_NMKT, &hp, sh, NULL));
+#undef HS_SCEN
+
+    /* mgn_var_historical_work_size */
+    fn = "mgn_var_historical_work_size";
+    c.fn = 3;
+    bad_struct_fields(fn, "params->", &hp, sizeof hp, BAD_HS_FIELDS, bad_call_hs_params, &c);
+    bad_hs_struct_size(fn, &hp, &c);
+    bad_fill(&n, sizeof n);
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_var_historical_work_size(HS_ND, 0, BAD_NMKT, NULL, &n));
+    BAD_STATUS(fn, "n_days", "0", MGN_EINVAL, mgn_var_historical_work_size(0, 0, BAD_NMKT, &hp, &n));
+    BAD_STATUS(fn, "n_days", "1 (< horizon_days 2)", MGN_EINVAL, mgn_var_historical_work_size(1, 0, BAD_NMKT, &hp, &n));
+    BAD_STATUS(fn, "n_stress_days", "1 (< horizon_days 2)", MGN_EINVAL,
+               mgn_var_historical_work_size(HS_ND, 1, BAD_NMKT, &hp, &n));
+    BAD_STATUS(fn, "n_mkt", "0", MGN_EINVAL, mgn_var_historical_work_size(HS_ND, 0, 0, &hp, &n));
+    for (size_t s = 0; s < 2; s++) {
+        BAD_STATUS(fn, "n_days", BAD_SIZES[s].label, MGN_ERANGE,
+                   mgn_var_historical_work_size(BAD_SIZES[s].v, 0, BAD_NMKT, &hp, &n));
+        BAD_STATUS(fn, "n_stress_days", BAD_SIZES[s].label, MGN_ERANGE,
+                   mgn_var_historical_work_size(HS_ND, BAD_SIZES[s].v, BAD_NMKT, &hp, &n));
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE,
+                   mgn_var_historical_work_size(HS_ND, 0, BAD_SIZES[s].v, &hp, &n));
+    }
+    BAD_UNTOUCHED(&n, sizeof n);
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_var_historical_work_size(HS_ND, 0, BAD_NMKT, &hp, NULL));
+
+    BAD_STATUS("mgn_hs_params_init", "params", "NULL", MGN_EINVAL, mgn_hs_params_init(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_stressed),
         cmocka_unit_test(test_options_threads_contrib),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_historical),
     };
     return cmocka_run_group_tests_name("historical", tests, NULL, NULL);
 }

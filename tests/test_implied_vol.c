@@ -522,6 +522,177 @@ static void test_batch_matches_scalar(void **state)
     }
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+/* which 0: mgn_implied_vol, 1: mgn_black76_implied_vol; a = S/F K T r q price. */
+static int iv_call(int which, int type, const double *a, double *sigma)
+{
+    return which == 0 ? mgn_implied_vol(type, a[0], a[1], a[2], a[3], a[4], a[5], sigma)
+                      : mgn_black76_implied_vol(type, a[0], a[1], a[2], a[3], a[5], sigma);
+}
+
+static const bad_double *iv_bad_values(int arg, size_t *n)
+{
+    switch (arg) {
+    case 0: case 1: case 2: *n = BAD_N(BAD_D_POSITIVE); return BAD_D_POSITIVE;
+    case 5: *n = BAD_N(BAD_D_NONNEG); return BAD_D_NONNEG;
+    default: *n = BAD_N(BAD_D_FINITE); return BAD_D_FINITE;
+    }
+}
+
+static void test_bad_input_implied_vol_scalar(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    static const char *const fns[2] = { "mgn_implied_vol", "mgn_black76_implied_vol" };
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 14 };  /* S K T r q price (a call) */
+    for (int which = 0; which < 2; which++) {
+        const char *fn = fns[which];
+        const char *names[6] = { which ? "F" : "S", "K", "T", "r", "q", "price" };
+        double sig;
+        for (int arg = 0; arg < 6; arg++) {
+            if (which == 1 && arg == 4)
+                continue;
+            size_t nv;
+            const bad_double *v = iv_bad_values(arg, &nv);
+            for (size_t k = 0; k < nv; k++) {
+                double a[6];
+                memcpy(a, good, sizeof a);
+                a[arg] = v[k].v;
+                bad_fill(&sig, sizeof sig);
+                BAD_STATUS(fn, names[arg], v[k].label, MGN_EINVAL, iv_call(which, MGN_CALL, a, &sig));
+                BAD_UNTOUCHED(&sig, sizeof sig);
+            }
+        }
+        static const struct { const char *label; int v; } bad_type[] = {
+            { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_type); k++) {
+            bad_fill(&sig, sizeof sig);
+            BAD_STATUS(fn, "type", bad_type[k].label, MGN_EINVAL, iv_call(which, bad_type[k].v, good, &sig));
+            BAD_UNTOUCHED(&sig, sizeof sig);
+        }
+        BAD_STATUS(fn, "sigma", "NULL", MGN_EINVAL, iv_call(which, MGN_CALL, good, NULL));
+        /* prices without a solution */
+        static const bad_double no_sol[] = { { "1e300 (above the upper bound)", 1e300 },
+                                             { "DBL_MAX", DBL_MAX },
+                                             { "1 (call below intrinsic)", 1 } };
+        for (size_t k = 0; k < BAD_N(no_sol); k++) {
+            double a[6];
+            memcpy(a, good, sizeof a);
+            a[5] = no_sol[k].v;
+            bad_fill(&sig, sizeof sig);
+            BAD_STATUS(fn, "price", no_sol[k].label, MGN_ENOSOL, iv_call(which, MGN_CALL, a, &sig));
+            BAD_UNTOUCHED(&sig, sizeof sig);
+        }
+        /* bounds that overflow: r T so negative that K e^{-rT} (and for Black-76 the
+           discounted forward) is infinite */
+        double a[6];
+        memcpy(a, good, sizeof a);
+        a[3] = -1e300;
+        bad_fill(&sig, sizeof sig);
+        BAD_STATUS(fn, "r", "-1e300 (bounds overflow)", MGN_ERANGE,
+                   iv_call(which, which ? MGN_CALL : MGN_PUT, a, &sig));
+        BAD_UNTOUCHED(&sig, sizeof sig);
+        if (which == 0) {
+            memcpy(a, good, sizeof a);
+            a[4] = -1e300;
+            bad_fill(&sig, sizeof sig);
+            BAD_STATUS(fn, "q", "-1e300 (bounds overflow)", MGN_ERANGE, iv_call(0, MGN_CALL, a, &sig));
+            BAD_UNTOUCHED(&sig, sizeof sig);
+        }
+    }
+}
+
+static int iv_batch_call(int with_status, size_t n, const int *type, const double *const *a,
+                         double *sigma, int *status)
+{
+    return with_status
+        ? mgn_implied_vol_batch_status(n, type, a[0], a[1], a[2], a[3], a[4], a[5], sigma, status)
+        : mgn_implied_vol_batch(n, type, a[0], a[1], a[2], a[3], a[4], a[5], sigma);
+}
+
+static void test_bad_input_implied_vol_batch(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    static const char *const fns[2] = { "mgn_implied_vol_batch", "mgn_implied_vol_batch_status" };
+    static const char *const names[6] = { "S", "K", "T", "r", "q", "price" };
+    enum { NE = 3 };
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 14 };
+    for (int ws = 0; ws < 2; ws++) {
+        const char *fn = fns[ws];
+        int type[NE] = { MGN_CALL, MGN_CALL, MGN_CALL };
+        double arr[6][NE];
+        for (int j = 0; j < 6; j++)
+            for (int i = 0; i < NE; i++)
+                arr[j][i] = good[j];
+        const double *a[6] = { arr[0], arr[1], arr[2], arr[3], arr[4], arr[5] };
+        double sig[NE];
+        int st[NE];
+        BAD_STATUS_NOTE(fn, "n", "0 (every array NULL)", MGN_OK, "nothing written",
+                        iv_batch_call(ws, 0, NULL, (const double *const[6]){ 0 }, NULL, NULL));
+        for (int j = -1; j <= 7; j++) {      /* -1 type, 0..5 inputs, 6 sigma, 7 status */
+            if (j == 7 && !ws)
+                continue;
+            const double *b[6];
+            memcpy(b, a, sizeof b);
+            if (j >= 0 && j < 6)
+                b[j] = NULL;
+            const char *name = j == -1 ? "type" : j == 6 ? "sigma" : j == 7 ? "status" : names[j];
+            bad_fill(sig, sizeof sig);
+            bad_fill(st, sizeof st);
+            BAD_STATUS_NOTE(fn, name, "NULL (n = 3)", MGN_EINVAL, "nothing written",
+                            iv_batch_call(ws, NE, j == -1 ? NULL : type, b, j == 6 ? NULL : sig,
+                                          j == 7 ? NULL : st));
+            BAD_UNTOUCHED(sig, sizeof sig);
+            BAD_UNTOUCHED(st, sizeof st);
+            for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+                BAD_STATUS(fn, "n", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                           iv_batch_call(ws, BAD_SIZES[s].v, j == -1 ? NULL : type, b,
+                                         j == 6 ? NULL : sig, j == 7 ? NULL : st));
+        }
+        char arg_name[32];
+        const char *note = ws ? "NaN and status[i] = MGN_EINVAL in that element, the others solved"
+                              : "NaN in that element, the others solved";
+        for (int j = 0; j < 6; j++) {
+            size_t nv;
+            const bad_double *v = iv_bad_values(j, &nv);
+            snprintf(arg_name, sizeof arg_name, "%s[i]", names[j]);
+            for (size_t k = 0; k < nv; k++) {
+                arr[j][1] = v[k].v;
+                BAD_STATUS_NOTE(fn, arg_name, v[k].label, MGN_EINVAL, note,
+                                iv_batch_call(ws, NE, type, a, sig, st));
+                arr[j][1] = good[j];
+                assert_true(isnan(sig[1]) && isfinite(sig[0]) && isfinite(sig[2]));
+                if (ws)
+                    assert_true(st[1] == MGN_EINVAL && st[0] == MGN_OK && st[2] == MGN_OK);
+            }
+        }
+        static const struct { const char *label; int v; } bad_type[] = {
+            { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_type); k++) {
+            type[1] = bad_type[k].v;
+            BAD_STATUS_NOTE(fn, "type[i]", bad_type[k].label, MGN_EINVAL, note,
+                            iv_batch_call(ws, NE, type, a, sig, st));
+            assert_true(isnan(sig[1]) && isfinite(sig[0]) && isfinite(sig[2]));
+            if (ws)
+                assert_true(st[1] == MGN_EINVAL);
+        }
+        type[1] = MGN_CALL;
+        /* a price without a solution, the only failure: MGN_ENOSOL */
+        arr[5][1] = 1e300;
+        BAD_STATUS_NOTE(fn, "price[i]", "1e300 (above the upper bound)", MGN_ENOSOL,
+                        ws ? "NaN and status[i] = MGN_ENOSOL in that element" : "NaN in that element",
+                        iv_batch_call(ws, NE, type, a, sig, st));
+        assert_true(isnan(sig[1]) && isfinite(sig[0]) && isfinite(sig[2]));
+        if (ws)
+            assert_true(st[1] == MGN_ENOSOL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +706,8 @@ int main(void)
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_batch_matches_scalar),
+        cmocka_unit_test(test_bad_input_implied_vol_scalar),
+        cmocka_unit_test(test_bad_input_implied_vol_batch),
     };
     return cmocka_run_group_tests_name("implied_vol", tests, NULL, NULL);
 }

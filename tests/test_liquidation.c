@@ -485,6 +485,516 @@ static void test_economics(void **state)
     assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, NULL, &nn), MGN_EINVAL);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static double bad_ws[1 << 16];          /* 512 KB: enough for every mode here */
+
+/*---- mgn_liq_price_closed */
+
+static int bad_call_closed(const void *arg, void *ctx)
+{
+    (void)ctx;
+    mgn_liq_closed out;
+    bad_fill(&out, sizeof out);
+    int st = mgn_liq_price_closed(arg, &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static void bad_liq_closed(void)
+{
+    const char *fn = "mgn_liq_price_closed";
+    mgn_liq_input in = base_input(MGN_LINEAR, 2, 30000, 6000, 0.005);
+    in.mm_amount = 10;
+    in.size_mm = 1e-5;
+    in.fee_rate = 5e-4;
+    static const bad_int bad_settle[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+    static const bad_double bad_size_v[] = { BAD_NONFINITE, { "0", 0 } };
+    const bad_field fields[] = {
+        BAD_IFIELD(mgn_liq_input, settlement, bad_settle),
+        BAD_DFIELD(mgn_liq_input, size, bad_size_v),
+        BAD_DFIELD(mgn_liq_input, entry, BAD_D_POSITIVE),
+        BAD_DFIELD(mgn_liq_input, wallet, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_liq_input, other, BAD_D_FINITE),
+        BAD_DFIELD(mgn_liq_input, mm_rate, BAD_D_UNIT_HALFOPEN),
+        BAD_DFIELD(mgn_liq_input, mm_amount, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_liq_input, size_mm, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_liq_input, fee_rate, BAD_D_UNIT_HALFOPEN),
+    };
+    bad_struct_fields(fn, "in->", &in, sizeof in, fields, bad_call_closed, NULL);
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_liq_input) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_liq_input) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_liq_input x = in;
+        x.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, "in->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_closed(&x, NULL));
+    }
+    /* tiers */
+    mgn_std_tier tiers[2] = { { 0, 0.02, 0.01, 0 }, { 50000, 0.04, 0.02, 500 } };
+    in.tiers = tiers;
+    in.n_tiers = 2;
+    in.tier_basis = MGN_STD_TIER_QUOTE;
+    assert_int_equal(bad_call_closed(&in, NULL), MGN_OK);
+    {
+        mgn_liq_input x = in;
+        x.tiers = NULL;
+        BAD_STATUS(fn, "in->tiers", "NULL (n_tiers = 2)", MGN_EINVAL, bad_call_closed(&x, NULL));
+        static const bad_int bad_basis[] = { { "MGN_STD_TIER_CONTRACTS", MGN_STD_TIER_CONTRACTS }, { "-1", -1 },
+                                             { "INT_MAX", INT_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_basis); k++) {
+            x = in;
+            x.tier_basis = bad_basis[k].v;
+            BAD_STATUS(fn, "in->tier_basis", bad_basis[k].label, MGN_EINVAL, bad_call_closed(&x, NULL));
+        }
+        static const bad_size bad_nt[] = { { "MGN_STD_MAX_TIERS+1", MGN_STD_MAX_TIERS + 1 }, { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_nt); k++) {
+            x = in;
+            x.n_tiers = bad_nt[k].v;
+            BAD_STATUS(fn, "in->n_tiers", bad_nt[k].label, MGN_ERANGE, bad_call_closed(&x, NULL));
+        }
+    }
+    static const struct { const char *field, *label; int tier, f; double v; } tm[] = {
+        { "floor", "NaN", 1, 0, NAN }, { "floor", "-1", 1, 0, -1 }, { "floor", "+inf", 1, 0, INFINITY },
+        { "floor", "1 (first tier)", 0, 0, 1 }, { "floor", "0 (not increasing)", 1, 0, 0 },
+        { "im_rate", "NaN", 1, 1, NAN }, { "im_rate", "-0.1", 1, 1, -0.1 }, { "im_rate", "1.5", 0, 1, 1.5 },
+        { "mm_rate", "NaN", 0, 2, NAN }, { "mm_rate", "-0.1", 0, 2, -0.1 }, { "mm_rate", "1", 1, 2, 1 },
+        { "mm_amount", "NaN", 1, 3, NAN }, { "mm_amount", "-1", 1, 3, -1 },
+    };
+    for (size_t k = 0; k < BAD_N(tm); k++) {
+        mgn_std_tier t2[2];
+        memcpy(t2, tiers, sizeof t2);
+        double *slot[4] = { &t2[tm[k].tier].floor, &t2[tm[k].tier].im_rate, &t2[tm[k].tier].mm_rate,
+                            &t2[tm[k].tier].mm_amount };
+        *slot[tm[k].f] = tm[k].v;
+        mgn_liq_input x = in;
+        x.tiers = t2;
+        char name[64];
+        snprintf(name, sizeof name, "in->tiers[].%s", tm[k].field);
+        BAD_STATUS(fn, name, tm[k].label, MGN_EINVAL, bad_call_closed(&x, NULL));
+    }
+    BAD_STATUS(fn, "in", "NULL", MGN_EINVAL, mgn_liq_price_closed(NULL, &(mgn_liq_closed){ 0 }));
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, mgn_liq_price_closed(&in, NULL));
+}
+
+/*---- account-level functions */
+
+typedef struct {
+    const mgn_liq_search *search;
+    void *work;
+    size_t work_size;
+    size_t max_roots;
+    int null_roots, null_out;
+    const mgn_position *order;
+    double order_col;
+    const mgn_liq_params *lp;
+    const mgn_oracle_result *guard;
+    int null_closes;
+    double close_factor, bonus, gas;
+    int null_n_unprof, null_unprof_notional;
+} bad_liq_args;
+
+static int bad_call_liq_prices(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                               const mgn_account_params *params, void *ctx)
+{
+    const bad_liq_args *a = ctx;
+    mgn_liq_price_result out;
+    double roots[8];
+    bad_fill(&out, sizeof out);
+    bad_fill(roots, sizeof roots);
+    int st = a->order
+        ? mgn_whatif_liq_prices(mkt, n_mkt, acct, params, a->order, a->order_col, a->search, a->work,
+                                a->work_size, a->null_roots ? NULL : roots, a->max_roots,
+                                a->null_out ? NULL : &out)
+        : mgn_liq_prices(mkt, n_mkt, acct, params, a->search, a->work, a->work_size,
+                         a->null_roots ? NULL : roots, a->max_roots, a->null_out ? NULL : &out);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&out, sizeof out);
+        BAD_UNTOUCHED(roots, sizeof roots);
+    }
+    return st;
+}
+
+static int bad_call_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                            const mgn_account_params *params, void *ctx)
+{
+    const bad_liq_args *a = ctx;
+    mgn_liq_result out;
+    mgn_liq_close closes[BAD_BOOK_MAX];
+    bad_fill(&out, sizeof out);
+    bad_fill(closes, sizeof closes);
+    int st = mgn_liq_partial(mkt, n_mkt, acct, params, a->lp, a->guard, a->work, a->work_size,
+                             a->null_closes ? NULL : closes, a->null_out ? NULL : &out);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&out, sizeof out);
+        BAD_UNTOUCHED(closes, sizeof closes);
+    }
+    return st;
+}
+
+static int bad_call_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
+                              const mgn_account_params *params, void *ctx)
+{
+    (void)params;
+    const bad_liq_args *a = ctx;
+    double reward[BAD_BOOK_MAX], bn;
+    int unprof[BAD_BOOK_MAX];
+    size_t nb;
+    bad_fill(reward, sizeof reward);
+    bad_fill(unprof, sizeof unprof);
+    bad_fill(&nb, sizeof nb);
+    bad_fill(&bn, sizeof bn);
+    int st = mgn_liq_economics(mkt, n_mkt, acct, NULL, 0, a->close_factor, a->bonus, a->gas, reward,
+                               unprof, a->null_n_unprof ? NULL : &nb,
+                               a->null_unprof_notional ? NULL : &bn);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(reward, sizeof reward);
+        BAD_UNTOUCHED(unprof, sizeof unprof);
+        BAD_UNTOUCHED(&nb, sizeof nb);
+        BAD_UNTOUCHED(&bn, sizeof bn);
+    }
+    return st;
+}
+
+/* Workspace arguments of a function that always needs one. */
+static void bad_liq_work(const char *fn, bad_acct_call call, const mgn_market *mk,
+                         const mgn_account *acct, const mgn_account_params *prm,
+                         const bad_liq_args *good, size_t need)
+{
+    bad_liq_args a = *good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    a.work = (char *)bad_ws + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, call(mk, BAD_NMKT, acct, prm, &a));
+    a = *good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, call(mk, BAD_NMKT, acct, prm, &a));
+    a.work_size = need - 1;
+    BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, call(mk, BAD_NMKT, acct, prm, &a));
+}
+
+static void bad_liq_search(const char *fn, const mgn_market *mk, const mgn_account *acct,
+                           const mgn_account_params *prm, const bad_liq_args *good)
+{
+    const mgn_liq_search *s0 = good->search;
+    static const bad_int bad_u[] = { { "-1", -1 }, { "n_mkt", BAD_NMKT }, { "INT_MAX", INT_MAX } };
+    static const bad_int bad_res[] = { { "1", 1 }, { "-1", -1 } };
+    static const bad_double bad_lohi[] = { BAD_NONFINITE, { "-1", -1 }, { "-1e-300", -1e-300 } };
+    const bad_field fields[] = {
+        BAD_IFIELD(mgn_liq_search, underlying, bad_u),
+        BAD_IFIELD(mgn_liq_search, reserved, bad_res),
+        BAD_DFIELD(mgn_liq_search, lo, bad_lohi),
+        BAD_DFIELD(mgn_liq_search, hi, bad_lohi),
+        BAD_DFIELD(mgn_liq_search, vol, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_liq_search, horizon, BAD_D_NONNEG),
+    };
+    for (size_t f = 0; f < BAD_N(fields); f++)
+        for (size_t k = 0; k < fields[f].n; k++) {
+            mgn_liq_search s = *s0;
+            unsigned char *rec = (unsigned char *)&s;
+            if (fields[f].is_int)
+                memcpy(rec + fields[f].offset, &fields[f].i[k].v, sizeof(int));
+            else
+                memcpy(rec + fields[f].offset, &fields[f].d[k].v, sizeof(double));
+            bad_liq_args a = *good;
+            a.search = &s;
+            char name[64];
+            snprintf(name, sizeof name, "search->%s", fields[f].field);
+            BAD_STATUS(fn, name, fields[f].is_int ? fields[f].i[k].label : fields[f].d[k].label, MGN_EINVAL,
+                       bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        }
+    static const bad_size bad_grid[] = { { "0", 0 }, { "1", 1 }, { "10^7+1", 10000001 }, { "SIZE_MAX", SIZE_MAX } };
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_liq_search) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_liq_search) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < 4; k++) {
+        mgn_liq_search s = *s0;
+        bad_liq_args a = *good;
+        a.search = &s;
+        s.grid = bad_grid[k].v;
+        BAD_STATUS(fn, "search->grid", bad_grid[k].label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        s = *s0;
+        s.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, "search->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+    }
+    {
+        mgn_liq_search s = *s0;
+        bad_liq_args a = *good;
+        a.search = &s;
+        s.lo = 150;
+        s.hi = 120;
+        BAD_STATUS(fn, "search->hi", "120 with lo 150 (hi <= lo)", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        s.hi = 150;
+        BAD_STATUS(fn, "search->hi", "150 with lo 150 (hi <= lo)", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+            double betas[BAD_NMKT] = { 1, BAD_D_FINITE[k].v };
+            s = *s0;
+            s.betas = betas;
+            BAD_STATUS(fn, "search->betas[v]", BAD_D_FINITE[k].label, MGN_EINVAL,
+                       bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+        }
+        a.search = NULL;
+        BAD_STATUS(fn, "search", "NULL", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+    }
+    bad_liq_args a = *good;
+    a.null_roots = 1;
+    BAD_STATUS(fn, "roots", "NULL (max_roots = 8)", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+        a.max_roots = BAD_SIZES[s].v;
+        BAD_STATUS(fn, "max_roots", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+    }
+    a.max_roots = 0;
+    BAD_STATUS_NOTE(fn, "max_roots", "0 (roots NULL)", MGN_OK, "roots are counted, not written",
+                    bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+    a = *good;
+    a.null_out = 1;
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, acct, prm, &a));
+}
+
+static void bad_liq_workspace_size(const char *fn,
+                                   int (*ws)(const mgn_account_params *, size_t, size_t, size_t *),
+                                   const mgn_account_params *prm)
+{
+    size_t b;
+    bad_fill(&b, sizeof b);
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, ws(NULL, BAD_NMKT, 3, &b));
+    mgn_account_params p = *prm;
+    p.struct_size = 0;
+    BAD_STATUS(fn, "params->struct_size", "0", MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+    static const bad_int modes[] = { { "-1", -1 }, { "3", 3 }, { "INT_MAX", INT_MAX } };
+    for (size_t k = 0; k < BAD_N(modes); k++) {
+        p = *prm;
+        p.mode = modes[k].v;
+        BAD_STATUS(fn, "params->mode", modes[k].label, MGN_EINVAL, ws(&p, BAD_NMKT, 3, &b));
+    }
+    BAD_STATUS(fn, "n_mkt", "0", MGN_ERANGE, ws(prm, 0, 3, &b));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, ws(prm, BAD_SIZES[s].v, 3, &b));
+        BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_ERANGE, ws(prm, BAD_NMKT, BAD_SIZES[s].v, &b));
+    }
+    BAD_UNTOUCHED(&b, sizeof b);
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, ws(prm, BAD_NMKT, 3, NULL));
+}
+
+static void test_bad_input_liquidation(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    bad_liq_closed();
+
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    mgn_balance bal[2];
+    bad_default_book(mk, pos);
+    bad_default_balances(bal);
+    mgn_account acct = bad_default_account(pos, bal);
+    mgn_account_params prm;
+    assert_int_equal(mgn_account_params_init(&prm), MGN_OK);
+    mgn_liq_search search;
+    assert_int_equal(mgn_liq_search_init(&search), MGN_OK);
+    search.grid = 256;
+    search.vol = 0.5;
+    mgn_position order = bad_base_future(1);
+    order.entry_price = 2000;
+    mgn_liq_params lp;
+    assert_int_equal(mgn_liq_params_init(&lp), MGN_OK);
+    size_t need;
+
+    /* mgn_liq_prices and mgn_whatif_liq_prices */
+    const bad_liq_args good = { &search, bad_ws, sizeof bad_ws, 8, 0, 0, NULL, 0, &lp, NULL, 0, 0.5, 0.01, 1, 0, 0 };
+    assert_int_equal(mgn_liq_prices_work_size(&prm, BAD_NMKT, BAD_NPOS, &need), MGN_OK);
+    for (int wi = 0; wi < 2; wi++) {
+        const char *fn = wi ? "mgn_whatif_liq_prices" : "mgn_liq_prices";
+        bad_liq_args g = good;
+        if (wi)
+            g.order = &order;
+        bad_account_inputs(fn, "acct", bad_call_liq_prices, &g, mk, BAD_NMKT, &acct, &prm, 0);
+        bad_liq_search(fn, mk, &acct, &prm, &g);
+        bad_liq_work(fn, bad_call_liq_prices, mk, &acct, &prm, &g, need);
+        if (!wi)
+            continue;
+        for (int k = 0;; k++) {
+            const char *field, *label;
+            int kind;
+            mgn_position o = bad_base_option(0);
+            if (!bad_position_case(k, BAD_NMKT, &o, &kind, &field, &label))
+                break;
+            if (kind == BAD_POS_FUTURE) {
+                o = bad_base_future(0);
+                bad_position_case(k, BAD_NMKT, &o, &kind, &field, &label);
+            }
+            bad_liq_args a = g;
+            a.order = &o;
+            char arg[96];
+            snprintf(arg, sizeof arg, "order->%s", field);
+            BAD_STATUS(fn, arg, label, MGN_EINVAL, bad_call_liq_prices(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        bad_liq_args a = g;
+        mgn_position bo = bad_base_option(0);
+        bo.entry_price = -1;
+        a.order = &bo;
+        BAD_STATUS(fn, "order->entry_price", "-1 (option premium)", MGN_EINVAL,
+                   bad_call_liq_prices(mk, BAD_NMKT, &acct, &prm, &a));
+        a = g;
+        for (size_t k = 0; k < BAD_N(BAD_D_NONNEG); k++) {
+            a.order_col = BAD_D_NONNEG[k].v;
+            BAD_STATUS(fn, "order_collateral", BAD_D_NONNEG[k].label, MGN_EINVAL,
+                       bad_call_liq_prices(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        /* the order pointer itself: NULL means mgn_liq_prices in the wrapper, so call directly */
+        mgn_liq_price_result out;
+        double roots[8];
+        BAD_STATUS(fn, "order", "NULL", MGN_EINVAL,
+                   mgn_whatif_liq_prices(mk, BAD_NMKT, &acct, &prm, NULL, 0, &search, bad_ws, sizeof bad_ws,
+                                         roots, 8, &out));
+    }
+
+    /* mgn_liq_partial */
+    const char *fn = "mgn_liq_partial";
+    assert_int_equal(mgn_liq_partial_work_size(&prm, BAD_NMKT, BAD_NPOS, &need), MGN_OK);
+    bad_account_inputs(fn, "acct", bad_call_partial, (void *)&good, mk, BAD_NMKT, &acct, &prm, 0);
+    bad_liq_work(fn, bad_call_partial, mk, &acct, &prm, &good, need);
+    {
+        static const bad_int bad_order[] = { { "-1", -1 }, { "3", 3 }, { "INT_MAX", INT_MAX } };
+        static const bad_int bad_target[] = { { "-1", -1 }, { "2", 2 }, { "INT_MIN", INT_MIN } };
+        const bad_field fields[] = {
+            BAD_IFIELD(mgn_liq_params, order, bad_order),
+            BAD_IFIELD(mgn_liq_params, target, bad_target),
+            BAD_DFIELD(mgn_liq_params, buffer, BAD_D_NONNEG),
+            BAD_DFIELD(mgn_liq_params, penalty_rate, BAD_D_UNIT_HALFOPEN),
+            BAD_DFIELD(mgn_liq_params, close_factor, BAD_D_UNIT_LEFTOPEN),
+        };
+        for (size_t f = 0; f < BAD_N(fields); f++)
+            for (size_t k = 0; k < fields[f].n; k++) {
+                mgn_liq_params l = lp;
+                unsigned char *rec = (unsigned char *)&l;
+                if (fields[f].is_int)
+                    memcpy(rec + fields[f].offset, &fields[f].i[k].v, sizeof(int));
+                else
+                    memcpy(rec + fields[f].offset, &fields[f].d[k].v, sizeof(double));
+                bad_liq_args a = good;
+                a.lp = &l;
+                char name[64];
+                snprintf(name, sizeof name, "lp->%s", fields[f].field);
+                BAD_STATUS(fn, name, fields[f].is_int ? fields[f].i[k].label : fields[f].d[k].label, MGN_EINVAL,
+                           bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+            }
+        static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_liq_params) - 8 },
+                                           { "sizeof + 8", sizeof(mgn_liq_params) + 8 }, { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+            mgn_liq_params l = lp;
+            l.struct_size = bad_ss[k].v;
+            bad_liq_args a = good;
+            a.lp = &l;
+            BAD_STATUS(fn, "lp->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        /* the caller's order */
+        mgn_liq_params l = lp;
+        l.order = MGN_LIQ_GIVEN;
+        int prio[4] = { 2, 0, 1, 0 };
+        l.priority = prio;
+        l.n_priority = 3;
+        bad_liq_args a = good;
+        a.lp = &l;
+        assert_int_equal(bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a), MGN_OK);
+        l.n_priority = 4;
+        BAD_STATUS(fn, "lp->n_priority", "4 (> n_pos)", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        l.n_priority = SIZE_MAX;
+        BAD_STATUS(fn, "lp->n_priority", "SIZE_MAX", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        l.n_priority = 2;
+        l.priority = NULL;
+        BAD_STATUS(fn, "lp->priority", "NULL (n_priority = 2)", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        l.priority = prio;
+        static const struct { const char *label; int v; int at; } bad_p[] = {
+            { "-1", -1, 1 }, { "n_pos", BAD_NPOS, 1 }, { "INT_MAX", INT_MAX, 0 }, { "a repeated index", 2, 1 } };
+        for (size_t k = 0; k < BAD_N(bad_p); k++) {
+            int p2[3] = { 2, 0, 1 };
+            p2[bad_p[k].at] = bad_p[k].v;
+            l.priority = p2;
+            l.n_priority = 3;
+            BAD_STATUS(fn, "lp->priority[k]", bad_p[k].label, MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        a = good;
+        a.lp = NULL;
+        BAD_STATUS(fn, "lp", "NULL", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        /* the oracle guard */
+        static const bad_int verdicts[] = { { "MGN_ORACLE_STALE", MGN_ORACLE_STALE },
+                                            { "MGN_ORACLE_DEVIATION", MGN_ORACLE_DEVIATION },
+                                            { "7 (unknown)", 7 }, { "-1", -1 } };
+        for (size_t k = 0; k < BAD_N(verdicts); k++) {
+            mgn_oracle_result g;
+            memset(&g, 0, sizeof g);
+            g.verdict = verdicts[k].v;
+            a = good;
+            a.guard = &g;
+            BAD_STATUS(fn, "guard->verdict", verdicts[k].label, MGN_ESTALE, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        }
+        a = good;
+        a.null_closes = 1;
+        BAD_STATUS(fn, "closes", "NULL (n_pos = 3)", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+        a = good;
+        a.null_out = 1;
+        BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_call_partial(mk, BAD_NMKT, &acct, &prm, &a));
+    }
+
+    /* mgn_liq_economics */
+    fn = "mgn_liq_economics";
+    bad_account_inputs(fn, "acct", bad_call_economics, (void *)&good, mk, BAD_NMKT, &acct, NULL, 0);
+    {
+        bad_liq_args a = good;
+        for (size_t k = 0; k < BAD_N(BAD_D_UNIT_LEFTOPEN); k++) {
+            a.close_factor = BAD_D_UNIT_LEFTOPEN[k].v;
+            BAD_STATUS(fn, "close_factor", BAD_D_UNIT_LEFTOPEN[k].label, MGN_EINVAL,
+                       bad_call_economics(mk, BAD_NMKT, &acct, NULL, &a));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_D_UNIT_HALFOPEN); k++) {
+            a.bonus = BAD_D_UNIT_HALFOPEN[k].v;
+            BAD_STATUS(fn, "bonus", BAD_D_UNIT_HALFOPEN[k].label, MGN_EINVAL, bad_call_economics(mk, BAD_NMKT, &acct, NULL, &a));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_D_NONNEG); k++) {
+            a.gas = BAD_D_NONNEG[k].v;
+            BAD_STATUS(fn, "gas_cost", BAD_D_NONNEG[k].label, MGN_EINVAL, bad_call_economics(mk, BAD_NMKT, &acct, NULL, &a));
+        }
+        a = good;
+        a.null_n_unprof = 1;
+        BAD_STATUS(fn, "n_unprofitable", "NULL", MGN_EINVAL, bad_call_economics(mk, BAD_NMKT, &acct, NULL, &a));
+        a = good;
+        a.null_unprof_notional = 1;
+        BAD_STATUS(fn, "unprofitable_notional", "NULL", MGN_EINVAL, bad_call_economics(mk, BAD_NMKT, &acct, NULL, &a));
+        /* planned closes instead of the account */
+        mgn_liq_close c[2];
+        memset(c, 0, sizeof c);
+        c[0].notional = 1000;
+        c[1].notional = 50;
+        double reward[2], bn;
+        int unprof[2];
+        size_t nb;
+        static const bad_double bad_n[] = { BAD_NONFINITE, { "-1", -1 } };
+        for (size_t k = 0; k < BAD_N(bad_n); k++) {
+            c[1].notional = bad_n[k].v;
+            bad_fill(&nb, sizeof nb);
+            BAD_STATUS(fn, "closes[].notional", bad_n[k].label, MGN_EINVAL,
+                       mgn_liq_economics(NULL, 0, NULL, c, 2, 0, 0.01, 1, reward, unprof, &nb, &bn));
+            BAD_UNTOUCHED(&nb, sizeof nb);
+        }
+        c[0].notional = c[1].notional = DBL_MAX;
+        BAD_STATUS(fn, "closes[].notional", "DBL_MAX twice, both unprofitable (sum overflows)", MGN_ERANGE,
+                   mgn_liq_economics(NULL, 0, NULL, c, 2, 0, 0, 1, reward, unprof, &nb, &bn));
+        BAD_STATUS_NOTE(fn, "reward, unprofitable", "NULL", MGN_OK, "optional outputs",
+                        mgn_liq_economics(mk, BAD_NMKT, &acct, NULL, 0, 0.5, 0.01, 1, NULL, NULL, &nb, &bn));
+    }
+
+    /* workspace sizes and initialisers */
+    bad_liq_workspace_size("mgn_liq_prices_work_size", mgn_liq_prices_work_size, &prm);
+    bad_liq_workspace_size("mgn_liq_partial_work_size", mgn_liq_partial_work_size, &prm);
+    BAD_STATUS("mgn_liq_search_init", "s", "NULL", MGN_EINVAL, mgn_liq_search_init(NULL));
+    BAD_STATUS("mgn_liq_params_init", "p", "NULL", MGN_EINVAL, mgn_liq_params_init(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_partial_minimal),
         cmocka_unit_test(test_partial_full_and_bad),
         cmocka_unit_test(test_economics),
+        cmocka_unit_test(test_bad_input_liquidation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,6 +210,187 @@ static void test_bad_input(void **state)
     free(w); free(w2);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+typedef struct {
+    const double *cov;
+    const mgn_mc_params *params;
+    void *work;
+    size_t work_size;
+    int null_out;
+} bad_mc_args;
+
+static int bad_mc_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                      const bad_mc_args *a)
+{
+    mgn_var_result out;
+    bad_fill(&out, sizeof out);
+    int st = mgn_var_montecarlo(mkt, n_mkt, pos, n_pos, a->cov, a->params, a->work, a->work_size,
+                                a->null_out ? NULL : &out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_mc_book(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                            size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    return bad_mc_run(mkt, n_mkt, pos, n_pos, ctx);
+}
+
+typedef struct {
+    bad_mc_args a;
+    const mgn_market *mkt;
+    const mgn_position *pos;
+    int work_size_fn;
+} bad_mc_ctx;
+
+static int bad_call_mc_params(const void *arg, void *ctx)
+{
+    bad_mc_ctx *c = ctx;
+    if (c->work_size_fn) {
+        size_t b;
+        bad_fill(&b, sizeof b);
+        int st = mgn_var_montecarlo_work_size(2, arg, &b);
+        if (st != MGN_OK)
+            BAD_UNTOUCHED(&b, sizeof b);
+        return st;
+    }
+    bad_mc_args a = c->a;
+    a.params = arg;
+    return bad_mc_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, &a);
+}
+
+static const bad_double BAD_MC_DF[] = { BAD_NONFINITE, { "-1", -1 }, { "1", 1 }, { "2", 2 } };
+static const bad_int BAD_MC_ANTI[] = { { "-1", -1 }, { "2", 2 } };
+static const bad_int BAD_MC_THREADS[] = { { "0", 0 }, { "-1", -1 }, { "257", 257 }, { "INT_MAX", INT_MAX } };
+static const bad_int BAD_MC_BATCHES[] = { { "-1", -1 }, { "INT_MIN", INT_MIN }, { "201 (> n_paths)", 201 } };
+static const bad_field BAD_MC_FIELDS[] = {
+    BAD_DFIELD(mgn_mc_params, confidence, BAD_D_UNIT_OPEN),
+    BAD_DFIELD(mgn_mc_params, df, BAD_MC_DF),
+    BAD_DFIELD(mgn_mc_params, dt, BAD_D_NONNEG),
+    BAD_IFIELD(mgn_mc_params, antithetic, BAD_MC_ANTI),
+    BAD_IFIELD(mgn_mc_params, threads, BAD_MC_THREADS),
+    BAD_IFIELD(mgn_mc_params, n_batches, BAD_MC_BATCHES),
+};
+
+static void bad_mc_sizes(const char *fn, const mgn_mc_params *good, bad_mc_ctx *c)
+{
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_mc_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_mc_params) + 8 },
+                                       { "SIZE_MAX", SIZE_MAX } };
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_mc_params p = *good;
+        p.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, "params->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_mc_params(&p, c));
+    }
+    mgn_mc_params p = *good;
+    p.n_paths = 0;
+    BAD_STATUS(fn, "params->n_paths", "0", MGN_EINVAL, bad_call_mc_params(&p, c));
+    p.n_paths = 201;
+    p.antithetic = 1;
+    p.n_batches = 0;
+    BAD_STATUS(fn, "params->n_paths", "201 (odd, antithetic)", MGN_EINVAL, bad_call_mc_params(&p, c));
+    p = *good;
+    p.n_paths = SIZE_MAX;
+    p.n_batches = 0;
+    BAD_STATUS(fn, "params->n_paths", "SIZE_MAX", MGN_ERANGE, bad_call_mc_params(&p, c));
+    p.n_paths = SIZE_MAX / 2;
+    BAD_STATUS(fn, "params->n_paths", "SIZE_MAX/2", MGN_ERANGE, bad_call_mc_params(&p, c));
+}
+
+static void test_bad_input_montecarlo(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    const double cov[4] = { 4e-4, 1e-4, 1e-4, 9e-4 };
+    mgn_mc_params mp;
+    assert_int_equal(mgn_mc_params_init(&mp), MGN_OK);
+    mp.n_paths = 200;
+    mp.n_batches = 4;
+    mp.df = 5;
+    size_t need;
+    assert_int_equal(mgn_var_montecarlo_work_size(BAD_NMKT, &mp, &need), MGN_OK);
+    void *work = malloc(need);
+    assert_non_null(work);
+    const char *fn = "mgn_var_montecarlo";
+    const bad_mc_args good = { cov, &mp, work, need, 0 };
+    bad_mc_args a = good;
+    bad_book_mutations(fn, "mkt[]", "pos[]", bad_call_mc_book, &a, mk, BAD_NMKT, pos, BAD_NPOS, 0, 1);
+    BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL, bad_mc_run(NULL, BAD_NMKT, pos, BAD_NPOS, &a));
+    BAD_STATUS(fn, "n_mkt", "0", MGN_EINVAL, bad_mc_run(mk, 0, pos, BAD_NPOS, &a));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)      /* n_mkt^2 overflows the workspace size */
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_mc_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
+    BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+    a.cov = NULL;
+    BAD_STATUS(fn, "cov", "NULL", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        double c2[4] = { cov[0], BAD_D_FINITE[k].v, BAD_D_FINITE[k].v, cov[3] };
+        a.cov = c2;
+        BAD_STATUS(fn, "cov[i]", BAD_D_FINITE[k].label, MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    {
+        const double asym[4] = { 4e-4, 1e-4, 1.1e-4, 9e-4 }, neg[4] = { -4e-4, 0, 0, 9e-4 },
+                     sing[4] = { 4e-4, 6e-4, 6e-4, 9e-4 }, zero[4] = { 0 };
+        a.cov = asym;
+        BAD_STATUS(fn, "cov", "not symmetric", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a.cov = neg;
+        BAD_STATUS(fn, "cov", "negative diagonal", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a.cov = sing;
+        BAD_STATUS(fn, "cov", "singular (correlation 1)", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a.cov = zero;
+        BAD_STATUS(fn, "cov", "all 0", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    a = good;
+    a.params = NULL;
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    bad_mc_ctx c = { good, mk, pos, 0 };
+    bad_struct_fields(fn, "params->", &mp, sizeof mp, BAD_MC_FIELDS, bad_call_mc_params, &c);
+    bad_mc_sizes(fn, &mp, &c);
+    for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+        mgn_mc_params p = mp;
+        p.currency = BAD_CURRENCY[k].v;
+        BAD_STATUS(fn, "params->currency", BAD_CURRENCY[k].label, MGN_EINVAL, bad_call_mc_params(&p, &c));
+    }
+    a = good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a.work = (char *)work + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a.work_size = need - 1;
+    BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    a = good;
+    a.null_out = 1;
+    BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_mc_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+
+    fn = "mgn_var_montecarlo_work_size";
+    c.work_size_fn = 1;
+    bad_struct_fields(fn, "params->", &mp, sizeof mp, BAD_MC_FIELDS, bad_call_mc_params, &c);
+    bad_mc_sizes(fn, &mp, &c);
+    size_t b;
+    bad_fill(&b, sizeof b);
+    BAD_STATUS(fn, "n_mkt", "0", MGN_EINVAL, mgn_var_montecarlo_work_size(0, &mp, &b));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, mgn_var_montecarlo_work_size(BAD_SIZES[s].v, &mp, &b));
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_var_montecarlo_work_size(2, NULL, &b));
+    BAD_UNTOUCHED(&b, sizeof b);
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_var_montecarlo_work_size(2, &mp, NULL));
+    BAD_STATUS("mgn_mc_params_init", "params", "NULL", MGN_EINVAL, mgn_mc_params_init(NULL));
+    free(work);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_delta_normal_linear_book),
         cmocka_unit_test(test_determinism_threads),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_montecarlo),
     };
     return cmocka_run_group_tests_name("montecarlo", tests, NULL, NULL);
 }

@@ -241,6 +241,174 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_sizeof_dg_result(), sizeof(mgn_dg_result));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+enum { PN = 3 };
+
+typedef struct {
+    const double *delta, *gamma, *cov;
+    size_t n;
+    double confidence;
+    void *work;
+    size_t work_size;
+    int null_a, null_b;       /* var / es, or out */
+} bad_par_args;
+
+static int bad_par_run(int dg, const bad_par_args *a)
+{
+    double var, es;
+    mgn_dg_result out;
+    bad_fill(&var, sizeof var);
+    bad_fill(&es, sizeof es);
+    bad_fill(&out, sizeof out);
+    int st = dg ? mgn_var_delta_gamma(a->delta, a->gamma, a->cov, a->n, a->confidence, a->work,
+                                      a->work_size, a->null_a ? NULL : &out)
+                : mgn_var_delta_normal(a->delta, a->cov, a->n, a->confidence,
+                                       a->null_a ? NULL : &var, a->null_b ? NULL : &es);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&var, sizeof var);
+        BAD_UNTOUCHED(&es, sizeof es);
+        BAD_UNTOUCHED(&out, sizeof out);
+    }
+    return st;
+}
+
+static void test_bad_input_parametric(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const double delta[PN] = { 1000, -400, 250 };
+    const double gamma[PN * PN] = { -50, 10, 0, 10, 20, -5, 0, -5, 8 };
+    const double cov[PN * PN] = { 4e-4, 1e-4, -5e-5, 1e-4, 9e-4, 2e-4, -5e-5, 2e-4, 2.5e-3 };
+    static double work[64];
+    size_t need;
+    assert_int_equal(mgn_var_delta_gamma_work_size(PN, &need), MGN_OK);
+    assert_true(need <= sizeof work);
+    for (int dg = 0; dg < 2; dg++) {
+        const char *fn = dg ? "mgn_var_delta_gamma" : "mgn_var_delta_normal";
+        const bad_par_args good = { delta, gamma, cov, PN, 0.99, work, sizeof work, 0, 0 };
+        bad_par_args a = good;
+        assert_int_equal(bad_par_run(dg, &a), MGN_OK);
+        a.delta = NULL;
+        BAD_STATUS(fn, "delta", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+        a = good;
+        a.cov = NULL;
+        BAD_STATUS(fn, "cov", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+        for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+            double d2[PN], c2[PN * PN], g2[PN * PN];
+            memcpy(d2, delta, sizeof d2);
+            d2[1] = BAD_D_FINITE[k].v;
+            a = good;
+            a.delta = d2;
+            BAD_STATUS(fn, "delta[i]", BAD_D_FINITE[k].label, MGN_EINVAL, bad_par_run(dg, &a));
+            memcpy(c2, cov, sizeof c2);
+            c2[5] = c2[7] = BAD_D_FINITE[k].v;
+            a = good;
+            a.cov = c2;
+            BAD_STATUS(fn, "cov[i]", BAD_D_FINITE[k].label, MGN_EINVAL, bad_par_run(dg, &a));
+            if (dg) {
+                memcpy(g2, gamma, sizeof g2);
+                g2[4] = BAD_D_FINITE[k].v;
+                a = good;
+                a.gamma = g2;
+                BAD_STATUS(fn, "gamma[i]", BAD_D_FINITE[k].label, MGN_EINVAL, bad_par_run(dg, &a));
+            }
+        }
+        {
+            double c2[PN * PN];
+            memcpy(c2, cov, sizeof c2);
+            c2[1] *= 1.001;                               /* cov[0][1] != cov[1][0] */
+            a = good;
+            a.cov = c2;
+            BAD_STATUS(fn, "cov", "not symmetric (1e-3 relative)", MGN_EINVAL, bad_par_run(dg, &a));
+            memcpy(c2, cov, sizeof c2);
+            c2[4] = -9e-4;
+            BAD_STATUS(fn, "cov", "negative diagonal", MGN_EINVAL, bad_par_run(dg, &a));
+            memcpy(c2, cov, sizeof c2);
+            c2[1] = c2[3] = 1e-3;                         /* |c01| > sqrt(c00 c11) = 6e-4 */
+            BAD_STATUS(fn, "cov", "|cov_ij| > sqrt(cov_ii cov_jj)", MGN_EINVAL, bad_par_run(dg, &a));
+            /* correlations 1, -1, 1: every |rho| <= 1 but not positive semi-definite */
+            const double npsd[PN * PN] = { 1, 1, -1, 1, 1, 1, -1, 1, 1 };
+            const double d3[PN] = { 1, -1, 1 };
+            const double g0[PN * PN] = { 0 };
+            a.cov = npsd;
+            a.delta = d3;
+            a.gamma = g0;
+            BAD_STATUS(fn, "cov", "not positive semi-definite (P&L variance < 0)", MGN_EINVAL,
+                       bad_par_run(dg, &a));
+            if (dg) {
+                double g2[PN * PN];
+                memcpy(g2, gamma, sizeof g2);
+                g2[1] += 1;                              /* gamma[0][1] != gamma[1][0] */
+                a = good;
+                a.gamma = g2;
+                BAD_STATUS(fn, "gamma", "not symmetric", MGN_EINVAL, bad_par_run(dg, &a));
+                for (int i = 0; i < PN * PN; i++)
+                    g2[i] = 1e200;
+                a.gamma = g2;
+                BAD_STATUS(fn, "gamma", "1e200 everywhere (moments overflow)", MGN_ERANGE, bad_par_run(dg, &a));
+                a = good;
+                a.gamma = NULL;
+                BAD_STATUS(fn, "gamma", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+            } else {
+                const double big[PN] = { 1e200, 1e200, 1e200 };
+                a = good;
+                a.delta = big;
+                BAD_STATUS(fn, "delta", "1e200 everywhere (variance overflows)", MGN_ERANGE, bad_par_run(dg, &a));
+            }
+        }
+        a = good;
+        a.n = 0;
+        BAD_STATUS(fn, "n", "0", MGN_EINVAL, bad_par_run(dg, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+            a.n = BAD_SIZES[s].v;
+            /* n * n overflows (delta-gamma: its workspace size too); INT_MAX+1 squared
+               does not, and is tried with delta NULL */
+            if (s == 2 && !dg)
+                a.delta = NULL;
+            BAD_STATUS(fn, "n", s == 2 && !dg ? "INT_MAX+1 (delta NULL)" : BAD_SIZES[s].label,
+                       s == 2 && !dg ? MGN_EINVAL : MGN_ERANGE, bad_par_run(dg, &a));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++) {
+            a.confidence = BAD_D_UNIT_OPEN[k].v;
+            BAD_STATUS(fn, "confidence", BAD_D_UNIT_OPEN[k].label, MGN_EINVAL, bad_par_run(dg, &a));
+        }
+        a = good;
+        if (dg) {
+            a.work = NULL;
+            BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+            a.work = (char *)work + 4;
+            BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, bad_par_run(dg, &a));
+            a = good;
+            a.work_size = 0;
+            BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, bad_par_run(dg, &a));
+            a.work_size = need - 1;
+            BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, bad_par_run(dg, &a));
+            a = good;
+            a.null_a = 1;
+            BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+        } else {
+            a.null_a = 1;
+            BAD_STATUS(fn, "var", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+            a = good;
+            a.null_b = 1;
+            BAD_STATUS(fn, "es", "NULL", MGN_EINVAL, bad_par_run(dg, &a));
+        }
+    }
+    const char *fn = "mgn_var_delta_gamma_work_size";
+    size_t b;
+    bad_fill(&b, sizeof b);
+    BAD_STATUS(fn, "n", "0", MGN_EINVAL, mgn_var_delta_gamma_work_size(0, &b));
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        BAD_STATUS(fn, "n", BAD_SIZES[s].label, MGN_ERANGE, mgn_var_delta_gamma_work_size(BAD_SIZES[s].v, &b));
+    BAD_UNTOUCHED(&b, sizeof b);
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_var_delta_gamma_work_size(PN, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_cf_es_integral),
         cmocka_unit_test(test_cf_vs_simulation),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_parametric),
     };
     return cmocka_run_group_tests_name("parametric", tests, NULL, NULL);
 }

@@ -427,6 +427,238 @@ static void test_bad_input(void **state)
     assert_true(mgn_sizeof_pm_underlying() == sizeof(mgn_pm_underlying));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+typedef struct {
+    int detail;                       /* mgn_pm_margin_detail with per_mkt and contrib */
+    const mgn_pm_params *params;
+    int currency;
+    int null_out;
+} bad_pm_args;
+
+static int bad_pm_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos, size_t n_pos,
+                      const bad_pm_args *a)
+{
+    mgn_pm_result out;
+    mgn_pm_underlying per[BAD_BOOK_MAX];
+    double contrib[BAD_BOOK_MAX];
+    bad_fill(&out, sizeof out);
+    mgn_pm_result *o = a->null_out ? NULL : &out;
+    int st = a->detail
+        ? mgn_pm_margin_detail(mkt, a->params, n_mkt, pos, n_pos, a->currency, o, per, contrib)
+        : mgn_pm_margin(mkt, a->params, n_mkt, pos, n_pos, a->currency, o);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_pm_book(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                            size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    return bad_pm_run(mkt, n_mkt, pos, n_pos, ctx);
+}
+
+typedef struct {
+    bad_pm_args a;
+    const mgn_market *mkt;
+    const mgn_position *pos;
+} bad_pm_ctx;
+
+static int bad_call_pm_params(const void *arg, void *ctx)
+{
+    bad_pm_ctx *c = ctx;
+    mgn_pm_params p[BAD_NMKT];
+    p[0] = *(const mgn_pm_params *)arg;
+    p[1] = c->a.params[1];
+    bad_pm_args a = c->a;
+    a.params = p;
+    return bad_pm_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, &a);
+}
+
+static int bad_call_pm_count(const void *arg, void *ctx)
+{
+    (void)ctx;
+    int n;
+    bad_fill(&n, sizeof n);
+    int st = mgn_pm_scenario_count(arg, &n);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&n, sizeof n);
+    return st;
+}
+
+static int bad_call_pm_scenario(const void *arg, void *ctx)
+{
+    (void)ctx;
+    double m, w;
+    int v;
+    bad_fill(&m, sizeof m);
+    bad_fill(&w, sizeof w);
+    bad_fill(&v, sizeof v);
+    int st = mgn_pm_scenario(arg, 1, &m, &v, &w);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&m, sizeof m);
+        BAD_UNTOUCHED(&v, sizeof v);
+        BAD_UNTOUCHED(&w, sizeof w);
+    }
+    return st;
+}
+
+static const bad_double BAD_PM_RANGE[] = { BAD_NONFINITE, { "-0.1", -0.1 }, { "1", 1 }, { "1.5", 1.5 } };
+static const bad_int BAD_PM_STEPS[] = { { "0", 0 }, { "-1", -1 }, { "MGN_PM_MAX_STEPS+1", MGN_PM_MAX_STEPS + 1 },
+                                        { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+static const bad_int BAD_PM_VOLSC[] = { { "0", 0 }, { "4", 4 }, { "-1", -1 } };
+static const bad_int BAD_PM_MODE[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+static const bad_int BAD_PM_NEXT[] = { { "-1", -1 }, { "MGN_PM_MAX_EXTENDED+1", MGN_PM_MAX_EXTENDED + 1 },
+                                       { "INT_MAX", INT_MAX } };
+static const bad_int BAD_PM_01[] = { { "-1", -1 }, { "2", 2 } };
+static const bad_int BAD_PM_RES[] = { { "1", 1 }, { "-1", -1 } };
+static const bad_double BAD_PM_MINDAYS[] = { BAD_NONFINITE, { "-1", -1 }, { "0 (vol_ref_days 30)", 0 } };
+static const bad_double BAD_PM_EXTMOVE[] = { BAD_NONFINITE, { "-1", -1 }, { "-2", -2 } };
+static const bad_double BAD_PM_EXTW[] = { BAD_NONFINITE, { "-0.1", -0.1 } };
+static const bad_int BAD_PM_EXTVOL[] = { { "-2", -2 }, { "2", 2 }, { "INT_MIN", INT_MIN } };
+#define PM_EXT_D(name, field, e, list) \
+    BAD_DFIELD_AT(name, offsetof(mgn_pm_params, field) + (e) * sizeof(double), list)
+static const bad_field BAD_PM_FIELDS[] = {
+    BAD_DFIELD(mgn_pm_params, price_range, BAD_PM_RANGE),
+    BAD_IFIELD(mgn_pm_params, price_steps, BAD_PM_STEPS),
+    BAD_IFIELD(mgn_pm_params, vol_scenarios, BAD_PM_VOLSC),
+    BAD_IFIELD(mgn_pm_params, vol_mode, BAD_PM_MODE),
+    BAD_IFIELD(mgn_pm_params, n_extended, BAD_PM_NEXT),
+    BAD_DFIELD(mgn_pm_params, vol_up, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, vol_down, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, vol_ref_days, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, vol_power_short, BAD_D_FINITE),
+    BAD_DFIELD(mgn_pm_params, vol_power_long, BAD_D_FINITE),
+    BAD_DFIELD(mgn_pm_params, vol_min_days, BAD_PM_MINDAYS),
+    BAD_DFIELD(mgn_pm_params, vol_min_up, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, lookahead, BAD_D_NONNEG),
+    PM_EXT_D("ext_move[0]", ext_move, 0, BAD_PM_EXTMOVE),
+    PM_EXT_D("ext_move[7]", ext_move, 7, BAD_PM_EXTMOVE),
+    PM_EXT_D("ext_weight[0]", ext_weight, 0, BAD_PM_EXTW),
+    PM_EXT_D("ext_weight[7]", ext_weight, 7, BAD_PM_EXTW),
+    BAD_IFIELD_AT("ext_vol[0]", offsetof(mgn_pm_params, ext_vol), BAD_PM_EXTVOL),
+    BAD_IFIELD_AT("ext_vol[7]", offsetof(mgn_pm_params, ext_vol) + 7 * sizeof(int), BAD_PM_EXTVOL),
+    BAD_IFIELD(mgn_pm_params, short_min_per_strike, BAD_PM_01),
+    BAD_IFIELD(mgn_pm_params, short_min_mode, BAD_PM_01),
+    BAD_DFIELD(mgn_pm_params, short_min_rate, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, short_min_abs, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, delta_shock_rate, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, delta_shock_threshold, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, roll_rate, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, roll_min, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, conc_depth, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_pm_params, conc_rate, BAD_D_NONNEG),
+    BAD_IFIELD(mgn_pm_params, reserved, BAD_PM_RES),
+};
+
+/* struct_size values other than sizeof(mgn_pm_params): MGN_EINVAL for `call`. */
+static void bad_pm_struct_size(const char *fn, const char *arg, const mgn_pm_params *good,
+                               bad_struct_call call, void *ctx)
+{
+    static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_pm_params) - 8 },
+                                       { "sizeof + 8", sizeof(mgn_pm_params) + 8 },
+                                       { "SIZE_MAX", SIZE_MAX } };
+    char name[64];
+    snprintf(name, sizeof name, "%sstruct_size", arg);
+    for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+        mgn_pm_params p = *good;
+        p.struct_size = bad_ss[k].v;
+        BAD_STATUS(fn, name, bad_ss[k].label, MGN_EINVAL, call(&p, ctx));
+    }
+}
+
+static void test_bad_input_pm(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    mgn_pm_params prm[BAD_NMKT];
+    assert_int_equal(mgn_pm_preset_deribit(&prm[0]), MGN_OK);   /* every feature in use */
+    prm[0].conc_depth = 10;
+    prm[0].conc_rate = 0.01;
+    assert_int_equal(mgn_pm_preset_occ(&prm[1]), MGN_OK);
+    for (int detail = 0; detail < 2; detail++) {
+        const char *fn = detail ? "mgn_pm_margin_detail" : "mgn_pm_margin";
+        const bad_pm_args good = { detail, prm, MGN_QUOTE, 0 };
+        bad_pm_args a = good;
+        bad_book_mutations(fn, "mkt[]", "pos[]", bad_call_pm_book, &a, mk, BAD_NMKT, pos, BAD_NPOS, 0, 1);
+        BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL, bad_pm_run(NULL, BAD_NMKT, pos, BAD_NPOS, &a));
+        BAD_STATUS(fn, "n_mkt", "0 (positions on underlying 0)", MGN_EINVAL, bad_pm_run(mk, 0, pos, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE, bad_pm_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
+        BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+        a.params = NULL;
+        BAD_STATUS(fn, "params", "NULL (n_mkt = 2)", MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        bad_pm_ctx c = { good, mk, pos };
+        bad_struct_fields(fn, "params[].", &prm[0], sizeof prm[0], BAD_PM_FIELDS, bad_call_pm_params, &c);
+        bad_pm_struct_size(fn, "params[].", &prm[0], bad_call_pm_params, &c);
+        {
+            mgn_pm_params p = prm[0];
+            p.ext_move[2] = 1e308;        /* spot * (1 + 1e308) overflows */
+            BAD_STATUS(fn, "params[].ext_move[2]", "1e308 (S (1 + move) overflows)", MGN_ERANGE,
+                       bad_call_pm_params(&p, &c));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+            a.currency = BAD_CURRENCY[k].v;
+            BAD_STATUS(fn, "currency", BAD_CURRENCY[k].label, MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        a.null_out = 1;
+        BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_pm_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    /* scenario count and scenario */
+    bad_struct_fields("mgn_pm_scenario_count", "params->", &prm[0], sizeof prm[0], BAD_PM_FIELDS,
+                      bad_call_pm_count, NULL);
+    bad_pm_struct_size("mgn_pm_scenario_count", "params->", &prm[0], bad_call_pm_count, NULL);
+    int n;
+    BAD_STATUS("mgn_pm_scenario_count", "params", "NULL", MGN_EINVAL, mgn_pm_scenario_count(NULL, &n));
+    BAD_STATUS("mgn_pm_scenario_count", "n", "NULL", MGN_EINVAL, mgn_pm_scenario_count(&prm[0], NULL));
+    const char *fn = "mgn_pm_scenario";
+    bad_struct_fields(fn, "params->", &prm[0], sizeof prm[0], BAD_PM_FIELDS, bad_call_pm_scenario, NULL);
+    bad_pm_struct_size(fn, "params->", &prm[0], bad_call_pm_scenario, NULL);
+    double m, w;
+    int v;
+    assert_int_equal(mgn_pm_scenario_count(&prm[0], &n), MGN_OK);
+    const bad_int bad_k[] = { { "-1", -1 }, { "count", n }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+    for (size_t k = 0; k < BAD_N(bad_k); k++) {
+        bad_fill(&m, sizeof m);
+        BAD_STATUS(fn, "k", bad_k[k].label, MGN_EINVAL, mgn_pm_scenario(&prm[0], bad_k[k].v, &m, &v, &w));
+        BAD_UNTOUCHED(&m, sizeof m);
+    }
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_pm_scenario(NULL, 0, &m, &v, &w));
+    BAD_STATUS(fn, "price_move", "NULL", MGN_EINVAL, mgn_pm_scenario(&prm[0], 0, NULL, &v, &w));
+    BAD_STATUS(fn, "vol_state", "NULL", MGN_EINVAL, mgn_pm_scenario(&prm[0], 0, &m, NULL, &w));
+    BAD_STATUS(fn, "weight", "NULL", MGN_EINVAL, mgn_pm_scenario(&prm[0], 0, &m, &v, NULL));
+    /* presets */
+    mgn_pm_params p;
+    static const bad_double bad_scan[] = { BAD_NONFINITE, { "-1e-300", -1e-300 }, { "-1", -1 },
+                                           { "0.5", 0.5 }, { "1", 1 } };
+    for (size_t k = 0; k < BAD_N(bad_scan); k++) {
+        bad_fill(&p, sizeof p);
+        BAD_STATUS("mgn_pm_preset_span", "price_scan", bad_scan[k].label, MGN_EINVAL,
+                   mgn_pm_preset_span(bad_scan[k].v, 0.1, &p));
+        BAD_UNTOUCHED(&p, sizeof p);
+    }
+    for (size_t k = 0; k < BAD_N(BAD_D_NONNEG); k++) {
+        bad_fill(&p, sizeof p);
+        BAD_STATUS("mgn_pm_preset_span", "vol_scan", BAD_D_NONNEG[k].label, MGN_EINVAL,
+                   mgn_pm_preset_span(0.1, BAD_D_NONNEG[k].v, &p));
+        BAD_UNTOUCHED(&p, sizeof p);
+    }
+    BAD_STATUS("mgn_pm_preset_span", "out", "NULL", MGN_EINVAL, mgn_pm_preset_span(0.1, 0.1, NULL));
+    BAD_STATUS("mgn_pm_preset_deribit", "out", "NULL", MGN_EINVAL, mgn_pm_preset_deribit(NULL));
+    BAD_STATUS("mgn_pm_preset_occ", "out", "NULL", MGN_EINVAL, mgn_pm_preset_occ(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_span_preset_matches_span),
         cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_pm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

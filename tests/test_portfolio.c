@@ -236,6 +236,117 @@ static void test_check_and_bad_input(void **state)
     assert_true(mgn_sizeof_net_greeks() == sizeof(mgn_net_greeks));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static int bad_call_check(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                          size_t n_pos, int which, void *ctx)
+{
+    (void)ctx;
+    size_t first_bad;
+    bad_fill(&first_bad, sizeof first_bad);
+    int st = mgn_portfolio_check(mkt, n_mkt, pos, n_pos, &first_bad);
+    if (st != MGN_OK && which >= 0)
+        assert_int_equal(first_bad, (size_t)which);   /* names the bad position */
+    if (st != MGN_OK && which < 0)
+        BAD_UNTOUCHED(&first_bad, sizeof first_bad);
+    return st;
+}
+
+static int bad_call_value(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                          size_t n_pos, int which, void *ctx)
+{
+    (void)which; (void)ctx;
+    double v;
+    bad_fill(&v, sizeof v);
+    int st = mgn_portfolio_value(mkt, n_mkt, pos, n_pos, MGN_QUOTE, &v);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&v, sizeof v);
+    return st;
+}
+
+static int bad_call_position_greeks(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                                    size_t n_pos, int which, void *ctx)
+{
+    (void)n_pos; (void)ctx;
+    mgn_net_greeks g;
+    bad_fill(&g, sizeof g);
+    int st = mgn_position_greeks(mkt, n_mkt, &pos[which < 0 ? 0 : which], &g);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&g, sizeof g);
+    return st;
+}
+
+static int bad_call_portfolio_greeks(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                                     size_t n_pos, int which, void *ctx)
+{
+    (void)which; (void)ctx;
+    mgn_net_greeks g[BAD_BOOK_MAX];
+    bad_fill(g, sizeof g);
+    int st = mgn_portfolio_greeks(mkt, n_mkt, pos, n_pos, g);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(g, sizeof g);
+    return st;
+}
+
+static void test_bad_input_portfolio(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    static const struct { const char *fn; bad_book_call call; } fns[] = {
+        { "mgn_portfolio_check", bad_call_check },
+        { "mgn_portfolio_value", bad_call_value },
+        { "mgn_position_greeks", bad_call_position_greeks },
+        { "mgn_portfolio_greeks", bad_call_portfolio_greeks },
+    };
+    for (size_t f = 0; f < BAD_N(fns); f++) {
+        const char *fn = fns[f].fn;
+        int single = fns[f].call == bad_call_position_greeks;
+        bad_book_mutations(fn, "mkt[]", single ? "pos->" : "pos[]", fns[f].call, NULL, mk,
+                           BAD_NMKT, pos, BAD_NPOS, 0, 1);
+        BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL,
+                   fns[f].call(NULL, BAD_NMKT, pos, BAD_NPOS, -1, NULL));
+        BAD_STATUS(fn, "n_mkt", "0 (positions on underlying 0)", MGN_EINVAL,
+                   fns[f].call(mk, 0, pos, BAD_NPOS, 0, NULL));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE,
+                       fns[f].call(mk, BAD_SIZES[s].v, pos, BAD_NPOS, -1, NULL));
+        if (!single) {
+            BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL,
+                       fns[f].call(mk, BAD_NMKT, NULL, BAD_NPOS, -1, NULL));
+            for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+                BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                           fns[f].call(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, -1, NULL));
+            BAD_STATUS_NOTE(fn, "n_pos", "0 (pos NULL)", MGN_OK, "an empty book",
+                            fns[f].call(mk, BAD_NMKT, NULL, 0, -1, NULL));
+        }
+    }
+    /* outputs */
+    double v;
+    mgn_net_greeks g[BAD_NMKT];
+    BAD_STATUS_NOTE("mgn_portfolio_check", "first_bad", "NULL (a bad position)", MGN_EINVAL,
+                    "first_bad is optional", mgn_portfolio_check(mk, BAD_NMKT, (mgn_position[]){ { 0 } }, 1, NULL));
+    BAD_STATUS("mgn_portfolio_value", "value", "NULL", MGN_EINVAL,
+               mgn_portfolio_value(mk, BAD_NMKT, pos, BAD_NPOS, MGN_QUOTE, NULL));
+    for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+        bad_fill(&v, sizeof v);
+        BAD_STATUS("mgn_portfolio_value", "currency", BAD_CURRENCY[k].label, MGN_EINVAL,
+                   mgn_portfolio_value(mk, BAD_NMKT, pos, BAD_NPOS, BAD_CURRENCY[k].v, &v));
+        BAD_UNTOUCHED(&v, sizeof v);
+    }
+    BAD_STATUS("mgn_position_greeks", "pos", "NULL", MGN_EINVAL,
+               mgn_position_greeks(mk, BAD_NMKT, NULL, g));
+    BAD_STATUS("mgn_position_greeks", "out", "NULL", MGN_EINVAL,
+               mgn_position_greeks(mk, BAD_NMKT, pos, NULL));
+    BAD_STATUS("mgn_portfolio_greeks", "out", "NULL (n_mkt = 2)", MGN_EINVAL,
+               mgn_portfolio_greeks(mk, BAD_NMKT, pos, BAD_NPOS, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_american_greeks),
         cmocka_unit_test(test_delta_one_greeks),
         cmocka_unit_test(test_check_and_bad_input),
+        cmocka_unit_test(test_bad_input_portfolio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -625,6 +625,246 @@ static void test_status_and_version(void **state)
     assert_int_equal(sizeof(mgn_greeks), 10 * sizeof(double));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static const char *const SCALAR_FN[6] = { "mgn_bs_price", "mgn_bs_greeks", "mgn_inverse_price",
+                                          "mgn_inverse_greeks", "mgn_black76_price",
+                                          "mgn_black76_greeks" };
+
+/* The bad values of argument arg (0 S/F, 1 K, 2 T, 3 r, 4 q, 5 sigma) of a European
+   pricer. */
+static const bad_double *euro_bad_values(int arg, size_t *n)
+{
+    switch (arg) {
+    case 0: case 1: *n = BAD_N(BAD_D_POSITIVE); return BAD_D_POSITIVE;
+    case 2: case 5: *n = BAD_N(BAD_D_NONNEG); return BAD_D_NONNEG;
+    default: *n = BAD_N(BAD_D_FINITE); return BAD_D_FINITE;
+    }
+}
+
+static const char *euro_arg_name(int which, int arg)
+{
+    static const char *const names[6] = { "S", "K", "T", "r", "q", "sigma" };
+    return arg == 0 && which >= 4 ? "F" : names[arg];
+}
+
+static void test_bad_input_pricing_scalar(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 0.4 };   /* S K T r q sigma */
+    for (int which = 0; which < 6; which++) {
+        const char *fn = SCALAR_FN[which];
+        size_t out_size = which % 2 ? sizeof(mgn_greeks) : sizeof(double);
+        mgn_greeks out;
+        for (int arg = 0; arg < 6; arg++) {
+            if (which >= 4 && arg == 4)
+                continue;                            /* Black-76 has no q */
+            size_t nv;
+            const bad_double *v = euro_bad_values(arg, &nv);
+            for (size_t k = 0; k < nv; k++) {
+                double a[6];
+                memcpy(a, good, sizeof a);
+                a[arg] = v[k].v;
+                for (int type = MGN_CALL; type <= MGN_PUT; type++) {
+                    bad_fill(&out, sizeof out);
+                    BAD_STATUS(fn, euro_arg_name(which, arg), v[k].label, MGN_EINVAL,
+                               call_fn(which, type, a, &out));
+                    BAD_UNTOUCHED(&out, out_size);
+                }
+            }
+        }
+        static const struct { const char *label; int v; } bad_type[] = {
+            { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_type); k++) {
+            bad_fill(&out, sizeof out);
+            BAD_STATUS(fn, "type", bad_type[k].label, MGN_EINVAL,
+                       call_fn(which, bad_type[k].v, good, &out));
+            BAD_UNTOUCHED(&out, out_size);
+        }
+        BAD_STATUS(fn, which % 2 ? "out" : which == 2 ? "price_coin" : "price", "NULL",
+                   MGN_EINVAL, call_fn(which, MGN_CALL, good, NULL));
+        /* absurd magnitudes inside the domain: a finite answer or MGN_ERANGE */
+        double a[6];
+        memcpy(a, good, sizeof a);
+        a[0] = DBL_MAX;
+        bad_fill(&out, sizeof out);
+        BAD_STATUS_NOTE(fn, euro_arg_name(which, 0), "DBL_MAX", MGN_OK, "finite output",
+                        call_fn(which, MGN_CALL, a, &out));
+        for (size_t i = 0; i < out_size / sizeof(double); i++)
+            assert_true(isfinite(((double *)&out)[i]));
+        memcpy(a, good, sizeof a);
+        a[2] = 1e300;
+        BAD_STATUS_NOTE(fn, "T", "1e300", MGN_OK, "finite output",
+                        call_fn(which, MGN_PUT, a, &out));
+        for (size_t i = 0; i < out_size / sizeof(double); i++)
+            assert_true(isfinite(((double *)&out)[i]));
+        /* a discount factor e^{-rT} that overflows (puts are worth K e^{-rT} - ...) */
+        memcpy(a, good, sizeof a);
+        a[3] = -1e300;
+        bad_fill(&out, sizeof out);
+        BAD_STATUS(fn, "r", "-1e300 (put: K e^{-rT} overflows)", MGN_ERANGE,
+                   call_fn(which, MGN_PUT, a, &out));
+        BAD_UNTOUCHED(&out, out_size);
+    }
+}
+
+/* Batch forms: NULL arrays, absurd n with NULL arrays, and every bad element value:
+   the call fills the other elements and puts NaN into the bad one. */
+static int call_batch(int which, size_t n, const int *type, const double *const *a, void *out)
+{
+    switch (which) {
+    case 0: return mgn_bs_price_batch(n, type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 1: return mgn_bs_greeks_batch(n, type, a[0], a[1], a[2], a[3], a[4], a[5], out);
+    case 2: return mgn_black76_price_batch(n, type, a[0], a[1], a[2], a[3], a[5], out);
+    default: return mgn_black76_greeks_batch(n, type, a[0], a[1], a[2], a[3], a[5], out);
+    }
+}
+
+static void test_bad_input_pricing_batch(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    static const char *const fns[4] = { "mgn_bs_price_batch", "mgn_bs_greeks_batch",
+                                        "mgn_black76_price_batch", "mgn_black76_greeks_batch" };
+    enum { NE = 3 };
+    const double good[6] = { 100, 90, 0.5, 0.03, 0.01, 0.4 };
+    for (int which = 0; which < 4; which++) {
+        const char *fn = fns[which];
+        int greeks = which % 2, black = which >= 2;
+        const char *out_name = greeks ? "out" : "price";
+        size_t esize = greeks ? sizeof(mgn_greeks) : sizeof(double);
+        int type[NE] = { MGN_CALL, MGN_PUT, MGN_CALL };
+        double arr[6][NE];
+        for (int j = 0; j < 6; j++)
+            for (int i = 0; i < NE; i++)
+                arr[j][i] = good[j];
+        const double *a[6] = { arr[0], arr[1], arr[2], arr[3], arr[4], arr[5] };
+        mgn_greeks out[NE];
+
+        BAD_STATUS_NOTE(fn, "n", "0 (every array NULL)", MGN_OK, "nothing written",
+                        call_batch(which, 0, NULL, (const double *const[6]){ 0 }, NULL));
+        /* each array NULL in turn: nothing written */
+        for (int j = -1; j <= 6; j++) {
+            if (black && j == 4)
+                continue;
+            const double *b[6];
+            memcpy(b, a, sizeof b);
+            const char *name = j == -1 ? "type" : j == 6 ? out_name : euro_arg_name(black ? 4 : 0, j);
+            if (j >= 0 && j < 6)
+                b[j] = NULL;
+            bad_fill(out, sizeof out);
+            BAD_STATUS_NOTE(fn, name, "NULL (n = 3)", MGN_EINVAL, "nothing written",
+                            call_batch(which, NE, j == -1 ? NULL : type, b,
+                                       j == 6 ? NULL : (void *)out));
+            BAD_UNTOUCHED(out, sizeof out);
+            for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+                BAD_STATUS(fn, "n", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                           call_batch(which, BAD_SIZES[s].v, j == -1 ? NULL : type, b,
+                                      j == 6 ? NULL : (void *)out));
+        }
+        /* bad values in element 1 */
+        char arg_name[32];
+        for (int j = 0; j < 6; j++) {
+            if (black && j == 4)
+                continue;
+            size_t nv;
+            const bad_double *v = euro_bad_values(j, &nv);
+            snprintf(arg_name, sizeof arg_name, "%s[i]", euro_arg_name(black ? 4 : 0, j));
+            for (size_t k = 0; k < nv; k++) {
+                arr[j][1] = v[k].v;
+                BAD_STATUS_NOTE(fn, arg_name, v[k].label, MGN_EINVAL,
+                                "NaN in that element, the others computed",
+                                call_batch(which, NE, type, a, out));
+                arr[j][1] = good[j];
+                for (int i = 0; i < NE; i++) {
+                    const double *o = (const double *)((const char *)out + i * esize);
+                    for (size_t f = 0; f < esize / sizeof(double); f++)
+                        assert_true(i == 1 ? isnan(o[f]) : isfinite(o[f]));
+                }
+            }
+        }
+        static const struct { const char *label; int v; } bad_type[] = {
+            { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_type); k++) {
+            type[1] = bad_type[k].v;
+            BAD_STATUS_NOTE(fn, "type[i]", bad_type[k].label, MGN_EINVAL,
+                            "NaN in that element, the others computed",
+                            call_batch(which, NE, type, a, out));
+            const double *o = (const double *)((const char *)out + esize);
+            assert_true(isnan(o[0]));
+            assert_true(isfinite(*(const double *)out));
+        }
+    }
+}
+
+/* Version, status strings and struct sizes: no argument can be bad except
+   mgn_strerror's code. */
+static void test_bad_input_version_and_sizes(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    static const struct { const char *label; int v; } codes[] = {
+        { "-1", -1 }, { "7", 7 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+    for (size_t k = 0; k < BAD_N(codes); k++) {
+        assert_string_equal(mgn_strerror(codes[k].v), "unknown status");
+        BAD_NOTE("mgn_strerror", "status", codes[k].label, "\"unknown status\" (never NULL)");
+    }
+    assert_non_null(mgn_version());
+    BAD_NOTE("mgn_version", "(no arguments)", "-", "\"MAJOR.MINOR.PATCH\", never NULL");
+    assert_int_equal(mgn_version_number(), MGN_VERSION_NUMBER);
+    BAD_NOTE("mgn_version_number", "(no arguments)", "-", "MGN_VERSION_NUMBER");
+    /* every mgn_sizeof_* equals the size this header gives */
+#define SIZEOF_CASE(name, type)                                       \
+    do {                                                              \
+        assert_int_equal(mgn_sizeof_##name(), sizeof(type));          \
+        BAD_NOTE("mgn_sizeof_" #name, "(no arguments)", "-", "sizeof(" #type ")"); \
+    } while (0)
+    SIZEOF_CASE(greeks, mgn_greeks);
+    SIZEOF_CASE(market, mgn_market);
+    SIZEOF_CASE(position, mgn_position);
+    SIZEOF_CASE(shock, mgn_shock);
+    SIZEOF_CASE(net_greeks, mgn_net_greeks);
+    SIZEOF_CASE(span_params, mgn_span_params);
+    SIZEOF_CASE(span_pair, mgn_span_pair);
+    SIZEOF_CASE(span_result, mgn_span_result);
+    SIZEOF_CASE(span_underlying, mgn_span_underlying);
+    SIZEOF_CASE(std_tier, mgn_std_tier);
+    SIZEOF_CASE(std_params, mgn_std_params);
+    SIZEOF_CASE(pm_params, mgn_pm_params);
+    SIZEOF_CASE(pm_result, mgn_pm_result);
+    SIZEOF_CASE(pm_underlying, mgn_pm_underlying);
+    SIZEOF_CASE(var_result, mgn_var_result);
+    SIZEOF_CASE(hs_params, mgn_hs_params);
+    SIZEOF_CASE(dg_result, mgn_dg_result);
+    SIZEOF_CASE(mc_params, mgn_mc_params);
+    SIZEOF_CASE(backtest_result, mgn_backtest_result);
+    SIZEOF_CASE(dynmargin_params, mgn_dynmargin_params);
+    SIZEOF_CASE(dynmargin_result, mgn_dynmargin_result);
+    SIZEOF_CASE(balance, mgn_balance);
+    SIZEOF_CASE(account, mgn_account);
+    SIZEOF_CASE(account_params, mgn_account_params);
+    SIZEOF_CASE(account_result, mgn_account_result);
+    SIZEOF_CASE(position_result, mgn_position_result);
+    SIZEOF_CASE(liq_input, mgn_liq_input);
+    SIZEOF_CASE(liq_closed, mgn_liq_closed);
+    SIZEOF_CASE(liq_search, mgn_liq_search);
+    SIZEOF_CASE(liq_price_result, mgn_liq_price_result);
+    SIZEOF_CASE(whatif_result, mgn_whatif_result);
+    SIZEOF_CASE(oracle_params, mgn_oracle_params);
+    SIZEOF_CASE(oracle_result, mgn_oracle_result);
+    SIZEOF_CASE(liq_params, mgn_liq_params);
+    SIZEOF_CASE(liq_close, mgn_liq_close);
+    SIZEOF_CASE(liq_result, mgn_liq_result);
+    SIZEOF_CASE(cascade_params, mgn_cascade_params);
+    SIZEOF_CASE(cascade_round, mgn_cascade_round);
+    SIZEOF_CASE(cascade_result, mgn_cascade_result);
+#undef SIZEOF_CASE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +884,9 @@ int main(void)
         cmocka_unit_test(test_batch_bad_elements),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),
+        cmocka_unit_test(test_bad_input_pricing_scalar),
+        cmocka_unit_test(test_bad_input_pricing_batch),
+        cmocka_unit_test(test_bad_input_version_and_sizes),
     };
     return cmocka_run_group_tests_name("pricing", tests, NULL, NULL);
 }

@@ -515,6 +515,123 @@ static void test_bad_input(void **state)
     assert_true(out[0] == 0 && out[1] == 0);
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of both functions with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+enum { BAD_NSCEN = 2 };
+
+typedef struct {
+    int matrix;
+    const mgn_shock *shocks;
+    size_t n_scen;
+    double dt;
+    int currency;
+    int null_pnl;
+} bad_scen_args;
+
+static int bad_scen_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                        size_t n_pos, const bad_scen_args *a)
+{
+    double pnl[BAD_NSCEN * BAD_BOOK_MAX];
+    bad_fill(pnl, sizeof pnl);
+    double *out = a->null_pnl ? NULL : pnl;
+    int st = a->matrix
+        ? mgn_scenario_pnl_matrix(mkt, n_mkt, pos, n_pos, a->shocks, a->n_scen, a->dt, a->currency, out)
+        : mgn_scenario_pnl(mkt, n_mkt, pos, n_pos, a->shocks, a->n_scen, a->dt, a->currency, out);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(pnl, sizeof pnl);   /* every bad input is caught before writing */
+    return st;
+}
+
+static int bad_call_scen(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                         size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    return bad_scen_run(mkt, n_mkt, pos, n_pos, ctx);
+}
+
+static void test_bad_input_scenario(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    mgn_shock sh[BAD_NSCEN * BAD_NMKT] = { { 0.1, 0.05 }, { -0.1, 0 }, { -0.2, -0.1 }, { 0.3, 0 } };
+    for (int matrix = 0; matrix < 2; matrix++) {
+        const char *fn = matrix ? "mgn_scenario_pnl_matrix" : "mgn_scenario_pnl";
+        const bad_scen_args good = { matrix, sh, BAD_NSCEN, 1.0 / 365, MGN_QUOTE, 0 };
+        bad_scen_args a = good;
+        bad_book_mutations(fn, "mkt[]", "pos[]", bad_call_scen, &a, mk, BAD_NMKT, pos, BAD_NPOS, 0, 1);
+        BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL, bad_scen_run(NULL, BAD_NMKT, pos, BAD_NPOS, &a));
+        BAD_STATUS(fn, "n_mkt", "0 (positions on underlying 0)", MGN_EINVAL,
+                   bad_scen_run(mk, 0, pos, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE,
+                       bad_scen_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
+        BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_scen_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                       bad_scen_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+        /* shocks */
+        a.shocks = NULL;
+        BAD_STATUS(fn, "shocks", "NULL (n_scen = 2)", MGN_EINVAL, bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a = good;
+        static const bad_double bad_price[] = { BAD_NONFINITE, { "-1", -1 }, { "-2", -2 },
+                                                { "-1e300", -1e300 } };
+        for (size_t k = 0; k < BAD_N(bad_price); k++) {
+            mgn_shock s2[BAD_NSCEN * BAD_NMKT];
+            memcpy(s2, sh, sizeof s2);
+            s2[3].price = bad_price[k].v;
+            a.shocks = s2;
+            BAD_STATUS(fn, "shocks[].price", bad_price[k].label, MGN_EINVAL,
+                       bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+            if (k < 3) {
+                s2[3].price = 0;
+                s2[3].vol = bad_price[k].v;
+                BAD_STATUS(fn, "shocks[].vol", bad_price[k].label, MGN_EINVAL,
+                           bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+            }
+            s2[3] = sh[3];
+            s2[1].price = 1e308;          /* spot 2000 * (1 + 1e308) overflows */
+            BAD_STATUS(fn, "shocks[].price", "1e308 (S (1 + price) overflows)", MGN_ERANGE,
+                       bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        /* n_scen: absurd counts overflow the output size; with shocks NULL, EINVAL */
+        a.n_scen = SIZE_MAX;
+        BAD_STATUS(fn, "n_scen", "SIZE_MAX", MGN_ERANGE, bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a.n_scen = SIZE_MAX / 2;
+        BAD_STATUS(fn, "n_scen", "SIZE_MAX/2", MGN_ERANGE, bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a.n_scen = (size_t)INT_MAX + 1;
+        a.shocks = NULL;
+        BAD_STATUS(fn, "n_scen", "INT_MAX+1 (shocks NULL)", MGN_EINVAL,
+                   bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a = good;
+        a.n_scen = 0;
+        a.shocks = NULL;
+        a.null_pnl = 1;
+        BAD_STATUS_NOTE(fn, "n_scen", "0 (shocks and pnl NULL)", MGN_OK, "nothing written",
+                        bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_D_NONNEG); k++) {
+            a.dt = BAD_D_NONNEG[k].v;
+            BAD_STATUS(fn, "dt", BAD_D_NONNEG[k].label, MGN_EINVAL, bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+            a.currency = BAD_CURRENCY[k].v;
+            BAD_STATUS(fn, "currency", BAD_CURRENCY[k].label, MGN_EINVAL,
+                       bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        a.null_pnl = 1;
+        BAD_STATUS(fn, "pnl", "NULL (n_scen = 2)", MGN_EINVAL, bad_scen_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_scenario),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -598,6 +598,203 @@ static void test_bad_input(void **state)
     assert_true(mgn_sizeof_span_underlying() == sizeof(mgn_span_underlying));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+typedef struct {
+    int detail;                      /* mgn_span_margin_detail with per_mkt and risk */
+    const mgn_span_params *params;
+    const mgn_span_pair *pairs;
+    size_t n_pairs;
+    int currency;
+    int null_out;
+} bad_span_args;
+
+static int bad_span_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                        size_t n_pos, const bad_span_args *a)
+{
+    mgn_span_result out;
+    mgn_span_underlying per[BAD_BOOK_MAX];
+    double risk[BAD_BOOK_MAX * MGN_SPAN_SCENARIOS];
+    bad_fill(&out, sizeof out);
+    mgn_span_result *o = a->null_out ? NULL : &out;
+    int st = a->detail
+        ? mgn_span_margin_detail(mkt, a->params, n_mkt, pos, n_pos, a->pairs, a->n_pairs,
+                                 a->currency, o, per, risk)
+        : mgn_span_margin(mkt, a->params, n_mkt, pos, n_pos, a->pairs, a->n_pairs, a->currency, o);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(&out, sizeof out);
+    return st;
+}
+
+static int bad_call_span_book(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                              size_t n_pos, int which, void *ctx)
+{
+    (void)which;
+    return bad_span_run(mkt, n_mkt, pos, n_pos, ctx);
+}
+
+typedef struct {
+    bad_span_args a;
+    const mgn_market *mkt;
+    const mgn_position *pos;
+} bad_span_ctx;
+
+static int bad_call_span_params(const void *arg, void *ctx)
+{
+    bad_span_ctx *c = ctx;
+    mgn_span_params p[BAD_NMKT] = { *(const mgn_span_params *)arg, c->a.params[1] };
+    bad_span_args a = c->a;
+    a.params = p;
+    return bad_span_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, &a);
+}
+
+static int bad_call_span_pair(const void *arg, void *ctx)
+{
+    bad_span_ctx *c = ctx;
+    bad_span_args a = c->a;
+    a.pairs = arg;
+    a.n_pairs = 1;
+    return bad_span_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, &a);
+}
+
+static int bad_call_span_scenario(const void *arg, void *ctx)
+{
+    (void)ctx;
+    double d[3];
+    bad_fill(d, sizeof d);
+    int st = mgn_span_scenario(arg, 3, &d[0], &d[1], &d[2]);
+    if (st != MGN_OK)
+        BAD_UNTOUCHED(d, sizeof d);
+    return st;
+}
+
+static const bad_double BAD_SPAN_SCAN[] = { BAD_NONFINITE, { "-1e-300", -1e-300 }, { "-1", -1 },
+                                            { "1 (scenario prices <= 0)", 1 },
+                                            { "0.5 with extreme_mult 2", 0.5 } };
+static const bad_field BAD_SPAN_FIELDS[] = {
+    BAD_DFIELD(mgn_span_params, price_scan, BAD_SPAN_SCAN),
+    BAD_DFIELD(mgn_span_params, vol_scan, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_span_params, extreme_mult, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_span_params, extreme_cover, BAD_D_UNIT_CLOSED),
+    BAD_DFIELD(mgn_span_params, lookahead, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_span_params, som_rate, BAD_D_NONNEG),
+    BAD_DFIELD(mgn_span_params, intra_rate, BAD_D_NONNEG),
+};
+
+static void test_bad_input_span(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    const mgn_span_params prm[BAD_NMKT] = { CME, CME };
+    const mgn_span_pair pair = { 0, 1, 1.0, 0.05, 0.5 };
+    static const bad_int bad_index[] = { { "-1", -1 }, { "n_mkt", BAD_NMKT }, { "INT_MAX", INT_MAX },
+                                         { "INT_MIN", INT_MIN } };
+    static const bad_int same_a[] = { { "b (a == b)", 1 } };
+    static const bad_double bad_credit[] = { BAD_NONFINITE, { "-0.1", -0.1 }, { "1.5", 1.5 } };
+    const bad_field pair_fields[] = {
+        BAD_IFIELD(mgn_span_pair, a, bad_index), BAD_IFIELD(mgn_span_pair, a, same_a),
+        BAD_IFIELD(mgn_span_pair, b, bad_index),
+        BAD_DFIELD(mgn_span_pair, delta_a, BAD_D_POSITIVE),
+        BAD_DFIELD(mgn_span_pair, delta_b, BAD_D_POSITIVE),
+        BAD_DFIELD(mgn_span_pair, credit_rate, bad_credit),
+    };
+    for (int detail = 0; detail < 2; detail++) {
+        const char *fn = detail ? "mgn_span_margin_detail" : "mgn_span_margin";
+        const bad_span_args good = { detail, prm, &pair, 1, MGN_QUOTE, 0 };
+        bad_span_args a = good;
+        bad_book_mutations(fn, "mkt[]", "pos[]", bad_call_span_book, &a, mk, BAD_NMKT, pos, BAD_NPOS, 0, 1);
+        BAD_STATUS(fn, "mkt", "NULL (n_mkt = 2)", MGN_EINVAL, bad_span_run(NULL, BAD_NMKT, pos, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE,
+                       bad_span_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, &a));
+        a.pairs = NULL;
+        a.n_pairs = 0;
+        BAD_STATUS(fn, "n_mkt", "0 (positions on underlying 0)", MGN_EINVAL,
+                   bad_span_run(mk, 0, pos, BAD_NPOS, &a));
+        a = good;
+        BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, NULL, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_pos", BAD_SIZES_NULL[s].label,
+                       detail && BAD_SIZES[s].v > SIZE_MAX / 16 / sizeof(double) ? MGN_ERANGE : MGN_EINVAL,
+                       bad_span_run(mk, BAD_NMKT, NULL, BAD_SIZES[s].v, &a));
+        if (detail) {     /* n_pos * 16 doubles of risk overflow: rejected before pos is read */
+            BAD_STATUS(fn, "n_pos", "SIZE_MAX (risk not NULL)", MGN_ERANGE,
+                       bad_span_run(mk, BAD_NMKT, pos, SIZE_MAX, &a));
+            BAD_STATUS(fn, "n_pos", "SIZE_MAX/2 (risk not NULL)", MGN_ERANGE,
+                       bad_span_run(mk, BAD_NMKT, pos, SIZE_MAX / 2, &a));
+        }
+        a.params = NULL;
+        BAD_STATUS(fn, "params", "NULL (n_mkt = 2)", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        a = good;
+        bad_span_ctx c = { good, mk, pos };
+        bad_struct_fields(fn, "params[].", &prm[0], sizeof prm[0], BAD_SPAN_FIELDS, bad_call_span_params, &c);
+        bad_struct_fields(fn, "pairs[].", &pair, sizeof pair, pair_fields, bad_call_span_pair, &c);
+        a.pairs = NULL;
+        BAD_STATUS(fn, "pairs", "NULL (n_pairs = 1)", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+            a.n_pairs = BAD_SIZES[s].v;
+            BAD_STATUS(fn, "n_pairs", BAD_SIZES_NULL[s].label, MGN_EINVAL,
+                       bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+            a.currency = BAD_CURRENCY[k].v;
+            BAD_STATUS(fn, "currency", BAD_CURRENCY[k].label, MGN_EINVAL,
+                       bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+        }
+        a = good;
+        a.null_out = 1;
+        BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, bad_span_run(mk, BAD_NMKT, pos, BAD_NPOS, &a));
+    }
+    /* more than 64 paired underlyings need per_mkt */
+    {
+        enum { NM = 66 };
+        static mgn_market m66[NM];
+        static mgn_span_params p66[NM];
+        static mgn_span_pair pr66[NM / 2];
+        for (int u = 0; u < NM; u++) {
+            m66[u] = (mgn_market){ 100, 0, 0 };
+            p66[u] = CME;
+        }
+        for (int k = 0; k < NM / 2; k++)
+            pr66[k] = (mgn_span_pair){ 2 * k, 2 * k + 1, 1, 1, 0.5 };
+        static mgn_span_underlying per66[NM];
+        mgn_span_result r;
+        bad_fill(&r, sizeof r);
+        BAD_STATUS("mgn_span_margin", "pairs", "33 pairs naming 66 underlyings", MGN_ERANGE,
+                   mgn_span_margin(m66, p66, NM, NULL, 0, pr66, NM / 2, MGN_QUOTE, &r));
+        BAD_UNTOUCHED(&r, sizeof r);
+        BAD_STATUS("mgn_span_margin_detail", "per_mkt", "NULL with 66 paired underlyings", MGN_ERANGE,
+                   mgn_span_margin_detail(m66, p66, NM, NULL, 0, pr66, NM / 2, MGN_QUOTE, &r, NULL, NULL));
+        BAD_UNTOUCHED(&r, sizeof r);
+        BAD_STATUS_NOTE("mgn_span_margin_detail", "per_mkt", "66 records with 66 paired underlyings",
+                        MGN_OK, "per_mkt lifts the limit",
+                        mgn_span_margin_detail(m66, p66, NM, NULL, 0, pr66, NM / 2, MGN_QUOTE, &r, per66, NULL));
+    }
+    /* mgn_span_scenario */
+    const char *fn = "mgn_span_scenario";
+    bad_struct_fields(fn, "params->", &prm[0], sizeof prm[0], BAD_SPAN_FIELDS, bad_call_span_scenario, NULL);
+    double d[3];
+    BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, mgn_span_scenario(NULL, 0, &d[0], &d[1], &d[2]));
+    static const bad_int bad_k[] = { { "-1", -1 }, { "16", 16 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+    for (size_t k = 0; k < BAD_N(bad_k); k++) {
+        bad_fill(d, sizeof d);
+        BAD_STATUS(fn, "k", bad_k[k].label, MGN_EINVAL, mgn_span_scenario(&prm[0], bad_k[k].v, &d[0], &d[1], &d[2]));
+        BAD_UNTOUCHED(d, sizeof d);
+    }
+    bad_fill(d, sizeof d);
+    BAD_STATUS(fn, "price_move", "NULL", MGN_EINVAL, mgn_span_scenario(&prm[0], 0, NULL, &d[1], &d[2]));
+    BAD_STATUS(fn, "vol_move", "NULL", MGN_EINVAL, mgn_span_scenario(&prm[0], 0, &d[0], NULL, &d[2]));
+    BAD_STATUS(fn, "weight", "NULL", MGN_EINVAL, mgn_span_scenario(&prm[0], 0, &d[0], &d[1], NULL));
+    BAD_UNTOUCHED(d, sizeof d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_many_tiers),
         cmocka_unit_test(test_many_paired),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

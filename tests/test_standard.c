@@ -779,6 +779,289 @@ static void test_bad_input(void **state)
 #undef ACC
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+typedef struct {
+    int whole;                      /* mgn_std_margin (else mgn_std_position_margin) */
+    const mgn_std_params *params;
+    size_t n_params;
+    int currency;
+    void *work;
+    size_t work_size;
+    int null_im, null_mm;
+} bad_std_args;
+
+static int bad_std_run(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                       size_t n_pos, int which, const bad_std_args *a)
+{
+    double im, mm, pim[BAD_BOOK_MAX], pmm[BAD_BOOK_MAX];
+    int strat[BAD_BOOK_MAX], partner[BAD_BOOK_MAX];
+    bad_fill(&im, sizeof im);
+    bad_fill(&mm, sizeof mm);
+    bad_fill(pim, sizeof pim);
+    bad_fill(pmm, sizeof pmm);
+    bad_fill(strat, sizeof strat);
+    bad_fill(partner, sizeof partner);
+    double *o_im = a->null_im ? NULL : &im, *o_mm = a->null_mm ? NULL : &mm;
+    int st = a->whole
+        ? mgn_std_margin(mkt, n_mkt, a->params, a->n_params, pos, n_pos, a->currency, a->work,
+                         a->work_size, o_im, o_mm, pim, pmm, strat, partner)
+        : mgn_std_position_margin(mkt, n_mkt, a->params, pos ? &pos[which < 0 ? 0 : which] : NULL,
+                                  a->currency, o_im, o_mm);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&im, sizeof im);
+        BAD_UNTOUCHED(&mm, sizeof mm);
+        BAD_UNTOUCHED(pim, sizeof pim);
+        BAD_UNTOUCHED(pmm, sizeof pmm);
+        BAD_UNTOUCHED(strat, sizeof strat);
+        BAD_UNTOUCHED(partner, sizeof partner);
+    }
+    return st;
+}
+
+static int bad_call_std_book(const mgn_market *mkt, size_t n_mkt, const mgn_position *pos,
+                             size_t n_pos, int which, void *ctx)
+{
+    return bad_std_run(mkt, n_mkt, pos, n_pos, which, ctx);
+}
+
+typedef struct {
+    bad_std_args a;
+    const mgn_market *mkt;
+    const mgn_position *pos;
+} bad_std_ctx;
+
+static int bad_call_std_params(const void *arg, void *ctx)
+{
+    bad_std_ctx *c = ctx;
+    bad_std_args a = c->a;
+    a.params = arg;
+    a.n_params = 1;
+    return bad_std_run(c->mkt, BAD_NMKT, c->pos, BAD_NPOS, 0, &a);
+}
+
+static int bad_call_std_preset(const void *arg, void *ctx)
+{
+    (void)ctx;
+    mgn_std_params p = *(const mgn_std_params *)arg;
+    mgn_std_params keep = p;
+    int st = mgn_std_preset(MGN_STD_PRESET_DEFAULT, &p);
+    if (st != MGN_OK)
+        assert_memory_equal(&p, &keep, sizeof p);
+    return st;
+}
+
+static void test_bad_input_standard(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    mgn_market mk[BAD_NMKT];
+    mgn_position pos[BAD_NPOS];
+    bad_default_book(mk, pos);
+    mgn_std_params rules = preset(MGN_STD_PRESET_CBOE_EQUITY);
+    rules.size_im = 0.00005;
+    mgn_std_tier tiers[2] = { { 0, 0.02, 0.01, 0 }, { 1000, 0.05, 0.02, 10 } };
+    rules.tiers = tiers;
+    rules.n_tiers = 2;
+    static double work[BAD_BOOK_MAX * 32];
+    size_t need;
+    assert_int_equal(mgn_std_workspace_size(BAD_NPOS, &need), MGN_OK);
+    assert_true(need <= sizeof work);
+
+    static const bad_double bad_frac[] = { BAD_NONFINITE, { "-0.1", -0.1 }, { "1.5", 1.5 } };
+    static const bad_int bad_01[] = { { "-1", -1 }, { "2", 2 }, { "INT_MAX", INT_MAX } };
+    static const bad_int bad_strat[] = { { "8", 8 }, { "-1", -1 }, { "INT_MIN", INT_MIN } };
+    static const bad_int bad_basis[] = { { "-1", -1 }, { "3", 3 }, { "INT_MAX", INT_MAX } };
+    static const bad_int bad_reserved[] = { { "1", 1 }, { "-1", -1 } };
+    const bad_field fields[] = {
+        BAD_DFIELD(mgn_std_params, im_base, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, im_floor, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, mm_base, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, mm_otm, bad_frac),
+        BAD_DFIELD(mgn_std_params, mm_floor, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, mm_put_mark, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, long_im, bad_frac),
+        BAD_DFIELD(mgn_std_params, long_mm, bad_frac),
+        BAD_DFIELD(mgn_std_params, long_dated_expiry, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, long_dated_im, bad_frac),
+        BAD_DFIELD(mgn_std_params, long_dated_mm, bad_frac),
+        BAD_DFIELD(mgn_std_params, size_im, BAD_D_NONNEG),
+        BAD_DFIELD(mgn_std_params, size_mm, BAD_D_NONNEG),
+        BAD_IFIELD(mgn_std_params, put_floor_on_strike, bad_01),
+        BAD_IFIELD(mgn_std_params, strategies, bad_strat),
+        BAD_IFIELD(mgn_std_params, tier_basis, bad_basis),
+        BAD_IFIELD(mgn_std_params, reserved, bad_reserved),
+    };
+    for (int whole = 0; whole < 2; whole++) {
+        const char *fn = whole ? "mgn_std_margin" : "mgn_std_position_margin";
+        const bad_std_args good = { whole, &rules, 1, MGN_QUOTE, work, sizeof work, 0, 0 };
+        bad_std_args a = good;
+        const char *pos_arg = whole ? "pos[]" : "pos->";
+        bad_book_mutations_except(fn, "mkt[]", pos_arg, bad_call_std_book, &a, mk, BAD_NMKT, pos,
+                                  BAD_NPOS, 0, 1, "entry_price 0 (future)");
+        /* the entry price of a future does not enter its margin: 0 is accepted */
+        {
+            mgn_position p0[BAD_NPOS];
+            memcpy(p0, pos, sizeof p0);
+            p0[1].entry_price = 0;
+            BAD_STATUS_NOTE(fn, whole ? "pos[].entry_price" : "pos->entry_price", "0 (future)", MGN_OK,
+                            "documented: only entry_price < 0 is invalid",
+                            bad_std_run(mk, BAD_NMKT, p0, BAD_NPOS, 1, &a));
+        }
+        BAD_STATUS(fn, "mkt", "NULL", MGN_EINVAL, bad_std_run(NULL, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        BAD_STATUS(fn, "n_mkt", "0", MGN_ERANGE, bad_std_run(mk, 0, pos, BAD_NPOS, 0, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_mkt", BAD_SIZES[s].label, MGN_ERANGE,
+                       bad_std_run(mk, BAD_SIZES[s].v, pos, BAD_NPOS, 0, &a));
+        a.params = NULL;
+        BAD_STATUS(fn, "params", "NULL", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        a = good;
+        bad_std_ctx c = { good, mk, pos };
+        bad_struct_fields(fn, whole ? "params[]." : "params->", &rules, sizeof rules, fields,
+                          bad_call_std_params, &c);
+        const char *pa = whole ? "params[]." : "params->";
+        char name[64];
+        /* long_mm above long_im, long_dated_mm above long_dated_im */
+        {
+            mgn_std_params r = rules;
+            r.long_im = 0.5;
+            r.long_mm = 0.6;
+            snprintf(name, sizeof name, "%slong_mm", pa);
+            BAD_STATUS(fn, name, "0.6 > long_im 0.5", MGN_EINVAL, bad_call_std_params(&r, &c));
+            r = rules;
+            r.long_dated_im = 0.5;
+            r.long_dated_mm = 0.6;
+            snprintf(name, sizeof name, "%slong_dated_mm", pa);
+            BAD_STATUS(fn, name, "0.6 > long_dated_im 0.5", MGN_EINVAL, bad_call_std_params(&r, &c));
+        }
+        /* struct_size */
+        static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_std_params) - 8 },
+                                           { "sizeof + 8", sizeof(mgn_std_params) + 8 },
+                                           { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+            mgn_std_params r = rules;
+            r.struct_size = bad_ss[k].v;
+            snprintf(name, sizeof name, "%sstruct_size", pa);
+            BAD_STATUS(fn, name, bad_ss[k].label, MGN_EINVAL, bad_call_std_params(&r, &c));
+        }
+        /* the tier table */
+        static const bad_size bad_nt[] = { { "0", 0 }, { "MGN_STD_MAX_TIERS+1", MGN_STD_MAX_TIERS + 1 },
+                                           { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_nt); k++) {
+            mgn_std_params r = rules;
+            r.n_tiers = bad_nt[k].v;
+            snprintf(name, sizeof name, "%sn_tiers", pa);
+            BAD_STATUS(fn, name, bad_nt[k].label, MGN_ERANGE, bad_call_std_params(&r, &c));
+        }
+        {
+            mgn_std_params r = rules;
+            r.tiers = NULL;
+            snprintf(name, sizeof name, "%stiers", pa);
+            BAD_STATUS(fn, name, "NULL (n_tiers = 2)", MGN_EINVAL, bad_call_std_params(&r, &c));
+        }
+        static const struct { const char *field; const char *label; int tier, f; double v; } tm[] = {
+            { "floor", "NaN", 1, 0, NAN }, { "floor", "+inf", 1, 0, INFINITY },
+            { "floor", "-1", 1, 0, -1 }, { "floor", "1 (first tier)", 0, 0, 1 },
+            { "floor", "0 (not increasing)", 1, 0, 0 },
+            { "im_rate", "NaN", 0, 1, NAN }, { "im_rate", "-0.1", 1, 1, -0.1 },
+            { "im_rate", "1.5", 1, 1, 1.5 }, { "im_rate", "0.015 (decreasing)", 1, 1, 0.015 },
+            { "mm_rate", "NaN", 0, 2, NAN }, { "mm_rate", "-0.1", 0, 2, -0.1 },
+            { "mm_rate", "0.03 (> im_rate)", 0, 2, 0.03 }, { "mm_rate", "0.005 (decreasing)", 1, 2, 0.005 },
+            { "mm_amount", "NaN", 1, 3, NAN }, { "mm_amount", "-1", 1, 3, -1 },
+            { "mm_amount", "1 (first tier)", 0, 3, 1 },
+            { "mm_amount", "100 (MM falls into the tier)", 1, 3, 100 },
+        };
+        for (size_t k = 0; k < BAD_N(tm); k++) {
+            mgn_std_tier t2[2];
+            memcpy(t2, tiers, sizeof t2);
+            double *slot[4] = { &t2[tm[k].tier].floor, &t2[tm[k].tier].im_rate,
+                                &t2[tm[k].tier].mm_rate, &t2[tm[k].tier].mm_amount };
+            *slot[tm[k].f] = tm[k].v;
+            mgn_std_params r = rules;
+            r.tiers = t2;
+            snprintf(name, sizeof name, "%stiers[].%s", pa, tm[k].field);
+            BAD_STATUS(fn, name, tm[k].label, MGN_EINVAL, bad_call_std_params(&r, &c));
+        }
+        a = good;
+        for (size_t k = 0; k < BAD_N(BAD_CURRENCY); k++) {
+            a.currency = BAD_CURRENCY[k].v;
+            BAD_STATUS(fn, "currency", BAD_CURRENCY[k].label, MGN_EINVAL,
+                       bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        }
+        a = good;
+        a.null_im = 1;
+        BAD_STATUS(fn, "im", "NULL", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        a = good;
+        a.null_mm = 1;
+        BAD_STATUS(fn, "mm", "NULL", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        a = good;
+        if (!whole) {
+            BAD_STATUS(fn, "pos", "NULL", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, NULL, 0, -1, &a));
+            continue;
+        }
+        /* mgn_std_margin only */
+        BAD_STATUS(fn, "pos", "NULL (n_pos = 3)", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, NULL, BAD_NPOS, 0, &a));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+            BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_ERANGE,
+                       bad_std_run(mk, BAD_NMKT, pos, BAD_SIZES[s].v, 0, &a));
+        static const bad_size bad_np[] = { { "0", 0 }, { "3 (neither 1 nor n_mkt)", 3 },
+                                           { "SIZE_MAX", SIZE_MAX } };
+        mgn_std_params two[2] = { rules, rules };
+        a.params = two;
+        for (size_t k = 0; k < BAD_N(bad_np); k++) {
+            a.n_params = bad_np[k].v;
+            BAD_STATUS(fn, "n_params", bad_np[k].label, MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        }
+        a = good;
+        a.work = NULL;
+        BAD_STATUS(fn, "work", "NULL (n_pos = 3)", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        a.work = (char *)work + 1;
+        BAD_STATUS(fn, "work", "misaligned (work + 1 byte)", MGN_EINVAL, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        a = good;
+        static const bad_size bad_ws[] = { { "0", 0 }, { "need - 1", 0 } };
+        for (size_t k = 0; k < BAD_N(bad_ws); k++) {
+            a.work_size = k ? need - 1 : 0;
+            BAD_STATUS(fn, "work_size", bad_ws[k].label, MGN_ENOMEM, bad_std_run(mk, BAD_NMKT, pos, BAD_NPOS, 0, &a));
+        }
+    }
+    /* mgn_std_preset */
+    {
+        const char *fn = "mgn_std_preset";
+        mgn_std_params p;
+        memset(&p, 0, sizeof p);
+        p.struct_size = sizeof p;
+        static const bad_int bad_preset[] = { { "-1", -1 }, { "7", 7 }, { "INT_MAX", INT_MAX }, { "INT_MIN", INT_MIN } };
+        for (size_t k = 0; k < BAD_N(bad_preset); k++) {
+            mgn_std_params q = p;
+            BAD_STATUS(fn, "preset", bad_preset[k].label, MGN_EINVAL, mgn_std_preset(bad_preset[k].v, &q));
+            assert_memory_equal(&q, &p, sizeof p);
+        }
+        BAD_STATUS(fn, "out", "NULL", MGN_EINVAL, mgn_std_preset(MGN_STD_PRESET_DEFAULT, NULL));
+        static const bad_size bad_ss[] = { { "0", 0 }, { "sizeof - 8", sizeof(mgn_std_params) - 8 },
+                                           { "sizeof + 8", sizeof(mgn_std_params) + 8 },
+                                           { "SIZE_MAX", SIZE_MAX } };
+        for (size_t k = 0; k < BAD_N(bad_ss); k++) {
+            mgn_std_params q = p;
+            q.struct_size = bad_ss[k].v;
+            BAD_STATUS(fn, "out->struct_size", bad_ss[k].label, MGN_EINVAL, bad_call_std_preset(&q, NULL));
+        }
+    }
+    /* mgn_std_workspace_size */
+    {
+        const char *fn = "mgn_std_workspace_size";
+        size_t b;
+        BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_std_workspace_size(3, NULL));
+        for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+            bad_fill(&b, sizeof b);
+            BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_ERANGE, mgn_std_workspace_size(BAD_SIZES[s].v, &b));
+            BAD_UNTOUCHED(&b, sizeof b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_calendar_straddle_covered),
         cmocka_unit_test(test_account_random),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

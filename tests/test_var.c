@@ -395,6 +395,212 @@ static void test_contrib_bad_input(void **state)
     assert_int_equal(mgn_sizeof_var_result(), sizeof(mgn_var_result));
 }
 
+/*---------------------------------------------------------------- bad input catalogue */
+/* Every argument of every function of this file with the bad values of the catalogue
+   (tests/README.md, tests/bad_input.h). */
+#include "bad_input.h"
+
+static void test_bad_input_var_es(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const char *fn = "mgn_var_es";
+    enum { N = 8 };
+    const double good[N] = { -3, 1, 2, -7, 0.5, 4, -1, 2.5 };
+    double pnl[N], w[N], var, es;
+    for (int i = 0; i < N; i++)
+        w[i] = 1 + i;
+#define VAR_CALL(p, wt, n, c, pv, pe, want, arg, label)                              \
+    do {                                                                            \
+        bad_fill(&var, sizeof var);                                                 \
+        bad_fill(&es, sizeof es);                                                   \
+        BAD_STATUS(fn, arg, label, want, mgn_var_es(p, wt, n, c, pv, pe));          \
+        BAD_UNTOUCHED(&var, sizeof var);                                            \
+        BAD_UNTOUCHED(&es, sizeof es);                                              \
+    } while (0)
+    VAR_CALL(NULL, NULL, N, 0.9, &var, &es, MGN_EINVAL, "pnl", "NULL (n = 8)");
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        memcpy(pnl, good, sizeof pnl);
+        pnl[5] = BAD_D_FINITE[k].v;
+        VAR_CALL(pnl, NULL, N, 0.9, &var, &es, MGN_EINVAL, "pnl[i]", BAD_D_FINITE[k].label);
+        VAR_CALL(pnl, w, N, 0.9, &var, &es, MGN_EINVAL, "pnl[i]", BAD_D_FINITE[k].label);
+    }
+    {   /* losses so large that the tail sum overflows: N a = 2.5 at c = 0.99, n = 250 */
+        static double huge[250];
+        for (int i = 0; i < 250; i++)
+            huge[i] = -DBL_MAX;
+        VAR_CALL(huge, NULL, 250, 0.99, &var, &es, MGN_ERANGE, "pnl[i]", "-DBL_MAX (every element, n = 250)");
+    }
+    memcpy(pnl, good, sizeof pnl);
+    static const bad_double bad_w[] = { BAD_NONFINITE, { "-1", -1 }, { "-1e-300", -1e-300 } };
+    for (size_t k = 0; k < BAD_N(bad_w); k++) {
+        double w2[N];
+        memcpy(w2, w, sizeof w2);
+        w2[3] = bad_w[k].v;
+        VAR_CALL(pnl, w2, N, 0.9, &var, &es, MGN_EINVAL, "weights[i]", bad_w[k].label);
+    }
+    {
+        double z[N] = { 0 };
+        VAR_CALL(pnl, z, N, 0.9, &var, &es, MGN_EINVAL, "weights", "all 0");
+        double big[N];
+        for (int i = 0; i < N; i++)
+            big[i] = DBL_MAX;
+        VAR_CALL(pnl, big, N, 0.9, &var, &es, MGN_ERANGE, "weights", "DBL_MAX each (sum overflows)");
+    }
+    VAR_CALL(pnl, NULL, 0, 0.9, &var, &es, MGN_EINVAL, "n", "0");
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++)
+        VAR_CALL(NULL, NULL, BAD_SIZES[s].v, 0.9, &var, &es, MGN_EINVAL, "n", BAD_SIZES_NULL[s].label);
+    for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++)
+        VAR_CALL(pnl, NULL, N, BAD_D_UNIT_OPEN[k].v, &var, &es, MGN_EINVAL, "confidence",
+                 BAD_D_UNIT_OPEN[k].label);
+    VAR_CALL(pnl, NULL, N, 0.9, NULL, &es, MGN_EINVAL, "var", "NULL");
+    VAR_CALL(pnl, NULL, N, 0.9, &var, NULL, MGN_EINVAL, "es", "NULL");
+#undef VAR_CALL
+}
+
+typedef struct {
+    const double *pnl;
+    size_t n_scen, n_pos;
+    const double *weights;
+    double confidence;
+    void *work;
+    size_t work_size;
+    int null_var, null_es;
+} bad_contrib_args;
+
+static int bad_contrib_run(const bad_contrib_args *a)
+{
+    double var, es, vc[4], ec[4], iv[4], ie[4];
+    bad_fill(&var, sizeof var);
+    bad_fill(&es, sizeof es);
+    bad_fill(vc, sizeof vc);
+    bad_fill(ec, sizeof ec);
+    bad_fill(iv, sizeof iv);
+    bad_fill(ie, sizeof ie);
+    int st = mgn_var_es_contrib(a->pnl, a->n_scen, a->n_pos, a->weights, a->confidence, a->work,
+                                a->work_size, a->null_var ? NULL : &var, a->null_es ? NULL : &es,
+                                vc, ec, iv, ie);
+    if (st != MGN_OK) {
+        BAD_UNTOUCHED(&var, sizeof var);
+        BAD_UNTOUCHED(&es, sizeof es);
+        BAD_UNTOUCHED(vc, sizeof vc);
+        BAD_UNTOUCHED(ec, sizeof ec);
+        BAD_UNTOUCHED(iv, sizeof iv);
+        BAD_UNTOUCHED(ie, sizeof ie);
+    }
+    return st;
+}
+
+static void test_bad_input_var_contrib(void **state)
+{
+    (void)state;
+    BAD_INPUT_BEGIN();
+    const char *fn = "mgn_var_es_contrib";
+    enum { NS = 6, NP = 3 };
+    double pnl[NS * NP];
+    for (int i = 0; i < NS * NP; i++)
+        pnl[i] = (double)((i * 7) % 11) - 5;
+    double w[NS] = { 1, 2, 1, 3, 1, 1 };
+    static double work[64];
+    size_t need;
+    assert_int_equal(mgn_var_es_contrib_work_size(NS, NP, &need), MGN_OK);
+    assert_true(need <= sizeof work);
+    const bad_contrib_args good = { pnl, NS, NP, w, 0.8, work, sizeof work, 0, 0 };
+    bad_contrib_args a = good;
+    assert_int_equal(bad_contrib_run(&a), MGN_OK);
+    a.pnl = NULL;
+    BAD_STATUS(fn, "pnl", "NULL", MGN_EINVAL, bad_contrib_run(&a));
+    for (size_t k = 0; k < BAD_N(BAD_D_FINITE); k++) {
+        double p2[NS * NP];
+        memcpy(p2, pnl, sizeof p2);
+        p2[7] = BAD_D_FINITE[k].v;
+        a = good;
+        a.pnl = p2;
+        BAD_STATUS(fn, "pnl[i]", BAD_D_FINITE[k].label, MGN_EINVAL, bad_contrib_run(&a));
+    }
+    {
+        double p2[NS * NP];
+        memcpy(p2, pnl, sizeof p2);
+        p2[3] = p2[4] = DBL_MAX;              /* the row sum of scenario 1 overflows */
+        a = good;
+        a.pnl = p2;
+        BAD_STATUS(fn, "pnl[i]", "DBL_MAX twice in a row (row sum overflows)", MGN_ERANGE, bad_contrib_run(&a));
+    }
+    a = good;
+    a.n_scen = 0;
+    BAD_STATUS(fn, "n_scen", "0", MGN_EINVAL, bad_contrib_run(&a));
+    /* sizes that overflow are MGN_ERANGE; a workspace too small for a large n_scen is
+       MGN_ENOMEM (both checked before pnl is read) */
+    for (size_t s = 0; s < BAD_N(BAD_SIZES); s++) {
+        a.n_scen = BAD_SIZES[s].v;
+        int overflow = BAD_SIZES[s].v > SIZE_MAX / 16;
+        BAD_STATUS(fn, "n_scen", overflow ? BAD_SIZES[s].label : "INT_MAX+1 (more than work holds)",
+                   overflow ? MGN_ERANGE : MGN_ENOMEM, bad_contrib_run(&a));
+    }
+    a = good;
+    a.n_pos = 0;
+    BAD_STATUS(fn, "n_pos", "0", MGN_EINVAL, bad_contrib_run(&a));
+    a.n_pos = SIZE_MAX;
+    BAD_STATUS(fn, "n_pos", "SIZE_MAX", MGN_ERANGE, bad_contrib_run(&a));
+    a.n_pos = SIZE_MAX / 2;
+    BAD_STATUS(fn, "n_pos", "SIZE_MAX/2", MGN_ERANGE, bad_contrib_run(&a));
+    a.n_pos = (size_t)INT_MAX + 1;
+    a.pnl = NULL;
+    BAD_STATUS(fn, "n_pos", "INT_MAX+1 (pnl NULL)", MGN_EINVAL, bad_contrib_run(&a));
+    static const bad_double bad_w[] = { BAD_NONFINITE, { "-1", -1 } };
+    for (size_t k = 0; k < BAD_N(bad_w); k++) {
+        double w2[NS];
+        memcpy(w2, w, sizeof w2);
+        w2[2] = bad_w[k].v;
+        a = good;
+        a.weights = w2;
+        BAD_STATUS(fn, "weights[i]", bad_w[k].label, MGN_EINVAL, bad_contrib_run(&a));
+    }
+    {
+        double z[NS] = { 0 };
+        a = good;
+        a.weights = z;
+        BAD_STATUS(fn, "weights", "all 0", MGN_EINVAL, bad_contrib_run(&a));
+    }
+    a = good;
+    for (size_t k = 0; k < BAD_N(BAD_D_UNIT_OPEN); k++) {
+        a.confidence = BAD_D_UNIT_OPEN[k].v;
+        BAD_STATUS(fn, "confidence", BAD_D_UNIT_OPEN[k].label, MGN_EINVAL, bad_contrib_run(&a));
+    }
+    a = good;
+    a.work = NULL;
+    BAD_STATUS(fn, "work", "NULL", MGN_EINVAL, bad_contrib_run(&a));
+    a.work = (char *)work + 4;
+    BAD_STATUS(fn, "work", "misaligned (work + 4 bytes)", MGN_EINVAL, bad_contrib_run(&a));
+    a = good;
+    a.work_size = 0;
+    BAD_STATUS(fn, "work_size", "0", MGN_ENOMEM, bad_contrib_run(&a));
+    a.work_size = need - 1;
+    BAD_STATUS(fn, "work_size", "need - 1", MGN_ENOMEM, bad_contrib_run(&a));
+    a = good;
+    a.null_var = 1;
+    BAD_STATUS(fn, "var", "NULL", MGN_EINVAL, bad_contrib_run(&a));
+    a = good;
+    a.null_es = 1;
+    BAD_STATUS(fn, "es", "NULL", MGN_EINVAL, bad_contrib_run(&a));
+    double var, es;
+    BAD_STATUS_NOTE(fn, "var_contrib, es_contrib, incr_var, incr_es", "NULL", MGN_OK, "optional outputs",
+                    mgn_var_es_contrib(pnl, NS, NP, w, 0.8, work, sizeof work, &var, &es, NULL, NULL, NULL, NULL));
+
+    /* the workspace size */
+    fn = "mgn_var_es_contrib_work_size";
+    size_t b;
+    BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_var_es_contrib_work_size(NS, NP, NULL));
+    bad_fill(&b, sizeof b);
+    BAD_STATUS(fn, "n_scen", "0", MGN_EINVAL, mgn_var_es_contrib_work_size(0, NP, &b));
+    BAD_STATUS(fn, "n_pos", "0", MGN_EINVAL, mgn_var_es_contrib_work_size(NS, 0, &b));
+    for (size_t s = 0; s < 2; s++) {     /* SIZE_MAX, SIZE_MAX/2: the sizes overflow */
+        BAD_STATUS(fn, "n_scen", BAD_SIZES[s].label, MGN_ERANGE, mgn_var_es_contrib_work_size(BAD_SIZES[s].v, NP, &b));
+        BAD_STATUS(fn, "n_pos", BAD_SIZES[s].label, MGN_ERANGE, mgn_var_es_contrib_work_size(NS, BAD_SIZES[s].v, &b));
+    }
+    BAD_UNTOUCHED(&b, sizeof b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_contrib),
         cmocka_unit_test(test_contrib_bad_input),
+        cmocka_unit_test(test_bad_input_var_es),
+        cmocka_unit_test(test_bad_input_var_contrib),
     };
     return cmocka_run_group_tests_name("var", tests, NULL, NULL);
 }
