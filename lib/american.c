@@ -570,7 +570,7 @@ MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const dou
 
 /*---------------------------------------------------------------- vector kernels */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#ifdef MGN_VECTOR_KERNELS
 /* glibc's libmvec has vector exp and erfc; declaring them lets the vectoriser call them
    (math.h declares them only under -ffast-math). Same arrangement as lib/batch.c. */
 #pragma omp declare simd notinbranch

@@ -419,7 +419,7 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
 
 /*---------------------------------------------------------------- flattened */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#ifdef MGN_VECTOR_KERNELS
 #define FLAT_OR_LOOP _Pragma("omp simd reduction(|:any)")
 #else
 #define FLAT_OR_LOOP
