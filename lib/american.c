@@ -1102,7 +1102,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
         double rn = am_residual(&S, v, R, J);
-        if (!(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
+        /* back off along the last step dv (none yet in the first iteration) */
+        if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
             alpha *= 0.5;
             nbt++;
             for (int j = 0; j < n; j++) {
@@ -1387,7 +1388,8 @@ static int db_solve(const db_system *S, double *z)
     memcpy(zold, z, sizeof(double) * m);
     for (int it = 0, nbt = 0; it < 14; it++) {
         double rn = db_residual(S, z, R, J);
-        if (!(rn < rold * (1 - 1e-4 * alpha)) && nbt < 10) {
+        /* back off along the last step dz (none yet in the first iteration) */
+        if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 10) {
             alpha *= 0.5;
             nbt++;
             for (int i = 0; i < m; i++) {
