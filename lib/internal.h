@@ -18,6 +18,15 @@
 #define MGN_VECTOR_KERNELS 1
 #endif
 
+/* An invariant the code keeps that clang's static analyzer cannot see (it forgets what
+   it knew of a struct after passing it to a call it does not follow): the analyzer
+   assumes cond from there on. Nothing in a real build. */
+#ifdef __clang_analyzer__
+#define MGN_ANALYZER_ASSUME(cond) do { if (!(cond)) __builtin_unreachable(); } while (0)
+#else
+#define MGN_ANALYZER_ASSUME(cond) ((void)0)
+#endif
+
 #define MGN_SQRT_2PI    2.50662827463100050241576528481   /* sqrt(2 pi) */
 #define MGN_INV_SQRT_2PI 0.398942280401432677939946059934 /* 1/sqrt(2 pi) */
 #define MGN_SQRT1_2     0.707106781186547524400844362104849039 /* 1/sqrt(2) */
