@@ -12,6 +12,9 @@
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (default 60) each; needs
 #                        clang (tests/fuzz/README.md); make test replays their kept inputs
 #   make abi-check       the built ABI against the baseline tests/abi/ (abigail-tools)
+#   make lint            static analysis of lib/: cppcheck, clang's analyzer (scan-build)
+#                        and gcc -fanalyzer; fails on any finding (needs cppcheck,
+#                        clang-tools and clang, gcc >= 10)
 #   make bench           benchmarks (bench/README.md explains the figures)
 #   make bench-quantlib  QuantLib's pricers timed on the same inputs (needs libquantlib0-dev)
 #   make examples        example programs in build/examples/
@@ -69,7 +72,8 @@ SONAME   := libmargin.so.$(VERSION_MAJOR)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
 .PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan bench bench-quantlib examples demo \
-        install uninstall clean fuzz fuzz-build fuzz-merge abi-check abi-baseline
+        install uninstall clean fuzz fuzz-build fuzz-merge abi-check abi-baseline \
+        lint lint-cppcheck lint-clang lint-gcc
 .DELETE_ON_ERROR:
 
 all: deps $(STATIC) lib/libmargin.so
@@ -191,6 +195,70 @@ build/tsan/tests/%: tests/%.c $(TEST_HDR) build/tsan/libmargin.a | deps
 test-tsan: all $(TSAN_BIN)
 	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" MGN_SECTION=tsan MGN_SKIP_PYTHON=1 MGN_SKIP_SHELL=1 \
 	  sh tests/run.sh $(TSAN_BIN) --
+
+# ---------------------------------------------------------------- static analysis
+# make lint: three analysers over lib/, each failing on any finding. A false positive
+# is suppressed where it occurs, with its reason: a cppcheck-suppress comment, or
+# MGN_ANALYZER_ASSUME (lib/internal.h) for an invariant clang's analyzer loses.
+#   cppcheck     warning, style, performance and portability checks; 'information'
+#                too, which reports inline suppressions that no longer match anything
+#   scan-build   clang's analyzer while compiling every lib/*.c with clang and the
+#                library's flags (-Werror: the clang build stays warning-free too);
+#                reports of findings go to build/lint/scan-build/
+#   gcc          -fanalyzer -Werror with the library's flags, plus -DMGN_PLAIN_KERNELS:
+#                GCC's analyzer follows neither the target_clones dispatch nor the
+#                'omp simd' lowering of the vector kernels and reports what they write
+#                as uninitialised, so it analyses them as the plain loops (the same
+#                source) that other compilers build
+# LINT_JOBS (default 2): parallel jobs of each analyser (under make -jN, make's own).
+CPPCHECK   ?= cppcheck
+SCAN_BUILD ?= scan-build
+LINT_CLANG ?= clang
+LINT_GCC   ?= gcc
+LINT_JOBS  ?= 2
+LINT_DIR   := build/lint
+LINT_CFLAGS = -std=c99 $(OPT) $(WARN) -Werror -fPIC -fvisibility=hidden -fno-math-errno -fopenmp-simd \
+              -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS)
+LINT_SCAN_OBJ := $(LIB_SRC:lib/%.c=$(LINT_DIR)/scan/%.o)
+LINT_GCC_OBJ  := $(LIB_SRC:lib/%.c=$(LINT_DIR)/gcc/%.o)
+LINT_SUBMAKE_J = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(LINT_JOBS))
+CPPCHECK_FLAGS := --std=c99 --enable=warning,style,performance,portability,information \
+                  --inline-suppr --error-exitcode=1 --quiet -j$(LINT_JOBS) -Iinclude -Ilib
+
+lint: lint-cppcheck lint-gcc lint-clang
+	@echo "lint: no findings (cppcheck, gcc -fanalyzer, clang analyzer)"
+
+lint-cppcheck:
+	@command -v $(CPPCHECK) >/dev/null 2>&1 || { echo "cppcheck not installed (Debian: apt-get install cppcheck)"; exit 1; }
+	$(CPPCHECK) $(CPPCHECK_FLAGS) lib/
+
+# Objects are kept only when the analysis passed (.DELETE_ON_ERROR), so an unchanged
+# file is not analysed again.
+lint-gcc: | deps
+	@command -v $(LINT_GCC) >/dev/null 2>&1 || { echo "gcc not installed (Debian: apt-get install gcc)"; exit 1; }
+	@echo 'int x;' | $(LINT_GCC) -fanalyzer -x c -c - -o /dev/null 2>/dev/null || \
+	  { echo "$(LINT_GCC) has no -fanalyzer (GCC 10 or later; Debian: apt-get install gcc)"; exit 1; }
+	@$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) $(LINT_GCC_OBJ)
+
+$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+
+$(LINT_DIR)/gcc/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(LINT_GCC) $(LINT_CFLAGS) -DMGN_PLAIN_KERNELS -fanalyzer -c $< -o $@
+
+# scan-build analyses what it sees compiled, so every object is built afresh; it
+# passes its compiler wrapper in CC, handed on as LINT_SCAN_CC (a CC given to make
+# on the command line would otherwise replace it).
+lint-clang: | deps
+	@command -v $(SCAN_BUILD) >/dev/null 2>&1 || { echo "scan-build not installed (Debian: apt-get install clang-tools)"; exit 1; }
+	@command -v $(LINT_CLANG) >/dev/null 2>&1 || { echo "clang not installed (Debian: apt-get install clang)"; exit 1; }
+	@rm -rf $(LINT_DIR)/scan $(LINT_DIR)/scan-build
+	$(SCAN_BUILD) --use-cc=$(LINT_CLANG) --status-bugs -o $(LINT_DIR)/scan-build \
+	  sh -c '$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) LINT_SCAN_CC="$$CC" $(LINT_SCAN_OBJ)'
+
+$(LINT_DIR)/scan/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(LINT_SCAN_CC) $(LINT_CFLAGS) -c $< -o $@
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (clang; Debian: clang and libclang-rt-dev), one per public entry

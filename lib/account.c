@@ -210,7 +210,8 @@ int mgn_account_work_size(const mgn_account_params *params, size_t n_mkt, size_t
 
 /*---------------------------------------------------------------- one position */
 
-/* Value and standard margin (r != NULL) of a valid position, in account currency. */
+/* Value and standard margin of a valid position, in account currency; with r == NULL
+   the value only (*im = *mm = 0). */
 static int pos_eval(const mgn_market *mkt, const mgn_std_params *r, const mgn_position *p,
                     int cur, const double **vcur, double *value, double *im, double *mm)
 {
@@ -235,8 +236,10 @@ static int pos_eval(const mgn_market *mkt, const mgn_std_params *r, const mgn_po
             *value = qm * V / S * mgn__conv_coin(mkt, p->underlying, cur);
         else
             *value = qm * V * cq;
-        if (!r)
+        if (!r) {
+            *im = *mm = 0;
             return MGN_OK;
+        }
         double ui, um;
         mgn__std_option_unit(r, p, S, V, &ui, &um);
         double units = fabs(qm);
@@ -248,8 +251,10 @@ static int pos_eval(const mgn_market *mkt, const mgn_std_params *r, const mgn_po
     int inv = p->settlement == MGN_INVERSE;
     double f = inv ? mgn__conv_coin(mkt, p->underlying, cur) : cq;
     *value = qm * (inv ? 1.0 / p->entry_price - 1.0 / P : P - p->entry_price) * f;
-    if (!r)
+    if (!r) {
+        *im = *mm = 0;
         return isfinite(P) ? MGN_OK : MGN_ERANGE;
+    }
     double ti, tm, units;
     int st = mgn__std_delta_one(r, p, P, &ti, &tm, &units);
     if (st != MGN_OK)
@@ -451,6 +456,7 @@ static int eval_slow(const mgn__acct_env *env, const mgn_market *mkt, const mgn_
     size_t n1 = a->n_pos + 1;
     mgn_position *pos = (mgn_position *)w;
     w += r64(n1 * sizeof(mgn_position));
+    /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
     double *pim = (double *)w, *pmm = pim + n1;
     w += r64(2 * n1 * sizeof(double));
     double sv = 0;
@@ -487,6 +493,7 @@ static int eval_slow(const mgn__acct_env *env, const mgn_market *mkt, const mgn_
                 return st;
             req = r.requirement;
         } else {
+            /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
             double *risk = (double *)w;
             mgn_span_underlying *pu = (mgn_span_underlying *)(w + r64(n1 * 16 * sizeof(double)));
             mgn_span_result r;

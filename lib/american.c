@@ -537,6 +537,11 @@ static const gl_rule *gl_get(int n)
     return NULL;
 }
 
+/* The rule of a size fixed at compile time (DB_L, DB_P): never NULL, and a size
+   without tables does not compile. */
+#define GL_FIXED(n) GL_FIXED_(n)
+#define GL_FIXED_(n) ((const gl_rule){ n, gl##n##_x, gl##n##_w, th##n##_c })
+
 /* i-th node and weight (i = 0 .. n-1) of the full rule. */
 static void gl_node(const gl_rule *g, int i, double *x, double *w)
 {
@@ -570,7 +575,7 @@ MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const dou
 
 /*---------------------------------------------------------------- vector kernels */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#ifdef MGN_VECTOR_KERNELS
 /* glibc's libmvec has vector exp and erfc; declaring them lets the vectoriser call them
    (math.h declares them only under -ffast-math). Same arrangement as lib/batch.c. */
 #pragma omp declare simd notinbranch
@@ -1030,6 +1035,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
 {
     const gl_rule *g = gl_get(sc->l), *gp = gl_get(sc->p);
     const int n = sc->n, l = sc->l, p = sc->p;
+    if (!g || !gp || n < 1 || n > AM_MAXN || l > AM_MAXL || p > AM_MAXP)
+        return NAN;      /* a scheme without rules or beyond the fixed arrays */
     am_system S;
     S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig;
     const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */
@@ -1102,7 +1109,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
         double rn = am_residual(&S, v, R, J);
-        if (!(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
+        /* back off along the last step dv (none yet in the first iteration) */
+        if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
             alpha *= 0.5;
             nbt++;
             for (int j = 0; j < n; j++) {
@@ -1153,10 +1161,11 @@ static double put_premium(double s, double T, double r, double q, double sig,
     double psn[AM_MAXP], pcs[AM_MAXP], pwth[AM_MAXP], pt[AM_MAXP], pu[AM_MAXP], pw[AM_MAXP];
     theta_rule(gp, psn, pcs, pwth);
     quad_nodes(p, psn, pcs, pwth, T, sc->aq, pt, pu, pw);
-    double xp[AM_MAXP], Lbuf[AM_MAXN + 1][AM_MAXP];
+    double Lbuf[AM_MAXN + 1][AM_MAXP];
     const double *Lp = &am10_p32_L[0][0];
     int lps = 32;
     if (!tab) {
+        double xp[AM_MAXP];
         for (int k = 0; k < p; k++)
             xp[k] = 2 * sqrt(pu[k] / (1 + pu[k] * itm)) / zT - 1;
         lagrange_block(n, xn, p, xp, &Lbuf[0][0], AM_MAXP);
@@ -1196,8 +1205,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
 #define DB_P 48      /* price quadrature points */
 #define AM_DB_TIP 0.05  /* extrapolated tip: at most this fraction of the solved length */
 
+/* A map of the double-boundary system (always DB_N intervals, DB_L points). */
 typedef struct {
-    int n, l;
     double r, q, sig, lnY0;
     double te;                   /* collocation interval [0, te] (see db_tau) */
     double tau[DB_N + 1], xn[DB_N + 1];
@@ -1240,12 +1249,12 @@ static void lagrange1(int n, const double *xn, double x, double *L)
 
 static void db_setup(db_system *Sy, double te)
 {
-    const gl_rule *g = gl_get(DB_L);
+    const gl_rule g = GL_FIXED(DB_L);
     double sn[DB_L], cs[DB_L], wth[DB_L];
     db_map *S = &Sy->M;
-    const int n = S->n;
+    const int n = DB_N;
     S->te = te;
-    theta_rule(g, sn, cs, wth);
+    theta_rule(&g, sn, cs, wth);
     cheb_nodes(n, S->xn);
     for (int i = 0; i <= n; i++)
         S->tau[i] = db_tau(S, S->xn[i]);
@@ -1271,7 +1280,7 @@ static void db_setup(db_system *Sy, double te)
 AM_MULTIVERSION
 static double db_residual(const db_system *S, const double *z, double *R, double *J)
 {
-    const int n = S->M.n, m = 2 * n;
+    const int n = DB_N, m = 2 * n;
     const double r = S->M.r, q = S->M.q, sig = S->M.sig, lnY0 = S->M.lnY0;
     double HB[DB_N + 1], HY[DB_N + 1], rmax = 0;
     for (int i = 0; i < n; i++) {
@@ -1381,13 +1390,14 @@ AM_SIMD_SUM_AB
 
 static int db_solve(const db_system *S, double *z)
 {
-    const int n = S->M.n, m = 2 * n;
+    const int n = DB_N, m = 2 * n;
     double R[2 * DB_N], J[4 * DB_N * DB_N], zold[2 * DB_N], dz[2 * DB_N];
     double rold = HUGE_VAL, rprev = HUGE_VAL, alpha = 1;
     memcpy(zold, z, sizeof(double) * m);
     for (int it = 0, nbt = 0; it < 14; it++) {
         double rn = db_residual(S, z, R, J);
-        if (!(rn < rold * (1 - 1e-4 * alpha)) && nbt < 10) {
+        /* back off along the last step dz (none yet in the first iteration) */
+        if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 10) {
             alpha *= 0.5;
             nbt++;
             for (int i = 0; i < m; i++) {
@@ -1429,10 +1439,10 @@ static int db_solve(const db_system *S, double *z)
 static void db_eval(const db_map *S, const double *z, double u, double *lnB, double *lnY)
 {
     double L[DB_N + 1], hb = 0, hy = 0;
-    lagrange1(S->n, S->xn, db_x(S, u), L);
-    for (int i = 0; i < S->n; i++) {
+    lagrange1(DB_N, S->xn, db_x(S, u), L);
+    for (int i = 0; i < DB_N; i++) {
         hb += L[i] * z[i] * z[i];
-        hy += L[i] * z[S->n + i] * z[S->n + i];
+        hy += L[i] * z[DB_N + i] * z[DB_N + i];
     }
     *lnB = -(hb > 0 ? sqrt(hb) : 0);
     *lnY = S->lnY0 + (hy > 0 ? sqrt(hy) : 0);
@@ -1443,7 +1453,7 @@ static void db_eval(const db_map *S, const double *z, double u, double *lnB, dou
    Kuske and Keller 2002, see put_premium) kept below the gap. */
 static void db_guess(const db_map *S, const db_map *P, const double *zp, double *z)
 {
-    const int n = S->n;
+    const int n = DB_N;
     for (int j = 0; j < n; j++) {
         double tj = S->tau[j], vb, vy;
         if (P) {
@@ -1523,7 +1533,7 @@ static double put_double(double s, double T, double r, double q, double sig)
     double z[2][2 * DB_N];
     int cur = 0;
     const double lnY0 = log(r / q);
-    Sy.M.n = DB_N; Sy.M.l = DB_L; Sy.M.r = r; Sy.M.q = q; Sy.M.sig = sig; Sy.M.lnY0 = lnY0;
+    Sy.M.r = r; Sy.M.q = q; Sy.M.sig = sig; Sy.M.lnY0 = lnY0;
     /* the whole interval [0, T], if the boundaries do not meet before T */
     double te = T, tstar = HUGE_VAL;
     const double that = db_tauhat(T, r, q, sig);
@@ -1611,9 +1621,9 @@ static double put_double(double s, double T, double r, double q, double sig)
     }
     const double top = tstar < T ? tstar : T;
     /* premium integral over u (time to maturity) in [0, top], t = T - u */
-    const gl_rule *gp = gl_get(DB_P);
+    const gl_rule gp = GL_FIXED(DB_P);
     double sn[DB_P], cs[DB_P], wth[DB_P], pt[DB_P], pu[DB_P], pw[DB_P], e = 0, lns = log(s);
-    theta_rule(gp, sn, cs, wth);
+    theta_rule(&gp, sn, cs, wth);
     quad_nodes(DB_P, sn, cs, wth, top, 0, pu, pt, pw);   /* pu: distance below top */
     for (int k = 0; k < DB_P; k++) {
         double u = top - pu[k], t = T - u, lnB, lnY;
@@ -1658,7 +1668,7 @@ static double put_fd_grid(double s, double T, double r, double q, double sig, in
     double h = (hi - lo) / nx;
     int below = (int)ceil((x0 - lo) / h), above = (int)ceil((hi - x0) / h);
     int n = below + above + 1;
-    if (n > FD_MAXX)
+    if (n < 3 || n > FD_MAXX)      /* the scheme needs an interior node */
         return NAN;
     double V[FD_MAXX], g[FD_MAXX], d[FD_MAXX], a[FD_MAXX], b[FD_MAXX], c[FD_MAXX];
     double cp[FD_MAXX], Vn[FD_MAXX];
@@ -1691,16 +1701,15 @@ static double put_fd_grid(double s, double T, double r, double q, double sig, in
                 act[i] = i > 0 && i < n - 1 && V[i] <= g[i];
             for (int iter = 0; iter < 50; iter++) {
                 /* assemble and solve (Thomas) */
-                double bp, dp;
                 b[0] = 1; c[0] = 0; a[0] = 0;
                 cp[0] = 0; Vn[0] = d[0];
                 for (int i = 1; i < n; i++) {
                     double ai, bi, ci, di;
                     if (i == n - 1 || act[i]) { ai = 0; bi = 1; ci = 0; di = i == n - 1 ? 0 : g[i]; }
                     else { ai = -th * dt * cl; bi = 1 - th * dt * cd; ci = -th * dt * cu; di = d[i]; }
-                    bp = bi - ai * cp[i - 1];
+                    double bp = bi - ai * cp[i - 1];
                     cp[i] = ci / bp;
-                    dp = (di - ai * Vn[i - 1]) / bp;
+                    double dp = (di - ai * Vn[i - 1]) / bp;
                     Vn[i] = dp;
                     a[i] = ai; b[i] = bi; c[i] = ci;
                 }

@@ -128,7 +128,9 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
     if (!type || !S || !K || !T || !r || !q || !sigma || !price)
         return MGN_EINVAL;
     for (size_t base = 0; base < n; base += MGN_BATCH_CHUNK) {
-        size_t m = n - base < MGN_BATCH_CHUNK ? n - base : MGN_BATCH_CHUNK;
+        size_t m = n - base;
+        if (m > MGN_BATCH_CHUNK)
+            m = MGN_BATCH_CHUNK;
         price_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
                      sigma + base, price + base, fix);
         for (size_t j = 0; j < m; j++) {
@@ -157,7 +159,9 @@ static int greeks_batch(size_t n, const int *type, const double *S, const double
     if (!type || !S || !K || !T || !r || !q || !sigma || !out)
         return MGN_EINVAL;
     for (size_t base = 0; base < n; base += MGN_BATCH_CHUNK) {
-        size_t m = n - base < MGN_BATCH_CHUNK ? n - base : MGN_BATCH_CHUNK;
+        size_t m = n - base;
+        if (m > MGN_BATCH_CHUNK)
+            m = MGN_BATCH_CHUNK;
         greeks_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
                       sigma + base, &g, fix);
         for (size_t j = 0; j < m; j++) {

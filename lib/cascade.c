@@ -80,6 +80,7 @@ int mgn_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *accts, s
         return st;
     char *w = (char *)work;
     mgn_market *mk = (mgn_market *)w;   w += r64(n_mkt * sizeof(mgn_market));
+    /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
     double *D = (double *)w;            w += r64(n_mkt * sizeof(double));
     unsigned char *dead = (unsigned char *)w; w += r64(n_acct);
     void *ev = w;

@@ -187,6 +187,7 @@ static int one_history(const mgn_market *mkt, size_t n_mkt, const mgn_position *
                        size_t off_w, mgn__tail *t, size_t *n_scen)
 {
     mgn_shock *sh = (mgn_shock *)work;
+    /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
     double *pnl = (double *)(work + off_pnl), *w = (double *)(work + off_w);
     int st = build(ret, dv, n_days, n_mkt, p, weighting, sh, w, n_scen);
     if (st != MGN_OK)

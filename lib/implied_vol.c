@@ -331,7 +331,7 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
         } else {
             double fu, fpu, fppu, f = -1.0;
             upper_map(x, su, &fu, &fpu, &fppu);
-            if (fppu > -0x1p+500 && fppu < 0x1p+500) {
+            if (fabs(fppu) < 0x1p+500) {
                 const double r = rc_control(0, bu, bmax, fu, 0.0, fpu, -0.5, fppu, 1);
                 f = rc_eval(beta, bu, bmax, fu, 0.0, fpu, -0.5, r);
             }
@@ -428,7 +428,7 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     const double A = S * exp(-q * T), B = K * exp(-r * T);  /* S e^{-qT}, K e^{-rT} */
     const double upper = theta > 0 ? A : B;
     const double x = mgn__log_ratio(S, K) + (r - q) * T;
-    double lower = 0.0, tol = 0.0, tv, beta, s;
+    double lower = 0.0, tol = 0.0, tv, s;
     int status;
 
     if (!(price < upper))
@@ -461,7 +461,7 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
         const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
         if (!(isfinite(xo) && norm > 0.0 && isfinite(norm) && isfinite(A) && isfinite(B)))
             return MGN_ERANGE;
-        beta = tv / norm;
+        double beta = tv / norm;
         if (!(beta >= DBL_MIN)) { /* time value below the normal range: sigma = 0 to
                                      within an absolute DBL_MIN * norm of the price */
             *sigma = 0.0;

@@ -9,6 +9,24 @@
 /* Functions shared between library files: hidden from the shared object. */
 #define MGN_INTERNAL __attribute__((visibility("hidden")))
 
+/* With GCC on x86-64 Linux the vector kernels are compiled for several instruction
+   sets (target_clones) with 'omp simd' loops calling glibc's libmvec (lib/simd.h,
+   lib/american.c). -DMGN_PLAIN_KERNELS compiles them as the plain loops every other
+   compiler gets: make lint does, for GCC's analyzer, which follows neither. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(MGN_PLAIN_KERNELS)
+#define MGN_VECTOR_KERNELS 1
+#endif
+
+/* An invariant the code keeps that clang's static analyzer cannot see (it forgets what
+   it knew of a struct after passing it to a call it does not follow): the analyzer
+   assumes cond from there on. Nothing in a real build. */
+#ifdef __clang_analyzer__
+#define MGN_ANALYZER_ASSUME(cond) do { if (!(cond)) __builtin_unreachable(); } while (0)
+#else
+#define MGN_ANALYZER_ASSUME(cond) ((void)0)
+#endif
+
 #define MGN_SQRT_2PI    2.50662827463100050241576528481   /* sqrt(2 pi) */
 #define MGN_INV_SQRT_2PI 0.398942280401432677939946059934 /* 1/sqrt(2 pi) */
 #define MGN_SQRT1_2     0.707106781186547524400844362104849039 /* 1/sqrt(2) */

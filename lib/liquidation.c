@@ -26,6 +26,17 @@ size_t mgn_sizeof_liq_close(void) { return sizeof(mgn_liq_close); }
 size_t mgn_sizeof_liq_result(void) { return sizeof(mgn_liq_result); }
 
 static size_t r64(size_t a) { return (a + 63) & ~(size_t)63; }
+
+/* The next n doubles of the workspace at *w, which moves on by a whole number of
+   64-byte blocks (the workspace is checked aligned, so every block is). */
+static double *take_doubles(char **w, size_t n)
+{
+    /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
+    double *p = (double *)*w;
+    *w += r64(n * sizeof(double));
+    return p;
+}
+
 static int fin_nonneg(double x) { return isfinite(x) && x >= 0; }
 static int rate_ok(double x) { return isfinite(x) && x >= 0 && x < 1; }
 
@@ -342,9 +353,9 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
                        size_t max_roots, mgn_liq_price_result *out)
 {
     size_t n_mkt = env->n_mkt, need;
-    size_t n_pos = a->n_pos + (extra != NULL);
+    size_t n_own = a->n_pos, n_pos = n_own + (extra != NULL);
     int st;
-    if ((st = liq_work_need(env, n_mkt, a->n_pos, &need)) != MGN_OK)
+    if ((st = liq_work_need(env, n_mkt, n_own, &need)) != MGN_OK)
         return st;
     if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
         return st;
@@ -356,8 +367,7 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     w += r64(n_mkt * sizeof(mgn_market));
     c.pp = (mgn_position_result *)w;
     w += r64((a->n_pos + 2) * sizeof(mgn_position_result));
-    double *strikes = (double *)w;
-    w += r64((a->n_pos + 2) * sizeof(double));
+    double *strikes = take_doubles(&w, a->n_pos + 2);
     void *state = w;
     w += BRENT_STATE;
     c.ev = w;
@@ -377,7 +387,7 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     /* kinks: strikes of options on u (or mapped through a beta) inside (lo, hi) */
     size_t ns = 0;
     for (size_t i = 0; i < n_pos; i++) {
-        const mgn_position *p = i < a->n_pos ? &a->pos[i] : extra;
+        const mgn_position *p = extra && i == n_own ? extra : &a->pos[i];   /* extra last */
         if (p->instrument != MGN_OPTION)
             continue;
         double x;
@@ -637,7 +647,7 @@ static int min_fraction(pctx *c, size_t idx, double cap, double *f_out, int *fou
     const mgn_account *a = c->a;
     mgn_account_result r;
     double pt;
-    int ok, st;
+    int ok;
     double base = 0;
 #define SETF(f)                                                                   \
     do {                                                                          \
@@ -653,7 +663,8 @@ static int min_fraction(pctx *c, size_t idx, double cap, double *f_out, int *fou
     for (int k = 1; k <= 64; k++) {
         double f = k == 64 ? cap : cap * k / 64.0;
         SETF(f);
-        if ((st = closed_state(c, &r, &pt, &ok)) != MGN_OK)
+        int st = closed_state(c, &r, &pt, &ok);
+        if (st != MGN_OK)
             return st;
         if (ok) {
             double lo = prev, hi = f;
@@ -730,12 +741,12 @@ int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct
     c.lp = lp;
     c.pp = (mgn_position_result *)w;              w += r64(n1 * sizeof(mgn_position_result));
     mgn_position_result *pp0 = (mgn_position_result *)w; w += r64(n1 * sizeof(mgn_position_result));
-    c.keep = (double *)w;                         w += r64(n1 * sizeof(double));
-    c.v0 = (double *)w;                           w += r64(n1 * sizeof(double));
-    c.npc = (double *)w;                          w += r64(n1 * sizeof(double));
-    c.iso = (double *)w;                          w += r64(n1 * sizeof(double));
-    c.pen = (double *)w;                          w += r64(n1 * sizeof(double));
-    double *mark = (double *)w;                   w += r64(n1 * sizeof(double));
+    c.keep = take_doubles(&w, n1);
+    c.v0 = take_doubles(&w, n1);
+    c.npc = take_doubles(&w, n1);
+    c.iso = take_doubles(&w, n1);
+    c.pen = take_doubles(&w, n1);
+    double *mark = take_doubles(&w, n1);
     size_t *ord = (size_t *)w;                    w += r64(n1 * sizeof(size_t));
     c.ev = w;
     c.ev_size = work_size - (size_t)(w - (char *)work);
@@ -824,10 +835,10 @@ int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *ac
                       double bonus, double gas_cost, double *reward, int *unprofitable,
                       size_t *n_unprofitable, double *unprofitable_notional)
 {
-    int st;
     if (!n_unprofitable || !unprofitable_notional || !rate_ok(bonus) || !fin_nonneg(gas_cost))
         return MGN_EINVAL;
     if (!closes) {
+        int st;
         if (!acct || !(isfinite(close_factor) && close_factor > 0 && close_factor <= 1))
             return MGN_EINVAL;
         if (!mkt)

@@ -127,6 +127,7 @@ int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt, const mgn_position *
     if ((st = mgn__check_work(work, work_size, lo.total)) != MGN_OK)
         return st;
     char *wb = (char *)work;
+    /* cppcheck-suppress invalidPointerCast ; the aligned workspace holds these arrays */
     double *pnl = (double *)wb, *L = (double *)(wb + lo.L), *z = (double *)(wb + lo.z);
     mgn_shock *sh = (mgn_shock *)(wb + lo.shocks);
     st = cholesky(cov, n_mkt, L);

@@ -460,6 +460,7 @@ int mgn_pm_margin_detail(const mgn_market *mkt, const mgn_pm_params *params, siz
         return st;
     mgn_pm_result r = {0};
     for (size_t u = 0; u < n_mkt; u++) {
+        /* cppcheck-suppress uninitvar ; pm_underlying only writes *o (one is output space) */
         mgn_pm_underlying one, *o = per_mkt ? &per_mkt[u] : &one;
         if ((st = pm_underlying(mkt, &params[u], (int)u, pos, n_pos, currency, o, contrib)) != MGN_OK)
             return st;

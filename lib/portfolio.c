@@ -377,7 +377,9 @@ int mgn_portfolio_greeks(const mgn_market *mkt, size_t n_mkt, const mgn_position
         if ((st = accumulate(mkt, pos, n_pos, u0, n_mkt - u0 < BLK ? n_mkt - u0 : BLK, acc)) != MGN_OK)
             return st;
     for (size_t u0 = 0; u0 < n_mkt; u0 += BLK) {
-        size_t nb = n_mkt - u0 < BLK ? n_mkt - u0 : BLK;
+        size_t nb = n_mkt - u0;
+        if (nb > BLK)
+            nb = BLK;
         accumulate(mkt, pos, n_pos, u0, nb, acc);
         for (size_t k = 0; k < nb; k++)
             out[u0 + k] = acc[k];

@@ -79,7 +79,7 @@ MGN_SIMD_LOOP
         double sqT = c->now.sqT[i];
         int expd = sqT == 0;
         double s = sig * sqT;
-        int bad0 = slow | ((s == 0) & !expd);
+        int bad0 = slow | ((s == 0) & (!expd));
         double ss = (expd | (s == 0)) ? 1.0 : s;
         int bad;
         double x = c->now.x0[i];
@@ -92,7 +92,7 @@ MGN_SIMD_LOOP
             double delta = th * eq * 0.5 * mgn__erfc_v(-th * d1 * MGN_SQRT1_2);
             double dexp = S == K ? 0.5 * th : (th * (S - K) > 0 ? th : 0.0);
             c->delta[i] = expd ? dexp : delta;
-            fix[i] = expd ? 0.0 : (double)(bad | bad0 | !mgn__finite_any(delta));
+            fix[i] = expd ? 0.0 : (double)(bad | bad0 | (!mgn__finite_any(delta)));
         } else {
             fix[i] = expd ? 0.0 : (double)(bad | bad0);
         }
@@ -190,7 +190,7 @@ MGN_SIMD_LOOP
         int expd = sqT == 0;
         double s = sig[i] * sqT;
         double x = c->later.x0[i] + lf;
-        int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
+        int bad0 = ((s == 0) & (!expd)) | (!mgn__finite_any(x));
         double ss = (expd | (s == 0)) ? 1.0 : s;
         x = mgn__finite_any(x) ? x : 0.0;
         int bad;
@@ -213,7 +213,7 @@ MGN_SIMD_LOOP
         int expd = sqT == 0;
         double s = sig[i] * sqT;
         double x = c->later.x0[i] + lfa[i];
-        int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
+        int bad0 = ((s == 0) & (!expd)) | (!mgn__finite_any(x));
         double ss = (expd | (s == 0)) ? 1.0 : s;
         x = mgn__finite_any(x) ? x : 0.0;
         int bad;
@@ -306,7 +306,7 @@ typedef struct scen_work {
     int ud[MGN__CH];                            /* distinct underlyings of the chunk */
     unsigned char slot[MGN__CH];                /* element -> index into ud */
     double fu[MGN__CH], lfu[MGN__CH], dvu[MGN__CH];
-    double fa[MGN__CH], lfa[MGN__CH], sig[MGN__CH], price[MGN__CH], pl[MGN__CH];
+    double fa[MGN__CH], lfa[MGN__CH], sig[MGN__CH];
     /* across scenarios: per underlying of the chunk, the block's moves */
     double f[SCEN_NU][SCEN_SB], lf[SCEN_NU][SCEN_SB], dv[SCEN_NU][SCEN_SB];
     double conv[SCEN_SB], acc[SCEN_SB], bpl[SCEN_SB], bfix[SCEN_SB];
@@ -338,7 +338,7 @@ MGN_SIMD_LOOP
         int expd = sqT == 0;
         double s = sv * sqT;
         double x = x0 + lfv[j];
-        int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
+        int bad0 = ((s == 0) & (!expd)) | (!mgn__finite_any(x));
         double ss = (expd | (s == 0)) ? 1.0 : s;
         x = mgn__finite_any(x) ? x : 0.0;
         int bad;
@@ -360,7 +360,9 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
                             int matrix)
 {
     for (size_t s0 = 0; s0 < n_scen; s0 += SCEN_SB) {
-        size_t m = n_scen - s0 < SCEN_SB ? n_scen - s0 : SCEN_SB;
+        size_t m = n_scen - s0;
+        if (m > SCEN_SB)
+            m = SCEN_SB;
         size_t m16 = (m + 15) & ~(size_t)15;
         for (size_t k = 0; k < nd; k++) {
             const mgn_shock *sh = shocks + s0 * n_mkt + (size_t)w->ud[k];
@@ -419,7 +421,7 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
 
 /*---------------------------------------------------------------- flattened */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#ifdef MGN_VECTOR_KERNELS
 #define FLAT_OR_LOOP _Pragma("omp simd reduction(|:any)")
 #else
 #define FLAT_OR_LOOP
@@ -441,7 +443,7 @@ MGN_SIMD_LOOP
         int expd = sqT == 0;
         double s = sv * sqT;
         double x = b->x0[j] + b->lf[j];
-        int bad0 = ((s == 0) & !expd) | !mgn__finite_any(x);
+        int bad0 = ((s == 0) & (!expd)) | (!mgn__finite_any(x));
         double ss = (expd | (s == 0)) ? 1.0 : s;
         x = mgn__finite_any(x) ? x : 0.0;
         int bad;
@@ -667,6 +669,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
     /* European options, in chunks. */
     mgn__chunk c;
     scen_work w;
+    double price[MGN__CH], pl[MGN__CH];     /* the chunk's prices and P&L in one scenario */
     size_t next = 0;
     while (next < n_pos) {
         mgn__chunk_reset(&c);
@@ -679,6 +682,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             break;
         if ((st = chunk_prepare(&c, 0)) != MGN_OK)
             goto fail;
+        MGN_ANALYZER_ASSUME(c.n > 0 && c.n <= c.n16);    /* chunk_prepare changes neither */
         /* the chunk's distinct underlyings: w.ud[k], element i on w.ud[w.slot[i]] */
         size_t nd = 0;
         for (size_t i = 0; i < c.n; i++) {
@@ -714,9 +718,9 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             if (nd == 1) {
                 double f = 1 + row[c.u[0]].price;
                 mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
-                if ((st = mgn__chunk_price(&c, f, w.sig, w.price)) != MGN_OK)
+                if ((st = mgn__chunk_price(&c, f, w.sig, price)) != MGN_OK)
                     goto fail;
-                mgn__chunk_pnl(&c, f, NULL, w.price, w.pl);
+                mgn__chunk_pnl(&c, f, NULL, price, pl);
             } else {
                 for (size_t k = 0; k < nd; k++) {
                     w.fu[k] = 1 + row[w.ud[k]].price;
@@ -734,18 +738,18 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                     w.lfa[i] = 0.0;
                     w.sig[i] = c.sig[i];
                 }
-                if ((st = mgn__chunk_price_arr(&c, w.fa, w.lfa, w.sig, w.price)) != MGN_OK)
+                if ((st = mgn__chunk_price_arr(&c, w.fa, w.lfa, w.sig, price)) != MGN_OK)
                     goto fail;
-                mgn__chunk_pnl(&c, 0, w.fa, w.price, w.pl);
+                mgn__chunk_pnl(&c, 0, w.fa, price, pl);
             }
             if (matrix) {
                 double *o = pnl + s * n_pos;
                 for (size_t i = 0; i < c.n; i++)
-                    o[c.idx[i]] = w.pl[i] * conv;
+                    o[c.idx[i]] = pl[i] * conv;
             } else {
                 double sum = 0;
                 for (size_t i = 0; i < c.n; i++)
-                    sum += w.pl[i];
+                    sum += pl[i];
                 pnl[s] += sum * conv;
             }
         }

@@ -17,7 +17,7 @@
 #include <float.h>
 #include "internal.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#ifdef MGN_VECTOR_KERNELS
 /* The vector variants exist in libmvec; glibc declares them only under -ffast-math. */
 #pragma omp declare simd notinbranch
 extern double exp(double);

@@ -423,6 +423,7 @@ int mgn_span_margin_detail(const mgn_market *mkt, const mgn_span_params *params,
     mgn_span_underlying one;
     for (size_t u = 0; u < n_mkt; u++) {
         int paired = in_pairs(pairs, n_pairs, (int)u);
+        /* cppcheck-suppress uninitvar ; span_underlying only writes *o (one is output space) */
         mgn_span_underlying *o = per_mkt ? &per_mkt[u] : paired ? &slot[n_slot] : &one;
         if (!per_mkt && paired)
             slot_u[n_slot++] = (int)u;

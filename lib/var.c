@@ -202,7 +202,12 @@ int mgn__var_es(const double *pnl, const double *w, size_t n, double c, mgn__tai
     /* 1. A deterministic sample (every (n/1024)-th point; all of them when n <= 1024). */
     uint64_t sk[MGN__SAMPLE];
     double sw[MGN__SAMPLE];
-    size_t m = n < MGN__SAMPLE ? n : MGN__SAMPLE, stride = n / m;
+    if (n == 0)
+        return MGN_EINVAL;
+    size_t m = n;
+    if (m > MGN__SAMPLE)
+        m = MGN__SAMPLE;
+    size_t stride = n / m;
     double swt = 0;
     for (size_t j = 0; j < m; j++) {
         size_t i = j * stride;
@@ -445,6 +450,7 @@ typedef struct {
 static void *worker_main(void *arg)
 {
     worker *wk = (worker *)arg;
+    /* cppcheck-suppress uninitvar ; mgn__run_chunks sets up every worker it runs (threads >= 1) */
     for (size_t c = (size_t)wk->tid; c < wk->n_chunks; c += (size_t)wk->threads) {
         int st = wk->fn(wk->ctx, c);
         if (st != MGN_OK) {
@@ -462,6 +468,8 @@ int mgn__run_chunks(size_t n_chunks, int threads, mgn__chunk_fn fn, void *ctx)
         return MGN_OK;
     if (threads < 1)
         threads = 1;
+    if (threads > MGN__MAX_THREADS)     /* the callers check; this bounds the arrays below */
+        threads = MGN__MAX_THREADS;
     if ((size_t)threads > n_chunks)
         threads = (int)n_chunks;
     worker wk[MGN__MAX_THREADS];
