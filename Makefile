@@ -193,13 +193,14 @@ test-tsan: all $(TSAN_BIN)
 	  sh tests/run.sh $(TSAN_BIN) --
 
 # ---------------------------------------------------------------- coverage
-# The library built with --coverage (-O0; atomic counters, as some functions run
-# threads; one version of each vector kernel: MGN_NO_MULTIVERSION, so no AVX2/AVX-512
-# clone the CPU does not run counts as unexecuted) in build/cov/; the unit tests and the fuzz replays linked against it, the Python tests
-# loading its shared object; tests/run.sh runs them, then gcovr reports on lib/ only
-# (build/cov/coverage.txt, .json) and tests/coverage_functions.py checks that every
-# public function of include/margin.h was entered. Needs gcovr (Debian: apt-get install
-# gcovr). The thresholds: COV_LINES, COV_BRANCHES (percent).
+# The library built with --coverage in build/cov/: -O0, atomic counters (some functions
+# run threads), one version of each vector kernel (MGN_NO_MULTIVERSION: no AVX2/AVX-512
+# clone the CPU never runs counts as unexecuted). The unit tests and the fuzz replays
+# are linked against it and the Python tests load its shared object; tests/run.sh runs
+# them, gcovr reports on lib/ only (build/cov/coverage.txt, .json) and
+# tests/coverage_functions.py checks that every public function of include/margin.h
+# was entered. Needs gcovr (Debian: apt-get install gcovr). Thresholds in percent:
+# COV_LINES, COV_BRANCHES.
 GCOVR        ?= gcovr
 COV_LINES    ?= 95
 COV_BRANCHES ?= 85
