@@ -222,11 +222,11 @@ build/cov/libmargin.so: $(COV_OBJ)
 
 build/cov/tests/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) build/cov/libmargin.a | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ --coverage build/cov/libmargin.a $(CMOCKA_LIBS) $(LIBS)
+	$(CC) $(TEST_CFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ build/cov/libmargin.a -lgcov $(CMOCKA_LIBS) $(LIBS)
 
 build/cov/tests/%: tests/%.c $(TEST_HDR) build/cov/libmargin.a | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< -o $@ --coverage build/cov/libmargin.a $(CMOCKA_LIBS) $(LIBS) -lquadmath
+	$(CC) $(TEST_CFLAGS) $< -o $@ build/cov/libmargin.a -lgcov $(CMOCKA_LIBS) $(LIBS) -lquadmath
 
 coverage: $(COV_BIN) build/cov/libmargin.so
 	@command -v $(GCOVR) >/dev/null 2>&1 || { echo "gcovr not installed (Debian: apt-get install gcovr)"; exit 1; }
