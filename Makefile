@@ -15,6 +15,9 @@
 #   make lint            static analysis of lib/: cppcheck, clang's analyzer (scan-build)
 #                        and gcc -fanalyzer; fails on any finding (needs cppcheck,
 #                        clang-tools and clang, gcc >= 10)
+#   make coverage        line, branch and function coverage of lib/ under the unit, fuzz
+#                        replay and Python tests (gcov + gcovr); fails below 95% of
+#                        lines, 85% of branches, or when a public function never ran
 #   make bench           benchmarks (bench/README.md explains the figures)
 #   make bench-quantlib  QuantLib's pricers timed on the same inputs (needs libquantlib0-dev)
 #   make examples        example programs in build/examples/
@@ -71,7 +74,7 @@ SONAME   := libmargin.so.$(VERSION_MAJOR)
 
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
-.PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan bench bench-quantlib examples demo \
+.PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan coverage bench bench-quantlib examples demo \
         install uninstall clean fuzz fuzz-build fuzz-merge abi-check abi-baseline \
         lint lint-cppcheck lint-clang lint-gcc
 .DELETE_ON_ERROR:
@@ -259,6 +262,56 @@ lint-clang: | deps
 $(LINT_DIR)/scan/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(LINT_SCAN_CC) $(LINT_CFLAGS) -c $< -o $@
+# ---------------------------------------------------------------- coverage
+# The library built with --coverage in build/cov/: -O0, atomic counters (some functions
+# run threads), one version of each vector kernel (MGN_NO_MULTIVERSION: no AVX2/AVX-512
+# clone the CPU never runs counts as unexecuted). The unit tests and the fuzz replays
+# are linked against it and the Python tests load its shared object; tests/run.sh runs
+# them, gcovr reports on lib/ only (build/cov/coverage.txt, .json) and
+# tests/coverage_functions.py checks that every public function of include/margin.h
+# was entered. Needs gcovr (Debian: apt-get install gcovr). Thresholds in percent:
+# COV_LINES, COV_BRANCHES.
+GCOVR        ?= gcovr
+COV_LINES    ?= 95
+COV_BRANCHES ?= 85
+COVFLAGS     := --coverage -fprofile-update=atomic -O0 -g -DMGN_NO_MULTIVERSION
+COV_OBJ      := $(LIB_SRC:lib/%.c=build/cov/obj/%.o)
+COV_BIN      := $(TEST_SRC:tests/%.c=build/cov/tests/%) $(FUZZ_NAMES:%=build/cov/tests/fuzz_%)
+build/cov/obj/batch.o build/cov/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+
+build/cov/obj/%.o: lib/%.c $(LIB_HDR) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LIBCFLAGS) $(COVFLAGS) -c $< -o $@
+
+build/cov/libmargin.a: $(COV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/cov/libmargin.so: $(COV_OBJ)
+	$(CC) -shared --coverage -Wl,-soname,$(SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/cov/tests/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) build/cov/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ build/cov/libmargin.a -lgcov $(CMOCKA_LIBS) $(LIBS)
+
+build/cov/tests/%: tests/%.c $(TEST_HDR) build/cov/libmargin.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< -o $@ build/cov/libmargin.a -lgcov $(CMOCKA_LIBS) $(LIBS) -lquadmath
+
+coverage: $(COV_BIN) build/cov/libmargin.so
+	@command -v $(GCOVR) >/dev/null 2>&1 || { echo "gcovr not installed (Debian: apt-get install gcovr)"; exit 1; }
+	@find build/cov -name '*.gcda' -delete
+	@PYTHON="$(PYTHON)" MGN_TEST_LIBRARY="$(CURDIR)/build/cov/libmargin.so" MGN_SECTION=coverage \
+	  MGN_SKIP_SHELL=1 sh tests/run.sh $(COV_BIN) --; tests=$$?; \
+	$(GCOVR) --root . --filter 'lib/' --exclude-unreachable-branches --exclude-throw-branches \
+	  --txt build/cov/coverage.txt --json build/cov/coverage.json build/cov/obj; \
+	cat build/cov/coverage.txt; \
+	$(GCOVR) --add-tracefile build/cov/coverage.json --print-summary --txt /dev/null \
+	  --fail-under-line $(COV_LINES) --fail-under-branch $(COV_BRANCHES); figures=$$?; \
+	$(PYTHON) tests/coverage_functions.py include/margin.h build/cov/coverage.json; functions=$$?; \
+	[ $$figures -eq 0 ] || echo "coverage below $(COV_LINES)% of lines or $(COV_BRANCHES)% of branches"; \
+	[ $$tests -eq 0 ] || echo "tests failed"; \
+	[ $$tests -eq 0 ] && [ $$figures -eq 0 ] && [ $$functions -eq 0 ]
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (clang; Debian: clang and libclang-rt-dev), one per public entry

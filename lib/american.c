@@ -584,7 +584,11 @@ extern double exp(double);
 extern double erfc(double);
 #pragma omp declare simd notinbranch
 extern double log(double);
+#ifdef MGN_NO_MULTIVERSION   /* one version only (the coverage build; lib/simd.h) */
+#define AM_MULTIVERSION
+#else
 #define AM_MULTIVERSION __attribute__((target_clones("default", "avx2", "avx512f")))
+#endif
 #define AM_SIMD _Pragma("omp simd")
 #define AM_SIMD_SUM_NODE _Pragma("omp simd reduction(+:Ni, Di, Nl, Dl)")
 #define AM_SIMD_SUM_E _Pragma("omp simd reduction(+:e)")

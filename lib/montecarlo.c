@@ -177,6 +177,16 @@ int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt, const mgn_position *
     r.n_scenarios = N;
     int B = params->n_batches;
     if (B >= 2) {
+        /* The batch figures are summed relative to the largest |P&L| (every batch VaR
+           and ES is within it), so that their squares cannot overflow: with losses
+           above about 1e154 the squares of the raw figures would be infinite and
+           the variance NaN. */
+        double sc = 0;
+        for (size_t i = 0; i < N; i++)
+            if (fabs(pnl[i]) > sc)
+                sc = fabs(pnl[i]);
+        if (!(sc > 0))
+            sc = 1;
         size_t units = N / step;
         double sv = 0, sv2 = 0, se = 0, se2 = 0;
         for (int b = 0; b < B; b++) {
@@ -187,15 +197,16 @@ int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt, const mgn_position *
             st = mgn__var_es(pnl + u0 * step, NULL, (u1 - u0) * step, params->confidence, &tb);
             if (st != MGN_OK)
                 return st;
-            sv += tb.var;
-            sv2 += tb.var * tb.var;
-            se += tb.es;
-            se2 += tb.es * tb.es;
+            double v = tb.var / sc, e = tb.es / sc;
+            sv += v;
+            sv2 += v * v;
+            se += e;
+            se2 += e * e;
         }
         double mv = sv / B, me = se / B;
         double vv = (sv2 - B * mv * mv) / (B - 1), ve = (se2 - B * me * me) / (B - 1);
-        r.var_se = sqrt(vv > 0 ? vv : 0) / sqrt((double)B);
-        r.es_se = sqrt(ve > 0 ? ve : 0) / sqrt((double)B);
+        r.var_se = sc * (sqrt(vv > 0 ? vv : 0) / sqrt((double)B));
+        r.es_se = sc * (sqrt(ve > 0 ? ve : 0) / sqrt((double)B));
         if (!isfinite(r.var_se) || !isfinite(r.es_se))
             return MGN_ERANGE;
     }

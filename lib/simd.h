@@ -4,7 +4,8 @@
  * With GCC on x86-64 Linux the loops call glibc's vector math library (libmvec) for
  * exp, log and erfc, and each function is compiled for SSE2, AVX2 and AVX-512F; the
  * version for the running CPU is chosen once at load time, by CPU feature (so AMD
- * processors get the wide versions too). The files holding such loops are compiled
+ * processors get the wide versions too). Defining MGN_NO_MULTIVERSION keeps only the
+ * default version (the coverage build does). The files holding such loops are compiled
  * with -fno-trapping-math -fno-tree-pre (the Makefile's VECTOR_FLAGS): the selects in
  * the loops are if-converted only when floating-point operations may be evaluated
  * speculatively (the library never enables traps), and GCC 12's partial-redundancy
@@ -25,7 +26,11 @@ extern double exp(double);
 extern double log(double);
 #pragma omp declare simd notinbranch
 extern double erfc(double);
+#ifdef MGN_NO_MULTIVERSION
+#define MGN_MULTIVERSION
+#else
 #define MGN_MULTIVERSION __attribute__((target_clones("default", "avx2", "avx512f")))
+#endif
 #define MGN_SIMD_LOOP _Pragma("omp simd")
 #define MGN_ALWAYS_INLINE inline __attribute__((always_inline))
 #else

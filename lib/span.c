@@ -271,19 +271,15 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
             if ((st = mgn__chunk_price(&c, f[k], sig, price)) != MGN_OK)
                 return st;
             mgn__chunk_pnl(&c, f[k], NULL, price, pl);
+            /* The sum is formed the same way with or without risk, so that
+               mgn_span_margin_detail and mgn_span_margin give the same bits. */
             double s = 0, ck = conv[k];
-            if (risk) {
-                for (size_t i = 0; i < c.n; i++) {
-                    double loss = -pl[i] * ck;
-                    risk[c.idx[i] * NS + (size_t)k] = loss;
-                    s += loss;
-                }
-            } else {
+            for (size_t i = 0; i < c.n; i++)
+                s -= pl[i];
+            if (risk)
                 for (size_t i = 0; i < c.n; i++)
-                    s -= pl[i];
-                s *= ck;
-            }
-            sums[k] += s;
+                    risk[c.idx[i] * NS + (size_t)k] = -pl[i] * ck;
+            sums[k] += s * ck;
         }
     }
 

@@ -94,9 +94,7 @@ static void equal_k(size_t n, double a, size_t *k, double *m)
         *m = r;
     } else {
         *m = x;
-        r = ceil(x);
-        if (r < 1)
-            r = 1;
+        r = ceil(x);   /* >= 1: x = N a >= 2^-53 > 0 */
     }
     *k = r >= (double)n ? n : (size_t)r;
 }

@@ -4,7 +4,8 @@
 # the sanitizer test binaries given after "--"; prints one summary line
 # "N passed, N failed" and exits non-zero when anything failed.
 # MGN_TEST_WRAPPER (e.g. "valgrind ...") prefixes every test binary; MGN_SECTION names
-# the binaries before "--" (default "unit"); MGN_SKIP_SHELL=1 skips the shell tests.
+# the binaries before "--" (default "unit"); MGN_SKIP_SHELL=1 skips the shell tests;
+# MGN_TEST_LIBRARY is the shared object the Python tests load (default lib/libmargin.so).
 passed=0; failed=0
 log=$(mktemp); records=$(mktemp); trap 'rm -f "$log" "$records"' EXIT
 # The unit section records its bad-input checks for tests/test_catalogue.sh.
@@ -24,7 +25,7 @@ for t in "$@"; do
     run_cmocka "$section" "$t"
 done
 if [ -z "$MGN_SKIP_PYTHON" ] && [ -d tests/python ]; then
-    MARGIN_LIBRARY="$(pwd)/lib/libmargin.so" ${PYTHON:-python3} -m unittest discover -s tests/python >"$log" 2>&1; rc=$?
+    MARGIN_LIBRARY="${MGN_TEST_LIBRARY:-$(pwd)/lib/libmargin.so}" ${PYTHON:-python3} -m unittest discover -s tests/python >"$log" 2>&1; rc=$?
     n=$(sed -n 's/^Ran \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1); n=${n:-0}
     bad=$(sed -n 's/.*FAILED (\(.*\)).*/\1/p' "$log" | tr ',' '\n' | sed -n 's/.*\(failures\|errors\)=\([0-9]*\).*/\2/p' | awk '{s+=$1} END {print s+0}')
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi

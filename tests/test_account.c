@@ -355,6 +355,284 @@ static void test_sweep_threads(void **state)
     free(pos); free(bal); free(ac); free(o1); free(o2);
 }
 
+/* Portfolio mode: validation of its rule sets, the workspace, what-if and sweeps on
+   the workspace path, and overflows in the margin models. */
+static void test_portfolio_mode_paths(void **state)
+{
+    mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 49000 },
+                            { MGN_OPTION, 1, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 0, -2, 1, 2800, 0.1, 0.7, 0 } };
+    mgn_balance b = { MGN_QUOTE, 0, 30000, 0, 0 };
+    mgn_account a = acct_of(pos, 2, &b, 1, MGN_QUOTE);
+    mgn_pm_params pm[3];
+    for (int u = 0; u < 3; u++)
+        mgn_pm_preset_deribit(&pm[u]);
+    mgn_span_params sp[3];
+    for (int u = 0; u < 3; u++)
+        sp[u] = (mgn_span_params){ 0.15, 0.1, 2, 0.35, 0, 0.01, 0.0 };
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    assert_int_equal(mgn_account_params_init(NULL), MGN_EINVAL);
+    prm.mode = MGN_MODE_PORTFOLIO;
+    prm.pm = pm;
+    size_t ws;
+    assert_int_equal(mgn_account_work_size(&prm, 3, 3, &ws), MGN_OK);
+    char *w = malloc(ws + 64);
+    mgn_account_result r, keep;
+    memset(&keep, 0x21, sizeof keep);
+    r = keep;
+    /* the workspace: NULL, misaligned, short */
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w + 1, ws, &r, NULL), MGN_EINVAL);
+    size_t ws2;
+    assert_int_equal(mgn_account_work_size(&prm, 3, 2, &ws2), MGN_OK);
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws2 - 1, &r, NULL), MGN_ENOMEM);
+    /* rule sets: a bad PM grid, SPAN without params or pairs, an unknown method */
+    mgn_pm_params badpm[3] = { pm[0], pm[1], pm[2] };
+    badpm[2].price_steps = 0;
+    prm.pm = badpm;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_EINVAL);
+    prm.pm = pm;
+    prm.pm_method = MGN_PM_METHOD_SPAN;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_EINVAL);
+    prm.span = sp;
+    prm.n_pairs = 1;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_EINVAL);
+    prm.n_pairs = 0;
+    mgn_span_params badsp[3] = { sp[0], sp[1], sp[2] };
+    badsp[1].vol_scan = NAN;
+    prm.span = badsp;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_EINVAL);
+    prm.span = sp;
+    prm.pm_method = 9;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_account_work_size(&prm, 3, 3, &ws), MGN_EINVAL);
+    /* IM = factor x requirement overflows */
+    prm.pm_method = MGN_PM_METHOD_GRID;
+    prm.pm_im_factor = 1e308;
+    assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    prm.pm_im_factor = 1;
+
+    /* what-if on the workspace path: after = the account with the order as a position
+       (a perpetual bought at the mark: no equity adjustment) */
+    mgn_position order = { MGN_PERPETUAL, 1, 0, MGN_LINEAR, 0, 0, -3, 1, 0, 0, 0, 3000 };
+    mgn_whatif_result wr;
+    for (int method = MGN_PM_METHOD_GRID; method <= MGN_PM_METHOD_SPAN; method++) {
+        prm.pm_method = method;
+        assert_int_equal(mgn_account_work_size(&prm, 3, 3, &ws), MGN_OK);
+        free(w);
+        w = malloc(ws);
+        assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &order, 0, 0, INFINITY, w, ws, &wr), MGN_OK);
+        mgn_position with[3] = { pos[0], pos[1], order };
+        mgn_account a3 = acct_of(with, 3, &b, 1, MGN_QUOTE);
+        mgn_account_result r3;
+        assert_int_equal(mgn_account_eval(MK, 3, &a3, &prm, 0, INFINITY, w, ws, &r3, NULL), MGN_OK);
+        assert_close(wr.after.im, r3.im, 1e-12, 1e-9);
+        assert_close(wr.after.equity, r3.equity, 1e-12, 1e-9);
+        assert_close(wr.order_equity, 0, 0, 1e-9);
+        /* sweep on the workspace path: the same figures as mgn_account_eval; an
+           invalid account and one whose margin overflows get NaN, MGN_EINVAL */
+        mgn_account accts[3] = { a, a3, a };
+        mgn_position huge = pos[0];
+        huge.quantity = 1e305;
+        huge.entry_price = 5e4;
+        accts[2].pos = &huge;
+        accts[2].n_pos = 1;
+        mgn_account_result out[3];
+        size_t ws3;
+        assert_int_equal(mgn_account_work_size(&prm, 3, 3, &ws3), MGN_OK);
+        char *w2 = malloc(2 * ws3);
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 2, &prm, 0, NULL, 2, w2, 2 * ws3, out), MGN_OK);
+        assert_memory_equal(&out[1], &r3, sizeof r3);
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 3, &prm, 0, NULL, 2, w2, 2 * ws3, out), MGN_EINVAL);
+        assert_int_equal(out[2].status, -1);
+        assert_true(isnan(out[2].equity) && isnan(out[2].mm));
+        assert_memory_equal(&out[1], &r3, sizeof r3);
+        accts[2] = a;
+        accts[2].reserved = 1;
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 3, &prm, 0, NULL, 1, w2, ws3, out), MGN_EINVAL);
+        assert_int_equal(out[2].status, -1);
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 2, &prm, 0, NULL, 2, NULL, 0, out), MGN_EINVAL);
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 2, &prm, 0, NULL, 2, w2 + 4, 2 * ws3, out), MGN_EINVAL);
+        assert_int_equal(mgn_account_sweep(MK, 3, accts, 2, &prm, 0, NULL, 2, w2, 2 * ws3 - 1, out), MGN_ENOMEM);
+        free(w2);
+    }
+    /* scenario prices overflow in either model (spot 1.6e308, +15% or more) */
+    mgn_market big[3] = { { 1.6e308, 0, 0 }, MK[1], MK[2] };
+    mgn_position tiny = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1e-300, 1, 0, 0, 0, 1e308 };
+    mgn_account at = acct_of(&tiny, 1, &b, 1, MGN_QUOTE);
+    for (int u = 0; u < 3; u++)
+        pm[u].n_extended = 0;
+    for (int method = MGN_PM_METHOD_GRID; method <= MGN_PM_METHOD_SPAN; method++) {
+        prm.pm_method = method;
+        if (method == MGN_PM_METHOD_SPAN)
+            sp[0].price_scan = 0.1;   /* extreme moves of 20% stay below 1 */
+        r = keep;
+        /* validation of the rule sets alone passes (no position); the book fails */
+        assert_int_equal(mgn_account_eval(big, 3, &at, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_ERANGE);
+        assert_memory_equal(&r, &keep, sizeof r);
+    }
+    /* a position whose value overflows */
+    mgn_position hv = tiny;
+    hv.quantity = 1e305;
+    hv.entry_price = 1;
+    mgn_account ah = acct_of(&hv, 1, &b, 1, MGN_QUOTE);
+    assert_int_equal(mgn_account_eval(MK, 3, &ah, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* an option that cannot be valued (forward e^1000 S) */
+    mgn_market mc[3] = { { 100, 0, -1 }, MK[1], MK[2] };
+    mgn_position ov = { MGN_OPTION, 0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0, 1, 1, 100, 1000, 0.3, 0 };
+    mgn_account ao = acct_of(&ov, 1, &b, 1, MGN_QUOTE);
+    assert_int_equal(mgn_account_eval(mc, 3, &ao, &prm, 0, INFINITY, w, ws, &r, NULL), MGN_ERANGE);
+    /* cross mode with strategy pairing (the workspace path): the standard margin of an
+       overflowing book fails */
+    mgn_std_params std;
+    std.struct_size = sizeof std;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &std);
+    std.strategies = 1;
+    mgn_account_params cp;
+    mgn_account_params_init(&cp);
+    cp.std = &std;
+    cp.n_std = 1;
+    assert_int_equal(mgn_account_work_size(&cp, 3, 1, &ws), MGN_OK);
+    assert_true(ws > 0);
+    free(w);
+    w = malloc(ws);
+    assert_int_equal(mgn_account_eval(MK, 3, &ah, &cp, 0, INFINITY, w, ws, &r, NULL), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    free(w);
+}
+
+/* Overflow on the no-workspace path, in what-if and in the largest-order search, and
+   failures of the checks in front of them. */
+static void test_overflow_and_order_status(void **state)
+{
+    mgn_market mc[3] = { { 100, 0, -1 }, MK[1], MK[2] };   /* forward e^1000 S at T = 1000 */
+    mgn_position o = { MGN_OPTION, 0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0, 1, 1, 100, 1000, 0.3, 0 };
+    mgn_balance b = { MGN_QUOTE, 0, 1e6, 0, 0 };
+    mgn_account a = acct_of(&o, 1, &b, 1, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_account_result r, keep;
+    memset(&keep, 0x12, sizeof keep);
+    r = keep;
+    for (int ex = MGN_EUROPEAN; ex <= MGN_AMERICAN; ex++) {
+        o.exercise = ex;
+        assert_int_equal(mgn_account_eval(mc, 3, &a, &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_ERANGE);
+        assert_memory_equal(&r, &keep, sizeof r);
+    }
+    /* liquidator economics value an American option it cannot price at 0: the notional
+       is still |q| x close factor x multiplier x S */
+    size_t nu;
+    double nn, rw;
+    assert_int_equal(mgn_liq_economics(mc, 3, &a, NULL, 0, 0.5, 0.01, 1, &rw, NULL, &nu, &nn), MGN_OK);
+    assert_close(rw, 0.01 * 0.5 * 100, 1e-15, 0);
+
+    /* what-if: the account, the order adjustment and the account after the order each
+       overflowing in turn */
+    mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 };
+    mgn_account good = acct_of(&p, 1, &b, 1, MGN_QUOTE);
+    mgn_position f = p;
+    mgn_whatif_result wr, wkeep;
+    memset(&wkeep, 0x34, sizeof wkeep);
+    wr = wkeep;
+    mgn_account bad_now = a;   /* the overflowing option */
+    o.exercise = MGN_EUROPEAN;
+    assert_int_equal(mgn_account_whatif(mc, 3, &bad_now, &prm, &f, 0, 0, INFINITY, NULL, 0, &wr), MGN_ERANGE);
+    mgn_position gain = p;
+    gain.quantity = 1e305;
+    gain.entry_price = 1;   /* unrealised gain q (S - limit) overflows */
+    assert_int_equal(mgn_account_whatif(MK, 3, &good, &prm, &gain, 0, 0, INFINITY, NULL, 0, &wr), MGN_ERANGE);
+    mgn_position vast = p;
+    vast.quantity = 1e305;  /* at the mark: no adjustment, but its margin overflows */
+    assert_int_equal(mgn_account_whatif(MK, 3, &good, &prm, &vast, 0, 0, INFINITY, NULL, 0, &wr), MGN_ERANGE);
+    mgn_account_params badp = prm;
+    badp.struct_size = 0;
+    assert_int_equal(mgn_account_whatif(MK, 3, &good, &badp, &f, 0, 0, INFINITY, NULL, 0, &wr), MGN_EINVAL);
+    o.exercise = MGN_AMERICAN;   /* an order that cannot be valued */
+    assert_int_equal(mgn_account_whatif(mc, 3, &good, &prm, &o, 0, 0, INFINITY, NULL, 0, &wr), MGN_ERANGE);
+    mgn_account bada = good;
+    bada.currency = 3;
+    assert_int_equal(mgn_account_whatif(MK, 3, &bada, &prm, &f, 0, 0, INFINITY, NULL, 0, &wr), MGN_EINVAL);
+    assert_memory_equal(&wr, &wkeep, sizeof wr);
+
+    /* largest order: NULL, bad params, bad account, an order whose adjustment
+       overflows, and one whose IM overflows while the margin ratio still passes (MM
+       rate 1e-10) */
+    double q = 42;
+    assert_int_equal(mgn_account_max_order(MK, 3, &good, &prm, &f, 0, 5, 10, NULL, 0, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_account_max_order(MK, 3, &good, &badp, &f, 0, 5, 10, NULL, 0, &q), MGN_EINVAL);
+    assert_int_equal(mgn_account_max_order(MK, 3, &bada, &prm, &f, 0, 5, 10, NULL, 0, &q), MGN_EINVAL);
+    /* on an underlying at 1e20 the gain of the first size tried (1e305 x 2^-40)
+       overflows */
+    mgn_market mh[3] = { { 1e20, 0, 0 }, MK[1], MK[2] };
+    assert_int_equal(mgn_account_max_order(mh, 3, &good, &prm, &gain, 0, 5, 1e305, NULL, 0, &q), MGN_ERANGE);
+    mgn_std_tier tier = { 0, 0.5, 1e-10, 0 };
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.tiers = &tier;
+    sp.n_tiers = 1;
+    mgn_account_params lp = prm;
+    lp.std = &sp;
+    lp.n_std = 1;
+    mgn_balance rich = { MGN_QUOTE, 0, 1e308, 0, 0 };
+    mgn_account ar = acct_of(&p, 1, &rich, 1, MGN_QUOTE);
+    assert_int_equal(mgn_account_max_order(MK, 3, &ar, &lp, &f, 0, 5, 1e305, NULL, 0, &q), MGN_ERANGE);
+    assert_true(q == 42);
+    /* the rule sets' count must be 1 or n_mkt for the workspace size too */
+    size_t ws;
+    lp.n_std = 2;
+    assert_int_equal(mgn_account_work_size(&lp, 3, 1, &ws), MGN_EINVAL);
+}
+
+/* The sweep's fast path for an account with more options than one batch call takes
+   (512): evaluated alone, exactly as mgn_account_eval. */
+static void test_sweep_large_account(void **state)
+{
+    size_t np = 800;
+    mgn_position *pos = malloc(np * sizeof *pos);
+    mgn_test_rng g = { 5 };
+    random_book(&g, pos, np);
+    for (size_t i = 0; i < np; i++)
+        if (i % 4 != 0) {   /* 600 options at least */
+            pos[i].instrument = MGN_OPTION;
+            pos[i].option_type = MGN_PUT;
+            pos[i].exercise = MGN_EUROPEAN;
+            pos[i].multiplier = 1;
+            pos[i].strike = MK[pos[i].underlying].spot;
+            pos[i].expiry = 0.5;
+            pos[i].vol = 0.5;
+            pos[i].entry_price = 0;
+        }
+    size_t nopt = 0;
+    for (size_t i = 0; i < np; i++)
+        nopt += pos[i].instrument == MGN_OPTION;
+    assert_true(nopt > 512);
+    mgn_balance b = { MGN_QUOTE, 0, 1e6, 0, 0 };
+    mgn_account ac[3] = { acct_of(pos, 10, &b, 1, MGN_QUOTE), acct_of(pos, np, &b, 1, MGN_QUOTE),
+                          acct_of(pos + 10, 10, &b, 1, MGN_QUOTE) };
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_account_result out[3], r;
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, 3, &prm, 0, NULL, 1, NULL, 0, out), MGN_OK);
+    assert_int_equal(mgn_account_eval(MK, 3, &ac[1], &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_OK);
+    assert_memory_equal(&out[1], &r, sizeof r);
+    for (int k = 0; k < 3; k += 2) {
+        assert_int_equal(mgn_account_eval(MK, 3, &ac[k], &prm, 0, INFINITY, NULL, 0, &r, NULL), MGN_OK);
+        assert_close(out[k].equity, r.equity, 1e-12, 1e-9);
+        assert_close(out[k].mm, r.mm, 1e-12, 1e-9);
+    }
+    /* an account whose evaluation overflows in the batch group: NaN, MGN_EINVAL */
+    mgn_position hv = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1e305, 1, 0, 0, 0, 1 };
+    ac[1] = acct_of(&hv, 1, &b, 1, MGN_QUOTE);
+    assert_int_equal(mgn_account_sweep(MK, 3, ac, 3, &prm, 0, NULL, 1, NULL, 0, out), MGN_EINVAL);
+    assert_int_equal(out[1].status, -1);
+    assert_true(isnan(out[1].equity));
+    assert_true(out[0].status >= 0 && out[2].status >= 0);
+    free(pos);
+}
+
 static void test_bad_input(void **state)
 {
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 };
@@ -760,6 +1038,9 @@ int main(void)
         cmocka_unit_test(test_portfolio_mode),
         cmocka_unit_test(test_whatif_and_max_order),
         cmocka_unit_test(test_sweep_threads),
+        cmocka_unit_test(test_portfolio_mode_paths),
+        cmocka_unit_test(test_overflow_and_order_status),
+        cmocka_unit_test(test_sweep_large_account),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_account),
     };

@@ -335,7 +335,7 @@ static void test_sigma_zero(void **state)
 static void test_expiry_and_deep_itm(void **state)
 {
     (void)state;
-    double v = -1;
+    double v = -1, e;
     assert_int_equal(mgn_american_price(MGN_PUT, 90, 100, 0, 0.05, 0.02, 0.3, &v), MGN_OK);
     assert_true(v == 10);
     assert_int_equal(mgn_american_price(MGN_CALL, 90, 100, 0, 0.05, 0.02, 0.3, &v), MGN_OK);
@@ -347,8 +347,20 @@ static void test_expiry_and_deep_itm(void **state)
     assert_true(v == 50);
     assert_int_equal(mgn_american_price(MGN_CALL, 200, 100, 0.5, 0.0, 0.1, 0.2, &v), MGN_OK);
     assert_true(v == 100);
+    /* S / K below the double range (1e-310): the put is its intrinsic value K - S,
+       the call (a put by symmetry with S / K above the range) worthless like the
+       European one */
+    assert_int_equal(mgn_american_price(MGN_PUT, 1e-300, 1e10, 0.5, 0.05, 0.0, 0.3, &v), MGN_OK);
+    assert_true(v == 1e10 - 1e-300);
+    assert_int_equal(mgn_american_price(MGN_CALL, 1e-300, 1e10, 0.5, 0.0, 0.05, 0.3, &v), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_CALL, 1e-300, 1e10, 0.5, 0.0, 0.05, 0.3, &e), MGN_OK);
+    assert_true(v == e && v == 0);
+    /* ... and above it (1e310): the put worthless, the call its intrinsic value */
+    assert_int_equal(mgn_american_price(MGN_PUT, 1e300, 1e-10, 0.5, 0.05, 0.0, 0.3, &v), MGN_OK);
+    assert_true(v == 0);
+    assert_int_equal(mgn_american_price(MGN_CALL, 1e300, 1e-10, 0.5, 0.0, 0.05, 0.3, &v), MGN_OK);
+    assert_close(v, 1e300, 1e-15, 0);
     /* one day, at the money: close to the European value */
-    double e;
     assert_int_equal(mgn_american_price(MGN_PUT, 100, 100, 1.0 / 365, 0.05, 0.0, 0.2, &v), MGN_OK);
     assert_int_equal(mgn_bs_price(MGN_PUT, 100, 100, 1.0 / 365, 0.05, 0.0, 0.2, &e), MGN_OK);
     assert_true(v >= e && v < e * 1.01);

@@ -141,6 +141,49 @@ static void test_closed_forms(void **state)
     assert_true(ex[0] == 1 && ex[1] == 0 && ex[2] == 0 && ex[3] == 1);
 }
 
+/* Exception counts that match the model exactly: the likelihood ratios are 0 up to
+   rounding, never negative, and the p-values 1. x / T = p for the POF; equal
+   transition frequencies pi0 = pi1 = pi for the independence test. */
+static void test_exact_fit(void **state)
+{
+    (void)state;
+    static int e[2000];
+    const double confs[] = { 0.99, 0.95, 0.9, 0.975, 0.8, 0.75 };
+    for (int ci = 0; ci < 6; ci++) {
+        int every = (int)(1 / (1 - confs[ci]) + 0.5);   /* one exception in `every` days */
+        for (int blocks = 1; blocks <= 20; blocks++) {
+            int n = every * blocks;
+            for (int t = 0; t < n; t++)
+                e[t] = t % every == every - 1;
+            mgn_backtest_result r;
+            assert_int_equal(mgn_backtest(e, (size_t)n, confs[ci], &r), MGN_OK);
+            assert_int_equal(r.n_exceptions, (size_t)blocks);
+            assert_true(r.lr_pof >= 0 && r.lr_pof < 1e-9);
+            assert_close(r.p_pof, 1, 1e-4, 0);
+            assert_true(r.lr_ind >= 0 && r.lr_cc >= r.lr_pof);
+        }
+    }
+    /* transitions n00 = 2, n01 = 1, n10 = 2, n11 = 1: pi0 = pi1 = 1/3, no dependence */
+    int dep[7] = { 1, 0, 0, 0, 1, 1, 0 };
+    mgn_backtest_result r;
+    assert_int_equal(mgn_backtest(dep, 7, 0.5, &r), MGN_OK);
+    assert_true(r.n00 == 2 && r.n01 == 1 && r.n10 == 2 && r.n11 == 1);
+    assert_true(r.lr_ind >= 0 && r.lr_ind < 1e-12);
+    assert_close(r.p_ind, 1, 1e-5, 0);
+    /* blocks of exceptions as long as the gaps between them */
+    for (int len = 1; len <= 6; len++)
+        for (int reps = 2; reps <= 40; reps++) {
+            int n = 2 * len * reps;
+            for (int t = 0; t < n; t++)
+                e[t] = (t / len) % 2;
+            mgn_backtest_result r;
+            assert_int_equal(mgn_backtest(e, (size_t)n, 0.5, &r), MGN_OK);
+            assert_true(r.lr_pof >= 0 && r.lr_pof < 1e-9);
+            assert_true(r.lr_ind >= 0);
+            assert_int_equal(r.n00 + r.n01 + r.n10 + r.n11, (size_t)n - 1);
+        }
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -151,6 +194,8 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_backtest(NULL, 10, 0.99, &r), MGN_EINVAL);
     assert_int_equal(mgn_backtest(e, 10, 0.99, NULL), MGN_EINVAL);
     assert_int_equal(mgn_backtest(e, 0, 0.99, &r), MGN_EINVAL);
+    /* more days than an unsigned int counts: refused before the array is read */
+    assert_int_equal(mgn_backtest(e, (size_t)UINT32_MAX + 1, 0.99, &r), MGN_ERANGE);
     static const double badc[] = { 0, 1, -1, 2, NAN, INFINITY };
     for (int i = 0; i < 6; i++)
         assert_int_equal(mgn_backtest(e, 10, badc[i], &r), MGN_EINVAL);
@@ -274,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_published),
         cmocka_unit_test(test_zones),
         cmocka_unit_test(test_closed_forms),
+        cmocka_unit_test(test_exact_fit),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_backtest),
     };

@@ -1,5 +1,6 @@
 /* Tests of lib/cascade.c: mgn_cascade on hand-computed 3-account cases (linear and
  * square-root impact, insurance fund exhausted), determinism, bad input. */
+#include <stdint.h>
 #include <stdlib.h>
 #include "test_util.h"
 
@@ -314,6 +315,40 @@ static void test_bad_input_cascade(void **state)
     BAD_STATUS(fn, "n_acct", "SIZE_MAX", MGN_ERANGE, mgn_cascade_work_size(&prm, BAD_NMKT, SIZE_MAX, 3, &b));
     BAD_UNTOUCHED(&b, sizeof b);
     BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_cascade_work_size(&prm, BAD_NMKT, 1, 3, NULL));
+/* Sizes and evaluations that overflow, and bad parameters of the accounts. */
+static void test_overflow_and_status(void **state)
+{
+    setup3(100, 150, 250);
+    size_t ws;
+    assert_int_equal(mgn_cascade_work_size(&PRM, 1, 3, 1, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_cascade_work_size(&PRM, 1, SIZE_MAX, 1, &ws), MGN_ERANGE);
+    mgn_account_params badp = PRM;
+    badp.struct_size = 0;
+    assert_int_equal(mgn_cascade_work_size(&badp, 1, 3, 1, &ws), MGN_EINVAL);
+    assert_int_equal(mgn_cascade_work_size(&PRM, 1, 3, 1, &ws), MGN_OK);
+    void *w = malloc(ws);
+    mgn_cascade_params cp = cparams(MGN_IMPACT_LINEAR, 1.0, 0.01, 1000);
+    double shock[1] = { -0.06 }, depth[1] = { 200 };
+    mgn_cascade_round rd[50];
+    mgn_cascade_result r, keep;
+    memset(&keep, 0x2b, sizeof keep);
+    r = keep;
+    badp = PRM;
+    badp.liq_ratio = 0;
+    assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &badp, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_EINVAL);
+    /* two accounts each closing a notional of 1.4e308 in the first round: the round's
+       notional overflows */
+    POS[0].quantity = POS[1].quantity = 1.5e306;
+    assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* an option that cannot be valued (forward e^1000 S) in an account */
+    setup3(100, 150, 250);
+    mgn_market mc[1] = { { 100, 0, -1 } };
+    mgn_position o = { MGN_OPTION, 0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0, 1, 1, 100, 1000, 0.3, 0 };
+    ACC[2].pos = &o;
+    assert_int_equal(mgn_cascade(mc, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    free(w);
 }
 
 int main(void)
@@ -322,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_hand_linear),
         cmocka_unit_test(test_hand_bad_debt),
         cmocka_unit_test(test_bad_input_cascade),
+        cmocka_unit_test(test_overflow_and_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <gsl/gsl_cdf.h>
+#include <stdint.h>
 #include "test_util.h"
 
 static void test_ewma_recursion(void **state)
@@ -147,6 +148,19 @@ static void test_bad_input(void **state)
     q = p; q.buffer = INFINITY;      assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     double rr[3] = { 0.01, NAN, 0 };
     assert_int_equal(mgn_dynamic_margin(rr, 3, &p, NULL, &res), MGN_EINVAL);
+    assert_memory_equal(&res, &r0, sizeof res);
+    /* hostile sizes: squares of returns that overflow (the seed, the recursion with a
+       given seed, the dynamic margin's sum of squares), a scan that overflows, and a
+       count that cannot be followed by one more variance */
+    double big[3] = { 1e200, 1e200, 0 };
+    assert_int_equal(mgn_ewma_variance(big, 3, 0.94, -1, v), MGN_ERANGE);
+    assert_int_equal(mgn_ewma_variance(big, 3, 0.94, 1e-4, v), MGN_ERANGE);
+    assert_true(v[0] == 1e-4);   /* the recursion up to the overflow (documented) */
+    assert_int_equal(mgn_ewma_variance(r, SIZE_MAX, 0.94, -1, v), MGN_ERANGE);
+    assert_int_equal(mgn_dynamic_margin(big, 3, &p, NULL, &res), MGN_ERANGE);
+    double large[3] = { 1e150, -1e150, 1e150 };
+    q = p; q.multiplier = 1e300;
+    assert_int_equal(mgn_dynamic_margin(large, 3, &q, NULL, &res), MGN_ERANGE);
     assert_memory_equal(&res, &r0, sizeof res);
     assert_int_equal(mgn_sizeof_dynmargin_params(), sizeof(mgn_dynmargin_params));
     assert_int_equal(mgn_sizeof_dynmargin_result(), sizeof(mgn_dynmargin_result));

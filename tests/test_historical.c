@@ -7,6 +7,7 @@
  * long-double EWMA recursion); full revaluation of an option book against
  * mgn_scenario_pnl on shocks built here; thread counts 1, 2, 3 giving identical bits.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include "test_util.h"
 
@@ -314,6 +315,22 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_hs_scenarios(r, NULL, nd, 0, &hp, sh, NULL), MGN_EINVAL);
     assert_int_equal(mgn_var_historical_work_size(nd, 0, 1, &hp, NULL), MGN_EINVAL);
     assert_int_equal(mgn_var_historical_work_size(SIZE_MAX / 8, 0, SIZE_MAX / 8, &hp, &b), MGN_ERANGE);
+    /* the scenario table's size overflows: refused before the returns are read */
+    assert_int_equal(mgn_hs_scenarios(r, NULL, SIZE_MAX / 8, 16, &hp, sh, NULL), MGN_ERANGE);
+    /* a return of 1e300 over a 10-day horizon scaled by sqrt(10): e^(3.16 x 690.8)
+       overflows */
+    q = hp;
+    q.horizon_days = 10;
+    q.horizon_method = MGN_HORIZON_SQRT;
+    double rr[20];
+    memcpy(rr, r, sizeof rr);
+    rr[5] = 1e300;
+    assert_int_equal(mgn_hs_scenarios(rr, NULL, nd, 1, &q, sh, NULL), MGN_ERANGE);
+    size_t bq;
+    void *wq = ws(nd, 0, 1, &q, &bq);
+    assert_int_equal(mgn_var_historical(&m, 1, &p, 1, rr, NULL, nd, NULL, NULL, 0, &q, wq, bq, &res), MGN_ERANGE);
+    assert_memory_equal(&res, &r0, sizeof res);
+    free(wq);
     assert_int_equal(mgn_sizeof_hs_params(), sizeof(mgn_hs_params));
     free(w);
     free(r);

@@ -175,6 +175,45 @@ static void test_round_trip_wings(void **state)
     print_message("wings: max relative error %.3g (kappa <= %g)\n", worst, KAPPA_MAX);
 }
 
+/* The price at the implied volatility of `price` (113-bit) is within `rel` of it. */
+static void check_price_round_trip(const contract *c, double price, double rel)
+{
+    double got = -1;
+    assert_int_equal(mgn_implied_vol(c->type, c->S, c->K, c->T, c->r, c->q, price, &got), MGN_OK);
+    assert_true(isfinite(got) && got > 0);
+    double back = (double)qprice(c, got);
+    if (!(fabs(back - price) <= rel * price)) {
+        print_error("price %.17g, at sigma %.17g: %.17g\n", price, got, back);
+        fail();
+    }
+}
+
+/* Inputs that reach the rarer branches of the inversion: |x| below 1e-30 (the lowest
+   branch's left end lost to rounding), the lowest branch far out of the money where
+   the rational interpolation of f turns non-positive (the quadratic fallback), and a
+   price within 4e-13 of the upper bound near the money (a degenerate slope in the
+   control parameter of the upper-middle interpolation). */
+static void test_round_trip_rare_branches(void **state)
+{
+    (void)state;
+    contract c = { MGN_CALL, 1, 1, 1, -4.9870327025290531e-36, 0 };
+    check_round_trip(&c, 4.1436901044776507e-19, 0);
+    c.r = 3e-33;
+    check_round_trip(&c, 1e-17, 0);
+    /* x = -618.7: S = 1e200 e^x, K = 1e200, price 6.4e-27 S */
+    contract d = { MGN_CALL, 1e200 * exp(-618.72958612596915), 1e200, 1, 0, 0 };
+    check_price_round_trip(&d, 6.4177704287542389e-27 * d.S, 1e-12);
+    /* x = 3.4e-12, price = intrinsic + (1 - 3.9e-13) of the time value up to S */
+    contract e = { MGN_CALL, exp(3.4452081093517641e-12), 1, 1, 0, 0 };
+    double lo = e.S - 1;
+    double price = lo + 0.99999999999961287 * (e.S - lo);
+    double got;
+    assert_int_equal(mgn_implied_vol(MGN_CALL, e.S, e.K, 1, 0, 0, price, &got), MGN_OK);
+    /* the price is insensitive to sigma there: the residual is what can be asked */
+    assert_true(fabs((double)qprice(&e, got) - price) <= 16 * DBL_EPSILON * (e.S + 1));
+    assert_true(got > 10);
+}
+
 static void test_round_trip_black76(void **state)
 {
     (void)state;
@@ -698,6 +737,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_random),
         cmocka_unit_test(test_round_trip_wings),
+        cmocka_unit_test(test_round_trip_rare_branches),
         cmocka_unit_test(test_round_trip_black76),
         cmocka_unit_test(test_round_trip_library_prices),
         cmocka_unit_test(test_published),

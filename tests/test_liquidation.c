@@ -7,6 +7,8 @@
  * roots of option portfolios against an independent dense scan of mgn_account_eval;
  * minimality of partial liquidation by closing 1e-9 less.
  */
+#include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include "test_util.h"
 
@@ -173,6 +175,88 @@ static void test_closed_tiers_and_nosol(void **state)
     assert_int_equal(mgn_liq_price_closed(&x, NULL), MGN_EINVAL);
 }
 
+/* Inputs with no liquidation price because the margin plus fee grows exactly as fast
+   as the position's value: the gap equity - MM - fee does not depend on the price. */
+static void test_closed_degenerate(void **state)
+{
+    mgn_liq_closed r;
+    /* linear long, mmr + fee = 1: gap = W - Q E for every P, so no crossing */
+    mgn_liq_input in = base_input(MGN_LINEAR, 2, 100, 50, 0.5);
+    in.fee_rate = 0.5;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_int_equal(r.found, 0);
+    assert_true(r.price == 0 && r.mm == 0 && r.tier == -1);
+    assert_close(gap_at(&in, 80), gap_at(&in, 400), 1e-12, 0);
+    /* bankruptcy is still defined: W + Q (P - E) = 0 at P = E - W / Q */
+    assert_close(r.bankruptcy, 75, 1e-12, 0);
+    /* inverse short, mmr + fee = 1, no size add-on: linear equation with B = 0 */
+    in = base_input(MGN_INVERSE, -1000, 50, 5, 0.25);
+    in.fee_rate = 0.75;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_int_equal(r.found, 0);
+    assert_close(gap_at(&in, 10), gap_at(&in, 90), 1e-12, 1e-15);
+    /* wallet 5 < |N| / E = 20: bankrupt where N (1/E - 1/P) = -W, P = |N| / (|N|/E - W) */
+    assert_close(r.bankruptcy, 1000.0 / 15.0, 1e-12, 0);
+    /* the same with a size add-on: quadratic with a negative discriminant (the gap is
+       negative everywhere), no price */
+    in.size_mm = 1e-4;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_int_equal(r.found, 0);
+    for (double P = 1; P < 1e6; P *= 3)
+        assert_true(gap_at(&in, P) < 0);
+}
+
+/* Tiers by units for an inverse contract (the measure is the coin amount |N| / P),
+   tiers that give no price, and an inconsistent table. */
+static void test_closed_tier_cases(void **state)
+{
+    mgn_std_tier tiers[3] = { { 0, 0.02, 0.01, 0 }, { 20, 0.04, 0.02, 0 }, { 100, 0.1, 0.05, 0 } };
+    tiers[1].mm_amount = 20 * (0.02 - 0.01);
+    tiers[2].mm_amount = 100 * (0.05 - 0.02) + tiers[1].mm_amount;
+    for (int t = 0; t < 3; t++) {
+        /* long inverse, N quote notional, entry 30000: coin amount at P is N / P */
+        double N = t == 0 ? 3e5 : t == 1 ? 1.5e6 : 6e6;
+        mgn_liq_input in = base_input(MGN_INVERSE, N, 30000, 0.1 * N / 30000, 0);
+        in.tiers = tiers;
+        in.n_tiers = 3;
+        in.tier_basis = MGN_STD_TIER_UNITS;
+        mgn_liq_closed r;
+        assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+        assert_int_equal(r.found, 1);
+        double n = N / r.price;
+        int k = n >= 100 ? 2 : n >= 20 ? 1 : 0;
+        assert_int_equal(r.tier, k);
+        /* equity = MM at P, MM in coin = n mmr - cum (cum in coin for units) */
+        double eq = in.wallet + N * (1 / in.entry - 1 / r.price);
+        double mm = n * tiers[k].mm_rate - tiers[k].mm_amount;
+        assert_close(eq, mm, 1e-12, 1e-15);
+        assert_close(r.mm, mm, 1e-12, 1e-15);
+    }
+    /* linear long fully collateralised: every tier's candidate is <= 0, not found */
+    mgn_std_tier qt[2] = { { 0, 0.02, 0.01, 0 }, { 50, 0.5, 0.4, 80 } };
+    mgn_liq_input in = base_input(MGN_LINEAR, 1, 100, 150, 0);
+    in.tiers = qt;
+    in.n_tiers = 2;
+    in.tier_basis = MGN_STD_TIER_QUOTE;
+    mgn_liq_closed r, keep;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_int_equal(r.found, 0);
+    assert_int_equal(r.tier, -1);
+    /* wallet 10: tier 0 alone gives P = 90 / 0.99 = 90.9, notional above its cap 50;
+       tier 1 (cum 80, not the continuation of tier 0) gives P = (90 - 80) / 0.6 = 16.7,
+       below its floor: no tier is consistent */
+    in.wallet = 10;
+    memset(&keep, 0x3c, sizeof keep);
+    r = keep;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_ENOSOL);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* with the continuous cum (50 * (0.4 - 0.01) = 19.5) tier 1 is consistent */
+    qt[1].mm_amount = 19.5;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_int_equal(r.tier, 1);
+    assert_close(10 + (r.price - 100), r.price * 0.4 - 19.5, 1e-12, 1e-12);
+}
+
 /*------------------------------------------------------------------ root search */
 
 static mgn_market MK[2] = { { 50000, 0.03, 0.0 }, { 3000, 0.03, 0.0 } };
@@ -318,6 +402,217 @@ static void test_roots_match_closed_form(void **state)
     free(work);
 }
 
+/* One rule set: a single tier with these rates. */
+static mgn_std_params one_tier(mgn_std_tier *tier)
+{
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.tiers = tier;
+    sp.n_tiers = 1;
+    return sp;
+}
+
+/* Exact zeros of g on scan points, zero-quantity options, duplicate strikes and a
+   strike on a grid point. */
+static void test_roots_exact_and_duplicates(void **state)
+{
+    /* a long perpetual 1 @ 100 with wallet 50 and no MM: g(S) = S - 50, exactly 0 at 50;
+       a zero-quantity call struck at 50 makes 50 a scan point */
+    mgn_std_tier tier = { 0, 0.1, 0, 0 };
+    mgn_std_params sp = one_tier(&tier);
+    mgn_market mk[1] = { { 100, 0, 0 } };
+    mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 100 },
+                            opt(MGN_CALL, 0, 50, 0.1, 0.5) };
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 50, 0, 0 } };
+    double iso[2] = { 50, 0 };
+    mgn_account a = acct_of(pos, 2, bal, 1);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.std = &sp;
+    prm.n_std = 1;
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    s.lo = 20;
+    s.hi = 500;
+    s.grid = 64;
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 1, 2, &ws), MGN_OK);
+    void *work = malloc(ws);
+    double roots[4];
+    mgn_liq_price_result r;
+    for (int mode = 0; mode < 2; mode++) {
+        /* isolated: the wallet is the perpetual's isolated collateral; the option with
+           zero quantity does not take part in the minimum */
+        prm.mode = mode ? MGN_MODE_ISOLATED : MGN_MODE_CROSS;
+        a.isolated = mode ? iso : NULL;
+        a.n_bal = mode ? 0 : 1;
+        assert_int_equal(mgn_liq_prices(mk, 1, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+        assert_int_equal(r.n_roots, 1);
+        assert_true(roots[0] == 50);
+        assert_true(r.has_below && !r.has_above);
+        assert_true(r.below == 50 && r.gap == 50);
+        assert_close(r.below_pct, 50, 1e-15, 0);
+        /* the zero at the lower end of the range */
+        s.lo = 50;
+        assert_int_equal(mgn_liq_prices(mk, 1, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+        assert_int_equal(r.n_roots, 1);
+        assert_true(roots[0] == 50);
+        s.lo = 20;
+    }
+    free(work);
+
+    /* short straddle (two strikes equal) plus a zero-quantity option struck exactly on
+       a grid point: the same roots as without it, each a zero of g */
+    mgn_position st[3] = { opt(MGN_CALL, -10, 50000, 0.1, 0.6), opt(MGN_PUT, -10, 50000, 0.1, 0.6),
+                           opt(MGN_PUT, 0, 1, 0.1, 0.6) };
+    mgn_balance b2[1] = { { MGN_QUOTE, 0, 500000, 0, 0 } };
+    mgn_account_params_init(&prm);
+    mgn_liq_search_init(&s);
+    s.lo = 10000;
+    s.hi = 250000;
+    s.grid = 9;
+    volatile double vlo = s.lo, vhi = s.hi;   /* the grid's own arithmetic, at run time */
+    double ratio = log(vhi / vlo) / (double)(s.grid - 1);
+    st[2].strike = vlo * exp(ratio * (double)3);
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, 3, &ws), MGN_OK);
+    work = malloc(ws);
+    double r2[8], r3[8];
+    mgn_liq_price_result o2, o3;
+    a = acct_of(st, 2, b2, 1);
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, r2, 8, &o2), MGN_OK);
+    a = acct_of(st, 3, b2, 1);
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, r3, 8, &o3), MGN_OK);
+    assert_int_equal(o2.n_roots, 2);
+    assert_int_equal(o3.n_roots, 2);
+    assert_memory_equal(r2, r3, 2 * sizeof(double));
+    assert_true(r2[0] < 50000 && r2[1] > 50000);
+    for (int i = 0; i < 2; i++)
+        assert_close(g_at(&a, &prm, r2[i]), 0, 0, 1e-9 * 500000);
+    free(work);
+}
+
+/* Joint moves through betas: option strikes of other underlyings are mapped onto the
+   moved one, and prices that would take another underlying to <= 0 are skipped. */
+static void test_roots_beta_outside(void **state)
+{
+    /* short put on underlying 1 (spot 3000, strike 2500) with beta 2: S_1 <= 0 once
+       S_0 <= 25000; the strike maps to S_0 = 50000 (1 + (2500/3000 - 1) / 2) */
+    mgn_position pos[1] = { opt(MGN_PUT, -40, 2500, 0.1, 0.8) };
+    pos[0].underlying = 1;
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 20000, 0, 0 } };
+    mgn_account a = acct_of(pos, 1, bal, 1);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    double betas[2] = { 7, 2 };   /* betas[underlying] is ignored */
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    s.betas = betas;
+    s.lo = 5000;
+    s.hi = 100000;
+    s.grid = 512;
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, 1, &ws), MGN_OK);
+    void *work = malloc(ws);
+    double roots[4];
+    mgn_liq_price_result r;
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_true(r.n_roots >= 1);
+    assert_true(r.has_below);
+    for (size_t i = 0; i < r.n_roots && i < 4; i++) {
+        assert_true(roots[i] > 25000);
+        /* equity = MM with both underlyings moved */
+        mgn_market m[2] = { MK[0], MK[1] };
+        m[0].spot = roots[i];
+        m[1].spot = 3000 * (1 + 2 * (roots[i] / 50000 - 1));
+        mgn_account_result ar;
+        assert_int_equal(mgn_account_eval(m, 2, &a, &prm, 0, INFINITY, NULL, 0, &ar, NULL), MGN_OK);
+        assert_close(ar.equity - ar.mm, 0, 0, 1e-9 * 20000);
+    }
+    free(work);
+}
+
+/* Status of the root search for bad calls and overflowing evaluations. */
+static void test_roots_status(void **state)
+{
+    mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2, 1, 0, 0, 0, 48000 };
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 20000, 0, 0 } };
+    mgn_account a = acct_of(&p, 1, bal, 1);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_liq_search s;
+    assert_int_equal(mgn_liq_search_init(NULL), MGN_EINVAL);
+    mgn_liq_search_init(&s);
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, 1, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, (size_t)INT_MAX, &ws), MGN_ERANGE);
+    assert_int_equal(mgn_liq_prices_work_size(NULL, 2, 1, &ws), MGN_EINVAL);
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, 1, &ws), MGN_OK);
+    void *work = malloc(ws);
+    double root;
+    mgn_liq_price_result r, keep;
+    memset(&keep, 0x55, sizeof keep);
+    r = keep;
+    /* search record: wrong size, reserved field, NULL */
+    s.struct_size = 8;
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, &root, 1, &r), MGN_EINVAL);
+    mgn_liq_search_init(&s);
+    s.reserved = 1;
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, &root, 1, &r), MGN_EINVAL);
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, NULL, work, ws, &root, 1, &r), MGN_EINVAL);
+    mgn_liq_search_init(&s);
+    double betas[2] = { 1, NAN };
+    s.betas = betas;
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, &root, 1, &r), MGN_EINVAL);
+    s.betas = NULL;
+    /* a bad account */
+    mgn_account bad = a;
+    bad.reserved = 1;
+    assert_int_equal(mgn_liq_prices(MK, 2, &bad, &prm, &s, work, ws, &root, 1, &r), MGN_EINVAL);
+    /* an account whose value overflows inside the range (2 x DBL_MAX), and one
+       whose value overflows today */
+    s.hi = DBL_MAX;
+    assert_int_equal(mgn_liq_prices(MK, 2, &a, &prm, &s, work, ws, &root, 1, &r), MGN_ERANGE);
+    mgn_liq_search_init(&s);
+    mgn_position huge = p;
+    huge.quantity = 1e305;
+    mgn_account ah = acct_of(&huge, 1, bal, 1);
+    assert_int_equal(mgn_liq_prices(MK, 2, &ah, &prm, &s, work, ws, &root, 1, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+
+    /* what-if: NULL order, bad params, bad account, bad order, an order whose equity
+       adjustment overflows */
+    mgn_position order = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50000 };
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &prm, NULL, 0, &s, work, ws, &root, 1, &r),
+                     MGN_EINVAL);
+    mgn_account_params badp = prm;
+    badp.liq_ratio = 2;
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &badp, &order, 0, &s, work, ws, &root, 1, &r),
+                     MGN_EINVAL);
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &bad, &prm, &order, 0, &s, work, ws, &root, 1, &r),
+                     MGN_EINVAL);
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &prm, &order, -1, &s, work, ws, &root, 1, &r),
+                     MGN_EINVAL);
+    mgn_position big = order;
+    big.quantity = 1e300;
+    big.entry_price = 1e300;
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &prm, &big, 0, &s, work, ws, &root, 1, &r),
+                     MGN_ERANGE);
+    big.quantity = 1e305;   /* its gain overflows: the adjustment is -inf */
+    big.entry_price = 1;
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &prm, &big, 0, &s, work, ws, &root, 1, &r),
+                     MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* the order that doubles the position: one root, where the closed form for 3 @
+       (2 x 48000 + 50000) / 3 puts it */
+    assert_int_equal(mgn_whatif_liq_prices(MK, 2, &a, &prm, &order, 0, &s, work, ws, &root, 1, &r),
+                     MGN_OK);
+    assert_int_equal(r.n_roots, 1);
+    assert_close(g_at(&(mgn_account){ sizeof(mgn_account), (mgn_position[]){ p, order }, 2, bal, 1,
+                                      NULL, MGN_QUOTE, 0 }, &prm, root), 0, 0, 1e-9 * 20000);
+    free(work);
+}
+
 /*------------------------------------------------------------------ partial liquidation */
 
 static void test_partial_minimal(void **state)
@@ -403,6 +698,98 @@ static void test_partial_minimal(void **state)
     }
 }
 
+/* Isolated mode: each position is restored on its own collateral; the close realises
+   the mark value into that collateral and the penalty comes out of it. */
+static void test_partial_isolated(void **state)
+{
+    mgn_std_tier tier = { 0, 0.10, 0.05, 0 };
+    mgn_std_params sp = one_tier(&tier);
+    /* position 0: long 2 @ 52000, spot 50000: e = 8000 - 4000 = 4000 < MM 1.1 x 5000;
+       position 1: short 20 @ 2900, spot 3000: e = 6000 - 2000 = 4000 >= 1.1 x 3000;
+       position 2: nothing (zero quantity), skipped */
+    mgn_position pos[3] = {
+        { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2, 1, 0, 0, 0, 52000 },
+        { MGN_PERPETUAL, 1, 0, MGN_LINEAR, 0, 0, -20, 1, 0, 0, 0, 2900 },
+        { MGN_PERPETUAL, 1, 0, MGN_LINEAR, 0, 0, 0, 1, 0, 0, 0, 2900 } };
+    double iso[3] = { 8000, 6000, 0 };
+    mgn_account a = acct_of(pos, 3, NULL, 0);
+    a.isolated = iso;
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.mode = MGN_MODE_ISOLATED;
+    prm.std = &sp;
+    prm.n_std = 1;
+    mgn_liq_params lp;
+    mgn_liq_params_init(&lp);
+    assert_int_equal(mgn_liq_params_init(NULL), MGN_EINVAL);
+    size_t ws;
+    assert_int_equal(mgn_liq_partial_work_size(&prm, 2, 3, NULL), MGN_EINVAL);
+    assert_int_equal(mgn_liq_partial_work_size(&prm, 2, (size_t)INT_MAX, &ws), MGN_ERANGE);
+    assert_int_equal(mgn_liq_partial_work_size(&prm, 2, 3, &ws), MGN_OK);
+    void *work = malloc(ws ? ws : 1);
+    mgn_liq_close cl[3];
+    mgn_liq_result r;
+    int prio[3] = { 2, 1, 0 };
+    for (int order = 0; order < 3; order++) {
+        lp.order = order;
+        lp.priority = prio;
+        lp.n_priority = 3;
+        assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+        assert_int_equal(r.restored, 1);
+        assert_int_equal(r.full, 0);
+        if (order == MGN_LIQ_PROPORTIONAL) {
+            /* both positions reduced by the same fraction */
+            assert_int_equal(r.n_closes, 2);
+            assert_close(cl[0].fraction, cl[1].fraction, 1e-15, 0);
+            continue;
+        }
+        /* largest MM first: position 0 alone, 4000 - 750 f >= 5500 (1 - f), f = 1500 / 4750;
+           given order (2, 1, 0): position 2 is skipped, position 1 closed up to the
+           close factor without restoring the account, then position 0 as above */
+        assert_int_equal(r.n_closes, order == MGN_LIQ_GIVEN ? 2 : 1);
+        if (order == MGN_LIQ_GIVEN) {
+            assert_int_equal(cl[0].position, 1);
+            assert_true(cl[0].fraction == lp.close_factor);
+        }
+        size_t k = r.n_closes - 1;
+        assert_int_equal(cl[k].position, 0);
+        assert_close(cl[k].fraction, 1500.0 / 4750.0, 1e-12, 0);
+        assert_close(cl[k].penalty, 0.0075 * cl[k].fraction * 2 * 50000, 1e-12, 0);
+        assert_close(cl[k].quantity, 2 * cl[k].fraction, 1e-15, 0);
+        assert_true(cl[k].price == 50000);
+    }
+    /* the IM target: position 0 needs 4000 - 750 f >= 10000 (1 - f), f = 6000 / 9250 >
+       the close factor 0.5: nothing partial restores it, everything is closed */
+    lp.order = MGN_LIQ_LARGEST_MM;
+    lp.target = MGN_LIQ_TARGET_IM;
+    assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+    assert_int_equal(r.full, 1);
+    assert_int_equal(r.n_closes, 2);
+    assert_true(r.after.mm == 0 && r.after.im == 0);
+    /* with close factor 1 position 0 is closed entirely (that alone does not restore
+       the account: position 1 is below its IM 6000 too), then position 1 as needed:
+       4000 - 450 f >= 6000 (1 - f), f = 2000 / 5550 */
+    lp.close_factor = 1;
+    assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+    assert_int_equal(r.full, 0);
+    assert_int_equal(r.restored, 1);
+    assert_int_equal(r.n_closes, 2);
+    assert_true(cl[0].position == 0 && cl[0].fraction == 1);
+    assert_int_equal(cl[1].position, 1);
+    assert_close(cl[1].fraction, 2000.0 / 5550.0, 1e-12, 0);
+    /* a borrowed pooled balance: the pool stays negative whatever is closed, so the
+       account is never restored */
+    mgn_balance debt[1] = { { MGN_QUOTE, 0, -100, 0, 0 } };
+    mgn_account b = acct_of(pos, 2, debt, 1);
+    b.isolated = iso;
+    lp.target = MGN_LIQ_TARGET_MM;
+    assert_int_equal(mgn_liq_partial(MK, 2, &b, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+    assert_int_equal(r.full, 1);
+    assert_int_equal(r.restored, 0);
+    assert_true(r.after.collateral < 0);
+    free(work);
+}
+
 static void test_partial_full_and_bad(void **state)
 {
     /* penalty above the MM rate: partial closes cannot restore -> full liquidation */
@@ -455,6 +842,25 @@ static void test_partial_full_and_bad(void **state)
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &b, NULL, work, ws, cl, &r), MGN_EINVAL);
     b = lp; b.struct_size = 1;
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &b, NULL, work, ws, cl, &r), MGN_EINVAL);
+    assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, NULL, NULL, work, ws, cl, &r), MGN_EINVAL);
+    assert_int_equal(mgn_liq_partial(MK, 2, NULL, &prm, &lp, NULL, work, ws, cl, &r), MGN_EINVAL);
+    mgn_account_params badp = prm;
+    badp.mode = 7;
+    assert_int_equal(mgn_liq_partial(MK, 2, &a, &badp, &lp, NULL, work, ws, cl, &r), MGN_EINVAL);
+    mgn_account bad = a;
+    bad.currency = 5;
+    assert_int_equal(mgn_liq_partial(MK, 2, &bad, &prm, &lp, NULL, work, ws, cl, &r), MGN_EINVAL);
+    /* a priority naming a position twice */
+    mgn_position two[2] = { p, p };
+    mgn_account a2 = acct_of(two, 2, bal, 1);
+    b = lp; b.order = MGN_LIQ_GIVEN;
+    b.priority = prio; b.n_priority = 2; prio[0] = 1; prio[1] = 1;
+    assert_int_equal(mgn_liq_partial(MK, 2, &a2, &prm, &b, NULL, work, ws, cl, &r), MGN_EINVAL);
+    /* the account's value overflows */
+    mgn_position huge = p;
+    huge.quantity = 1e305;
+    mgn_account ah = acct_of(&huge, 1, bal, 1);
+    assert_int_equal(mgn_liq_partial(MK, 2, &ah, &prm, &lp, NULL, work, ws, cl, &r), MGN_ERANGE);
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, 8, cl, &r), MGN_ENOMEM);
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, NULL, &r), MGN_EINVAL);
     assert_memory_equal(&r, &keep, sizeof r);
@@ -483,6 +889,28 @@ static void test_economics(void **state)
     assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
     assert_int_equal(mgn_liq_economics(MK, 2, NULL, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
     assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, NULL, &nn), MGN_EINVAL);
+    assert_int_equal(mgn_liq_economics(NULL, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
+    assert_int_equal(mgn_liq_economics(MK, 0, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_ERANGE);
+    mgn_market badm[2] = { MK[0], { -1, 0, 0 } };
+    assert_int_equal(mgn_liq_economics(badm, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
+    mgn_account bad = a;
+    bad.struct_size = 0;
+    assert_int_equal(mgn_liq_economics(MK, 2, &bad, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
+    /* given closes (the notional of each): the same verdicts; reward and flags optional */
+    mgn_liq_close cl[3];
+    memset(cl, 0, sizeof cl);
+    cl[0].notional = 25;
+    cl[1].notional = 50000;
+    cl[2].notional = 0;   /* nothing closed: never unprofitable */
+    assert_int_equal(mgn_liq_economics(NULL, 0, NULL, cl, 3, 0, 0.05, 5, NULL, NULL, &nu, &nn), MGN_OK);
+    assert_int_equal(nu, 1);
+    assert_close(nn, 25, 1e-12, 0);
+    cl[2].notional = -1;
+    assert_int_equal(mgn_liq_economics(NULL, 0, NULL, cl, 3, 0, 0.05, 5, NULL, NULL, &nu, &nn), MGN_EINVAL);
+    /* unprofitable notional summing past DBL_MAX */
+    cl[0].notional = cl[1].notional = DBL_MAX;
+    cl[2].notional = 0;
+    assert_int_equal(mgn_liq_economics(NULL, 0, NULL, cl, 3, 0, 0, 5, NULL, NULL, &nu, &nn), MGN_ERANGE);
 }
 
 /*---------------------------------------------------------------- bad input catalogue */
@@ -1001,9 +1429,15 @@ int main(void)
         cmocka_unit_test(test_binance_published),
         cmocka_unit_test(test_closed_forms),
         cmocka_unit_test(test_closed_tiers_and_nosol),
+        cmocka_unit_test(test_closed_degenerate),
+        cmocka_unit_test(test_closed_tier_cases),
         cmocka_unit_test(test_roots_option_portfolio),
         cmocka_unit_test(test_roots_match_closed_form),
+        cmocka_unit_test(test_roots_exact_and_duplicates),
+        cmocka_unit_test(test_roots_beta_outside),
+        cmocka_unit_test(test_roots_status),
         cmocka_unit_test(test_partial_minimal),
+        cmocka_unit_test(test_partial_isolated),
         cmocka_unit_test(test_partial_full_and_bad),
         cmocka_unit_test(test_economics),
         cmocka_unit_test(test_bad_input_liquidation),

@@ -206,6 +206,20 @@ static void test_vega(void **state)
     }
     assert_true(mgn__normalised_vega(1.0, 0.0) == 0.0);
     assert_true(mgn__normalised_vega(-3.0, 1e-300) == 0.0);
+    /* the call and its vega together: equal to the separate functions, and 0 (below
+       the smallest subnormal) once h = x/s < -40 */
+    for (int i = 0; i < 2000; ++i) {
+        double x = -mgn_test_logrange(&g, 1e-3, 700), s = mgn_test_logrange(&g, 1e-2, 20), v;
+        double b = mgn__nb_call_vega(x, s, &v);
+        if (x / s < -40.0) {
+            assert_true(b == 0.0 && v == 0.0);
+            assert_true(qblack(x, s, 1) < (q128)0x1p-1074 && qvega(x, s) < (q128)0x1p-1074);
+        } else {
+            assert_true(b == mgn__nb_call(x, s));
+            if (qvega(x, s) > (q128)1e-290)
+                assert_true(relerr(v, qvega(x, s)) <= 1e-13);
+        }
+    }
     print_message("vega: max relative error %.3g\n", worst);
 }
 

@@ -183,6 +183,26 @@ static void test_cf_vs_simulation(void **state)
     free(p);
 }
 
+/* No risk at all (cov = 0): every moment is 0 and so are VaR and ES; a gamma whose
+   products with cov vanish (risk only in an unexposed factor) likewise. */
+static void test_delta_gamma_riskless(void **state)
+{
+    (void)state;
+    double work[32];
+    mgn_dg_result r;
+    double d[2] = { 1, -1 }, G[4] = { 2, 0, 0, 2 }, zero[4] = { 0, 0, 0, 0 };
+    assert_int_equal(mgn_var_delta_gamma(d, G, zero, 2, 0.99, work, sizeof work, &r), MGN_OK);
+    assert_true(r.mean == 0 && r.stdev == 0 && r.skew == 0 && r.kurtosis == 0);
+    assert_true(r.var == 0 && r.es == 0);
+    /* factor 1 has variance, the position has neither delta nor gamma in it */
+    double d1[2] = { 3, 0 }, G1[4] = { 5, 0, 0, 0 }, cov1[4] = { 0, 0, 0, 0.04 };
+    assert_int_equal(mgn_var_delta_gamma(d1, G1, cov1, 2, 0.99, work, sizeof work, &r), MGN_OK);
+    assert_true(r.stdev == 0 && r.var == 0 && r.es == 0);
+    double v, e;
+    assert_int_equal(mgn_var_delta_normal(d1, cov1, 2, 0.99, &v, &e), MGN_OK);
+    assert_true(v == 0 && e == 0);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -236,6 +256,12 @@ static void test_bad_input(void **state)
     double npsd[9] = { 1, 0.9, -0.9, 0.9, 1, 0.9, -0.9, 0.9, 1 }, d3[3] = { 1, -1, 1 }, g3[9] = { 0 };
     assert_int_equal(mgn_var_delta_normal(d3, npsd, 3, 0.99, &v, &e), MGN_EINVAL);
     assert_int_equal(mgn_var_delta_gamma(d3, g3, npsd, 3, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    /* a work size that overflows, refused before the arrays are read */
+    assert_int_equal(mgn_var_delta_gamma(d, G, cov, (size_t)1 << 33, 0.99, work, sizeof work, &r), MGN_ERANGE);
+    /* exposures whose variance or moments overflow */
+    double huge[2] = { 1e200, 1e200 }, hg[4] = { 1e200, 0, 0, 1e200 };
+    assert_int_equal(mgn_var_delta_normal(huge, cov, 2, 0.99, &v, &e), MGN_ERANGE);
+    assert_int_equal(mgn_var_delta_gamma(d, hg, cov, 2, 0.99, work, sizeof work, &r), MGN_ERANGE);
     assert_true(v == 7 && e == 8);
     assert_memory_equal(&r, &r0, sizeof r);
     assert_int_equal(mgn_sizeof_dg_result(), sizeof(mgn_dg_result));
@@ -416,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_delta_gamma_moments),
         cmocka_unit_test(test_cf_es_integral),
         cmocka_unit_test(test_cf_vs_simulation),
+        cmocka_unit_test(test_delta_gamma_riskless),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_parametric),
     };

@@ -354,6 +354,149 @@ static void expect_bad(const mgn_market *m, const mgn_pm_params *p, size_t nm,
     assert_true(r.requirement == 9 && r.grid_loss == 9 && r.concentration == 9);
 }
 
+/* Net short units per (strike, expiry) with more strikes than the fixed table holds
+   (the grouping by first occurrence), against the sum computed here. */
+static void test_per_strike_many(void **state)
+{
+    (void)state;
+    mgn_market m[2] = { { 100, 0.01, 0 }, { 50, 0, 0 } };
+    mgn_pm_params p[2];
+    mgn_pm_preset_occ(&p[0]);
+    mgn_pm_preset_occ(&p[1]);
+    p[0].short_min_per_strike = p[1].short_min_per_strike = 1;
+    p[0].short_min_abs = p[1].short_min_abs = 1;   /* 1 per unit: short_option_min = units */
+    p[0].short_min_mode = p[1].short_min_mode = MGN_PM_MIN_ADD;
+    /* strike k: a short call of k % 3 + 1 units and a long put of 1 unit (net short
+       k % 3 for k % 3 > 0, flat for k % 3 == 0), plus a future and an option on the
+       other underlying that do not count */
+    static mgn_position pos[2 * 80 + 2];
+    for (int nstrikes = 40; nstrikes <= 80; nstrikes += 40) {
+        size_t n = 0;
+        double want = 0;
+        for (int k = 0; k < nstrikes; k++) {
+            double K = 60 + k;
+            pos[n++] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, -(k % 3 + 1), 1, K, 0.25, 0.3);
+            if (k == 7)
+                pos[n++] = ref_future(0, MGN_LINEAR, 2, 1, 0.25, 99);
+            if (k == 9)
+                pos[n++] = ref_option(1, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, -5, 1, 50, 0.25, 0.3);
+            pos[n++] = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 1, 1, K, 0.25, 0.3);
+            want += k % 3;
+        }
+        mgn_pm_result r;
+        mgn_pm_underlying u[2];
+        assert_int_equal(mgn_pm_margin_detail(m, p, 2, pos, n, MGN_QUOTE, &r, u, NULL), MGN_OK);
+        assert_close(u[0].short_units, want, 0, 0);
+        assert_close(u[0].short_option_min, want, 1e-15, 0);
+        assert_close(u[1].short_units, 5, 0, 0);
+    }
+}
+
+/* Shocked vols below MGN_VOL_FLOOR are raised to it (relative shocks of a tiny vol),
+   and the T == 0 and sigma == 0 deltas of European options. */
+static void test_vol_floor_and_degenerate_delta(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0, 0 };
+    mgn_pm_params p;
+    mgn_pm_preset_occ(&p);
+    p.price_range = 0;          /* every move 0: only the vol states matter */
+    p.vol_scenarios = 2;
+    p.vol_mode = MGN_PM_VOL_RELATIVE;
+    p.vol_up = 0.5;
+    p.vol_down = 0.25;
+    p.short_min_abs = 0;
+    /* sigma 5e-5: up 7.5e-5 and down 3.75e-5 are both floored at 1e-4 */
+    for (int ex = MGN_EUROPEAN; ex <= MGN_AMERICAN; ex++) {
+        mgn_position c = ref_option(0, MGN_CALL, MGN_LINEAR, ex, -1, 1, 100, 0.5, 5e-5);
+        mgn_pm_result r;
+        mgn_pm_underlying u;
+        assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, &c, 1, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+        double v0, v1;
+        assert_int_equal(mgn_bs_price(MGN_CALL, 100, 100, 0.5, 0, 0, 5e-5, &v0), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_CALL, 100, 100, 0.5, 0, 0, 1e-4, &v1), MGN_OK);
+        assert_close(r.grid_loss, v1 - v0, 1e-9, 1e-15);
+        assert_int_equal(u.binding_scenario, 0);   /* up first; down ties */
+    }
+    /* deltas: an expired in-the-money call (+1 per unit) and a zero-vol put whose
+       forward is below the strike (-e^{-qT} per unit) */
+    mgn_market mq = { 100, 0.01, 0.02 };
+    mgn_position pos[2] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 3, 10, 90, 0, 0.3),
+                            ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 2, 10, 120, 0.5, 0) };
+    mgn_pm_preset_occ(&p);
+    mgn_pm_result r;
+    mgn_pm_underlying u;
+    assert_int_equal(mgn_pm_margin_detail(&mq, &p, 1, pos, 2, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+    assert_close(u.net_delta, 30 - 20 * exp(-0.02 * 0.5), 1e-15, 0);
+    /* an out-of-the-money expired put and a zero-vol call out of the money: 0 */
+    pos[0] = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 3, 10, 90, 0, 0.3);
+    pos[1] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 10, 120, 0.5, 0);
+    assert_int_equal(mgn_pm_margin_detail(&mq, &p, 1, pos, 2, MGN_QUOTE, &r, &u, NULL), MGN_OK);
+    assert_true(u.net_delta == 0);
+}
+
+/* A book that loses in no scenario has no binding scenario; its contributions are 0. */
+static void test_no_binding_scenario(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0, 0 };
+    mgn_pm_params p;
+    mgn_pm_preset_occ(&p);
+    mgn_position pos[2] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 0, 1, 100, 0.5, 0.3),
+                            ref_perp(0, MGN_LINEAR, 0, 1, 100) };
+    double contrib[2] = { 7, 7 };
+    mgn_pm_result r;
+    mgn_pm_underlying u;
+    assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, pos, 2, MGN_QUOTE, &r, &u, contrib), MGN_OK);
+    assert_int_equal(u.binding_scenario, -1);
+    assert_true(u.binding_move == 0 && u.binding_vol == 0 && u.binding_weight == 0);
+    assert_true(r.grid_loss == 0 && r.requirement == 0);
+    assert_true(contrib[0] == 0 && contrib[1] == 0);
+}
+
+/* Overflow anywhere (a shocked vol, a value today, a scenario price, the totals):
+   MGN_ERANGE and nothing written. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    mgn_pm_params p;
+    mgn_pm_preset_deribit(&p);
+    p.vol_ref_days = 0;
+    /* relative up shock (x 1.5) of a vol of 1.7e308 */
+    mgn_market m = { 100, 0, 0 };
+    for (int ex = MGN_EUROPEAN; ex <= MGN_AMERICAN; ex++) {
+        mgn_position o = ref_option(0, MGN_CALL, MGN_LINEAR, ex, -1, 1, 100, 0.5, 1.7e308);
+        expect_bad(&m, &p, 1, &o, 1, -1, MGN_ERANGE);
+    }
+    /* carry -1 over 1000 years: forward e^1000 S */
+    mgn_market mc = { 100, 0, -1 };
+    mgn_position f = ref_future(0, MGN_LINEAR, 1, 1, 1000, 100);
+    mgn_position e = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1000, 0.3);
+    expect_bad(&mc, &p, 1, &f, 1, -1, MGN_ERANGE);
+    expect_bad(&mc, &p, 1, &e, 1, -1, MGN_ERANGE);
+    /* spot 1.6e308: today's values are finite, the +16% scenario price is not (no
+       extended moves, which are checked up front) */
+    p.n_extended = 0;
+    mgn_market mh = { 1.6e308, 0, 0 };
+    mgn_position perp = ref_perp(0, MGN_LINEAR, 1e-300, 1, 1e308);
+    mgn_position call = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1e-300, 1, 1e308, 0.5, 0.3);
+    expect_bad(&mh, &p, 1, &perp, 1, -1, MGN_ERANGE);
+    expect_bad(&mh, &p, 1, &call, 1, -1, MGN_ERANGE);
+    /* each underlying's roll shock is finite (0.9e308), their sum is not */
+    mgn_pm_params q[2];
+    mgn_pm_preset_occ(&q[0]);
+    q[0].price_range = 0;
+    q[0].roll_min = 0.9;
+    q[1] = q[0];
+    mgn_market two[2] = { { 1e308, 0, 0 }, { 1e308, 0, 0 } };
+    mgn_position pp[2] = { ref_perp(0, MGN_LINEAR, 1, 1, 1e308), ref_perp(1, MGN_LINEAR, 1, 1, 1e308) };
+    mgn_pm_result r;
+    mgn_pm_underlying u[2];
+    assert_int_equal(mgn_pm_margin_detail(two, q, 2, pp, 1, MGN_QUOTE, &r, u, NULL), MGN_OK);
+    assert_close(u[0].roll_shock, 0.9e308, 1e-15, 0);
+    expect_bad(two, q, 2, pp, 2, -1, MGN_ERANGE);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -420,6 +563,8 @@ static void test_bad_input(void **state)
     int n = 3;
     double x = 1, w = 1;
     assert_int_equal(mgn_pm_scenario_count(NULL, &n), MGN_EINVAL);
+    assert_int_equal(mgn_pm_scenario(NULL, 0, &x, &n, &w), MGN_EINVAL);
+    assert_int_equal(mgn_pm_scenario(&good, 0, NULL, &n, &w), MGN_EINVAL);
     assert_int_equal(mgn_pm_scenario(&good, 35, &x, &n, &w), MGN_EINVAL);
     assert_int_equal(mgn_pm_scenario(&good, -1, &x, &n, &w), MGN_EINVAL);
     assert_true(x == 1 && n == 3 && w == 1);
@@ -668,6 +813,10 @@ int main(void)
         cmocka_unit_test(test_brute_force),
         cmocka_unit_test(test_span_preset_matches_span),
         cmocka_unit_test(test_invariants),
+        cmocka_unit_test(test_per_strike_many),
+        cmocka_unit_test(test_vol_floor_and_degenerate_delta),
+        cmocka_unit_test(test_no_binding_scenario),
+        cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_pm),
     };

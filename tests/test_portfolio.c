@@ -173,6 +173,85 @@ static void test_delta_one_greeks(void **state)
     assert_true(g.delta == 42);
 }
 
+/* American options at expiry (the payoff and its T == 0 delta convention) and with a
+   vol below the 1e-3 step (vega by a one-sided difference). */
+static void test_american_edge_greeks(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0.05, 0.0 };
+    mgn_net_greeks g;
+    /* put, 2 contracts x 10: in, at and out of the money at T == 0 */
+    double K[3] = { 110, 100, 90 }, want_v[3] = { 10, 0, 0 }, want_d[3] = { -1, -0.5, 0 };
+    for (int k = 0; k < 3; k++) {
+        mgn_position p = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_AMERICAN, 2, 10, K[k], 0, 0.3);
+        assert_int_equal(mgn_position_greeks(&m, 1, &p, &g), MGN_OK);
+        assert_close(g.value, 20 * want_v[k], 0, 0);
+        assert_close(g.delta, 20 * want_d[k], 0, 0);
+        assert_true(g.gamma == 0 && g.vega == 0 && g.theta == 0);
+    }
+    /* call in the money at expiry: delta +1 per unit */
+    mgn_position c = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_AMERICAN, 1, 1, 95, 0, 0.3);
+    assert_int_equal(mgn_position_greeks(&m, 1, &c, &g), MGN_OK);
+    assert_close(g.value, 5, 0, 0);
+    assert_close(g.delta, 1, 0, 0);
+    /* vol 5e-4 < 1e-3: vega = (V(sigma + 1e-3) - V(sigma)) / 1e-3 */
+    mgn_position p = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_AMERICAN, 1, 1, 100, 0.5, 5e-4);
+    m.rate = 0.0;   /* no drift: the value is all time value, smooth in sigma */
+    assert_int_equal(mgn_position_greeks(&m, 1, &p, &g), MGN_OK);
+    double v0, vu;
+    assert_int_equal(mgn_american_price(MGN_PUT, 100, 100, 0.5, 0, 0, 5e-4, &v0), MGN_OK);
+    assert_int_equal(mgn_american_price(MGN_PUT, 100, 100, 0.5, 0, 0, 1.5e-3, &vu), MGN_OK);
+    assert_close(g.value, v0, 1e-14, 0);
+    assert_close(g.vega, (vu - v0) / 1e-3, 1e-9, 1e-12);
+    /* ATM vega ~ S sqrt(T / (2 pi)) for small vol */
+    assert_close(g.vega, 100 * sqrt(0.5 / (2 * 3.141592653589793)), 1e-3, 0);
+}
+
+/* Values that overflow: MGN_ERANGE and nothing written. A carry of -1 over 1000
+   years makes the forward e^1000 times the spot. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    mgn_market m = { 100, 0.0, -1.0 };
+    mgn_position pos[3] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1000, 0.3),
+                            ref_option(0, MGN_CALL, MGN_LINEAR, MGN_AMERICAN, 1, 1, 100, 1000, 0.3),
+                            ref_future(0, MGN_LINEAR, 1, 1, 1000, 100) };
+    for (int k = 0; k < 3; k++) {
+        double v = 42;
+        mgn_net_greeks g[1];
+        g[0].delta = 42;
+        int st = mgn_portfolio_value(&m, 1, &pos[k], 1, MGN_QUOTE, &v);
+        assert_true(st == MGN_ERANGE || (k == 1 && st != MGN_OK));
+        assert_true(v == 42);
+        st = mgn_position_greeks(&m, 1, &pos[k], g);
+        assert_true(st == MGN_ERANGE || (k == 1 && st != MGN_OK));
+        st = mgn_portfolio_greeks(&m, 1, &pos[k], 1, g);
+        assert_true(st == MGN_ERANGE || (k == 1 && st != MGN_OK));
+        assert_true(g[0].delta == 42);
+    }
+    /* a finite value whose size overflows once multiplied out */
+    mgn_market m1 = { 1e300, 0, 0 };
+    mgn_position big = ref_perp(0, MGN_LINEAR, 1e10, 1, 1);
+    double v = 42;
+    assert_int_equal(mgn_portfolio_value(&m1, 1, &big, 1, MGN_QUOTE, &v), MGN_ERANGE);
+    assert_true(v == 42);
+    mgn_net_greeks g[40];
+    g[0].delta = 42;
+    assert_int_equal(mgn_position_greeks(&m1, 1, &big, g), MGN_ERANGE);
+    assert_int_equal(mgn_portfolio_greeks(&m1, 1, &big, 1, g), MGN_ERANGE);
+    /* the same among 40 underlyings (the two-pass path): nothing written */
+    mgn_market many[40];
+    for (int k = 0; k < 40; k++)
+        many[k] = (mgn_market){ 10.0 + k, 0, 0 };
+    many[35].spot = 1e300;
+    big.underlying = 35;
+    assert_int_equal(mgn_portfolio_greeks(many, 40, &big, 1, g), MGN_ERANGE);
+    assert_true(g[0].delta == 42);
+    many[35].spot = -1;
+    assert_int_equal(mgn_position_greeks(many, 40, &big, g), MGN_EINVAL);
+    assert_true(g[0].delta == 42);
+}
+
 static void test_check_and_bad_input(void **state)
 {
     (void)state;
@@ -192,6 +271,8 @@ static void test_check_and_bad_input(void **state)
     assert_true(bad == 1);
     pos[1].reserved = 0;
     assert_int_equal(mgn_portfolio_check(NULL, 2, pos, 3, &bad), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_check(MK, 2, NULL, 3, &bad), MGN_EINVAL);
+    assert_int_equal(mgn_portfolio_check(MK, 2, NULL, 0, &bad), MGN_OK);
     assert_int_equal(mgn_portfolio_check(MK, (size_t)INT32_MAX + 1, pos, 3, &bad), MGN_ERANGE);
 
     double v = 42;
@@ -354,6 +435,8 @@ int main(void)
         cmocka_unit_test(test_greeks_fd),
         cmocka_unit_test(test_american_greeks),
         cmocka_unit_test(test_delta_one_greeks),
+        cmocka_unit_test(test_american_edge_greeks),
+        cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_check_and_bad_input),
         cmocka_unit_test(test_bad_input_portfolio),
     };

@@ -543,6 +543,34 @@ static void test_batch_matches_scalar(void **state)
     }
 }
 
+/* At the money with sigma sqrt(T) near 1e-15 the vector pass's out-of-the-money value
+   rounds below zero: the batch takes the price from the scalar method (exactly its
+   result) and keeps the vector Greeks (close to the scalar ones). */
+static void test_batch_tiny_time_value(void **state)
+{
+    (void)state;
+    int type[3] = { MGN_PUT, MGN_PUT, MGN_PUT };
+    double S[3] = { 0.0024684122315994208, 9.6999163833859381, 157.30147900741184 };
+    double K[3] = { 0.0024684122315994208, 9.6999163833859381, 157.30147900741184 };
+    double T[3] = { 0.0016952298357806625, 0.0001922702431502649, 0.0039571969057999772 };
+    double r[3] = { 1.654654660878977e-11, -5.6971333979319773e-09, -7.226330390290312e-13 };
+    double q[3] = { 2.7465064151051142e-12, -4.1583872101336108e-12, -4.2110057321350328e-12 };
+    double v[3] = { 1.556754329712448e-14, 3.2703360720250685e-12, 1.105271786401855e-14 };
+    mgn_greeks g[3];
+    assert_int_equal(mgn_bs_greeks_batch(3, type, S, K, T, r, q, v, g), MGN_OK);
+    for (int i = 0; i < 3; i++) {
+        double p;
+        mgn_greeks w;
+        assert_int_equal(mgn_bs_price(type[i], S[i], K[i], T[i], r[i], q[i], v[i], &p), MGN_OK);
+        assert_int_equal(mgn_bs_greeks(type[i], S[i], K[i], T[i], r[i], q[i], v[i], &w), MGN_OK);
+        assert_true(g[i].price == p);
+        assert_true(p >= 0);
+        assert_close(g[i].delta, w.delta, 1e-10, 1e-15);
+        assert_close(g[i].gamma, w.gamma, 1e-10, 0);
+        assert_close(g[i].vega, w.vega, 1e-10, 0);
+    }
+}
+
 static void test_batch_bad_elements(void **state)
 {
     (void)state;
@@ -881,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_bad_input_scalar),
         cmocka_unit_test(test_batch_matches_scalar),
+        cmocka_unit_test(test_batch_tiny_time_value),
         cmocka_unit_test(test_batch_bad_elements),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),

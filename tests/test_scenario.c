@@ -405,6 +405,93 @@ static void expect_bad(const mgn_market *m, size_t nm, const mgn_position *p, si
     }
 }
 
+/* Runs both forms and expects `status` with every output NaN (a failure found while
+   computing), n_out outputs. */
+static void expect_nan(const mgn_market *m, size_t nm, const mgn_position *p, size_t np,
+                       const mgn_shock *sh, size_t ns, int status)
+{
+    static double out[4096];
+    for (int matrix = 0; matrix < 2; matrix++) {
+        size_t n_out = matrix ? ns * np : ns;
+        assert_true(n_out <= 4096);
+        for (size_t k = 0; k < n_out; k++)
+            out[k] = 42;
+        assert_int_equal(run(m, nm, p, np, sh, ns, 0, MGN_QUOTE, out, matrix), status);
+        for (size_t k = 0; k < n_out; k++)
+            assert_true(isnan(out[k]));
+    }
+}
+
+/* Values that overflow while the P&L is computed: every output NaN, MGN_ERANGE, on
+   every path (one scenario per pass, across scenarios, flattened, several
+   underlyings, delta-one contracts, the totals). */
+static void test_overflow(void **state)
+{
+    (void)state;
+    /* today's value of an option already overflows (forward e^1000 S) */
+    mgn_market mc[2] = { { 100, 0, -1 }, { 100, 0, 0 } };
+    mgn_position o = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1000, 0.3);
+    static mgn_shock sh[2 * 300];
+    for (size_t k = 0; k < 600; k++)
+        sh[k] = (mgn_shock){ k % 2 ? 0.0 : 0.79, 0 };
+    expect_nan(mc, 2, &o, 1, sh, 1, MGN_ERANGE);
+    /* spot 1e308, carry -1%: finite today, S (1 + 0.79) e^{0.01} overflows in the
+       +79% scenario; the other underlying is not moved */
+    mgn_market mh[2] = { { 1e308, 0, -0.01 }, { 100, 0, 0 } };
+    mgn_position books[3][4];
+    size_t nb[3] = { 1, 4, 2 };
+    for (int k = 0; k < 4; k++)
+        books[1][k] = ref_option(0, k % 2 ? MGN_PUT : MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1e-300, 1,
+                                 1e308 * (1 + 0.1 * k), 1, 0.3);
+    books[0][0] = books[1][0];
+    books[2][0] = books[1][0];
+    books[2][1] = ref_option(1, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1, 0.3);
+    size_t ns[4] = { 1, 3, 40, 300 };
+    for (int b = 0; b < 3; b++)
+        for (int j = 0; j < 4; j++)
+            expect_nan(mh, 2, books[b], nb[b], sh, ns[j], MGN_ERANGE);
+    /* delta-one: a future worth infinity today, one worth infinity in a scenario */
+    mgn_position f = ref_future(0, MGN_LINEAR, 1, 1, 1000, 100);
+    expect_nan(mc, 2, &f, 1, sh, 2, MGN_ERANGE);
+    f = ref_future(0, MGN_LINEAR, 1e-300, 1, 1, 1e308);
+    expect_nan(mh, 2, &f, 1, sh, 2, MGN_ERANGE);
+    /* each position's P&L finite (1e308), their sum not */
+    mgn_market m1[2] = { { 1e308, 0, 0 }, { 100, 0, 0 } };
+    mgn_position two[2] = { ref_perp(0, MGN_LINEAR, 1.5, 1, 1e308), ref_perp(0, MGN_LINEAR, 1.5, 1, 1e308) };
+    mgn_shock up[2] = { { 0.79, 0 }, { 0, 0 } };
+    double out[2];
+    assert_int_equal(mgn_scenario_pnl_matrix(m1, 2, two, 2, up, 1, 0, MGN_QUOTE, out), MGN_OK);
+    assert_close(out[0], 1.5 * 0.79e308, 1e-15, 0);
+    assert_int_equal(mgn_scenario_pnl(m1, 2, two, 2, up, 1, 0, MGN_QUOTE, out), MGN_ERANGE);
+    assert_true(isnan(out[0]));
+}
+
+/* An option whose S / K is not a normal number (here S / K = 1e310 overflows) is
+   valued by the scalar pricer throughout: P&L = q (C(S1) - C(S)). */
+static void test_extreme_moneyness(void **state)
+{
+    (void)state;
+    mgn_market m[1] = { { 1e300, 0.01, 0 } };
+    mgn_position o[2] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 1, 1e-10, 0.5, 0.3),
+                          ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 2, 1, 1e-10, 0.5, 0.3) };
+    mgn_shock sh[3] = { { 0.1, 0 }, { -0.5, 0.2 }, { 0, 0 } };
+    double out[6];
+    assert_int_equal(mgn_scenario_pnl_matrix(m, 1, o, 2, sh, 3, 0.1, MGN_QUOTE, out), MGN_OK);
+    for (int s = 0; s < 3; s++) {
+        double c0, c1, p0, p1;
+        assert_int_equal(mgn_bs_price(MGN_CALL, 1e300, 1e-10, 0.5, 0.01, 0, 0.3, &c0), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_CALL, 1e300 * (1 + sh[s].price), 1e-10, 0.4, 0.01, 0,
+                                      0.3 + sh[s].vol, &c1), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, 1e300, 1e-10, 0.5, 0.01, 0, 0.3, &p0), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, 1e300 * (1 + sh[s].price), 1e-10, 0.4, 0.01, 0,
+                                      0.3 + sh[s].vol, &p1), MGN_OK);
+        assert_close(out[2 * s], 2 * (c1 - c0), 1e-12, 0);
+        assert_true(out[2 * s + 1] == 0 && p0 == 0 && p1 == 0);
+    }
+    /* a matrix with no positions: nothing to write */
+    assert_int_equal(mgn_scenario_pnl_matrix(m, 1, o, 0, sh, 3, 0, MGN_QUOTE, out), MGN_OK);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -432,6 +519,7 @@ static void test_bad_input(void **state)
     expect_bad(m, (size_t)INT32_MAX + 1, good, 2, sh, 2, 0, -1, MGN_ERANGE);
     expect_bad(m, 2, good, 2, sh, SIZE_MAX / 2 + 2, 0, -1, MGN_ERANGE);
     assert_int_equal(mgn_scenario_pnl_matrix(m, 2, good, 2, sh, SIZE_MAX / 8, 0, -1, out), MGN_ERANGE);
+    assert_int_equal(mgn_scenario_pnl(m, 1, good, 1, sh, SIZE_MAX / 8 + 1, 0, -1, out), MGN_ERANGE);
     /* markets */
     for (int k = 0; k < 3; k++) {
         mgn_market b[2] = { m[0], m[1] };
@@ -644,6 +732,8 @@ int main(void)
         cmocka_unit_test(test_inverse_future_formula),
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
+        cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_extreme_moneyness),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_scenario),
     };

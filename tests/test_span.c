@@ -519,6 +519,57 @@ static void expect_bad(const mgn_market *m, const mgn_span_params *p, size_t nm,
     assert_true(r.requirement == 7 && r.scan_risk == 7 && r.net_option_value == 7);
 }
 
+/* The multi-pass tiers with positions of another underlying interleaved, expired
+   European options (delta at expiry: 1 in the money, 1/2 at the strike, 0 out), and
+   overflowing values today and in a scenario. */
+static void test_tiers_expired_overflow(void **state)
+{
+    (void)state;
+    mgn_market m[2] = { { 100, 0.02, 0.0 }, { 40, 0, 0 } };
+    mgn_span_params p[2] = { CME, CME };
+    static mgn_position pos[600];
+    int n = 0;
+    for (int k = 0; k < 250; k++) {
+        double T = 0.004 * (k + 1);
+        pos[n++] = ref_future(0, MGN_LINEAR, k % 7 - 3, 1, T, 100);
+        pos[n++] = ref_future(1, MGN_LINEAR, k % 5 - 2, 1, T, 40);
+    }
+    mgn_span_result r, want;
+    ref_u ru[2];
+    assert_int_equal(mgn_span_margin(m, p, 2, pos, (size_t)n, NULL, 0, MGN_QUOTE, &r), MGN_OK);
+    ref_span(m, p, 2, pos, n, NULL, 0, MGN_QUOTE, ru, &want, NULL);
+    assert_result(&r, &want, 1e-9);
+
+    /* expired options: 3 x (+1) + 2 x (+1/2) + 5 x 0 for calls, puts with the sign */
+    mgn_position ex[4] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 3, 1, 90, 0, 0.3),
+                           ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 1, 100, 0, 0.3),
+                           ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 5, 1, 90, 0, 0.3),
+                           ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 4, 1, 110, 0, 0.3) };
+    mgn_span_underlying u[2];
+    assert_int_equal(mgn_span_margin_detail(m, p, 2, ex, 4, NULL, 0, MGN_QUOTE, &r, u, NULL), MGN_OK);
+    assert_close(u[0].net_delta, 3 + 1 - 4, 0, 1e-15);
+    ref_span(m, p, 2, ex, 4, NULL, 0, MGN_QUOTE, ru, &want, NULL);
+    assert_result(&r, &want, 1e-9);
+
+    /* an option worth infinity today (forward e^1000 S), and one finite today whose
+       value in the +2 x scan scenario overflows (spot 1e308, carry -1%) */
+    mgn_market mc[2] = { { 100, 0, -1 }, m[1] };
+    mgn_position o = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1, 1, 100, 1000, 0.3);
+    expect_bad(mc, p, 2, &o, 1, NULL, 0, MGN_QUOTE, MGN_ERANGE);
+    mgn_market mh[2] = { { 1.6e308, 0, -0.01 }, m[1] };
+    o = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1e-300, 1, 1.6e308, 1, 0.3);
+    expect_bad(mh, p, 2, &o, 1, NULL, 0, MGN_QUOTE, MGN_ERANGE);
+
+    /* expired options whose S / K overflows (scalar valuation): the call's delta is 1
+       per unit, the put's 0 */
+    mgn_market mx[1] = { { 1e300, 0, 0 } };
+    mgn_position xo[2] = { ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 1, 1e-10, 0, 0.3),
+                           ref_option(0, MGN_PUT, MGN_LINEAR, MGN_EUROPEAN, 3, 1, 1e-10, 0, 0.3) };
+    assert_int_equal(mgn_span_margin_detail(mx, p, 1, xo, 2, NULL, 0, MGN_QUOTE, &r, u, NULL), MGN_OK);
+    assert_close(u[0].net_delta, 2, 0, 0);
+    assert_close(u[0].net_option_value, 2 * (1e300 - 1e-10), 1e-15, 0);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -807,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_coin_vs_quote),
         cmocka_unit_test(test_many_tiers),
         cmocka_unit_test(test_many_paired),
+        cmocka_unit_test(test_tiers_expired_overflow),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_span),
     };

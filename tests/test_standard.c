@@ -12,6 +12,7 @@
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <float.h>
 #include "test_util.h"
 
 #define WS_POS 2048
@@ -602,6 +603,65 @@ static void expect_pos_fail(const mgn_market *m, size_t nm, const mgn_std_params
     assert_true(im == 42 && mm == 43 && pim[0] == 44 && pmm[0] == 45 && ps[0] == 46 && pp[0] == 47);
 }
 
+/* Rule sets per underlying: spreads are recognised where that underlying's rules
+   enable them and nowhere else. */
+static void test_pairing_per_underlying(void **state)
+{
+    (void)state;
+    mgn_market m[2] = { { 100, 0, 0 }, { 100, 0, 0 } };
+    mgn_std_params r[2] = { preset(MGN_STD_PRESET_DEFAULT), preset(MGN_STD_PRESET_DEFAULT) };
+    r[0].strategies = MGN_STD_PAIR_SPREADS;
+    r[1].strategies = MGN_STD_PAIR_STRADDLES;
+    /* the same credit call spread on both underlyings, listed u1 first */
+    mgn_position p[4] = { option(MGN_CALL, -2, 100, 100, 0.25, 0.3, MGN_LINEAR),
+                          option(MGN_CALL, 2, 100, 110, 0.25, 0.3, MGN_LINEAR),
+                          option(MGN_CALL, -2, 100, 100, 0.25, 0.3, MGN_LINEAR),
+                          option(MGN_CALL, 2, 100, 110, 0.25, 0.3, MGN_LINEAR) };
+    p[0].underlying = p[1].underlying = 1;
+    double im, mm, pim[4], pmm[4], im1, mm1;
+    int ps[4], pp[4];
+    assert_int_equal(acct(m, 2, r, 2, p, 4, MGN_QUOTE, &im, &mm, pim, pmm, ps, pp), MGN_OK);
+    assert_true(ps[0] == MGN_STD_NAKED && ps[1] == MGN_STD_NAKED);
+    assert_true(ps[2] == MGN_STD_VERTICAL && ps[3] == MGN_STD_VERTICAL && pp[2] == 3);
+    /* u0's spread: the strike difference x units; u1's legs: naked, as alone */
+    assert_close(pim[2] + pim[3], 200 * 10, 1e-15, 0);
+    assert_int_equal(acct(m, 2, r, 2, p, 2, MGN_QUOTE, &im1, &mm1, NULL, NULL, NULL, NULL), MGN_OK);
+    r[1].strategies = 0;
+    double im0, mm0;
+    assert_int_equal(acct(m, 2, r, 2, p, 2, MGN_QUOTE, &im0, &mm0, NULL, NULL, NULL, NULL), MGN_OK);
+    assert_close(pim[0] + pim[1], im0, 1e-15, 0);
+    assert_close(im1, im0, 0, 0);
+    assert_close(im, im0 + 2000, 1e-15, 0);
+}
+
+/* Values and requirements that overflow: MGN_ERANGE, outputs untouched. */
+static void test_overflow(void **state)
+{
+    (void)state;
+    mgn_std_params d = preset(MGN_STD_PRESET_DEFAULT);
+    double im = 7, mm = 8;
+    /* options worth infinity (forward e^1000 S), European and American */
+    mgn_market mc = { 100, 0, -1 };
+    for (int ex = MGN_EUROPEAN; ex <= MGN_AMERICAN; ex++) {
+        mgn_position o = option(MGN_CALL, -1, 1, 100, 1000, 0.3, MGN_LINEAR);
+        o.exercise = ex;
+        assert_int_equal(mgn_std_position_margin(&mc, 1, &d, &o, MGN_QUOTE, &im, &mm), MGN_ERANGE);
+        assert_int_equal(acct(&mc, 1, &d, 1, &o, 1, MGN_QUOTE, &im, &mm, NULL, NULL, NULL, NULL), MGN_ERANGE);
+    }
+    /* finite per unit (about 21), infinite for 1e307 units */
+    mgn_market m = { 100, 0, 0 };
+    mgn_position big = option(MGN_CALL, -1e307, 1, 100, 0.25, 0.3, MGN_LINEAR);
+    assert_int_equal(mgn_std_position_margin(&m, 1, &d, &big, MGN_QUOTE, &im, &mm), MGN_ERANGE);
+    /* two positions each requiring about 1e308: their sum overflows */
+    mgn_position two[2] = { option(MGN_CALL, -5e306, 1, 100, 0.25, 0.3, MGN_LINEAR),
+                            option(MGN_CALL, -5e306, 1, 100, 0.25, 0.3, MGN_LINEAR) };
+    double a, b;
+    assert_int_equal(mgn_std_position_margin(&m, 1, &d, &two[0], MGN_QUOTE, &a, &b), MGN_OK);
+    assert_true(a > 0.9e308 && a < DBL_MAX);
+    assert_int_equal(acct(&m, 1, &d, 1, two, 2, MGN_QUOTE, &im, &mm, NULL, NULL, NULL, NULL), MGN_ERANGE);
+    assert_true(im == 7 && mm == 8);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -1075,6 +1135,8 @@ int main(void)
         cmocka_unit_test(test_vertical),
         cmocka_unit_test(test_calendar_straddle_covered),
         cmocka_unit_test(test_account_random),
+        cmocka_unit_test(test_pairing_per_underlying),
+        cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_standard),
     };

@@ -16,6 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "test_util.h"
+#include "var.h"   /* mgn__run_chunks, internal */
 
 /*---------------------------------------------------------------- reference */
 
@@ -272,6 +273,58 @@ static void test_known_distributions(void **state)
     free(p);
 }
 
+/* The sample bracket misses the target the other way (the sampled points are all the
+   losses, too few of them above the sample's guess), non-finite values and negative
+   weights at points the sample does not visit. */
+static void test_bracket_miss_and_unsampled(void **state)
+{
+    (void)state;
+    size_t n = 100000, stride = n / 1024;
+    double *p = malloc(n * sizeof *p), *w = malloc(n * sizeof *w);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = i % stride == 0 ? -1.0 - (double)(i % 1000) : 1.0 + (double)(i % 13);
+        w[i] = 1;
+    }
+    double var, es, rv, re;
+    assert_int_equal(mgn_var_es(p, NULL, n, 0.99, &var, &es), MGN_OK);
+    ref_var_es(p, NULL, n, 0.99, &rv, &re);
+    assert_true(var == rv);
+    assert_close(es, re, 1e-14, 0);
+    assert_int_equal(mgn_var_es(p, w, n, 0.99, &var, &es), MGN_OK);
+    assert_true(var == rv);
+    assert_close(es, re, 1e-13, 0);
+    /* n = 2000: the sample is the first 1024 points; index 1500 is checked later */
+    var = 7;
+    p[1500] = NAN;
+    assert_int_equal(mgn_var_es(p, NULL, 2000, 0.99, &var, &es), MGN_EINVAL);
+    p[1500] = 0;
+    w[1500] = -1;
+    assert_int_equal(mgn_var_es(p, w, 2000, 0.99, &var, &es), MGN_EINVAL);
+    w[1500] = INFINITY;
+    assert_int_equal(mgn_var_es(p, w, 2000, 0.99, &var, &es), MGN_EINVAL);
+    assert_true(var == 7);
+    free(p);
+    free(w);
+}
+
+/* The chunk runner's edge cases: no chunk, and a thread count below 1 (run in the
+   caller). */
+static int count_chunk(void *ctx, size_t c)
+{
+    ((int *)ctx)[c]++;
+    return c == 2 ? MGN_ENOCONV : MGN_OK;
+}
+
+static void test_run_chunks_edges(void **state)
+{
+    (void)state;
+    int hits[4] = { 0, 0, 0, 0 };
+    assert_int_equal(mgn__run_chunks(0, 2, count_chunk, hits), MGN_OK);
+    assert_true(hits[0] == 0);
+    assert_int_equal(mgn__run_chunks(4, 0, count_chunk, hits), MGN_ENOCONV);
+    assert_true(hits[0] == 1 && hits[1] == 1 && hits[2] == 1 && hits[3] == 0);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -389,8 +442,13 @@ static void test_contrib_bad_input(void **state)
     assert_int_equal(mgn_var_es_contrib(mn, 2, 2, NULL, 0.9, work, sizeof work, &v, &e, vc, NULL, NULL, NULL), MGN_EINVAL);
     double mo[4] = { 1e308, 1e308, 3, 4 };
     assert_int_equal(mgn_var_es_contrib(mo, 2, 2, NULL, 0.9, work, sizeof work, &v, &e, vc, NULL, NULL, NULL), MGN_ERANGE);
-    double mi[4] = { 1e308, -1e308, 3, 4 };     /* total fine, total minus a position overflows */
+    double mi[4] = { 1e308, -1e308, 3, 4 };     /* tail sums of the incremental P&L overflow */
     assert_int_equal(mgn_var_es_contrib(mi, 2, 2, NULL, 0.9, work, sizeof work, &v, &e, vc, NULL, vc, NULL), MGN_ERANGE);
+    double m3[6] = { 1e308, -1e308, 1e308, 3, 4, 5 };   /* total fine, total minus position 1 overflows */
+    double vc3[3];
+    assert_int_equal(mgn_var_es_contrib(m3, 2, 3, NULL, 0.9, work, sizeof work, &v, &e, NULL, NULL, vc3, NULL), MGN_ERANGE);
+    /* a work size that overflows, refused before anything is read */
+    assert_int_equal(mgn_var_es_contrib(m, SIZE_MAX / 4, 8, NULL, 0.9, work, sizeof work, &v, &e, NULL, NULL, NULL, NULL), MGN_ERANGE);
     assert_true(v == 7 && e == 8);
     assert_int_equal(mgn_sizeof_var_result(), sizeof(mgn_var_result));
 }
@@ -610,6 +668,8 @@ int main(void)
         cmocka_unit_test(test_large_and_degenerate),
         cmocka_unit_test(test_weighted_equals_duplicated),
         cmocka_unit_test(test_known_distributions),
+        cmocka_unit_test(test_bracket_miss_and_unsampled),
+        cmocka_unit_test(test_run_chunks_edges),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_contrib),
         cmocka_unit_test(test_contrib_bad_input),
