@@ -571,6 +571,52 @@ static void test_batch_tiny_time_value(void **state)
     }
 }
 
+/* Near the money with a small total volatility s = sigma sqrt(T) the batch forms stay
+   within the header's bounds: price within 1e-13 of max(S e^{-qT}, K e^{-rT})
+   absolute, and relative differences from the scalar functions of at most
+   max(1e-12, 2e-14 / s) (price), max(1e-10, 2e-15 / s) (delta ... dividend_rho) and
+   max(1e-10, 5e-13 / s) (vanna, volga, charm: they carry d1 or d2, which vanish at
+   the money). log(S/K) rounded once in the kernel shifts d1 by about 1e-16 / s. */
+static void test_batch_small_total_vol(void **state)
+{
+    (void)state;
+    enum { M = 512 };
+    static int type[M];
+    static double S[M], K[M], T[M], r[M], q[M], v[M];
+    static mgn_greeks gb[M];
+    mgn_test_rng g = { 77 };
+    for (double s = 1e-8; s <= 1.5; s *= 10) {
+        for (int i = 0; i < M; i++) {
+            type[i] = i & 1;
+            S[i] = 100;
+            v[i] = mgn_test_range(&g, 0.2, 1.2);
+            T[i] = (s / v[i]) * (s / v[i]);
+            r[i] = 0.03;
+            q[i] = 0.01;
+            K[i] = S[i] * exp(-mgn_test_range(&g, -3, 3) * s);
+        }
+        assert_int_equal(mgn_bs_greeks_batch(M, type, S, K, T, r, q, v, gb), MGN_OK);
+        double tol_p = maxd(1e-12, 2e-14 / s), tol_g = maxd(1e-10, 2e-15 / s),
+               tol_d = maxd(1e-10, 5e-13 / s);
+        for (int i = 0; i < M; i++) {
+            mgn_greeks h;
+            assert_int_equal(mgn_bs_greeks(type[i], S[i], K[i], T[i], r[i], q[i], v[i], &h), MGN_OK);
+            double sc = maxd(S[i] * exp(-q[i] * T[i]), K[i] * exp(-r[i] * T[i]));
+            assert_close(gb[i].price, h.price, 0, 1e-13 * sc);
+            assert_close(gb[i].price, h.price, tol_p, 1e-13 * sc * (h.price < 1e-13 * sc));
+            assert_close(gb[i].delta, h.delta, tol_g, 1e-300);
+            assert_close(gb[i].gamma, h.gamma, tol_g, 1e-300);
+            assert_close(gb[i].vega, h.vega, tol_g, 1e-300);
+            assert_close(gb[i].theta, h.theta, tol_g, 1e-300);
+            assert_close(gb[i].rho, h.rho, tol_g, 1e-300);
+            assert_close(gb[i].dividend_rho, h.dividend_rho, tol_g, 1e-300);
+            assert_close(gb[i].vanna, h.vanna, tol_d, 1e-300);
+            assert_close(gb[i].volga, h.volga, tol_d, 1e-300);
+            assert_close(gb[i].charm, h.charm, tol_d, 1e-300);
+        }
+    }
+}
+
 static void test_batch_bad_elements(void **state)
 {
     (void)state;
@@ -910,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_scalar),
         cmocka_unit_test(test_batch_matches_scalar),
         cmocka_unit_test(test_batch_tiny_time_value),
+        cmocka_unit_test(test_batch_small_total_vol),
         cmocka_unit_test(test_batch_bad_elements),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),
