@@ -365,6 +365,36 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
     if (st != MGN_OK)
         return st;
 
+    /* Euler allocations: the tie weight and theta, then a dry run of the sums below
+       (the same operations in the same order, so the same values) so that an
+       allocation that overflows is MGN_ERANGE before any output is written. */
+    double w_tie = 0, w_above = 0, theta = 0;
+    if (var_contrib || es_contrib) {
+        for (size_t s = 0; s < n_scen; s++) {
+            double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
+            if (L > t.var)
+                w_above += ws;
+            else if (L == t.var)
+                w_tie += ws;
+        }
+        theta = w_tie > 0 ? (t.aw - w_above) / w_tie : 0;
+        if (theta < 0)
+            theta = 0;
+        for (size_t p = 0; p < n_pos; p++) {
+            double ec = 0, vc = 0;
+            for (size_t s = 0; s < n_scen; s++) {
+                double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
+                if (L < t.var || ws == 0)
+                    continue;
+                ec -= (L > t.var ? ws : theta * ws) / t.aw * pnl[s * n_pos + p];
+                if (L == t.var)
+                    vc -= ws / w_tie * pnl[s * n_pos + p];
+            }
+            if (!isfinite(ec) || !isfinite(vc))
+                return MGN_ERANGE;
+        }
+    }
+
     /* Incremental figures: the P&L without position p must stay finite, and so must
        every tail sum of it (bounded by max |P&L| times the total weight); checked
        before any output is written, so the calls below cannot fail. */
@@ -397,17 +427,6 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
         }
     }
     if (var_contrib || es_contrib) {
-        double w_tie = 0, w_above = 0;
-        for (size_t s = 0; s < n_scen; s++) {
-            double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
-            if (L > t.var)
-                w_above += ws;
-            else if (L == t.var)
-                w_tie += ws;
-        }
-        double theta = w_tie > 0 ? (t.aw - w_above) / w_tie : 0;
-        if (theta < 0)
-            theta = 0;
         if (var_contrib)
             memset(var_contrib, 0, n_pos * sizeof *var_contrib);
         if (es_contrib)
