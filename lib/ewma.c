@@ -9,7 +9,9 @@ size_t mgn_sizeof_dynmargin_result(void) { return sizeof(mgn_dynmargin_result); 
 
 static int lambda_ok(double l) { return isfinite(l) && l > 0 && l < 1; }
 
-/* Validated inputs: returns finite, lambda in (0,1), seed finite. */
+/* Validated inputs: returns finite, lambda in (0,1), seed finite. The recursion runs
+   once without storing to find an overflow (MGN_ERANGE with the output untouched),
+   then again, with the same operations, into v. */
 static int ewma_core(const double *r, size_t n, double lambda, double seed, double *v)
 {
     if (seed < 0) {
@@ -20,12 +22,15 @@ static int ewma_core(const double *r, size_t n, double lambda, double seed, doub
     }
     if (!isfinite(seed))
         return MGN_ERANGE;
-    v[0] = seed;
+    double x = seed;
     for (size_t t = 0; t < n; t++) {
-        v[t + 1] = lambda * v[t] + (1 - lambda) * (r[t] * r[t]);
-        if (!isfinite(v[t + 1]))
+        x = lambda * x + (1 - lambda) * (r[t] * r[t]);
+        if (!isfinite(x))
             return MGN_ERANGE;
     }
+    v[0] = seed;
+    for (size_t t = 0; t < n; t++)
+        v[t + 1] = lambda * v[t] + (1 - lambda) * (r[t] * r[t]);
     return MGN_OK;
 }
 
@@ -39,9 +44,7 @@ int mgn_ewma_variance(const double *returns, size_t n, double lambda, double see
     for (size_t t = 0; t < n; t++)
         if (!isfinite(returns[t]))
             return MGN_EINVAL;
-    /* Computed in place, then checked: on MGN_ERANGE the output is the partial
-       recursion (documented as a batch-style output). A square that overflows needs
-       |r| > 1e154, so in practice this cannot fail. */
+    /* A square that overflows needs |r| > 1e154, so in practice this cannot fail. */
     return ewma_core(returns, n, lambda, seed_var, variance);
 }
 

@@ -124,6 +124,10 @@ static void test_bad_input(void **state)
         assert_int_equal(mgn_ewma_variance(rr, 3, 0.94, -1, v), MGN_EINVAL);
     }
     assert_true(v[0] == 9 && v[3] == 9);
+    /* an overflowing recursion is MGN_ERANGE and leaves the output untouched */
+    double big[3] = { 0.01, 1e200, 0.02 };
+    assert_int_equal(mgn_ewma_variance(big, 3, 0.94, 1e-4, v), MGN_ERANGE);
+    assert_true(v[0] == 9 && v[1] == 9 && v[2] == 9 && v[3] == 9);
     mgn_dynmargin_params p, q;
     mgn_dynmargin_result res;
     memset(&res, 0x11, sizeof res);
