@@ -1226,7 +1226,7 @@ typedef struct mgn_dynmargin_params {
     size_t struct_size;     /* sizeof(mgn_dynmargin_params), set by mgn_dynmargin_params_init */
     double lambda;          /* EWMA decay in (0, 1); default 0.94 */
     double seed_var;        /* as mgn_ewma_variance; default -1 (mean square) */
-    double confidence;      /* default 0.99 */
+    double confidence;      /* in (0.5, 1); default 0.99 */
     double horizon_days;    /* margin period of risk in days, > 0; default 2 */
     double tail_df;         /* 0 (default) normal, or > 2: Student-t tail */
     double multiplier;      /* extra factor > 0; default 1 */

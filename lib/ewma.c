@@ -70,7 +70,9 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
 {
     if (!returns || !p || !out || n == 0 || p->struct_size != sizeof *p)
         return MGN_EINVAL;
+    /* confidence <= 0.5 would make the quantile, and with it every range, <= 0 */
     if (!lambda_ok(p->lambda) || !isfinite(p->seed_var) || !mgn__conf_ok(p->confidence)
+        || !(p->confidence > 0.5)
         || !(isfinite(p->horizon_days) && p->horizon_days > 0)
         || !(isfinite(p->tail_df) && (p->tail_df == 0 || p->tail_df > 2))
         || !(isfinite(p->multiplier) && p->multiplier > 0)

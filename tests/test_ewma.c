@@ -143,6 +143,9 @@ static void test_bad_input(void **state)
     q = p; q.lambda = 1;             assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.seed_var = NAN;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.confidence = 1;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    /* at or below the median the quantile, and every range, would be <= 0 */
+    q = p; q.confidence = 0.5;       assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    q = p; q.confidence = 0.01;      assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.horizon_days = 0;       assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.tail_df = 2;            assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.tail_df = 1.5;          assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
