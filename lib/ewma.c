@@ -132,9 +132,12 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
     out->floor_scan = flo;
     out->margin_scan = m;
     out->price_scan = M;
+    /* M / m - 1 can round just outside [0, buffer] when M sits on either bound */
     out->buffer_left = m > 0 ? M / m - 1 : 0;
     if (out->buffer_left < 0)
         out->buffer_left = 0;
+    if (out->buffer_left > b)
+        out->buffer_left = b;
     out->in_stress = M < (1 + b) * m;
     out->reserved = 0;
     return MGN_OK;

@@ -152,6 +152,14 @@ static void test_bad_input(void **state)
     q = p; q.multiplier = 0;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.buffer = -0.1;          assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.buffer = INFINITY;      assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    /* buffer_left stays in [0, buffer] although M / m - 1 rounds */
+    for (int k = 0; k <= 255; k++) {
+        q = p;
+        q.buffer = k / 255.0;
+        assert_int_equal(mgn_dynamic_margin(r, 1, &q, NULL, &res), MGN_OK);
+        assert_true(res.buffer_left >= 0 && res.buffer_left <= q.buffer);
+    }
+    memset(&res, 0x11, sizeof res);
     double rr[3] = { 0.01, NAN, 0 };
     assert_int_equal(mgn_dynamic_margin(rr, 3, &p, NULL, &res), MGN_EINVAL);
     assert_memory_equal(&res, &r0, sizeof res);
