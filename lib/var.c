@@ -442,7 +442,7 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
                 if (L == t.var)
                     vc -= ws / w_tie * pnl[s * n_pos + p];
             }
-            if (!isfinite(ec) || !isfinite(vc))
+            if ((es_contrib && !isfinite(ec)) || (var_contrib && !isfinite(vc)))
                 return MGN_ERANGE;
         }
     }
