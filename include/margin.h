@@ -1022,7 +1022,9 @@ MGN_API int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos,
  *
  * Each scenario is revalued with mgn_scenario_pnl (dt = params.dt, in
  * params.currency); VaR and ES are mgn_var_es of the resulting P&L (with the BRW
- * weights when chosen).
+ * weights when chosen). A scenario whose price move a double cannot hold (1 + price
+ * overflows or rounds to 0, e.g. a summed log return beyond +709 or -37) or whose vol
+ * move overflows is MGN_ERANGE.
  *--------------------------------------------------------------------*/
 enum { MGN_HORIZON_OVERLAP = 0, MGN_HORIZON_SQRT = 1 };   /* mgn_hs_params.horizon_method */
 enum { MGN_HS_BRW = 1, MGN_HS_FILTERED = 2 };             /* mgn_hs_params.weighting flags; 0 = equal */
@@ -1179,7 +1181,9 @@ MGN_API int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt,
  *   with X ~ Binomial(T, p) and x exceptions, cum_prob = P(X <= x); green when
  *   cum_prob < 0.95, yellow when < 0.9999, red otherwise. For T = 250, c = 0.99 this
  *   is the Basel table: green 0-4, yellow 5-9, red >= 10; the same rule gives the
- *   zones for any T and c. T must fit in an unsigned int (MGN_ERANGE otherwise).
+ *   zones for any T and c. T must fit in an unsigned int (MGN_ERANGE otherwise);
+ *   from T of a few million on, x near the mean can also give MGN_ERANGE (GSL's
+ *   incomplete beta function does not converge there).
  *--------------------------------------------------------------------*/
 enum { MGN_ZONE_GREEN = 0, MGN_ZONE_YELLOW = 1, MGN_ZONE_RED = 2 };
 
@@ -1233,7 +1237,7 @@ typedef struct mgn_dynmargin_params {
     size_t struct_size;     /* sizeof(mgn_dynmargin_params), set by mgn_dynmargin_params_init */
     double lambda;          /* EWMA decay in (0, 1); default 0.94 */
     double seed_var;        /* as mgn_ewma_variance; default -1 (mean square) */
-    double confidence;      /* default 0.99 */
+    double confidence;      /* in (0.5, 1); default 0.99 */
     double horizon_days;    /* margin period of risk in days, > 0; default 2 */
     double tail_df;         /* 0 (default) normal, or > 2: Student-t tail */
     double multiplier;      /* extra factor > 0; default 1 */

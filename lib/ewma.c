@@ -9,7 +9,9 @@ size_t mgn_sizeof_dynmargin_result(void) { return sizeof(mgn_dynmargin_result); 
 
 static int lambda_ok(double l) { return isfinite(l) && l > 0 && l < 1; }
 
-/* Validated inputs: returns finite, lambda in (0,1), seed finite. */
+/* Validated inputs: returns finite, lambda in (0,1), seed finite. The recursion runs
+   once without storing to find an overflow (MGN_ERANGE with the output untouched),
+   then again, with the same operations, into v. */
 static int ewma_core(const double *r, size_t n, double lambda, double seed, double *v)
 {
     if (seed < 0) {
@@ -20,12 +22,15 @@ static int ewma_core(const double *r, size_t n, double lambda, double seed, doub
     }
     if (!isfinite(seed))
         return MGN_ERANGE;
-    v[0] = seed;
+    double x = seed;
     for (size_t t = 0; t < n; t++) {
-        v[t + 1] = lambda * v[t] + (1 - lambda) * (r[t] * r[t]);
-        if (!isfinite(v[t + 1]))
+        x = lambda * x + (1 - lambda) * (r[t] * r[t]);
+        if (!isfinite(x))
             return MGN_ERANGE;
     }
+    v[0] = seed;
+    for (size_t t = 0; t < n; t++)
+        v[t + 1] = lambda * v[t] + (1 - lambda) * (r[t] * r[t]);
     return MGN_OK;
 }
 
@@ -39,9 +44,7 @@ int mgn_ewma_variance(const double *returns, size_t n, double lambda, double see
     for (size_t t = 0; t < n; t++)
         if (!isfinite(returns[t]))
             return MGN_EINVAL;
-    /* Computed in place, then checked: on MGN_ERANGE the output is the partial
-       recursion (documented as a batch-style output). A square that overflows needs
-       |r| > 1e154, so in practice this cannot fail. */
+    /* A square that overflows needs |r| > 1e154, so in practice this cannot fail. */
     return ewma_core(returns, n, lambda, seed_var, variance);
 }
 
@@ -67,7 +70,9 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
 {
     if (!returns || !p || !out || n == 0 || p->struct_size != sizeof *p)
         return MGN_EINVAL;
+    /* confidence <= 0.5 would make the quantile, and with it every range, <= 0 */
     if (!lambda_ok(p->lambda) || !isfinite(p->seed_var) || !mgn__conf_ok(p->confidence)
+        || !(p->confidence > 0.5)
         || !(isfinite(p->horizon_days) && p->horizon_days > 0)
         || !(isfinite(p->tail_df) && (p->tail_df == 0 || p->tail_df > 2))
         || !(isfinite(p->multiplier) && p->multiplier > 0)
@@ -127,7 +132,12 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
     out->floor_scan = flo;
     out->margin_scan = m;
     out->price_scan = M;
-    out->buffer_left = m > 0 ? M / m - 1 : 0;   /* >= 0: m <= M <= (1 + b) m above */
+    /* M / m - 1 can round just outside [0, buffer] when M sits on either bound */
+    out->buffer_left = m > 0 ? M / m - 1 : 0;
+    if (out->buffer_left < 0)
+        out->buffer_left = 0;
+    if (out->buffer_left > b)
+        out->buffer_left = b;
     out->in_stress = M < (1 + b) * m;
     out->reserved = 0;
     return MGN_OK;

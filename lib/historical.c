@@ -62,15 +62,63 @@ int mgn_hs_scenario_count(size_t n_days, const mgn_hs_params *params, size_t *n_
     return st;
 }
 
-/* Scenario builder on validated arguments (weighting given separately: the stressed
-   history is always plain). */
-static int build(const double *ret, const double *dv, size_t n_days, size_t n_mkt,
-                 const mgn_hs_params *p, int weighting, mgn_shock *sh, double *w, size_t *n_out)
+/* Per-underlying state of the filter: the EWMA variance forecast before the current
+   day and the forecast after the last day (FHS only). */
+typedef struct {
+    double v, now, lam;
+    int filtered;
+} filt;
+
+static filt filt_start(const double *ret, size_t n_days, size_t n_mkt, size_t m,
+                       const mgn_hs_params *p, int weighting)
 {
-    size_t n_scen, h = (size_t)p->horizon_days;
-    int st = count(n_days, p, &n_scen);
-    if (st != MGN_OK)
-        return st;
+    filt f = { 0, 0, p->ewma_lambda, (weighting & MGN_HS_FILTERED) != 0 };
+    if (f.filtered) {
+        double seed = 0;
+        for (size_t t = 0; t < n_days; t++) {
+            double l = log1p(ret[t * n_mkt + m]);
+            seed += l * l;
+        }
+        seed /= (double)n_days;
+        double v = seed;
+        for (size_t t = 0; t < n_days; t++) {
+            double l = log1p(ret[t * n_mkt + m]);
+            v = f.lam * v + (1 - f.lam) * (l * l);
+        }
+        f.v = seed;
+        f.now = sqrt(v);
+    }
+    return f;
+}
+
+/* The (filtered) log return of one day; advances the filter by that day. */
+static double day_shock(double r, filt *f)
+{
+    double l = log1p(r), x = l;
+    if (f->filtered) {
+        double sg = sqrt(f->v);
+        if (sg > 0)
+            x = l * (f->now / sg);
+        f->v = f->lam * f->v + (1 - f->lam) * (l * l);
+    }
+    return x;
+}
+
+/* A summed log move and vol move as a shock: MGN_ERANGE when the price move leaves
+   what a double holds (1 + price overflows, or rounds to 0: price > -1 fails). */
+static int to_shock(double x, double vol, mgn_shock *out)
+{
+    double price = expm1(x);
+    if (!isfinite(price) || !(price > -1) || !isfinite(vol))
+        return MGN_ERANGE;
+    out->price = price;
+    out->vol = vol;
+    return MGN_OK;
+}
+
+/* Validates the history (MGN_EINVAL for a return <= -1 or anything non-finite). */
+static int history_ok(const double *ret, const double *dv, size_t n_days, size_t n_mkt)
+{
     size_t cells;
     if (!mgn__mul_ok(n_days, n_mkt, &cells) || !mgn__mul_ok(cells, sizeof(mgn_shock), &cells))
         return MGN_ERANGE;
@@ -80,34 +128,28 @@ static int build(const double *ret, const double *dv, size_t n_days, size_t n_mk
         if (dv && !isfinite(dv[i]))
             return MGN_EINVAL;
     }
+    return MGN_OK;
+}
+
+/* Scenario builder on validated arguments (weighting given separately: the stressed
+   history is always plain). An overlapping window sums its days in date order. */
+static int build(const double *ret, const double *dv, size_t n_days, size_t n_mkt,
+                 const mgn_hs_params *p, int weighting, mgn_shock *sh, double *w, size_t *n_out)
+{
+    size_t n_scen, h = (size_t)p->horizon_days;
+    int st = count(n_days, p, &n_scen);
+    if (st != MGN_OK)
+        return st;
+    if ((st = history_ok(ret, dv, n_days, n_mkt)) != MGN_OK)
+        return st;
     int overlap = p->horizon_method == MGN_HORIZON_OVERLAP;
-    double sh_h = sqrt((double)h), lam = p->ewma_lambda;
+    double sh_h = sqrt((double)h);
     if (overlap)
         memset(sh, 0, n_scen * n_mkt * sizeof *sh);
     for (size_t m = 0; m < n_mkt; m++) {
-        double seed = 0, now = 0;
-        if (weighting & MGN_HS_FILTERED) {
-            for (size_t t = 0; t < n_days; t++) {
-                double l = log1p(ret[t * n_mkt + m]);
-                seed += l * l;
-            }
-            seed /= (double)n_days;
-            double v = seed;
-            for (size_t t = 0; t < n_days; t++) {
-                double l = log1p(ret[t * n_mkt + m]);
-                v = lam * v + (1 - lam) * (l * l);
-            }
-            now = sqrt(v);
-        }
-        double v = seed;
+        filt f = filt_start(ret, n_days, n_mkt, m, p, weighting);
         for (size_t t = 0; t < n_days; t++) {
-            double l = log1p(ret[t * n_mkt + m]), x = l, d = dv ? dv[t * n_mkt + m] : 0;
-            if (weighting & MGN_HS_FILTERED) {
-                double sg = sqrt(v);
-                if (sg > 0)
-                    x = l * (now / sg);
-                v = lam * v + (1 - lam) * (l * l);
-            }
+            double x = day_shock(ret[t * n_mkt + m], &f), d = dv ? dv[t * n_mkt + m] : 0;
             if (overlap) {
                 size_t j0 = t + 1 >= h ? t + 1 - h : 0, j1 = t < n_scen - 1 ? t : n_scen - 1;
                 for (size_t j = j0; j <= j1 && j0 <= t; j++) {
@@ -120,12 +162,9 @@ static int build(const double *ret, const double *dv, size_t n_days, size_t n_mk
             }
         }
     }
-    for (size_t i = 0; i < n_scen * n_mkt; i++) {
-        double x = expm1(sh[i].price);
-        if (!isfinite(x) || !isfinite(sh[i].vol))
-            return MGN_ERANGE;
-        sh[i].price = x;
-    }
+    for (size_t i = 0; i < n_scen * n_mkt; i++)
+        if ((st = to_shock(sh[i].price, sh[i].vol, &sh[i])) != MGN_OK)
+            return st;
     if (w) {
         if (weighting & MGN_HS_BRW) {
             double lb = p->brw_lambda, norm = (1 - lb) / -expm1((double)n_scen * log(lb));
@@ -140,6 +179,46 @@ static int build(const double *ret, const double *dv, size_t n_days, size_t n_mk
     return MGN_OK;
 }
 
+/* build()'s shocks computed one at a time, with the same operations in the same order,
+   only to find a failure before the caller's array is written (mgn_hs_scenarios has no
+   workspace). Overlapping windows replay their h days from the filter state at the
+   window's start: O(n_days h n_mkt), as build() itself. */
+static int build_dry_run(const double *ret, const double *dv, size_t n_days, size_t n_mkt,
+                         const mgn_hs_params *p, int weighting)
+{
+    size_t n_scen, h = (size_t)p->horizon_days;
+    int st = count(n_days, p, &n_scen);
+    if (st != MGN_OK)
+        return st;
+    if ((st = history_ok(ret, dv, n_days, n_mkt)) != MGN_OK)
+        return st;
+    int overlap = p->horizon_method == MGN_HORIZON_OVERLAP;
+    double sh_h = sqrt((double)h);
+    mgn_shock tmp;
+    for (size_t m = 0; m < n_mkt; m++) {
+        filt f = filt_start(ret, n_days, n_mkt, m, p, weighting);
+        for (size_t j = 0; j < n_scen; j++) {
+            double x, vol;
+            if (overlap) {
+                filt g = f;
+                x = 0;
+                vol = 0;
+                for (size_t t = j; t < j + h; t++) {
+                    x += day_shock(ret[t * n_mkt + m], &g);
+                    vol += dv ? dv[t * n_mkt + m] : 0;
+                }
+                day_shock(ret[j * n_mkt + m], &f);
+            } else {
+                x = sh_h * day_shock(ret[j * n_mkt + m], &f);
+                vol = sh_h * (dv ? dv[j * n_mkt + m] : 0);
+            }
+            if ((st = to_shock(x, vol, &tmp)) != MGN_OK)
+                return st;
+        }
+    }
+    return MGN_OK;
+}
+
 int mgn_hs_scenarios(const double *returns, const double *vol_changes, size_t n_days,
                      size_t n_mkt, const mgn_hs_params *params, mgn_shock *shocks,
                      double *weights)
@@ -147,6 +226,9 @@ int mgn_hs_scenarios(const double *returns, const double *vol_changes, size_t n_
     size_t n;
     if (!returns || !shocks || n_mkt == 0 || !params_ok(params))
         return MGN_EINVAL;
+    int st = build_dry_run(returns, vol_changes, n_days, n_mkt, params, params->weighting);
+    if (st != MGN_OK)
+        return st;
     return build(returns, vol_changes, n_days, n_mkt, params, params->weighting, shocks,
                  weights, &n);
 }

@@ -16,7 +16,7 @@
  * the target the radix passes only look at keys inside it, starting at the first
  * byte where lo and hi differ, else they run over everything. The sample only
  * changes the speed, never the result. At most 9 passes of O(n) (typically 3-4),
- * about 20 KiB of stack, no allocation, exact (no interpolation), and
+ * about 36 KiB of stack, no allocation, exact (no interpolation), and
  * ties are handled exactly because ES only needs the weight and loss strictly above
  * the VaR value plus the VaR value itself.
  */
@@ -112,9 +112,11 @@ static inline int reaches(const sel *S, size_t cnt, double wt)
     return S->w ? (wt > 0 && S->w_above + wt >= S->thr) : (S->cnt_above + cnt >= S->k);
 }
 
-static void sort_desc(uint64_t *ks, double *ww, size_t m)
+#define MGN__SAMPLE 1024
+
+static void insertion_desc(uint64_t *ks, double *ww, size_t m)
 {
-    for (size_t i = 1; i < m; i++) {                  /* insertion sort */
+    for (size_t i = 1; i < m; i++) {
         uint64_t kk = ks[i];
         double wk = ww[i];
         size_t j = i;
@@ -124,6 +126,58 @@ static void sort_desc(uint64_t *ks, double *ww, size_t m)
         }
         ks[j] = kk;
         ww[j] = wk;
+    }
+}
+
+/* Descending sort of m <= MGN__SAMPLE keys with their weights, stable (equal keys keep
+   their order, as the insertion sort of each run leaves them): insertion sort on runs
+   of 32, then bottom-up merges, O(m log m) for the 1024-point sample. */
+static void sort_desc(uint64_t *ks, double *ww, size_t m)
+{
+    enum { RUN = 32 };
+    if (m <= RUN) {
+        insertion_desc(ks, ww, m);
+        return;
+    }
+    uint64_t tk[MGN__SAMPLE];
+    double tw[MGN__SAMPLE];
+    for (size_t i = 0; i < m; i += RUN)
+        insertion_desc(ks + i, ww + i, m - i < RUN ? m - i : RUN);
+    uint64_t *sk = ks, *dk = tk;
+    double *sw = ww, *dw = tw;
+    for (size_t width = RUN; width < m; width *= 2) {
+        for (size_t lo = 0; lo < m; lo += 2 * width) {
+            size_t mid = lo + width < m ? lo + width : m;
+            size_t hi = lo + 2 * width < m ? lo + 2 * width : m;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) {
+                if (sk[j] > sk[i]) {                  /* the left run wins ties */
+                    dk[o] = sk[j];
+                    dw[o++] = sw[j++];
+                } else {
+                    dk[o] = sk[i];
+                    dw[o++] = sw[i++];
+                }
+            }
+            for (; i < mid; i++, o++) {
+                dk[o] = sk[i];
+                dw[o] = sw[i];
+            }
+            for (; j < hi; j++, o++) {
+                dk[o] = sk[j];
+                dw[o] = sw[j];
+            }
+        }
+        uint64_t *t = sk;
+        sk = dk;
+        dk = t;
+        double *u = sw;
+        sw = dw;
+        dw = u;
+    }
+    if (sk != ks) {
+        memcpy(ks, sk, m * sizeof *ks);
+        memcpy(ww, sw, m * sizeof *ww);
     }
 }
 
@@ -192,8 +246,6 @@ static uint64_t radix_select(sel *S, uint64_t klo, uint64_t khi)
         }
     }
 }
-
-#define MGN__SAMPLE 1024
 
 int mgn__var_es(const double *pnl, const double *w, size_t n, double c, mgn__tail *out)
 {
@@ -368,6 +420,36 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
     if (st != MGN_OK)
         return st;
 
+    /* Euler allocations: the tie weight and theta, then a dry run of the sums below
+       (the same operations in the same order, so the same values) so that an
+       allocation that overflows is MGN_ERANGE before any output is written. */
+    double w_tie = 0, w_above = 0, theta = 0;
+    if (var_contrib || es_contrib) {
+        for (size_t s = 0; s < n_scen; s++) {
+            double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
+            if (L > t.var)
+                w_above += ws;
+            else if (L == t.var)
+                w_tie += ws;
+        }
+        theta = w_tie > 0 ? (t.aw - w_above) / w_tie : 0;
+        if (theta < 0)
+            theta = 0;
+        for (size_t p = 0; p < n_pos; p++) {
+            double ec = 0, vc = 0;
+            for (size_t s = 0; s < n_scen; s++) {
+                double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
+                if (L < t.var || ws == 0)
+                    continue;
+                ec -= (L > t.var ? ws : theta * ws) / t.aw * pnl[s * n_pos + p];
+                if (L == t.var)
+                    vc -= ws / w_tie * pnl[s * n_pos + p];
+            }
+            if ((es_contrib && !isfinite(ec)) || (var_contrib && !isfinite(vc)))
+                return MGN_ERANGE;
+        }
+    }
+
     /* Incremental figures: the P&L without position p must stay finite, and so must
        every tail sum of it (bounded by max |P&L| times the total weight); checked
        before any output is written, so the calls below cannot fail. */
@@ -400,17 +482,6 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
         }
     }
     if (var_contrib || es_contrib) {
-        double w_tie = 0, w_above = 0;
-        for (size_t s = 0; s < n_scen; s++) {
-            double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
-            if (L > t.var)
-                w_above += ws;
-            else if (L == t.var)
-                w_tie += ws;
-        }
-        double theta = w_tie > 0 ? (t.aw - w_above) / w_tie : 0;
-        if (theta < 0)
-            theta = 0;
         if (var_contrib)
             memset(var_contrib, 0, n_pos * sizeof *var_contrib);
         if (es_contrib)

@@ -125,6 +125,10 @@ static void test_bad_input(void **state)
         assert_int_equal(mgn_ewma_variance(rr, 3, 0.94, -1, v), MGN_EINVAL);
     }
     assert_true(v[0] == 9 && v[3] == 9);
+    /* an overflowing recursion is MGN_ERANGE and leaves the output untouched */
+    double big[3] = { 0.01, 1e200, 0.02 };
+    assert_int_equal(mgn_ewma_variance(big, 3, 0.94, 1e-4, v), MGN_ERANGE);
+    assert_true(v[0] == 9 && v[1] == 9 && v[2] == 9 && v[3] == 9);
     mgn_dynmargin_params p, q;
     mgn_dynmargin_result res;
     memset(&res, 0x11, sizeof res);
@@ -140,12 +144,23 @@ static void test_bad_input(void **state)
     q = p; q.lambda = 1;             assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.seed_var = NAN;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.confidence = 1;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    /* at or below the median the quantile, and every range, would be <= 0 */
+    q = p; q.confidence = 0.5;       assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    q = p; q.confidence = 0.01;      assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.horizon_days = 0;       assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.tail_df = 2;            assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.tail_df = 1.5;          assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.multiplier = 0;         assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.buffer = -0.1;          assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
     q = p; q.buffer = INFINITY;      assert_int_equal(mgn_dynamic_margin(r, 3, &q, NULL, &res), MGN_EINVAL);
+    /* buffer_left stays in [0, buffer] although M / m - 1 rounds */
+    for (int k = 0; k <= 255; k++) {
+        q = p;
+        q.buffer = k / 255.0;
+        assert_int_equal(mgn_dynamic_margin(r, 1, &q, NULL, &res), MGN_OK);
+        assert_true(res.buffer_left >= 0 && res.buffer_left <= q.buffer);
+    }
+    memset(&res, 0x11, sizeof res);
     double rr[3] = { 0.01, NAN, 0 };
     assert_int_equal(mgn_dynamic_margin(rr, 3, &p, NULL, &res), MGN_EINVAL);
     assert_memory_equal(&res, &r0, sizeof res);

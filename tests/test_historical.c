@@ -313,6 +313,29 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_hs_scenarios(NULL, NULL, nd, 1, &hp, sh, NULL), MGN_EINVAL);
     assert_int_equal(mgn_hs_scenarios(r, NULL, nd, 1, &hp, NULL, NULL), MGN_EINVAL);
     assert_int_equal(mgn_hs_scenarios(r, NULL, nd, 0, &hp, sh, NULL), MGN_EINVAL);
+    /* moves beyond a double: a window whose 1 + price overflows or rounds to 0 is
+       MGN_ERANGE, with the caller's arrays untouched */
+    for (int k = 0; k < 4; k++) {
+        double big[20], wt[20];
+        for (int i = 0; i < 20; i++)
+            big[i] = k % 2 ? -0.999 : 1e30;       /* log moves -6.9 and +69 a day */
+        q = hp;
+        q.horizon_method = k < 2 ? MGN_HORIZON_SQRT : MGN_HORIZON_OVERLAP;
+        q.horizon_days = k < 2 ? 200 : 12;
+        memset(sh, 0x5a, sizeof sh);
+        memset(wt, 0x5a, sizeof wt);
+        mgn_shock sh0[20];
+        double wt0[20];
+        memcpy(sh0, sh, sizeof sh);
+        memcpy(wt0, wt, sizeof wt);
+        assert_int_equal(mgn_hs_scenarios(big, NULL, nd, 1, &q, sh, wt), MGN_ERANGE);
+        assert_memory_equal(sh, sh0, sizeof sh);
+        assert_memory_equal(wt, wt0, sizeof wt);
+        void *w2 = ws(nd, 0, 1, &q, &n);
+        assert_int_equal(mgn_var_historical(&m, 1, &p, 1, big, NULL, nd, NULL, NULL, 0, &q, w2, n, &res), MGN_ERANGE);
+        free(w2);
+    }
+    assert_memory_equal(&res, &r0, sizeof res);
     assert_int_equal(mgn_var_historical_work_size(nd, 0, 1, &hp, NULL), MGN_EINVAL);
     assert_int_equal(mgn_var_historical_work_size(SIZE_MAX / 8, 0, SIZE_MAX / 8, &hp, &b), MGN_ERANGE);
     /* the scenario table's size overflows: refused before the returns are read */

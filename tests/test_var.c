@@ -11,6 +11,7 @@
  *   - weighted samples against the same samples with each point duplicated;
  *   - components summing to the totals, incremental figures against direct removal.
  */
+#include <float.h>
 #include <stdlib.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -450,6 +451,15 @@ static void test_contrib_bad_input(void **state)
     /* a work size that overflows, refused before anything is read */
     assert_int_equal(mgn_var_es_contrib(m, SIZE_MAX / 4, 8, NULL, 0.9, work, sizeof work, &v, &e, NULL, NULL, NULL, NULL), MGN_ERANGE);
     assert_true(v == 7 && e == 8);
+    /* var and es finite, but the tail weight factors sum past 1 in subnormal
+       arithmetic and the ES allocation of DBL_MAX losses overflows */
+    double mx[15], wx[15], big_work[32], ec[1] = { 9 };
+    for (int i = 0; i < 15; i++) {
+        mx[i] = DBL_MAX;
+        wx[i] = i == 13 ? 4e-311 : i == 14 ? 8e-311 : 1e-310;
+    }
+    assert_int_equal(mgn_var_es_contrib(mx, 15, 1, wx, 0.4, big_work, sizeof big_work, &v, &e, NULL, ec, NULL, NULL), MGN_ERANGE);
+    assert_true(v == 7 && e == 8 && ec[0] == 9);
     assert_int_equal(mgn_sizeof_var_result(), sizeof(mgn_var_result));
 }
 
