@@ -88,9 +88,13 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
         return MGN_ERANGE;
     if (seed < 0)
         seed = ss / (double)n;
-    double q = p->tail_df == 0 ? mgn__norm_quantile(p->confidence)
-                               : gsl_cdf_tdist_Pinv(p->confidence, p->tail_df)
-                                     * sqrt((p->tail_df - 2) / p->tail_df);
+    /* Unit-variance Student t quantile; beyond 1e20 degrees of freedom it equals the
+       normal one to double precision (the gap is O(1/df)), and GSL's t quantile
+       returns NaN for df near DBL_MAX. */
+    double q = p->tail_df == 0 || p->tail_df > 1e20
+                   ? mgn__norm_quantile(p->confidence)
+                   : gsl_cdf_tdist_Pinv(p->confidence, p->tail_df)
+                         * sqrt((p->tail_df - 2) / p->tail_df);
     double k = p->multiplier * q * sqrt(p->horizon_days), b = p->buffer;
     size_t L = p->floor_lookback;
     double v = seed, win = 0, M = 0, base = 0, flo = 0, m = 0, lv = 0;
