@@ -133,6 +133,8 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
     /* Central differences; steps balance truncation against the pricer's 1e-6
        relative accuracy (the pricer's error is smooth in its inputs). */
     double hS = 1e-3 * S;
+    if (!isfinite(S + hS))
+        return MGN_ERANGE;              /* the step overflows: no valid bumped input */
     if ((st = unit_quote(p, m, S + hS, sig, T, &vu)) != MGN_OK
         || (st = unit_quote(p, m, S - hS, sig, T, &vd)) != MGN_OK)
         return st;
@@ -149,10 +151,15 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
         g->vega = (vu - v0) / hv;
     }
     double hT = 1e-3 * T > 1e-6 ? 1e-3 * T : (T < 1e-6 ? T : 1e-6);
-    if ((st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK
-        || (st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK)
+    if ((st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK)
         return st;
-    g->theta = -(vu - vd) / (2 * hT);
+    if (isfinite(T + hT)) {
+        if ((st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK)
+            return st;
+        g->theta = -(vu - vd) / (2 * hT);
+    } else {
+        g->theta = -(v0 - vd) / hT;     /* T near DBL_MAX: one-sided */
+    }
     return MGN_OK;
 }
 
