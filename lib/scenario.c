@@ -135,7 +135,11 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         prep_kernel_nodelta(n16, c, fix);
     for (size_t i = 0; i < n; i++) {
         double S = c->S[i], K = c->K[i], T = c->T[i], r = c->r[i], q = c->q[i], sig = c->sig[i];
-        int slow = !isnormal(S / K);
+        /* Scalar pricing too where S e^{-q T1} is below DBL_MIN: it has lost the bits
+           that a scenario's move f would bring back into the normal range through
+           (S e^{-q T1}) f. The value now likewise, so that a scenario without any
+           change still has a P&L of exactly 0. */
+        int slow = !isnormal(S / K) || !(c->later.Sc[i] >= DBL_MIN);
         if (slow)                 /* the scenario kernels send NaN x0 to the scalar pass */
             c->later.x0[i] = NAN;
         if (fix[i] != 0 || slow) {
