@@ -271,19 +271,14 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
             if ((st = mgn__chunk_price(&c, f[k], sig, price)) != MGN_OK)
                 return st;
             mgn__chunk_pnl(&c, f[k], NULL, price, pl);
+            /* the sum the same way with or without risk arrays: the same margin bits */
             double s = 0, ck = conv[k];
-            if (risk) {
-                for (size_t i = 0; i < c.n; i++) {
-                    double loss = -pl[i] * ck;
-                    risk[c.idx[i] * NS + (size_t)k] = loss;
-                    s += loss;
-                }
-            } else {
+            for (size_t i = 0; i < c.n; i++)
+                s -= pl[i];
+            sums[k] += s * ck;
+            if (risk)
                 for (size_t i = 0; i < c.n; i++)
-                    s -= pl[i];
-                s *= ck;
-            }
-            sums[k] += s;
+                    risk[c.idx[i] * NS + (size_t)k] = -pl[i] * ck;
         }
     }
 
