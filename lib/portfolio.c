@@ -71,6 +71,9 @@ static double option_quote_value(const mgn_position *p, const mgn_market *m, dou
     if (p->exercise == MGN_AMERICAN && T > 0) {
         *st = mgn_american_price((mgn_option_type)p->option_type, S, p->strike, T, m->rate,
                                  m->carry, sigma, &v);
+        /* a valid position: only a scenario's vol shock overflowing to inf is invalid */
+        if (*st == MGN_EINVAL)
+            *st = MGN_ERANGE;
         return v;
     }
     v = mgn__bs_price(p->option_type, S, p->strike, T, m->rate, m->carry, sigma);
