@@ -71,6 +71,9 @@ static double option_quote_value(const mgn_position *p, const mgn_market *m, dou
     if (p->exercise == MGN_AMERICAN && T > 0) {
         *st = mgn_american_price((mgn_option_type)p->option_type, S, p->strike, T, m->rate,
                                  m->carry, sigma, &v);
+        /* a valid position: only a scenario's vol shock overflowing to inf is invalid */
+        if (*st == MGN_EINVAL)
+            *st = MGN_ERANGE;
         return v;
     }
     v = mgn__bs_price(p->option_type, S, p->strike, T, m->rate, m->carry, sigma);
@@ -92,7 +95,8 @@ int mgn__unit_value(const mgn_position *p, const mgn_market *m, double S, double
         if (inv)
             v /= S;
     } else {
-        double F = p->instrument == MGN_FUTURE ? S * exp((m->rate - m->carry) * T) : S;
+        /* r T - q T: (r - q) T overflows for finite r, q of opposite sign near DBL_MAX */
+        double F = p->instrument == MGN_FUTURE ? S * exp(m->rate * T - m->carry * T) : S;
         v = inv ? 1.0 / p->entry_price - 1.0 / F : F - p->entry_price;
     }
     if (!isfinite(v))
@@ -133,6 +137,8 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
     /* Central differences; steps balance truncation against the pricer's 1e-6
        relative accuracy (the pricer's error is smooth in its inputs). */
     double hS = 1e-3 * S;
+    if (!isfinite(S + hS))
+        return MGN_ERANGE;              /* the step overflows: no valid bumped input */
     if ((st = unit_quote(p, m, S + hS, sig, T, &vu)) != MGN_OK
         || (st = unit_quote(p, m, S - hS, sig, T, &vd)) != MGN_OK)
         return st;
@@ -149,10 +155,15 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
         g->vega = (vu - v0) / hv;
     }
     double hT = 1e-3 * T > 1e-6 ? 1e-3 * T : (T < 1e-6 ? T : 1e-6);
-    if ((st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK
-        || (st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK)
+    if ((st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK)
         return st;
-    g->theta = -(vu - vd) / (2 * hT);
+    if (isfinite(T + hT)) {
+        if ((st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK)
+            return st;
+        g->theta = -(vu - vd) / (2 * hT);
+    } else {
+        g->theta = -(v0 - vd) / hT;     /* T near DBL_MAX: one-sided */
+    }
     return MGN_OK;
 }
 
@@ -175,7 +186,7 @@ static int unit_greeks_of(const mgn_position *p, const mgn_market *m, unit_greek
         g->theta = k.theta;
         return MGN_OK;
     }
-    double gT = p->instrument == MGN_FUTURE ? exp(b * T) : 1.0;
+    double gT = p->instrument == MGN_FUTURE ? exp(m->rate * T - m->carry * T) : 1.0;
     double dbdT = p->instrument == MGN_FUTURE ? b : 0.0;   /* d ln F / dT */
     double E = p->entry_price;
     g->gamma = g->vega = 0;
@@ -204,7 +215,7 @@ int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delt
             double x = th * (S - K);
             d = S == K ? 0.5 * th : (x > 0 ? th : 0.0);
         } else {
-            double s = p->vol * sqrt(T), x = log(S / K) + (m->rate - m->carry) * T;
+            double s = p->vol * sqrt(T), x = log(S / K) + (m->rate * T - m->carry * T);
             double eq = exp(-m->carry * T);
             if (s == 0)
                 d = th * x > 0 ? th * eq : 0.0;

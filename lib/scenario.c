@@ -67,11 +67,13 @@ MGN_SIMD_LOOP
         int slow = !((ratio >= DBL_MIN) & (ratio <= DBL_MAX));
         double lnSK = log(slow ? 1.0 : ratio);
         double eq = exp(-q * T);
-        c->now.x0[i] = lnSK + (r - q) * T;
+        /* r T - q T, not (r - q) T, which overflows for finite r, q of opposite sign
+           near DBL_MAX (as lib/bs.c) */
+        c->now.x0[i] = lnSK + (r * T - q * T);
         c->now.sqT[i] = sqrt(T);
         c->now.Sc[i] = S * eq;
         c->now.Kr[i] = K * exp(-r * T);
-        c->later.x0[i] = lnSK + (r - q) * T1;
+        c->later.x0[i] = lnSK + (r * T1 - q * T1);
         c->later.sqT[i] = sqrt(T1);
         c->later.Sc[i] = S * exp(-q * T1);
         c->later.Kr[i] = K * exp(-r * T1);
@@ -133,7 +135,11 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         prep_kernel_nodelta(n16, c, fix);
     for (size_t i = 0; i < n; i++) {
         double S = c->S[i], K = c->K[i], T = c->T[i], r = c->r[i], q = c->q[i], sig = c->sig[i];
-        int slow = !isnormal(S / K);
+        /* Scalar pricing too where S e^{-q T1} is below DBL_MIN: it has lost the bits
+           that a scenario's move f would bring back into the normal range through
+           (S e^{-q T1}) f. The value now likewise, so that a scenario without any
+           change still has a P&L of exactly 0. */
+        int slow = !isnormal(S / K) || !(c->later.Sc[i] >= DBL_MIN);
         if (slow)                 /* the scenario kernels send NaN x0 to the scalar pass */
             c->later.x0[i] = NAN;
         if (fix[i] != 0 || slow) {
@@ -141,7 +147,7 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
             if (!isfinite(c->base[i]))
                 return MGN_ERANGE;
             if (with_delta) {
-                double th = c->th[i], x = log(S) - log(K) + (r - q) * T, s = sig * sqrt(T);
+                double th = c->th[i], x = log(S) - log(K) + (r * T - q * T), s = sig * sqrt(T);
                 double eq = exp(-q * T);
                 if (T == 0)
                     c->delta[i] = S == K ? 0.5 * th : (th * (S - K) > 0 ? th : 0.0);

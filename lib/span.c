@@ -321,6 +321,14 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
     o->remaining_delta = o->net_delta;
     o->inter_credit = 0;
     o->requirement = 0;
+    /* The totals' check misses a NaN scenario loss (a scenario's conversion factor
+       overflowing times a zero P&L, say: the maximum skips it) and the figures that
+       only the breakdown reports. */
+    for (int k = 0; k < NS; k++)
+        if (!isfinite(sums[k]))
+            return MGN_ERANGE;
+    if (!(isfinite(o->net_delta) && isfinite(o->spread_delta) && isfinite(o->weighted_price_risk)))
+        return MGN_ERANGE;
     return MGN_OK;
 }
 

@@ -292,21 +292,25 @@ static int leg_eval(const mgn_market *m, const mgn_std_params *r, const mgn_posi
         out->mark = V;
         return isfinite(out->im) && isfinite(out->mm) ? MGN_OK : MGN_ERANGE;
     }
-    double P = p->instrument == MGN_PERPETUAL ? S : S * exp((m->rate - m->carry) * p->expiry);
+    /* r T - q T: (r - q) T overflows for finite r, q of opposite sign near DBL_MAX */
+    double P = p->instrument == MGN_PERPETUAL ? S
+             : S * exp(m->rate * p->expiry - m->carry * p->expiry);
     out->mark = 0;
     return mgn__std_delta_one(r, p, P, &out->im, &out->mm, &out->units);
 }
 
-/* Factor taking an option's quote amount, or a future's settlement amount, to the
-   requested currency. */
-static double to_currency(const mgn_market *mkt, const mgn_position *p, int currency)
+/* An option's quote amount, or a future's settlement amount, in the requested
+   currency: coin of u to quote multiplies by S_u, quote to coin of v divides by S_v,
+   in that order. A factor 1/S_v or S_u/S_v can be subnormal and would cost the
+   figure its bits (the coin margin times S_v is the quote margin up to rounding). */
+static double to_currency(const mgn_market *mkt, const mgn_position *p, int currency, double a)
 {
     int coin = p->instrument != MGN_OPTION && p->settlement == MGN_INVERSE;
     if (currency == MGN_QUOTE)
-        return coin ? mkt[p->underlying].spot : 1.0;
+        return coin ? a * mkt[p->underlying].spot : a;
     if (coin)
-        return currency == p->underlying ? 1.0 : mkt[p->underlying].spot / mkt[currency].spot;
-    return 1.0 / mkt[currency].spot;
+        return currency == p->underlying ? a : a * mkt[p->underlying].spot / mkt[currency].spot;
+    return a / mkt[currency].spot;
 }
 
 static int currency_ok(int currency, size_t n_mkt)
@@ -333,9 +337,9 @@ int mgn_std_position_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_p
     st = leg_eval(&mkt[pos->underlying], params, pos, &g);
     if (st != MGN_OK)
         return st;
-    double f = to_currency(mkt, pos, currency);
-    double scale = pos->instrument == MGN_OPTION ? g.units * f : f;
-    double a = g.im * scale, b = g.mm * scale;
+    double units = pos->instrument == MGN_OPTION ? g.units : 1.0;
+    double a = to_currency(mkt, pos, currency, g.im * units);
+    double b = to_currency(mkt, pos, currency, g.mm * units);
     if (!isfinite(a) || !isfinite(b))
         return MGN_ERANGE;
     *im = a;
@@ -579,13 +583,13 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
     /* naked remainders, conversion, totals */
     double tim = 0, tmm = 0;
     for (int i = 0; i < n; i++) {
-        double f = to_currency(mkt, &pos[i], currency), a, b;
+        double a, b;
         if (pos[i].instrument == MGN_OPTION) {
-            a = (it[i].im + it[i].rem * it[i].g.im) * f;
-            b = (it[i].mm + it[i].rem * it[i].g.mm) * f;
+            a = to_currency(mkt, &pos[i], currency, it[i].im + it[i].rem * it[i].g.im);
+            b = to_currency(mkt, &pos[i], currency, it[i].mm + it[i].rem * it[i].g.mm);
         } else {
-            a = it[i].g.im * f;
-            b = it[i].g.mm * f;
+            a = to_currency(mkt, &pos[i], currency, it[i].g.im);
+            b = to_currency(mkt, &pos[i], currency, it[i].g.mm);
         }
         it[i].im = a;
         it[i].mm = b;
