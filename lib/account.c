@@ -687,6 +687,9 @@ int mgn_account_max_order(const mgn_market *mkt, size_t n_mkt, const mgn_account
     } while (0)
     int good;
     double q = ldexp(max_qty, -40);
+    if (q == 0)
+        q = nextafter(0.0, 1.0);   /* a subnormal max_qty: 2^-40 of it underflows, and
+                                      doubling 0 would never reach max_qty */
     H(q, good);
     if (!good) {
         *qty = 0;
