@@ -1466,7 +1466,8 @@ MGN_API int mgn_account_sweep(const mgn_market *mkt, size_t n_mkt, const mgn_acc
  * in its own range is returned (Binance: "if the computed price falls in a different
  * bracket, recompute with that bracket"); else mm_rate/mm_amount are used.
  * found = 0 (MGN_OK) when no positive price solves it: e.g. a long whose collateral
- * covers the whole notional (Binance shows "--").
+ * covers the whole notional (Binance shows "--"), or when the solution is below DBL_MIN
+ * (a subnormal price carries no precision).
  * Accuracy: equity - MM - fee at the returned price is 0 to about 1e-12 relative.
  * Status: MGN_EINVAL for NULL pointers, struct_size, non-finite or out-of-domain
  * fields (size 0, entry <= 0, rates outside [0, 1), negative amounts), invalid tiers
@@ -1520,7 +1521,8 @@ MGN_API int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out);
  * 100 |P/S0 - 1| and in standard deviations |ln(P/S0)| / (vol sqrt(horizon)) (0
  * when vol == 0). n_roots == 0 with MGN_OK means no liquidation price in the range.
  * Status: MGN_EINVAL (bad account/params as mgn_account_eval, underlying out of range,
- * lo <= 0, hi <= lo, non-finite lo, hi, vol, horizon, vol or horizon < 0, a non-finite
+ * lo <= 0, hi <= lo, non-finite lo, hi, vol, horizon, vol or horizon < 0 (lo and hi
+ * after the defaults: 0.1 x or 10 x an extreme spot may underflow or overflow), a non-finite
  * beta, grid < 2 or > 10^7, NULL out), MGN_ENOMEM (workspace), MGN_ENOCONV (Brent
  * did not reach the tolerance in 200 iterations), or an evaluation status. */
 typedef struct mgn_liq_search {

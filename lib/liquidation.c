@@ -64,17 +64,20 @@ static double solve_one(const mgn_liq_input *in, double k, double cum, int basis
         if (den == 0)
             return 0;
         double P = num / den;
-        return P > 0 && isfinite(P) ? P : 0;
+        return isnormal(P) && P > 0 ? P : 0;   /* a subnormal price has no precision left */
     }
+    /* The quadratic in x = 1/P divided through by |N|, i.e. in y = |N| x = |N| / P (the
+       notional in coin): its x^2 coefficient size_mm N^2 under- or overflows for extreme
+       sizes, y's is size_mm itself. The smallest positive y is the smallest positive x. */
     double N = in->size, aN = fabs(N);
-    double A = sm * aN * aN;
-    double B = aN * (k + fee) - (units ? 0.0 : cum) + N;
+    double A = sm;
+    double B = (k + fee) + (N > 0 ? 1.0 : -1.0) - (units ? 0.0 : cum / aN);
     double C = -(W + N / E + (units ? cum : 0.0));
-    double x = small_pos_root(A, B, C);
-    if (!(x > 0))
+    double y = small_pos_root(A, B, C);
+    if (!(y > 0))
         return 0;
-    double P = 1.0 / x;
-    return isfinite(P) ? P : 0;
+    double P = aN / y;
+    return isnormal(P) && P > 0 ? P : 0;
 }
 
 /* MM + fee and the tier measure at price P. */
@@ -370,7 +373,8 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
 
     double S0 = mkt[c.u].spot;
     double lo = s->lo > 0 ? s->lo : 0.1 * S0, hi = s->hi > 0 ? s->hi : 10 * S0;
-    if (!(hi > lo))
+    /* the defaults of an extreme spot can underflow to 0 or overflow */
+    if (!(lo > 0 && hi > lo && isfinite(hi)))
         return MGN_EINVAL;
     /* kinks: strikes of options on u (or mapped through a beta) inside (lo, hi) */
     size_t ns = 0;
@@ -397,14 +401,14 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     if ((st = gval(&c, S0, &r.gap, &outside)) != MGN_OK)
         return st;
     size_t N = s->grid, js = 0, nr = 0;
-    double ratio = log(hi / lo) / (double)(N - 1);
+    double ratio = (log(hi) - log(lo)) / (double)(N - 1);   /* hi / lo may overflow */
     double xp = 0, gp = 0;
     int havep = 0, zero_prev = 0;
     double best_below = 0, best_above = 0;
     int hb = 0, ha = 0;
     for (size_t i = 0; i < N || js < ns;) {
         double x;
-        double xg = i + 1 == N ? hi : i == 0 ? lo : lo * exp(ratio * (double)i);
+        double xg = i + 1 == N ? hi : i == 0 ? lo : fmin(lo * exp(ratio * (double)i), hi);
         if (i < N && (js >= ns || xg <= strikes[js])) {
             x = xg;
             i++;
