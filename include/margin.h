@@ -1731,7 +1731,8 @@ MGN_API int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_accou
  * reward is below gas_cost (account currency) is flagged unprofitable[i] = 1: nobody
  * will liquidate it and it becomes bad debt in a crash. reward and unprofitable have
  * n entries (n = n_closes, or the account's n_pos); either may be NULL.
- * *n_unprofitable and *unprofitable_notional summarise. bonus in [0, 1), gas_cost >= 0. */
+ * *n_unprofitable and *unprofitable_notional summarise. bonus in [0, 1), gas_cost >= 0.
+ * MGN_ERANGE when a notional or their total overflows; nothing is written on failure. */
 MGN_API int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
                               const mgn_liq_close *closes, size_t n_closes,
                               double close_factor, double bonus, double gas_cost,
@@ -1762,7 +1763,8 @@ MGN_API int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_acc
  * Status: as mgn_account_eval for accounts and params (an invalid account fails the
  * call: nothing is simulated), MGN_EINVAL for NULL or non-finite shock / depth (> 0),
  * impact < 0, penalty_rate outside [0, 1), fund < 0, max_rounds < 1, report_underlying
- * out of range; MGN_ENOMEM for the workspace.
+ * out of range; MGN_ENOMEM for the workspace; MGN_ERANGE when the impact pushes a price
+ * out of the doubles (overflow, or underflow to 0) or a total overflows.
  *--------------------------------------------------------------------*/
 enum { MGN_IMPACT_LINEAR = 0, MGN_IMPACT_SQRT = 1 };
 

@@ -847,26 +847,37 @@ int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *ac
     }
     size_t n = closes ? n_closes : acct->n_pos, bad = 0;
     double bad_n = 0;
-    for (size_t i = 0; i < n; i++) {
-        double notional;
-        if (closes) {
-            notional = closes[i].notional;
-        } else {
-            double mark, npc;
-            mgn__close_terms(mkt, &acct->pos[i], acct->currency, &mark, &npc);
-            notional = fabs(acct->pos[i].quantity) * close_factor * npc;
+    /* two passes: the first checks that every figure is finite (a huge position's
+       notional overflows), the second writes, so a failure leaves every output as it was */
+    for (int write = 0; write < 2; write++) {
+        for (size_t i = 0; i < n; i++) {
+            double notional;
+            if (closes) {
+                notional = closes[i].notional;
+            } else {
+                double mark, npc;
+                mgn__close_terms(mkt, &acct->pos[i], acct->currency, &mark, &npc);
+                notional = fabs(acct->pos[i].quantity) * close_factor * npc;
+            }
+            double rw = bonus * notional;
+            int u = notional > 0 && rw < gas_cost;
+            if (!write) {
+                if (!isfinite(notional) || !isfinite(rw))
+                    return MGN_ERANGE;
+                if (u) {
+                    bad++;
+                    bad_n += notional;
+                }
+                continue;
+            }
+            if (reward) reward[i] = rw;
+            if (unprofitable) unprofitable[i] = u;
         }
-        double rw = bonus * notional;
-        int u = notional > 0 && rw < gas_cost;
-        if (reward) reward[i] = rw;
-        if (unprofitable) unprofitable[i] = u;
-        if (u) {
-            bad++;
-            bad_n += notional;
-        }
+        if (!isfinite(bad_n))
+            return MGN_ERANGE;
+        if (!reward && !unprofitable)
+            break;
     }
-    if (!isfinite(bad_n))
-        return MGN_ERANGE;
     *n_unprofitable = bad;
     *unprofitable_notional = bad_n;
     return MGN_OK;

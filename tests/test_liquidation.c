@@ -483,6 +483,15 @@ static void test_economics(void **state)
     assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
     assert_int_equal(mgn_liq_economics(MK, 2, NULL, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_EINVAL);
     assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, NULL, &nn), MGN_EINVAL);
+    /* a notional that overflows: MGN_ERANGE and nothing written (it used to give an
+       infinite reward with MGN_OK) */
+    pos[1].multiplier = 1e307;
+    rw[0] = rw[1] = -1;
+    un[0] = un[1] = -1;
+    nu = 7;
+    nn = -1;
+    assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_ERANGE);
+    assert_true(rw[0] == -1 && rw[1] == -1 && un[0] == -1 && un[1] == -1 && nu == 7 && nn == -1);
 }
 
 int main(void)
