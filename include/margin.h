@@ -1516,10 +1516,12 @@ MGN_API int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out);
  * Two crossings closer than one grid step can be missed (a tangency); the default
  * 4096 points over a 100x range is a step of 0.11%.
  * Outputs: roots (capacity max_roots, may be NULL when 0) the crossings in increasing
- * order; out->n_roots the number found (> max_roots: only max_roots written); the
+ * order (written during the scan: on failure their contents are unspecified, out is
+ * untouched); out->n_roots the number found (> max_roots: only max_roots written); the
  * nearest below and above today's price S_u0 with distances in percent
  * 100 |P/S0 - 1| and in standard deviations |ln(P/S0)| / (vol sqrt(horizon)) (0
- * when vol == 0). n_roots == 0 with MGN_OK means no liquidation price in the range.
+ * when vol == 0; a distance above DBL_MAX, e.g. of a subnormal vol, is DBL_MAX).
+ * n_roots == 0 with MGN_OK means no liquidation price in the range.
  * Status: MGN_EINVAL (bad account/params as mgn_account_eval, underlying out of range,
  * lo <= 0, hi <= lo, non-finite lo, hi, vol, horizon, vol or horizon < 0 (lo and hi
  * after the defaults: 0.1 x or 10 x an extreme spot may underflow or overflow), a non-finite

@@ -26,6 +26,8 @@ size_t mgn_sizeof_liq_close(void) { return sizeof(mgn_liq_close); }
 size_t mgn_sizeof_liq_result(void) { return sizeof(mgn_liq_result); }
 
 static size_t r64(size_t a) { return (a + 63) & ~(size_t)63; }
+/* A distance that overflows (a tiny vol, an extreme range) is reported as DBL_MAX. */
+static double cap_max(double x) { return x > DBL_MAX ? DBL_MAX : x; }
 static int fin_nonneg(double x) { return isfinite(x) && x >= 0; }
 static int rate_ok(double x) { return isfinite(x) && x >= 0 && x < 1; }
 
@@ -466,12 +468,12 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     r.above = best_above;
     double sd = s->vol * sqrt(s->horizon);
     if (hb) {
-        r.below_pct = 100 * fabs(best_below / S0 - 1);
-        r.below_sd = sd > 0 ? fabs(log(best_below / S0)) / sd : 0;
+        r.below_pct = cap_max(100 * fabs(best_below / S0 - 1));
+        r.below_sd = sd > 0 ? cap_max(fabs(log(best_below / S0)) / sd) : 0;
     }
     if (ha) {
-        r.above_pct = 100 * fabs(best_above / S0 - 1);
-        r.above_sd = sd > 0 ? fabs(log(best_above / S0)) / sd : 0;
+        r.above_pct = cap_max(100 * fabs(best_above / S0 - 1));
+        r.above_sd = sd > 0 ? cap_max(fabs(log(best_above / S0)) / sd) : 0;
     }
     *out = r;
     return MGN_OK;
