@@ -809,6 +809,8 @@ int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct
         mgn_liq_close cl;
         cl.position = i;
         cl.fraction = 1 - c.keep[i];
+        if (!res.full && cl.fraction > lp->close_factor)
+            cl.fraction = lp->close_factor;   /* 1 - (1 - f) may round above f */
         cl.quantity = cl.fraction * acct->pos[i].quantity;
         cl.price = mark[i];
         cl.notional = fabs(cl.quantity) * c.npc[i];

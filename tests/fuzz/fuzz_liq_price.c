@@ -337,7 +337,7 @@ static void fuzz_search(fa_world *w, fz_in *in)
     FZ_LOG("  n_roots %zu gap %.17g below %.17g above %.17g\n", r.n_roots, r.gap, r.below,
            r.above);
     check_search(w, &s, &r, roots, max_roots);
-    double gap;
+    double gap = 0;
     int gst = gap_of(w, &gap);
     FZ_ASSERT(gst == MGN_OK || gst == -1);
     if (!whatif && gst == MGN_OK)
