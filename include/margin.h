@@ -1477,7 +1477,8 @@ MGN_API int mgn_account_sweep(const mgn_market *mkt, size_t n_mkt, const mgn_acc
  * in its own range is returned (Binance: "if the computed price falls in a different
  * bracket, recompute with that bracket"); else mm_rate/mm_amount are used.
  * found = 0 (MGN_OK) when no positive price solves it: e.g. a long whose collateral
- * covers the whole notional (Binance shows "--").
+ * covers the whole notional (Binance shows "--"), or when the solution is below DBL_MIN
+ * (a subnormal price carries no precision).
  * Accuracy: equity - MM - fee at the returned price is 0 to about 1e-12 relative.
  * Status: MGN_EINVAL for NULL pointers, struct_size, non-finite or out-of-domain
  * fields (size 0, entry <= 0, rates outside [0, 1), negative amounts), invalid tiers
@@ -1526,12 +1527,15 @@ MGN_API int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out);
  * Two crossings closer than one grid step can be missed (a tangency); the default
  * 4096 points over a 100x range is a step of 0.11%.
  * Outputs: roots (capacity max_roots, may be NULL when 0) the crossings in increasing
- * order; out->n_roots the number found (> max_roots: only max_roots written); the
+ * order (written during the scan: on failure their contents are unspecified, out is
+ * untouched); out->n_roots the number found (> max_roots: only max_roots written); the
  * nearest below and above today's price S_u0 with distances in percent
  * 100 |P/S0 - 1| and in standard deviations |ln(P/S0)| / (vol sqrt(horizon)) (0
- * when vol == 0). n_roots == 0 with MGN_OK means no liquidation price in the range.
+ * when vol == 0; a distance above DBL_MAX, e.g. of a subnormal vol, is DBL_MAX).
+ * n_roots == 0 with MGN_OK means no liquidation price in the range.
  * Status: MGN_EINVAL (bad account/params as mgn_account_eval, underlying out of range,
- * lo <= 0, hi <= lo, non-finite lo, hi, vol, horizon, vol or horizon < 0, a non-finite
+ * lo <= 0, hi <= lo, non-finite lo, hi, vol, horizon, vol or horizon < 0 (lo and hi
+ * after the defaults: 0.1 x or 10 x an extreme spot may underflow or overflow), a non-finite
  * beta, grid < 2 or > 10^7, NULL out), MGN_ENOMEM (workspace), MGN_ENOCONV (Brent
  * did not reach the tolerance in 200 iterations), or an evaluation status. */
 typedef struct mgn_liq_search {
@@ -1740,7 +1744,8 @@ MGN_API int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_accou
  * reward is below gas_cost (account currency) is flagged unprofitable[i] = 1: nobody
  * will liquidate it and it becomes bad debt in a crash. reward and unprofitable have
  * n entries (n = n_closes, or the account's n_pos); either may be NULL.
- * *n_unprofitable and *unprofitable_notional summarise. bonus in [0, 1), gas_cost >= 0. */
+ * *n_unprofitable and *unprofitable_notional summarise. bonus in [0, 1), gas_cost >= 0.
+ * MGN_ERANGE when a notional or their total overflows; nothing is written on failure. */
 MGN_API int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct,
                               const mgn_liq_close *closes, size_t n_closes,
                               double close_factor, double bonus, double gas_cost,
@@ -1771,7 +1776,8 @@ MGN_API int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_acc
  * Status: as mgn_account_eval for accounts and params (an invalid account fails the
  * call: nothing is simulated), MGN_EINVAL for NULL or non-finite shock / depth (> 0),
  * impact < 0, penalty_rate outside [0, 1), fund < 0, max_rounds < 1, report_underlying
- * out of range; MGN_ENOMEM for the workspace.
+ * out of range; MGN_ENOMEM for the workspace; MGN_ERANGE when the impact pushes a price
+ * out of the doubles (overflow, or underflow to 0) or a total overflows.
  *--------------------------------------------------------------------*/
 enum { MGN_IMPACT_LINEAR = 0, MGN_IMPACT_SQRT = 1 };
 

@@ -563,8 +563,14 @@ int mgn_account_eval(const mgn_market *mkt, size_t n_mkt, const mgn_account *acc
     if (!time_ok(now, call_deadline))
         return MGN_EINVAL;
     mgn_account_result r;
+    /* The evaluation writes per_pos as it goes and can still fail after that (an
+       overflow in a later position or in the totals): per_pos is filled by a second,
+       identical pass once the first one has succeeded, so a failure leaves it untouched. */
     st = mgn__acct_eval(&env, mkt, acct, NULL, 0, 0, NULL, now, call_deadline, work, work_size,
-                        &r, per_pos);
+                        &r, NULL);
+    if (st == MGN_OK && per_pos)
+        st = mgn__acct_eval(&env, mkt, acct, NULL, 0, 0, NULL, now, call_deadline, work,
+                            work_size, &r, per_pos);
     if (st != MGN_OK)
         return st;
     *out = r;
@@ -694,6 +700,9 @@ int mgn_account_max_order(const mgn_market *mkt, size_t n_mkt, const mgn_account
     } while (0)
     int good;
     double q = ldexp(max_qty, -40);
+    if (q == 0)
+        q = nextafter(0.0, 1.0);   /* a subnormal max_qty: 2^-40 of it underflows, and
+                                      doubling 0 would never reach max_qty */
     H(q, good);
     if (!good) {
         *qty = 0;

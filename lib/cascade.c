@@ -144,11 +144,16 @@ int mgn_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *accts, s
             if (mv < -0.99) mv = -0.99;
             if (mv > 100) mv = 100;
             mk[u].spot *= 1 + mv;
+            /* repeated impact can push a price out of the doubles (overflow, underflow
+               to 0), and a NaN delta sum (inf - inf) gives a NaN move */
+            if (!(isfinite(mk[u].spot) && mk[u].spot > 0))
+                return MGN_ERANGE;
         }
         R.price = mk[cp->report_underlying].spot;
         R.fund = fund;
         R.uncovered = res.uncovered;
-        if (!(isfinite(R.notional) && isfinite(R.bad_debt) && isfinite(fund)))
+        if (!(isfinite(R.notional) && isfinite(R.bad_debt) && isfinite(R.fees) && isfinite(fund)
+              && isfinite(res.uncovered)))
             return MGN_ERANGE;
         rounds[res.n_rounds++] = R;
         res.n_liquidated += R.n_liquidated;
@@ -157,6 +162,8 @@ int mgn_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *accts, s
         res.fees += R.fees;
     }
     res.fund = fund;
+    if (!(isfinite(res.notional) && isfinite(res.bad_debt) && isfinite(res.fees)))
+        return MGN_ERANGE;   /* finite rounds whose sum overflows */
     if (final_mkt)
         for (size_t u = 0; u < n_mkt; u++)
             final_mkt[u] = mk[u];

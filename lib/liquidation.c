@@ -37,6 +37,8 @@ static double *take_doubles(char **w, size_t n)
     return p;
 }
 
+/* A distance that overflows (a tiny vol, an extreme range) is reported as DBL_MAX. */
+static double cap_max(double x) { return x > DBL_MAX ? DBL_MAX : x; }
 static int fin_nonneg(double x) { return isfinite(x) && x >= 0; }
 static int rate_ok(double x) { return isfinite(x) && x >= 0 && x < 1; }
 
@@ -75,17 +77,20 @@ static double solve_one(const mgn_liq_input *in, double k, double cum, int basis
         if (den == 0)
             return 0;
         double P = num / den;
-        return P > 0 && isfinite(P) ? P : 0;
+        return isnormal(P) && P > 0 ? P : 0;   /* a subnormal price has no precision left */
     }
+    /* The quadratic in x = 1/P divided through by |N|, i.e. in y = |N| x = |N| / P (the
+       notional in coin): its x^2 coefficient size_mm N^2 under- or overflows for extreme
+       sizes, y's is size_mm itself. The smallest positive y is the smallest positive x. */
     double N = in->size, aN = fabs(N);
-    double A = sm * aN * aN;
-    double B = aN * (k + fee) - (units ? 0.0 : cum) + N;
+    double A = sm;
+    double B = (k + fee) + (N > 0 ? 1.0 : -1.0) - (units ? 0.0 : cum / aN);
     double C = -(W + N / E + (units ? cum : 0.0));
-    double x = small_pos_root(A, B, C);
-    if (!(x > 0))
+    double y = small_pos_root(A, B, C);
+    if (!(y > 0))
         return 0;
-    double P = 1.0 / x;
-    return isfinite(P) ? P : 0;
+    double P = aN / y;
+    return isnormal(P) && P > 0 ? P : 0;
 }
 
 /* MM + fee and the tier measure at price P. */
@@ -382,7 +387,8 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
 
     double S0 = mkt[c.u].spot;
     double lo = s->lo > 0 ? s->lo : 0.1 * S0, hi = s->hi > 0 ? s->hi : 10 * S0;
-    if (!(hi > lo))
+    /* the defaults of an extreme spot can underflow to 0 or overflow */
+    if (!(lo > 0 && hi > lo && isfinite(hi)))
         return MGN_EINVAL;
     /* kinks: strikes of options on u (or mapped through a beta) inside (lo, hi) */
     size_t ns = 0;
@@ -409,14 +415,14 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     if ((st = gval(&c, S0, &r.gap, &outside)) != MGN_OK)
         return st;
     size_t N = s->grid, js = 0, nr = 0;
-    double ratio = log(hi / lo) / (double)(N - 1);
+    double ratio = (log(hi) - log(lo)) / (double)(N - 1);   /* hi / lo may overflow */
     double xp = 0, gp = 0;
     int havep = 0, zero_prev = 0;
     double best_below = 0, best_above = 0;
     int hb = 0, ha = 0;
     for (size_t i = 0; i < N || js < ns;) {
         double x;
-        double xg = i + 1 == N ? hi : i == 0 ? lo : lo * exp(ratio * (double)i);
+        double xg = i + 1 == N ? hi : i == 0 ? lo : fmin(lo * exp(ratio * (double)i), hi);
         if (i < N && (js >= ns || xg <= strikes[js])) {
             x = xg;
             i++;
@@ -474,12 +480,12 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     r.above = best_above;
     double sd = s->vol * sqrt(s->horizon);
     if (hb) {
-        r.below_pct = 100 * fabs(best_below / S0 - 1);
-        r.below_sd = sd > 0 ? fabs(log(best_below / S0)) / sd : 0;
+        r.below_pct = cap_max(100 * fabs(best_below / S0 - 1));
+        r.below_sd = sd > 0 ? cap_max(fabs(log(best_below / S0)) / sd) : 0;
     }
     if (ha) {
-        r.above_pct = 100 * fabs(best_above / S0 - 1);
-        r.above_sd = sd > 0 ? fabs(log(best_above / S0)) / sd : 0;
+        r.above_pct = cap_max(100 * fabs(best_above / S0 - 1));
+        r.above_sd = sd > 0 ? cap_max(fabs(log(best_above / S0)) / sd) : 0;
     }
     *out = r;
     return MGN_OK;
@@ -816,6 +822,8 @@ int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct
         mgn_liq_close cl;
         cl.position = i;
         cl.fraction = 1 - c.keep[i];
+        if (!res.full && cl.fraction > lp->close_factor)
+            cl.fraction = lp->close_factor;   /* 1 - (1 - f) may round above f */
         cl.quantity = cl.fraction * acct->pos[i].quantity;
         cl.price = mark[i];
         cl.notional = fabs(cl.quantity) * c.npc[i];
@@ -856,26 +864,37 @@ int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_account *ac
     }
     size_t n = closes ? n_closes : acct->n_pos, bad = 0;
     double bad_n = 0;
-    for (size_t i = 0; i < n; i++) {
-        double notional;
-        if (closes) {
-            notional = closes[i].notional;
-        } else {
-            double mark, npc;
-            mgn__close_terms(mkt, &acct->pos[i], acct->currency, &mark, &npc);
-            notional = fabs(acct->pos[i].quantity) * close_factor * npc;
+    /* two passes: the first checks that every figure is finite (a huge position's
+       notional overflows), the second writes, so a failure leaves every output as it was */
+    for (int write = 0; write < 2; write++) {
+        for (size_t i = 0; i < n; i++) {
+            double notional;
+            if (closes) {
+                notional = closes[i].notional;
+            } else {
+                double mark, npc;
+                mgn__close_terms(mkt, &acct->pos[i], acct->currency, &mark, &npc);
+                notional = fabs(acct->pos[i].quantity) * close_factor * npc;
+            }
+            double rw = bonus * notional;
+            int u = notional > 0 && rw < gas_cost;
+            if (!write) {
+                if (!isfinite(notional) || !isfinite(rw))
+                    return MGN_ERANGE;
+                if (u) {
+                    bad++;
+                    bad_n += notional;
+                }
+                continue;
+            }
+            if (reward) reward[i] = rw;
+            if (unprofitable) unprofitable[i] = u;
         }
-        double rw = bonus * notional;
-        int u = notional > 0 && rw < gas_cost;
-        if (reward) reward[i] = rw;
-        if (unprofitable) unprofitable[i] = u;
-        if (u) {
-            bad++;
-            bad_n += notional;
-        }
+        if (!isfinite(bad_n))
+            return MGN_ERANGE;
+        if (!reward && !unprofitable)
+            break;
     }
-    if (!isfinite(bad_n))
-        return MGN_ERANGE;
     *n_unprofitable = bad;
     *unprofitable_notional = bad_n;
     return MGN_OK;

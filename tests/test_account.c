@@ -1029,6 +1029,59 @@ static void test_bad_input_account(void **state)
     BAD_STATUS("mgn_account_params_init", "params", "NULL", MGN_EINVAL, mgn_account_params_init(NULL));
 }
 
+/* An overflow found after some per-position records were computed (a position whose
+   value is not finite, in every mode that fills per_pos as it goes) leaves out and
+   per_pos untouched; a subnormal max_qty still gives an answer. */
+static void test_failure_untouched(void **state)
+{
+    (void)state;
+    mgn_position p[2];
+    memset(p, 0, sizeof p);
+    for (int i = 0; i < 2; i++) {
+        p[i].instrument = MGN_OPTION;
+        p[i].option_type = MGN_CALL;
+        p[i].quantity = 10;
+        p[i].multiplier = 1;
+        p[i].strike = 50000;
+        p[i].expiry = 0.5;
+        p[i].vol = 0.5;
+    }
+    p[1].multiplier = 1e307;   /* value 10 * 1e307 * V overflows */
+    mgn_account a = acct_of(p, 2, NULL, 0, MGN_QUOTE);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_pm_params pm[3];
+    for (int u = 0; u < 3; u++)
+        mgn_pm_preset_deribit(&pm[u]);
+    prm.pm = pm;
+    for (int mode = 0; mode < 3; mode++) {
+        prm.mode = mode;
+        size_t need;
+        assert_int_equal(mgn_account_work_size(&prm, 3, 2, &need), MGN_OK);
+        void *work = need ? malloc(need) : NULL;
+        mgn_account_result r, keep;
+        mgn_position_result pp[2], pkeep[2];
+        memset(&keep, 0x5a, sizeof keep);
+        memset(pkeep, 0x5a, sizeof pkeep);
+        r = keep;
+        memcpy(pp, pkeep, sizeof pp);
+        assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, work, need, &r, pp),
+                         MGN_ERANGE);
+        assert_memory_equal(&r, &keep, sizeof r);
+        assert_memory_equal(pp, pkeep, sizeof pp);
+        free(work);
+    }
+    prm.mode = MGN_MODE_CROSS;
+    mgn_position order = p[0];
+    order.instrument = MGN_PERPETUAL;
+    order.entry_price = 50000;
+    a.n_pos = 1;
+    double qty = -1;
+    assert_int_equal(mgn_account_max_order(MK, 3, &a, &prm, &order, 0, 1.0, 1e-310, NULL, 0, &qty),
+                     MGN_OK);
+    assert_true(qty >= 0 && qty <= 1e-310);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1043,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_sweep_large_account),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_account),
+        cmocka_unit_test(test_failure_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

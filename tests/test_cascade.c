@@ -146,6 +146,15 @@ static void test_hand_bad_debt(void **state)
     POS[1].quantity = 10;
     assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, 8, rd, NULL, &r), MGN_ENOMEM);
     assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, NULL, NULL, &r), MGN_EINVAL);
+    /* an impact that pushes the price past DBL_MAX: MGN_ERANGE (it used to report an
+       infinite price with MGN_OK) */
+    mgn_market huge[1] = { { 1e307, 0, 0 } };
+    POS[0].quantity = -10;
+    POS[0].entry_price = 5e306;
+    shock[0] = 0;
+    depth[0] = 1;
+    b = cparams(MGN_IMPACT_LINEAR, 100, 0.01, 0);   /* a move of +100 (the clamp) */
+    assert_int_equal(mgn_cascade(huge, 1, ACC, 1, &PRM, &b, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
     assert_memory_equal(&r, &keep, sizeof r);
     free(w);
 }
