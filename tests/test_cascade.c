@@ -324,6 +324,8 @@ static void test_bad_input_cascade(void **state)
     BAD_STATUS(fn, "n_acct", "SIZE_MAX", MGN_ERANGE, mgn_cascade_work_size(&prm, BAD_NMKT, SIZE_MAX, 3, &b));
     BAD_UNTOUCHED(&b, sizeof b);
     BAD_STATUS(fn, "bytes", "NULL", MGN_EINVAL, mgn_cascade_work_size(&prm, BAD_NMKT, 1, 3, NULL));
+}
+
 /* Sizes and evaluations that overflow, and bad parameters of the accounts. */
 static void test_overflow_and_status(void **state)
 {
