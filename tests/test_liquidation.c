@@ -911,6 +911,15 @@ static void test_economics(void **state)
     cl[0].notional = cl[1].notional = DBL_MAX;
     cl[2].notional = 0;
     assert_int_equal(mgn_liq_economics(NULL, 0, NULL, cl, 3, 0, 0, 5, NULL, NULL, &nu, &nn), MGN_ERANGE);
+    /* a notional that overflows: MGN_ERANGE and nothing written (it used to give an
+       infinite reward with MGN_OK) */
+    pos[1].multiplier = 1e307;
+    rw[0] = rw[1] = -1;
+    un[0] = un[1] = -1;
+    nu = 7;
+    nn = -1;
+    assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_ERANGE);
+    assert_true(rw[0] == -1 && rw[1] == -1 && un[0] == -1 && un[1] == -1 && nu == 7 && nn == -1);
 }
 
 /*---------------------------------------------------------------- bad input catalogue */
@@ -1421,15 +1430,6 @@ static void test_bad_input_liquidation(void **state)
     bad_liq_workspace_size("mgn_liq_partial_work_size", mgn_liq_partial_work_size, &prm);
     BAD_STATUS("mgn_liq_search_init", "s", "NULL", MGN_EINVAL, mgn_liq_search_init(NULL));
     BAD_STATUS("mgn_liq_params_init", "p", "NULL", MGN_EINVAL, mgn_liq_params_init(NULL));
-    /* a notional that overflows: MGN_ERANGE and nothing written (it used to give an
-       infinite reward with MGN_OK) */
-    pos[1].multiplier = 1e307;
-    rw[0] = rw[1] = -1;
-    un[0] = un[1] = -1;
-    nu = 7;
-    nn = -1;
-    assert_int_equal(mgn_liq_economics(MK, 2, &a, NULL, 0, 0.5, 0.05, 5, rw, un, &nu, &nn), MGN_ERANGE);
-    assert_true(rw[0] == -1 && rw[1] == -1 && un[0] == -1 && un[1] == -1 && nu == 7 && nn == -1);
 }
 
 int main(void)
