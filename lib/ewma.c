@@ -96,39 +96,47 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
                    : gsl_cdf_tdist_Pinv(p->confidence, p->tail_df)
                          * sqrt((p->tail_df - 2) / p->tail_df);
     double k = p->multiplier * q * sqrt(p->horizon_days), b = p->buffer;
+    if (!isfinite(k))
+        return MGN_ERANGE;
     size_t L = p->floor_lookback;
-    double v = seed, win = 0, M = 0, base = 0, flo = 0, m = 0, lv = 0;
-    for (size_t t = 0; t < n; t++) {
-        double r2 = returns[t] * returns[t];
-        v = p->lambda * v + (1 - p->lambda) * r2;
-        base = k * sqrt(v);
-        if (L > 0) {
-            /* RMS over the last min(L, t+1) returns: the window sum is recomputed every
-               L days to keep rounding from accumulating in the running sum. */
-            win += r2;
-            if (t >= L)
-                win -= returns[t - L] * returns[t - L];
-            if ((t + 1) % L == 0 || win < 0) {
-                win = 0;
-                for (size_t j = t + 1 - (t + 1 < L ? t + 1 : L); j <= t; j++)
-                    win += returns[j] * returns[j];
+    double v = 0, M = 0, base = 0, flo = 0, m = 0, lv = 0;
+    /* With a scan series the recursion runs twice, the first time without storing,
+       so that an overflow leaves the caller's series untouched. */
+    for (int pass = scan_series ? 0 : 1; pass < 2; pass++) {
+        double *dst = pass ? scan_series : NULL, win = 0;
+        v = seed; M = base = flo = m = lv = 0;
+        for (size_t t = 0; t < n; t++) {
+            double r2 = returns[t] * returns[t];
+            v = p->lambda * v + (1 - p->lambda) * r2;
+            base = k * sqrt(v);
+            if (L > 0) {
+                /* RMS over the last min(L, t+1) returns: the window sum is recomputed
+                   every L days to keep rounding from accumulating in the running sum. */
+                win += r2;
+                if (t >= L)
+                    win -= returns[t - L] * returns[t - L];
+                if ((t + 1) % L == 0 || win < 0) {
+                    win = 0;
+                    for (size_t j = t + 1 - (t + 1 < L ? t + 1 : L); j <= t; j++)
+                        win += returns[j] * returns[j];
+                }
+                size_t cnt = t + 1 < L ? t + 1 : L;
+                lv = sqrt(win / (double)cnt);
+                flo = k * lv;
             }
-            size_t cnt = t + 1 < L ? t + 1 : L;
-            lv = sqrt(win / (double)cnt);
-            flo = k * lv;
+            m = base > flo ? base : flo;
+            double hi = (1 + b) * m;
+            if (t == 0)
+                M = hi;
+            else {
+                M = M > m ? M : m;
+                M = M < hi ? M : hi;
+            }
+            if (!isfinite(M))
+                return MGN_ERANGE;
+            if (dst)
+                dst[t] = M;
         }
-        m = base > flo ? base : flo;
-        double hi = (1 + b) * m;
-        if (t == 0)
-            M = hi;
-        else {
-            M = M > m ? M : m;
-            M = M < hi ? M : hi;
-        }
-        if (!isfinite(M))
-            return MGN_ERANGE;
-        if (scan_series)
-            scan_series[t] = M;
     }
     out->ewma_vol = sqrt(v);
     out->long_vol = lv;
