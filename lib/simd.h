@@ -79,7 +79,7 @@ static MGN_ALWAYS_INLINE double mgn__black_core_n(double theta, double x, double
     double v = omega * (a - b);
     double big = a > b ? a : b;
     double price = v + (itm ? theta * (Sc - Kr) : 0.0);
-    *bad = !(mgn__direct_ok_abs(big, v, d1, Sc > Kr ? Sc : Kr) & mgn__finite_any(price));
+    *bad = !(mgn__direct_ok_abs(big, v, d1, price, Sc > Kr ? Sc : Kr) & mgn__finite_any(price));
     *N1 = itm ? 1.0 - na : na;
     *N2 = itm ? 1.0 - nb : nb;
     return price;
