@@ -294,7 +294,9 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
         const double sl = sc - bc / vc;
         double vl, bl;
         if (!(sl > 0.0)) { /* |x| below ~1e-30: s_l lost to rounding */
-            st.s = sc * beta / bc;
+            st.s = sc * (beta / bc);   /* sc * beta alone may underflow to 0 */
+            if (!(st.s > st.s_left))
+                st.s = st.s_left;
             st.s_right = sc;
             goto middle;
         }
@@ -409,6 +411,14 @@ middle:
                 const double nu = d / v;
                 ds = nu * hh3_factor(nu, bh2, bh3);
             }
+            if (!(fabs(ds) <= DBL_MAX)) {
+                /* s below about 1e-154 (|x| tiny too): b''/b' ~ 1/s and b'''/b' ~ 1/s^2
+                   overflow; the same step from nu h2 and nu^2 h3, which do not. */
+                const double nu = d / v, h = x * is, w = nu * is;
+                const double nh2 = w * h * h - 0.25 * s * nu;
+                const double nh3 = nh2 * nh2 - 3.0 * (w * h) * (w * h) - 0.25 * nu * nu;
+                ds = nu * (1.0 + 0.5 * nh2) / (1.0 + nh2 + nh3 * (1.0 / 6.0));
+            }
             if (iv_step(&st, ds))
                 break;
         }
@@ -431,13 +441,22 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     double lower = 0.0, tol = 0.0, tv, beta, s;
     int status;
 
+    /* Bounds that overflow cannot be compared with the price (an infinite lower bound
+       would pass as the price "at the lower bound", sigma = 0). */
+    if (!(isfinite(A) && isfinite(B) && isfinite(x)))
+        return MGN_ERANGE;
     if (!(price < upper))
         return MGN_ENOSOL;
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
         /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
            of the size of the result, not of S and K (S - K is exact near the money), so
-           the time value price - lower keeps its relative accuracy. */
-        lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
+           the time value price - lower keeps its relative accuracy. Far from the money
+           S - K is not exact and its two terms may cancel entirely (K >> S with
+           (r - q) T large), so there A - B itself is used. */
+        if (fabs(S - K) < 0.5 * K)
+            lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
+        else
+            lower = theta * (A - B);
         if (lower < 0.0)
             lower = 0.0;
         tol = IV_LB_ULPS * DBL_EPSILON * (A > B ? A : B);
@@ -508,7 +527,7 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
                  const double *T, const double *r, const double *q, const double *price,
                  double *sigma, int *status)
 {
-    int any_inval = 0, any_nosol = 0, any_other = 0;
+    int any_inval = 0, any_nosol = 0, any_range = 0, any_noconv = 0;
     if (n == 0)
         return MGN_OK;
     if (!type || !S || !K || !T || !r || !q || !price || !sigma)
@@ -528,13 +547,18 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
             status[i] = st;
         any_inval |= st == MGN_EINVAL;
         any_nosol |= st == MGN_ENOSOL;
-        any_other |= st != MGN_OK && st != MGN_EINVAL && st != MGN_ENOSOL;
+        any_range |= st == MGN_ERANGE;
+        any_noconv |= st == MGN_ENOCONV;
     }
+    /* MGN_ENOSOL only when it is the only kind of failure; an element's MGN_ERANGE
+       (or MGN_ENOCONV) is reported as such, not as another code. */
     if (any_inval)
         return MGN_EINVAL;
-    if (any_nosol)
-        return MGN_ENOSOL;
-    return any_other ? MGN_ENOCONV : MGN_OK;
+    if (any_range)
+        return MGN_ERANGE;
+    if (any_noconv)
+        return MGN_ENOCONV;
+    return any_nosol ? MGN_ENOSOL : MGN_OK;
 }
 
 int mgn_implied_vol_batch(size_t n, const int *type, const double *S, const double *K,
