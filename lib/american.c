@@ -1800,7 +1800,7 @@ static double put_sigma0(double S, double K, double T, double r, double q)
 {
     double best = K - S;
     double gT = mgn__bs_price(MGN_PUT, S, K, T, r, q, 0.0);   /* max(g(T), 0) */
-    if (gT > best)
+    if (!(gT <= best))   /* also keeps a NaN (overflow): the caller's MGN_ERANGE */
         best = gT;
     if (q != r && r != 0) {
         double ratio = (q * S) / (r * K);
@@ -1813,7 +1813,7 @@ static double put_sigma0(double S, double K, double T, double r, double q)
             }
         }
     }
-    return best > 0 ? best : 0;
+    return best < 0 ? 0 : best;
 }
 
 /* When is early exercise never optimal? For a put (strike K, value V >= K - S) the
@@ -1855,6 +1855,12 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
                 v = euro;
             if (v < Kp - Sp)
                 v = Kp - Sp;    /* exactly the intrinsic value in the exercise region */
+            /* At most the strike received at the best time, Kp max(1, e^{-rp T}): the
+               iteration can overshoot that bound for rates or carries far outside
+               any market (|r T| in the millions), where the bound is the value. */
+            double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
+            if (v > cap)
+                v = cap;
         }
     }
     if (!isfinite(v))
