@@ -1656,10 +1656,12 @@ static double put_fd_grid(double s, double T, double r, double q, double sig, in
     if (lo > lr - 0.02)
         lo = lr - 0.02;
     double h = (hi - lo) / nx;
-    int below = (int)ceil((x0 - lo) / h), above = (int)ceil((hi - x0) / h);
-    int n = below + above + 1;
-    if (n > FD_MAXX)
+    double nodes_below = ceil((x0 - lo) / h), nodes_above = ceil((hi - x0) / h);
+    /* checked as doubles: extreme inputs make them NaN or beyond int */
+    if (!(nodes_below >= 0 && nodes_above >= 0 && nodes_below + nodes_above + 1 <= FD_MAXX))
         return NAN;
+    int below = (int)nodes_below, above = (int)nodes_above;
+    int n = below + above + 1;
     double V[FD_MAXX], g[FD_MAXX], d[FD_MAXX], a[FD_MAXX], b[FD_MAXX], c[FD_MAXX];
     double cp[FD_MAXX], Vn[FD_MAXX];
     unsigned char act[FD_MAXX];
@@ -1850,6 +1852,8 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
             /* the European value as mgn_bs_price gives it, so that the bound holds
                exactly after the scaling by Kp */
             double euro = mgn__bs_price((int)type, S, K, T, r, q, sigma);
+            if (!isfinite(euro))
+                return MGN_ERANGE;  /* overflows; the American is at least that */
             v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
             if (v < euro)
                 v = euro;

@@ -103,10 +103,16 @@ MGN_SIMD_LOOP
         /* 2: the scalar path redoes everything; 1: only the price */
         /* In the money N1, N2 are complements 1 - N(omega d), which lose relative
            accuracy (about eps / N) when small: below 1e-4 the delta, rho and
-           dividend_rho would miss 1e-10 relative, so the scalar path redoes them. */
+           dividend_rho would miss 1e-10 relative, so the scalar path redoes them.
+           Beyond |d| = 36 the clamps of mgn__exp_v and mgn__erfc_v make phi(d1)
+           or N(d) 0 where the true values (below 1e-283) times large factors
+           (1/(S s) for a tiny S) can still be sizeable Greeks: scalar path too. */
         int complement_ok = !((th * x > 0) & ((N1 < 1e-4) | (N2 < 1e-4)));
-        int greeks_ok = ok & complement_ok & mgn__finite_any(theta_t) & mgn__finite_any(charm)
-                      & mgn__finite_any(volga) & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i]);
+        int tails_ok = (fabs(d1) <= 36.0) & (fabs(d2) <= 36.0);
+        int greeks_ok = ok & complement_ok & tails_ok & mgn__finite_any(theta_t) & mgn__finite_any(charm)
+                      & mgn__finite_any(volga) & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i])
+                      & mgn__finite_any(g->delta[i]) & mgn__finite_any(g->rho[i])
+                      & mgn__finite_any(g->drho[i]) & mgn__finite_any(g->vanna[i]);
         fix[i] = greeks_ok ? (double)bad : 2.0;
     }
 }
@@ -199,6 +205,10 @@ static int greeks_batch(size_t n, const int *type, const double *S, const double
             if (black76) {            /* F held fixed: rho = -T V */
                 o->rho = -T[i] * o->price;
                 o->dividend_rho = 0.0;
+                if (!isfinite(o->rho)) {  /* T V overflows */
+                    fill_nan(o);
+                    status = merge_status(status, MGN_ERANGE);
+                }
             }
         }
     }

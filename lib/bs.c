@@ -174,6 +174,8 @@ int mgn_black76_greeks(mgn_option_type type, double F, double K, double T, doubl
     /* With F held fixed, d/dr acts only on the discount factor: rho = -T V. */
     g.rho = -T * g.price;
     g.dividend_rho = 0.0;
+    if (!isfinite(g.rho))       /* T V overflows */
+        return MGN_ERANGE;
     *out = g;
     return MGN_OK;
 }
