@@ -109,7 +109,13 @@ MGN_SIMD_LOOP
            (1/(S s) for a tiny S) can still be sizeable Greeks: scalar path too. */
         int complement_ok = !((th * x > 0) & ((N1 < 1e-4) | (N2 < 1e-4)));
         int tails_ok = (fabs(d1) <= 36.0) & (fabs(d2) <= 36.0);
-        int greeks_ok = ok & complement_ok & tails_ok & mgn__finite_any(theta_t) & mgn__finite_any(charm)
+        /* x = ln(S/K) here carries an absolute error of about eps (the rounded ratio;
+           the scalar path's ln(S/K) is exact near the money), which moves d1 and d2 by
+           eps / s: the Greeks proportional to d1 or d2 (vanna, volga, charm) keep
+           1e-10 relative only while s |d1| = |x + s^2/2| and s |d2| = |x - s^2/2|
+           stay above 1e-4. Closer to those points the scalar path redoes them. */
+        int d_ok = (fabs(s * d1) >= 1e-4) & (fabs(s * d2) >= 1e-4);
+        int greeks_ok = ok & complement_ok & tails_ok & d_ok & mgn__finite_any(theta_t) & mgn__finite_any(charm)
                       & mgn__finite_any(volga) & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i])
                       & mgn__finite_any(g->delta[i]) & mgn__finite_any(g->rho[i])
                       & mgn__finite_any(g->drho[i]) & mgn__finite_any(g->vanna[i]);
