@@ -48,10 +48,11 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr)
 }
 
 /* max(v, 0) that keeps a NaN (fmax would turn the inf - inf of overflowing S e^{-qT}
-   and K e^{-rT} into a price of 0; the NaN makes the caller report MGN_ERANGE). */
+   and K e^{-rT} into a price of 0; the NaN makes the caller report MGN_ERANGE) and
+   gives +0, not -0, for v = -0. */
 static double max0_keep_nan(double v)
 {
-    return v < 0 ? 0.0 : v;
+    return v > 0 ? v : (isnan(v) ? v : 0.0);
 }
 
 double mgn__bs_price(int type, double S, double K, double T, double r, double q, double sigma)
