@@ -471,7 +471,9 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
            (r - q) T large), so there A - B itself is used. */
         if (fabs(S - K) < 0.5 * K)
             lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
-        else
+        /* far from the money, or e^{-qT} underflowing against an overflowing
+           expm1 (0 * inf): A - B itself */
+        if (!(fabs(S - K) < 0.5 * K) || !isfinite(lower))
             lower = theta * (A - B);
         if (lower < 0.0)
             lower = 0.0;
