@@ -466,14 +466,15 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
         /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
            of the size of the result, not of S and K (S - K is exact near the money), so
-           the time value price - lower keeps its relative accuracy. Far from the money
-           S - K is not exact and its two terms may cancel entirely (K >> S with
-           (r - q) T large), so there A - B itself is used. */
-        if (fabs(S - K) < 0.5 * K)
+           the time value price - lower keeps its relative accuracy. That form only
+           near the money with a small carry: far from the money S - K is not exact
+           and the two terms may cancel entirely (K >> S with (r - q) T large), and
+           with a large carry A and B are far apart, A - B does not cancel and is what
+           a pricer computes, while the product gathers several roundings (and may
+           be 0 * inf). There A - B itself is used. */
+        if (fabs(S - K) < 0.5 * K && fabs((r - q) * T) < 0.5)
             lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
-        /* far from the money, or e^{-qT} underflowing against an overflowing
-           expm1 (0 * inf): A - B itself */
-        if (!(fabs(S - K) < 0.5 * K) || !isfinite(lower))
+        else
             lower = theta * (A - B);
         if (lower < 0.0)
             lower = 0.0;
