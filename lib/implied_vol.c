@@ -478,7 +478,8 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
             lower = theta * (A - B);
         if (lower < 0.0)
             lower = 0.0;
-        tol = IV_LB_ULPS * DBL_EPSILON * (A > B ? A : B);
+        /* IV_LB_ULPS ulps of max(A, B); an ulp is at least the smallest subnormal */
+        tol = IV_LB_ULPS * fmax(DBL_EPSILON * (A > B ? A : B), 4.9406564584124654e-324);
     }
     tv = price - lower;
     if (tv < -tol)
