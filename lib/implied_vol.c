@@ -290,14 +290,14 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
     iv_state st = { 0.0, DBL_MIN, DBL_MAX, 0 };
     int it, branch = 0;                                  /* -1 lowest, +1 highest */
 
-    /* |x| below 1e-20 with a root s of the order of |x| (beta below about |x| e4):
+    /* |x| below 1e-20 with a root s below about 1e11 |x| (beta below about 4e10 |x|):
        there b(x, s) = s (phi(x/s) + (x/s) N(x/s)) (1 + O(|x| + s^2)), homogeneous of
        degree one, while the branch bounds (s_l ~ |x|, next to s_c = sqrt(2|x|)) are
        lost to rounding and b'''/b' ~ x^2/s^4 overflows. The problem scaled to
        x = -1e-20 has the same root times the scale, to that relative accuracy. */
     if (x < 0.0 && x > -1e-20) {
         const double scale = -1e-20 / x;
-        if (beta * scale < 4e-16) {          /* scaled root below about 1e-15 */
+        if (beta * scale < 4e-10) {          /* scaled root below about 1e-9 */
             double s_scaled;
             const int status = solve_normalised(beta * scale, -1e-20, 1.0, &s_scaled);
             if (status == MGN_OK)
@@ -309,7 +309,9 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
     if (beta < bc) {
         const double sl = sc - bc / vc;
         double vl, bl;
-        if (!(sl > 0.0)) { /* |x| below ~1e-30: s_l lost to rounding */
+        /* |x| below ~1e-30: s_l lost to rounding (possibly to a positive remainder);
+           the root, above 1e11 |x| here, is in the middle branch */
+        if (!(sl > 0.0) || x > -1e-30) {
             st.s = sc * (beta / bc);   /* sc * beta alone may underflow to 0 */
             if (!(st.s > st.s_left))
                 st.s = st.s_left;
