@@ -1845,15 +1845,18 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
         v = put_sigma0(Sp, Kp, T, rp, qp);
     } else {
         double s = Sp / Kp;
+        /* the European value as mgn_bs_price gives it, so that the bound holds
+           exactly after the scaling by Kp */
+        double euro = mgn__bs_price((int)type, S, K, T, r, q, sigma);
+        if (!isfinite(euro))
+            return MGN_ERANGE;      /* overflows; the American is at least that */
         if (!(s > 0) || !isfinite(s)) {
-            /* ratio out of range: the option is either worthless or pure intrinsic */
+            /* ratio out of range: the option is worthless, pure intrinsic, or (a
+               negative carry making the forward worth more) the European value */
             v = s > 1 ? mgn__bs_price(MGN_PUT, Sp, Kp, T, rp, qp, sigma) : Kp - Sp;
+            if (v < euro)
+                v = euro;
         } else {
-            /* the European value as mgn_bs_price gives it, so that the bound holds
-               exactly after the scaling by Kp */
-            double euro = mgn__bs_price((int)type, S, K, T, r, q, sigma);
-            if (!isfinite(euro))
-                return MGN_ERANGE;  /* overflows; the American is at least that */
             v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
             if (v < euro)
                 v = euro;
