@@ -1656,6 +1656,10 @@ static double put_fd_grid(double s, double T, double r, double q, double sig, in
     if (lo > lr - 0.02)
         lo = lr - 0.02;
     double h = (hi - lo) / nx;
+    /* a spacing above half a unit of ln S resolves nothing (rates, carries or
+       volatilities far outside any market): no value, rather than seconds of work */
+    if (!(h <= 0.5))
+        return NAN;
     double nodes_below = ceil((x0 - lo) / h), nodes_above = ceil((hi - x0) / h);
     /* checked as doubles: extreme inputs make them NaN or beyond int */
     if (!(nodes_below >= 0 && nodes_above >= 0 && nodes_below + nodes_above + 1 <= FD_MAXX))
