@@ -217,7 +217,9 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * Every element is computed; an element with invalid input (or no implied vol) gets
  * NaN (Greeks: all fields NaN) and the call returns MGN_EINVAL (or MGN_ENOSOL when
  * that is the only kind of failure; for the Greeks, MGN_ERANGE where the only
- * failures are the unbounded gamma of sigma == 0, F == K). A NULL array with n > 0 is
+ * failures are the unbounded gamma of sigma == 0, F == K). Where no element is
+ * invalid, an element whose scalar call returns MGN_ERANGE (inputs whose products
+ * overflow, e.g. r*T) makes the call return MGN_ERANGE. A NULL array with n > 0 is
  * MGN_EINVAL with nothing written. Output arrays must not overlap the inputs.
  *====================================================================*/
 MGN_API int mgn_bs_price_batch (size_t n, const int *type, const double *S, const double *K,

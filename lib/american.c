@@ -1670,9 +1670,17 @@ static double put_fd_grid(double s, double T, double r, double q, double sig, in
     if (lo > lr - 0.02)
         lo = lr - 0.02;
     double h = (hi - lo) / nx;
-    int below = (int)ceil((x0 - lo) / h), above = (int)ceil((hi - x0) / h);
+    /* a spacing above half a unit of ln S resolves nothing (rates, carries or
+       volatilities far outside any market): no value, rather than seconds of work */
+    if (!(h <= 0.5))
+        return NAN;
+    double nodes_below = ceil((x0 - lo) / h), nodes_above = ceil((hi - x0) / h);
+    /* checked as doubles: extreme inputs make them NaN or beyond int */
+    if (!(nodes_below >= 0 && nodes_above >= 0 && nodes_below + nodes_above + 1 <= FD_MAXX))
+        return NAN;
+    int below = (int)nodes_below, above = (int)nodes_above;
     int n = below + above + 1;
-    if (n < 3 || n > FD_MAXX)      /* the scheme needs an interior node */
+    if (n < 3)                     /* the scheme needs an interior node */
         return NAN;
     double V[FD_MAXX], g[FD_MAXX], d[FD_MAXX], a[FD_MAXX], b[FD_MAXX], c[FD_MAXX];
     double cp[FD_MAXX], Vn[FD_MAXX];
@@ -1813,7 +1821,7 @@ static double put_sigma0(double S, double K, double T, double r, double q)
 {
     double best = K - S;
     double gT = mgn__bs_price(MGN_PUT, S, K, T, r, q, 0.0);   /* max(g(T), 0) */
-    if (gT > best)
+    if (!(gT <= best))   /* also keeps a NaN (overflow): the caller's MGN_ERANGE */
         best = gT;
     if (q != r && r != 0) {
         double ratio = (q * S) / (r * K);
@@ -1826,7 +1834,7 @@ static double put_sigma0(double S, double K, double T, double r, double q)
             }
         }
     }
-    return best > 0 ? best : 0;
+    return best < 0 ? 0 : best;
 }
 
 /* When is early exercise never optimal? For a put (strike K, value V >= K - S) the
@@ -1856,18 +1864,29 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
         v = put_sigma0(Sp, Kp, T, rp, qp);
     } else {
         double s = Sp / Kp;
+        /* the European value as mgn_bs_price gives it, so that the bound holds
+           exactly after the scaling by Kp */
+        double euro = mgn__bs_price((int)type, S, K, T, r, q, sigma);
+        if (!isfinite(euro))
+            return MGN_ERANGE;      /* overflows; the American is at least that */
         if (!(s > 0) || !isfinite(s)) {
-            /* ratio out of range: the option is either worthless or pure intrinsic */
+            /* ratio out of range: the option is worthless, pure intrinsic, or (a
+               negative carry making the forward worth more) the European value */
             v = s > 1 ? mgn__bs_price(MGN_PUT, Sp, Kp, T, rp, qp, sigma) : Kp - Sp;
+            if (v < euro)
+                v = euro;
         } else {
-            /* the European value as mgn_bs_price gives it, so that the bound holds
-               exactly after the scaling by Kp */
-            double euro = mgn__bs_price((int)type, S, K, T, r, q, sigma);
             v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
             if (v < euro)
                 v = euro;
             if (v < Kp - Sp)
                 v = Kp - Sp;    /* exactly the intrinsic value in the exercise region */
+            /* At most the strike received at the best time, Kp max(1, e^{-rp T}): the
+               iteration can overshoot that bound for rates or carries far outside
+               any market (|r T| in the millions), where the bound is the value. */
+            double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
+            if (v > cap)
+                v = cap;
         }
     }
     if (!isfinite(v))

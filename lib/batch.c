@@ -31,8 +31,11 @@ static void price_kernel(size_t n, const int *restrict type, const double *restr
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
         int ok = ((type[i] == MGN_CALL) | (type[i] == MGN_PUT)) & mgn__finite_pos(S[i]) & mgn__finite_pos(K[i])
-               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i]);
-        /* Harmless stand-ins for the lanes the scalar pass will redo. */
+               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i])
+               & mgn__finite_any(r[i] * T[i]) & mgn__finite_any(q[i] * T[i]);
+        /* r T or q T overflowing: the scalar pricer decides (MGN_ERANGE), although
+           (r - q) T may still be finite here. Harmless stand-ins for the lanes the
+           scalar pass will redo. */
         double Si = ok ? S[i] : 1.0, Ki = ok ? K[i] : 1.0, Ti = ok ? T[i] : 1.0;
         double ri = ok ? r[i] : 0.0, qi = ok ? q[i] : 0.0, vi = ok ? sigma[i] : 1.0;
         double theta = 1.0 - 2.0 * (type[i] == MGN_PUT);
@@ -65,7 +68,8 @@ static void greeks_kernel(size_t n, const int *restrict type, const double *rest
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
         int ok = ((type[i] == MGN_CALL) | (type[i] == MGN_PUT)) & mgn__finite_pos(S[i]) & mgn__finite_pos(K[i])
-               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i]);
+               & mgn__finite_pos(T[i]) & mgn__finite_pos(sigma[i]) & mgn__finite_any(r[i]) & mgn__finite_any(q[i])
+               & mgn__finite_any(r[i] * T[i]) & mgn__finite_any(q[i] * T[i]);
         double Si = ok ? S[i] : 1.0, Ki = ok ? K[i] : 1.0, Ti = ok ? T[i] : 1.0;
         double ri = ok ? r[i] : 0.0, qi = ok ? q[i] : 0.0, vi = ok ? sigma[i] : 1.0;
         double th = 1.0 - 2.0 * (type[i] == MGN_PUT);
@@ -97,8 +101,24 @@ MGN_SIMD_LOOP
         g->volga[i] = volga;
         g->charm[i] = charm;
         /* 2: the scalar path redoes everything; 1: only the price */
-        int greeks_ok = ok & mgn__finite_any(theta_t) & mgn__finite_any(charm) & mgn__finite_any(volga)
-                      & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i]);
+        /* In the money N1, N2 are complements 1 - N(omega d), which lose relative
+           accuracy (about eps / N) when small: below 1e-4 the delta, rho and
+           dividend_rho would miss 1e-10 relative, so the scalar path redoes them.
+           Beyond |d| = 36 the clamps of mgn__exp_v and mgn__erfc_v make phi(d1)
+           or N(d) 0 where the true values (below 1e-283) times large factors
+           (1/(S s) for a tiny S) can still be sizeable Greeks: scalar path too. */
+        int complement_ok = !((th * x > 0) & ((N1 < 1e-4) | (N2 < 1e-4)));
+        int tails_ok = (fabs(d1) <= 36.0) & (fabs(d2) <= 36.0);
+        /* x = ln(S/K) here carries an absolute error of about eps (the rounded ratio;
+           the scalar path's ln(S/K) is exact near the money), which moves d1 and d2 by
+           eps / s: the Greeks proportional to d1 or d2 (vanna, volga, charm) keep
+           1e-10 relative only while s |d1| = |x + s^2/2| and s |d2| = |x - s^2/2|
+           stay above 1e-4. Closer to those points the scalar path redoes them. */
+        int d_ok = (fabs(s * d1) >= 1e-4) & (fabs(s * d2) >= 1e-4);
+        int greeks_ok = ok & complement_ok & tails_ok & d_ok & mgn__finite_any(theta_t) & mgn__finite_any(charm)
+                      & mgn__finite_any(volga) & mgn__finite_any(vega) & mgn__finite_any(g->gamma[i])
+                      & mgn__finite_any(g->delta[i]) & mgn__finite_any(g->rho[i])
+                      & mgn__finite_any(g->drho[i]) & mgn__finite_any(g->vanna[i]);
         fix[i] = greeks_ok ? (double)bad : 2.0;
     }
 }
@@ -195,6 +215,10 @@ static int greeks_batch(size_t n, const int *type, const double *S, const double
             if (black76) {            /* F held fixed: rho = -T V */
                 o->rho = -T[i] * o->price;
                 o->dividend_rho = 0.0;
+                if (!isfinite(o->rho)) {  /* T V overflows */
+                    fill_nan(o);
+                    status = merge_status(status, MGN_ERANGE);
+                }
             }
         }
     }

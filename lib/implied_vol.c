@@ -288,11 +288,31 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
     iv_state st = { 0.0, DBL_MIN, DBL_MAX, 0 };
     int it, branch = 0;                                  /* -1 lowest, +1 highest */
 
+    /* |x| below 1e-20 with a root s below about 1e11 |x| (beta below about 4e10 |x|):
+       there b(x, s) = s (phi(x/s) + (x/s) N(x/s)) (1 + O(|x| + s^2)), homogeneous of
+       degree one, while the branch bounds (s_l ~ |x|, next to s_c = sqrt(2|x|)) are
+       lost to rounding and b'''/b' ~ x^2/s^4 overflows. The problem scaled to
+       x = -1e-20 has the same root times the scale, to that relative accuracy. */
+    if (x < 0.0 && x > -1e-20) {
+        const double scale = -1e-20 / x;
+        if (beta * scale < 4e-10) {          /* scaled root below about 1e-9 */
+            double s_scaled;
+            const int status = solve_normalised(beta * scale, -1e-20, 1.0, &s_scaled);
+            if (status == MGN_OK)
+                *s_out = s_scaled / scale;
+            return status;
+        }
+    }
+
     if (beta < bc) {
         const double sl = sc - bc / vc;
         double vl, bl;
-        if (!(sl > 0.0)) { /* |x| below ~1e-30: s_l lost to rounding */
-            st.s = sc * beta / bc;
+        /* |x| below ~1e-30: s_l lost to rounding (possibly to a positive remainder);
+           the root, above 1e11 |x| here, is in the middle branch */
+        if (!(sl > 0.0) || x > -1e-30) {
+            st.s = sc * (beta / bc);   /* sc * beta alone may underflow to 0 */
+            if (!(st.s > st.s_left))
+                st.s = st.s_left;
             st.s_right = sc;
             goto middle;
         }
@@ -407,6 +427,14 @@ middle:
                 const double nu = d / v;
                 ds = nu * hh3_factor(nu, bh2, bh3);
             }
+            if (!(fabs(ds) <= DBL_MAX)) {
+                /* s below about 1e-154 (|x| tiny too): b''/b' ~ 1/s and b'''/b' ~ 1/s^2
+                   overflow; the same step from nu h2 and nu^2 h3, which do not. */
+                const double nu = d / v, h = x * is, w = nu * is;
+                const double nh2 = w * h * h - 0.25 * s * nu;
+                const double nh3 = nh2 * nh2 - 3.0 * (w * h) * (w * h) - 0.25 * nu * nu;
+                ds = nu * (1.0 + 0.5 * nh2) / (1.0 + nh2 + nh3 * (1.0 / 6.0));
+            }
             if (iv_step(&st, ds))
                 break;
         }
@@ -429,6 +457,10 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     double lower = 0.0, tol = 0.0, tv, s;
     int status;
 
+    /* Bounds that overflow cannot be compared with the price (an infinite lower bound
+       would pass as the price "at the lower bound", sigma = 0). */
+    if (!(isfinite(A) && isfinite(B) && isfinite(x)))
+        return MGN_ERANGE;
     if (!(price < upper))
         return MGN_ENOSOL;
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
@@ -438,11 +470,20 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
             return MGN_ERANGE;
         /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
            of the size of the result, not of S and K (S - K is exact near the money), so
-           the time value price - lower keeps its relative accuracy. */
-        lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
+           the time value price - lower keeps its relative accuracy. That form only
+           near the money with a small carry: far from the money S - K is not exact
+           and the two terms may cancel entirely (K >> S with (r - q) T large), and
+           with a large carry A and B are far apart, A - B does not cancel and is what
+           a pricer computes, while the product gathers several roundings (and may
+           be 0 * inf). There A - B itself is used. */
+        if (fabs(S - K) < 0.5 * K && fabs((r - q) * T) < 0.5)
+            lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
+        else
+            lower = theta * (A - B);
         if (lower < 0.0)
             lower = 0.0;
-        tol = IV_LB_ULPS * DBL_EPSILON * (A > B ? A : B);
+        /* IV_LB_ULPS ulps of max(A, B); an ulp is at least the smallest subnormal */
+        tol = IV_LB_ULPS * fmax(DBL_EPSILON * (A > B ? A : B), 4.9406564584124654e-324);
     }
     tv = price - lower;
     if (tv < -tol)
@@ -453,7 +494,10 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     }
     {
         const double xo = -fabs(x);          /* out-of-the-money call form */
-        const double norm = sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
+        /* sqrt(A B); from S, K and the rates only where A or B is not a normal number
+           (sqrt(S) sqrt(K) of subnormal S, K would itself be subnormal, imprecise) */
+        const double norm = isnormal(A) && isnormal(B) ? sqrt(A) * sqrt(B)
+                                                       : sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
         /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K) */
         const double ex2 = sqrt(S / K) * exp(0.5 * (r - q) * T);
         const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
@@ -510,7 +554,7 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
                  const double *T, const double *r, const double *q, const double *price,
                  double *sigma, int *status)
 {
-    int any_inval = 0, any_nosol = 0, any_other = 0;
+    int any_inval = 0, any_nosol = 0, any_range = 0, any_noconv = 0;
     if (n == 0)
         return MGN_OK;
     if (!type || !S || !K || !T || !r || !q || !price || !sigma)
@@ -530,13 +574,18 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
             status[i] = st;
         any_inval |= st == MGN_EINVAL;
         any_nosol |= st == MGN_ENOSOL;
-        any_other |= st != MGN_OK && st != MGN_EINVAL && st != MGN_ENOSOL;
+        any_range |= st == MGN_ERANGE;
+        any_noconv |= st == MGN_ENOCONV;
     }
+    /* MGN_ENOSOL only when it is the only kind of failure; an element's MGN_ERANGE
+       (or MGN_ENOCONV) is reported as such, not as another code. */
     if (any_inval)
         return MGN_EINVAL;
-    if (any_nosol)
-        return MGN_ENOSOL;
-    return any_other ? MGN_ENOCONV : MGN_OK;
+    if (any_range)
+        return MGN_ERANGE;
+    if (any_noconv)
+        return MGN_ENOCONV;
+    return any_nosol ? MGN_ENOSOL : MGN_OK;
 }
 
 int mgn_implied_vol_batch(size_t n, const int *type, const double *S, const double *K,

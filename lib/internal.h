@@ -68,15 +68,20 @@ static inline int mgn__direct_ok(double big, double v, double d)
     return (v > 0) & (big * (1.0 + d * d) <= MGN_DIRECT_LIMIT * v);
 }
 
-/* The batch kernels' test: mgn__direct_ok, or a value whose absolute error bound
-   (about 4 eps big (1 + d^2)) is below 1e-13 * scale, scale = max(S, K): the far
-   wings, worth less than 1e-13 of the notional, are then accurate to 1e-13 * scale
-   absolute rather than to full relative precision (both terms underflowing to 0
-   is the extreme case). */
-static inline int mgn__direct_ok_abs(double big, double v, double d, double scale)
+/* The batch kernels' test: mgn__direct_ok, or, for a far-wing option whose value
+   (price, the out-of-the-money value v plus any intrinsic) is worth less than
+   1e-13 * scale, scale = max(S e^{-qT}, K e^{-rT}), an absolute error bound (about
+   4 eps big (1 + d^2)) below 1e-13 * scale: such values are then accurate to
+   1e-13 * scale absolute rather than to full relative precision (both terms
+   underflowing to 0 is the extreme case). The absolute test alone is not enough: a
+   value above 1e-13 * scale with that absolute error (small s near the money) would
+   miss the 1e-12 relative accuracy the batch functions promise. */
+static inline int mgn__direct_ok_abs(double big, double v, double d, double price,
+                                     double scale)
 {
     double amp = big * (1.0 + d * d);
-    return (v >= 0) & ((amp <= MGN_DIRECT_LIMIT * v) | (amp <= 100.0 * scale));
+    return (v >= 0) & ((amp <= MGN_DIRECT_LIMIT * v)
+                       | ((amp <= 100.0 * scale) & (price <= 1e-13 * scale)));
 }
 
 /* Argument check shared by every European pricer: type MGN_CALL/MGN_PUT, S and K

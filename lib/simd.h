@@ -84,7 +84,12 @@ static MGN_ALWAYS_INLINE double mgn__black_core_n(double theta, double x, double
     double v = omega * (a - b);
     double big = a > b ? a : b;
     double price = v + (itm ? theta * (Sc - Kr) : 0.0);
-    *bad = !(mgn__direct_ok_abs(big, v, d1, Sc > Kr ? Sc : Kr) & mgn__finite_any(price));
+    /* In the money, theta (Sc - Kr) is off by a few ulps of max(Sc, Kr) (the scalar
+       pricer avoids that cancellation near the money): for a price below 4e-3 of
+       that, more than 1e-12 of the price, so the scalar pricer redoes it. */
+    double scale = Sc > Kr ? Sc : Kr;
+    *bad = (!(mgn__direct_ok_abs(big, v, d1, price, scale) & mgn__finite_any(price)))
+         | (itm & (price < 4e-3 * scale));
     *N1 = itm ? 1.0 - na : na;
     *N2 = itm ? 1.0 - nb : nb;
     return price;
