@@ -93,6 +93,9 @@ static int position_valid(const mgn_position *p, size_t n_mkt)
         || !isfinite(p->quantity) || !isfinite(p->multiplier) || !(p->multiplier > 0)
         || !isfinite(p->quantity * p->multiplier))
         return 0;
+    /* fields the instrument does not use must still be finite (as mgn_portfolio_check) */
+    if (!(isfinite(p->strike) && isfinite(p->expiry) && isfinite(p->vol) && isfinite(p->entry_price)))
+        return 0;
     switch (p->instrument) {
     case MGN_OPTION:
         return (p->option_type == MGN_CALL || p->option_type == MGN_PUT)
