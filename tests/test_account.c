@@ -518,14 +518,16 @@ static void test_sweep_after_failing_account(void **state)
     for (int i = 0; i < 3; i++) {
         p[i].instrument = MGN_OPTION;
         p[i].option_type = i == 2 ? MGN_PUT : MGN_CALL;
-        p[i].quantity = -2;
+        p[i].quantity = -1 - i;   /* distinct: a misread price changes the total */
         p[i].multiplier = 1;
         p[i].strike = 50000 * (0.8 + 0.2 * i);
         p[i].expiry = 0.25;
         p[i].vol = 0.6;
     }
     mgn_position bad[3] = { p[0], p[1], p[2] };
-    bad[0].multiplier = 1e307;   /* its value overflows: the account fails at position 0 */
+    bad[0].instrument = MGN_PERPETUAL;   /* its notional overflows: the account fails at */
+    bad[0].multiplier = 1e307;           /* position 0, before its two options */
+    bad[0].entry_price = 50000;
     mgn_balance b = { MGN_QUOTE, 0, 1e5, 0, 0 };
     mgn_account a[2] = { acct_of(bad, 3, &b, 1, MGN_QUOTE), acct_of(p, 3, &b, 1, MGN_QUOTE) };
     mgn_account_params prm;
