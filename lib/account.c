@@ -836,8 +836,16 @@ static void sweep_fast_range(sweep_ctx *x, size_t lo, size_t hi)
         if (n > 0)
             mgn_bs_price_batch(n, b.ty, b.S, b.K, b.T, b.r, b.q, b.sg, b.V);
         const double *cur = b.V;
-        for (size_t j = g0; j < k; j++)
+        for (size_t j = g0; j < k; j++) {
+            /* an account whose evaluation fails (an overflow) stops before reading all
+               its prices: the next account's start from the count, not from the cursor */
+            const double *next = cur;
+            const mgn_account *a = &x->accts[j];
+            for (size_t i = 0; i < a->n_pos; i++)
+                next += batch_priced(&a->pos[i]);
             sweep_eval_one(x, j, NULL, &cur);
+            cur = next;
+        }
         if (k < hi && k == g0) {
             /* invalid account, or more than GCAP options: the scalar path */
             const mgn_account *a = &x->accts[k];

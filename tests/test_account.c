@@ -1082,6 +1082,43 @@ static void test_failure_untouched(void **state)
     assert_true(qty >= 0 && qty <= 1e-310);
 }
 
+/* An account whose evaluation fails part-way (an overflow after its first option) in
+   a sweep: the next account still gets its own option prices (it used to read the
+   prices the failed account had not consumed). */
+static void test_sweep_after_failing_account(void **state)
+{
+    (void)state;
+    mgn_position p[3];
+    memset(p, 0, sizeof p);
+    for (int i = 0; i < 3; i++) {
+        p[i].instrument = MGN_OPTION;
+        p[i].option_type = i == 2 ? MGN_PUT : MGN_CALL;
+        p[i].quantity = -1 - i;   /* distinct: a misread price changes the total */
+        p[i].multiplier = 1;
+        p[i].strike = 50000 * (0.8 + 0.2 * i);
+        p[i].expiry = 0.25;
+        p[i].vol = 0.6;
+    }
+    mgn_position bad[3] = { p[0], p[1], p[2] };
+    bad[0].instrument = MGN_PERPETUAL;   /* its notional overflows: the account fails at */
+    bad[0].multiplier = 1e307;           /* position 0, before its two options */
+    bad[0].entry_price = 50000;
+    mgn_balance b = { MGN_QUOTE, 0, 1e5, 0, 0 };
+    mgn_account a[2] = { acct_of(bad, 3, &b, 1, MGN_QUOTE), acct_of(p, 3, &b, 1, MGN_QUOTE) };
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    for (int mode = 0; mode < 2; mode++) {
+        prm.mode = mode;
+        mgn_account_result out[2], e;
+        assert_int_equal(mgn_account_sweep(MK, 3, a, 2, &prm, 0, NULL, 1, NULL, 0, out), MGN_EINVAL);
+        assert_int_equal(out[0].status, -1);
+        assert_int_equal(mgn_account_eval(MK, 3, &a[1], &prm, 0, INFINITY, NULL, 0, &e, NULL), MGN_OK);
+        assert_close(out[1].position_value, e.position_value, 1e-12, 1e-9);
+        assert_close(out[1].im, e.im, 1e-12, 1e-9);
+        assert_close(out[1].mm, e.mm, 1e-12, 1e-9);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1097,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_account),
         cmocka_unit_test(test_failure_untouched),
+        cmocka_unit_test(test_sweep_after_failing_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

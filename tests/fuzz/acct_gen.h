@@ -24,8 +24,7 @@
 
 typedef struct fa_world {
     int hostile;                    /* 1: hostile decoding */
-    int american;                   /* 1: one American option allowed (fa_position) */
-    int american_used;
+    int american_t0;                /* 1: American options expire now (fa_position) */
     mgn_market mkt[FA_MAX_MKT];
     size_t n_mkt;                   /* markets decoded (1..4) */
     mgn_std_tier tiers[FA_MAX_MKT][FA_MAX_TIERS];
@@ -118,19 +117,9 @@ static inline void fa_position(fa_world *w, fz_in *in, mgn_position *p, int as_o
     p->underlying = fa_int(w, in, 0, (int)w->n_mkt - 1);
     p->option_type = fa_int(w, in, 0, 1);
     p->settlement = fa_int(w, in, 0, 1);
-    /* An American price costs about 0.2 ms under the sanitizers, and the portfolio
-       modes price every position in every scenario: at most one, in the American
-       worlds of the cross and isolated modes (the target then makes few calls) */
-    int amer_ok = w->american && !w->american_used && w->prm.mode != MGN_MODE_PORTFOLIO;
-    int amer = fz_u8(in) >= 128 && amer_ok;
-    p->exercise = amer ? MGN_AMERICAN : MGN_EUROPEAN;
-    if (w->hostile && fa_rare(in)) {
+    p->exercise = fz_u8(in) >= 224 ? MGN_AMERICAN : MGN_EUROPEAN;
+    if (w->hostile && fa_rare(in))
         p->exercise = fz_int(in, 0, 1);
-        if (p->exercise == MGN_AMERICAN && !amer_ok)
-            p->exercise = 2;   /* an unknown code instead (rejected) */
-    }
-    if (p->exercise == MGN_AMERICAN && p->instrument == MGN_OPTION)
-        w->american_used = 1;
     p->reserved = w->hostile && fa_rare(in) ? fz_int(in, 1, 9) : 0;
     double S = fa_spot_of(w, p->underlying);
     p->quantity = fz_u8(in) < 16 ? 0.0 : fa_real(w, in, -10.0, 10.0);
@@ -140,6 +129,16 @@ static inline void fa_position(fa_world *w, fz_in *in, mgn_position *p, int as_o
     p->vol = fz_u8(in) < 8 ? 0.0 : fa_pos(w, in, 0.05, 2.0);
     p->entry_price = as_order && p->instrument == MGN_OPTION ? S * fa_pos(w, in, 1e-3, 0.3)
                                                              : S * fa_pos(w, in, 0.5, 2.0);
+    if (p->instrument == MGN_OPTION && p->exercise == MGN_AMERICAN) {
+        /* An American price off its closed forms costs about 0.2 ms under the
+           sanitizers, and the account functions price hundreds of times: expiry 0
+           (intrinsic value) or, where no scenario shocks the vol and no Greek is taken,
+           vol 0 (the best deterministic exercise) */
+        if (w->prm.mode == MGN_MODE_PORTFOLIO || w->american_t0 || fz_bool(in))
+            p->expiry = 0;
+        else
+            p->vol = 0;
+    }
 }
 
 static inline void fa_std(fa_world *w, fz_in *in, size_t k)
@@ -376,7 +375,7 @@ static inline void fa_begin(fa_world *w, fz_in *in)
 {
     memset(w, 0, sizeof *w);
     w->hostile = fz_u8(in) >= 160;
-    w->american = fz_u8(in) >= 248;
+    (void)fz_u8(in);   /* spare (keeps the byte layout of the kept inputs) */
     fa_markets(w, in);
 }
 

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_in in = fz_init(data, size);
     fa_world w;
     fa_begin(&w, &in);
-    w.american = 0;
+    w.american_t0 = 1;   /* the liquidated deltas of American options take Greeks */
     fa_params(&w, &in);
     size_t n_acct = fz_count(&in, FA_MAX_ACCT);
     /* clones: every account holds account 0's book with its own leverage, so that the

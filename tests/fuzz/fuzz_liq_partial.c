@@ -206,9 +206,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_in in = fz_init(data, size);
     fa_world w;
     fa_begin(&w, &in);
-    w.american = 0;
     fa_params(&w, &in);
-    fa_account(&w, &in, 0, FA_MAX_POS, 1);
+    /* the search closes position after position, each on a scan and a bisection of
+       about a hundred evaluations; the portfolio modes value every scenario */
+    fa_account(&w, &in, 0, w.prm.mode == MGN_MODE_PORTFOLIO ? 3 : FA_MAX_POS, 1);
     fa_tune(&w, &in, 0);
     const mgn_account *a = &w.acct[0];
     FZ_LOG("hostile %d n_mkt %zu mode %d method %d n_pos %zu n_bal %zu cur %d\n", w.hostile,

@@ -101,12 +101,20 @@ static void fuzz_closed(fa_world *w, fz_in *in)
     double Q = li.size, aQ = fabs(Q), W = li.wallet + li.other;
     if (r.found) {
         double P = r.price, eq, scale;
+        /* the scale of the rounding: every term of equity and of MM + fee (which may
+           cancel, e.g. a large maintenance amount) */
+        double k = r.tier >= 0 ? tiers[r.tier].mm_rate : li.mm_rate;
+        double cum = r.tier >= 0 ? tiers[r.tier].mm_amount : li.mm_amount;
+        int units = r.tier >= 0 && li.tier_basis == MGN_STD_TIER_UNITS;
         if (inv) {
+            double n = aQ / P;
             eq = W + Q / E - Q / P;   /* 1 / E may overflow where Q / E does not */
-            scale = fabs(li.wallet) + fabs(li.other) + aQ / E + aQ / P + fabs(r.mm);
+            scale = fabs(li.wallet) + fabs(li.other) + aQ / E + n + fabs(r.mm)
+                  + n * (k + li.size_mm * n + li.fee_rate) + (units ? cum : cum / P);
         } else {
             eq = W + Q * (P - E);
-            scale = fabs(li.wallet) + fabs(li.other) + aQ * E + aQ * P + fabs(r.mm);
+            scale = fabs(li.wallet) + fabs(li.other) + aQ * E + aQ * P + fabs(r.mm)
+                  + aQ * P * (k + li.size_mm * aQ + li.fee_rate) + (units ? cum * P : cum);
         }
         FZ_ASSERT(fabs(eq - r.mm) <= 1e-9 * scale + 1e-300);   /* subnormal sizes: absolute */
         if (r.tier >= 0) {
@@ -374,7 +382,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_in in = fz_init(data, size);
     fa_world w;
     fa_begin(&w, &in);
-    w.american = 0;
     FZ_ASSERT(mgn_liq_search_init(NULL) == MGN_EINVAL);
     FZ_ASSERT(mgn_sizeof_liq_input() == sizeof(mgn_liq_input)
               && mgn_sizeof_liq_closed() == sizeof(mgn_liq_closed)
