@@ -276,13 +276,15 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                      int only, double *contrib)
 {
     int ns = pm_count(prm), k0 = only >= 0 ? only : 0, k1 = only >= 0 ? only + 1 : ns;
-    double f[MGN_PM_MAX_SCENARIOS], conv[MGN_PM_MAX_SCENARIOS];
+    double f[MGN_PM_MAX_SCENARIOS], conv[MGN_PM_MAX_SCENARIOS], wt[MGN_PM_MAX_SCENARIOS];
     int vs[MGN_PM_MAX_SCENARIOS];
     for (int k = k0; k < k1; k++) {
-        double mv, w;
-        pm_scenario(prm, k, &mv, &vs[k], &w);
+        double mv;
+        pm_scenario(prm, k, &mv, &vs[k], &wt[k]);
         f[k] = 1 + mv;
-        conv[k] = conv_scen(currency, u, mkt, f[k]) * w;
+        /* apart from the weight, as in lib/span.c: their product can be deep in the
+           subnormals, so amounts take the weight first */
+        conv[k] = conv_scen(currency, u, mkt, f[k]);
         if (sums)
             sums[k] = 0;
     }
@@ -314,7 +316,7 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 double S1 = m->spot * f[k], sg = vs[k] > 0 ? up : vs[k] < 0 ? dn : p->vol;
                 if ((st = mgn__unit_value(p, m, S1, sg, T1, &v1)) != MGN_OK)
                     return st;
-                double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * conv[k];
+                double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * wt[k] * conv[k];
                 if (sums)
                     sums[k] += loss;
                 if (contrib)
@@ -343,10 +345,10 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
             for (size_t i = 0; i < c.n; i++)
                 s -= pl[i];
             if (sums)
-                sums[k] += s * conv[k];
+                sums[k] += s * wt[k] * conv[k];
             if (contrib)
                 for (size_t i = 0; i < c.n; i++)
-                    contrib[c.idx[i]] = -pl[i] * conv[k];
+                    contrib[c.idx[i]] = -pl[i] * wt[k] * conv[k];
         }
     }
 }

@@ -206,7 +206,9 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
     span_scenarios(prm, dS, dv, w);
     for (int k = 0; k < NS; k++) {
         f[k] = 1 + dS[k];
-        conv[k] = conv_scen(currency, u, mkt, f[k]) * w[k];
+        /* kept apart from the weight: their product can be deep in the subnormals
+           (a coin priced near DBL_MAX), so amounts take the weight first */
+        conv[k] = conv_scen(currency, u, mkt, f[k]);
         sums[k] = 0;
     }
     const mgn_market *m = &mkt[u];
@@ -250,7 +252,7 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
                 double S1 = m->spot * f[k];
                 if ((st = mgn__unit_value(p, m, S1, mgn__shock_vol(p->vol, dv[k]), T1, &v1)) != MGN_OK)
                     return st;
-                double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * conv[k];
+                double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * w[k] * conv[k];
                 sums[k] += loss;
                 if (risk)
                     risk[next * NS + (size_t)k] = loss;
@@ -271,15 +273,14 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
             if ((st = mgn__chunk_price(&c, f[k], sig, price)) != MGN_OK)
                 return st;
             mgn__chunk_pnl(&c, f[k], NULL, price, pl);
-            /* The sum is formed the same way with or without risk, so that
-               mgn_span_margin_detail and mgn_span_margin give the same bits. */
-            double s = 0, ck = conv[k];
+            /* the sum the same way with or without risk arrays: the same margin bits */
+            double s = 0, wk = w[k], ck = conv[k];
             for (size_t i = 0; i < c.n; i++)
                 s -= pl[i];
+            sums[k] += s * wk * ck;
             if (risk)
                 for (size_t i = 0; i < c.n; i++)
-                    risk[c.idx[i] * NS + (size_t)k] = -pl[i] * ck;
-            sums[k] += s * ck;
+                    risk[c.idx[i] * NS + (size_t)k] = -pl[i] * wk * ck;
         }
     }
 

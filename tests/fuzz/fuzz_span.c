@@ -81,6 +81,24 @@ static int in_pairs(const span_case *c, int u)
     return 0;
 }
 
+/* Factor of a quote amount's conversion to the reporting currency in a scenario of u
+   with relative move dS (as the header states). */
+static double conv_factor(const span_case *c, size_t u, double dS)
+{
+    if (c->currency == MGN_QUOTE)
+        return 1.0;
+    if ((size_t)c->currency == u)
+        return 1.0 / (c->b.mkt[u].spot * (1 + dS));
+    return 1.0 / c->b.mkt[c->currency].spot;
+}
+
+/* A quote amount (weighted or not) below DBL_MIN is rounded to 2^-1074, an absolute
+   error the conversion to a coin scales by its factor cf: n such roundings. */
+static double subnormal_slack(double cf, double n)
+{
+    return n * 4.9406564584124654e-324 * cf;
+}
+
 /* |a - b| within n roundings of the magnitude m. */
 static int close_to(double a, double b, double m, double n)
 {
@@ -166,7 +184,14 @@ static void check_underlying(const span_case *c, size_t u, const mgn_span_underl
                     s += risk[i * NS + (size_t)k];
                     m += fabs(risk[i * NS + (size_t)k]);
                 }
-            FZ_ASSERT(close_to(s, o->scenario_loss[k], m, 4.0 * (n + 4)));
+            double dS, dv, wk;
+            FZ_ASSERT(mgn_span_scenario(&c->prm[u], k, &dS, &dv, &wk) == MGN_OK);
+            double tol = 4.0 * (n + 4) * DBL_EPSILON * m
+                       + subnormal_slack(conv_factor(c, u, dS), 2.0 * (n + 1));
+            if (!(fabs(s - o->scenario_loss[k]) <= tol + 1e-300))
+                FZ_LOG("scenario %d: risk sum %.17g, scenario_loss %.17g\n", k, s,
+                       o->scenario_loss[k]);
+            FZ_ASSERT(fabs(s - o->scenario_loss[k]) <= tol + 1e-300);
         }
     }
     if (!cross)
@@ -217,10 +242,12 @@ static void check_underlying(const span_case *c, size_t u, const mgn_span_underl
             for (int k = 0; k < NS; k++) {
                 double want = -w[k] * mat[(size_t)k * b->n_pos + i];
                 double got = risk[i * NS + (size_t)k];
-                if (!close_to(got, want, fabs(want), 8))
+                double cf = conv_factor(c, u, sh[(size_t)k * b->n_mkt + u].price);
+                double tol = 8 * DBL_EPSILON * fabs(want) + subnormal_slack(cf, 8);
+                if (!(fabs(got - want) <= tol + 1e-300))
                     FZ_LOG("position %zu scenario %d: risk %.17g, -w * matrix %.17g\n", i, k,
                            got, want);
-                FZ_ASSERT(close_to(got, want, fabs(want), 8));
+                FZ_ASSERT(fabs(got - want) <= tol + 1e-300);
             }
         }
     }
