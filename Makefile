@@ -141,7 +141,7 @@ build/asan/tests/%: tests/%.c $(TEST_HDR) build/asan/libmargin.a | deps
 
 # The fuzz targets' kept inputs (tests/fuzz/corpus/NAME, tests/fuzz/crashes/NAME)
 # replayed as unit tests, plainly and under ASan + UBSan: tests/fuzz/replay.c.
-FUZZ_HDR := tests/fuzz/fuzz.h tests/fuzz/replay.c
+FUZZ_HDR := $(wildcard tests/fuzz/*.h) tests/fuzz/replay.c
 build/tests/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(STATIC) | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c -o $@ $(STATIC) $(CMOCKA_LIBS) $(LIBS)
@@ -345,7 +345,7 @@ build/fuzz/libmargin.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libmargin.a | deps
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libmargin.a | deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c99 $(WARN) -Iinclude $(FUZZ_SAN) -fsanitize=fuzzer $< -o $@ build/fuzz/libmargin.a $(LIBS)
 
