@@ -423,8 +423,9 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
     /* Euler allocations: the tie weight and theta, then a dry run of the sums below
        (the same operations in the same order, so the same values) so that an
        allocation that overflows is MGN_ERANGE before any output is written. */
-    double w_tie = 0, w_above = 0, theta = 0;
+    double w_tie = 0, theta = 0;
     if (var_contrib || es_contrib) {
+        double w_above = 0;
         for (size_t s = 0; s < n_scen; s++) {
             double L = 0.0 - tot[s], ws = weights ? weights[s] : 1.0;
             if (L > t.var)
