@@ -232,8 +232,8 @@ static int pos_eval(const mgn_market *mkt, const mgn_std_params *r, const mgn_po
         }
         if (!isfinite(V))
             return MGN_ERANGE;
-        if (p->settlement == MGN_INVERSE)
-            *value = qm * V / S * mgn__conv_coin(mkt, p->underlying, cur);
+        if (p->settlement == MGN_INVERSE)   /* V / S first: qm V underflows where S does */
+            *value = qm * (V / S) * mgn__conv_coin(mkt, p->underlying, cur);
         else
             *value = qm * V * cq;
         if (!r) {

@@ -77,12 +77,14 @@ static void collateral_of(const fa_world *w, const mgn_account *a, double *c, do
 /* Notional of the options (account currency): the scale of the batch pricer's error. */
 static double option_notional(const fa_world *w, const mgn_account *a)
 {
-    double s = 0, cq = a->currency == MGN_QUOTE ? 1.0 : 1.0 / w->mkt[a->currency].spot;
+    /* Divided, not multiplied by 1 / spot: with a subnormal spot the reciprocal is
+       infinite and 0 * inf would make the tolerance NaN. */
+    double s = 0, ccy = a->currency == MGN_QUOTE ? 1.0 : w->mkt[a->currency].spot;
     for (size_t i = 0; i < a->n_pos; i++) {
         const mgn_position *p = &a->pos[i];
         if (p->instrument == MGN_OPTION && p->quantity != 0) {
             double units = fabs(p->quantity * p->multiplier);
-            s += units * w->mkt[p->underlying].spot * cq + units * p->strike * cq;
+            s += units * w->mkt[p->underlying].spot / ccy + units * p->strike / ccy;
         }
     }
     return s;
