@@ -514,7 +514,8 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (status != MGN_OK)
         return status;
     s /= sqrt(T);
-    if (!(s < DBL_MAX))
+    if (!(s < DBL_MAX) || !(s >= DBL_MIN))  /* sigma overflows, or underflows (a total
+                                               vol s > 0 over T near DBL_MAX) */
         return MGN_ERANGE;
     *sigma = s;
     return MGN_OK;
