@@ -496,8 +496,10 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
            (sqrt(S) sqrt(K) of subnormal S, K would itself be subnormal, imprecise) */
         const double norm = isnormal(A) && isnormal(B) ? sqrt(A) * sqrt(B)
                                                        : sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
-        /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K) */
-        const double ex2 = sqrt(S / K) * exp(0.5 * (r - q) * T);
+        /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K); from
+           sqrt(A/B), the same value, where S/K is subnormal (a few significant bits) */
+        const double ex2 = isnormal(S / K) ? sqrt(S / K) * exp(0.5 * (r - q) * T)
+                                           : sqrt(A / B);
         const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
         if (!(isfinite(xo) && norm > 0.0 && isfinite(norm) && isfinite(A) && isfinite(B)))
             return MGN_ERANGE;
