@@ -10,12 +10,14 @@
  *     invalid, else the kind of failure the elements share (MGN_ERANGE for prices
  *     and Greeks, MGN_ENOSOL for implied vols when no element failed otherwise);
  *   - an element whose scalar call succeeds is filled with a finite value within the
- *     documented batch accuracy of the scalar one (prices 1e-12 relative, or
- *     1e-13 * max(S e^{-qT}, K e^{-rT}) absolute for far-wing values worth less than
- *     that; Greeks 1e-10 relative, where the Black-76 rho (-T V) and theta carry the
- *     price's tolerance, and 1e-290 absolute near the subnormal range; implied vols
- *     as the scalar call); where S, K, S e^{-qT} or K e^{-rT} is not a normal number
- *     only finiteness (such operands have fewer than 53 bits);
+ *     documented batch accuracy of the scalar one, with s = sigma sqrt(T) (prices
+ *     max(1e-12, 2e-14 / s) relative, or 1e-13 * max(S e^{-qT}, K e^{-rT}) absolute
+ *     for far-wing values worth less than that; delta to dividend_rho
+ *     max(1e-10, 2e-15 / s) relative, vanna, volga and charm max(1e-10, 5e-13 / s),
+ *     where the Black-76 rho (-T V) and theta carry the price's tolerance, and 1e-290
+ *     absolute near the subnormal range; implied vols as the scalar call); where S,
+ *     K, S e^{-qT} or K e^{-rT} is not a normal number only finiteness (such operands
+ *     have fewer than 53 bits);
  *   - a failing element gets NaN (every field for the Greeks);
  *   - mgn_implied_vol_batch_status's status[i] equals mgn_implied_vol's status;
  *   - a NULL array with n > 0 is MGN_EINVAL with nothing written; n == 0 with NULL
@@ -56,13 +58,21 @@ static void decode_element(fz_in *in, elems *e, size_t i)
    e^{-rT} or their products is not a normal number (subnormal, or an exponential that
    under- or overflowed), the operands carry fewer than 53 bits and two evaluations in
    a different order cannot agree to 1e-12: only finiteness is checked there. */
-static double price_tol(double scalar, double S, double K, double T, double r, double q)
+/* max(floor, c / s), the header's relative bound at total vol s (s == 0: the floor,
+   those elements are priced by the scalar method). */
+static double rel_bound(double floor, double c, double s)
+{
+    return s > 0 ? fmax(floor, c / s) : floor;
+}
+
+static double price_tol(double scalar, double S, double K, double T, double r, double q,
+                        double sigma)
 {
     double scale = fmax(S * exp(-q * T), K * exp(-r * T));
     if (!(isnormal(S) && isnormal(K) && isnormal(S * exp(-q * T)) && isnormal(K * exp(-r * T))
           && isnormal(exp(-q * T)) && isnormal(exp(-r * T))))
         return INFINITY;
-    double tol = 1e-12 * fabs(scalar);
+    double tol = rel_bound(1e-12, 2e-14, sigma * sqrt(T)) * fabs(scalar);
     if (fabs(scalar) <= 1e-13 * scale)
         tol = fmax(tol, 1e-13 * scale);
     return tol;
@@ -73,7 +83,7 @@ static int close_to(double batch, double scalar, double tol)
     return isfinite(batch) && fabs(batch - scalar) <= tol;
 }
 
-/* Greeks 1e-10 relative, the price as a price; the Black-76 rho is -T V by
+/* Greeks as the header's bounds, the price as a price; the Black-76 rho is -T V by
    definition, so it carries the price's tolerance (times T) too, and theta, whose
    terms q S e^{-qT} N1 - r K e^{-rT} N2 cancel as the price's do (r V for Black-76),
    carries it times |r| + |q| (far wings: the price is only promised to 1e-13 of the
@@ -82,15 +92,18 @@ static int close_to(double batch, double scalar, double tol)
    absolute 1e-290; with operands that are not normal numbers (ptol infinite), only
    finiteness. */
 static int greeks_close(const mgn_greeks *b, const mgn_greeks *s, double ptol, int b76,
-                        double T, double r, double q)
+                        double T, double r, double q, double sigma)
 {
+    const size_t vanna = offsetof(mgn_greeks, vanna) / sizeof(double);
+    const double first = rel_bound(1e-10, 2e-15, sigma * sqrt(T)),
+                 second = rel_bound(1e-10, 5e-13, sigma * sqrt(T));
     const double *x = (const double *)(const void *)b, *y = (const double *)(const void *)s;
     const size_t rho = offsetof(mgn_greeks, rho) / sizeof(double);
     const size_t theta = offsetof(mgn_greeks, theta) / sizeof(double);
     if (!close_to(b->price, s->price, ptol))
         return 0;
     for (size_t k = 1; k < sizeof *b / sizeof(double); k++) {
-        double tol = 1e-10 * fabs(y[k]) + 1e-290;
+        double tol = (k >= vanna ? second : first) * fabs(y[k]) + 1e-290;
         if (isinf(ptol))
             tol = INFINITY;
         else if (b76 && k == rho)
@@ -270,7 +283,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      : mgn_bs_price(ty, e.S[i], e.K[i], e.T[i], e.r[i], e.q[i], e.sigma[i], &p);
             FZ_LOG("  [%zu] scalar %d %.17g batch %.17g\n", i, si, p, out[i]);
             if (si == MGN_OK)
-                FZ_ASSERT(close_to(out[i], p, price_tol(p, e.S[i], e.K[i], e.T[i], e.r[i], e.q[i])));
+                FZ_ASSERT(close_to(out[i], p, price_tol(p, e.S[i], e.K[i], e.T[i], e.r[i], e.q[i],
+                                                          e.sigma[i])));
             else
                 FZ_ASSERT(isnan(out[i]));
         } else if (greeks) {
@@ -283,8 +297,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        ((const double *)(const void *)&g[i])[k]);
             if (si == MGN_OK)
                 FZ_ASSERT(greeks_close(&g[i], &s,
-                                       price_tol(s.price, e.S[i], e.K[i], e.T[i], e.r[i], e.q[i]),
-                                       b76, e.T[i], e.r[i], e.q[i]));
+                                       price_tol(s.price, e.S[i], e.K[i], e.T[i], e.r[i],
+                                                 e.q[i], e.sigma[i]),
+                                       b76, e.T[i], e.r[i], e.q[i], e.sigma[i]));
             else
                 FZ_ASSERT(greeks_all_nan(&g[i]));
         } else {
