@@ -188,7 +188,8 @@ MGN_API int mgn_inverse_greeks(mgn_option_type type, double S, double K, double 
  *               NULL sigma.
  *   MGN_ENOCONV never expected; reported rather than returning an inaccurate sigma.
  *   MGN_ERANGE  valid inputs whose normalised form over- or underflows (e.g. r*T in
- *               the hundreds), or a sigma that would not be finite.
+ *               the hundreds), or a sigma that would not be finite or would underflow
+ *               below DBL_MIN (a positive time value over T near DBL_MAX).
  *====================================================================*/
 MGN_API int mgn_implied_vol(mgn_option_type type, double S, double K, double T,
                             double r, double q, double price, double *sigma);

@@ -498,8 +498,11 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
            (sqrt(S) sqrt(K) of subnormal S, K would itself be subnormal, imprecise) */
         const double norm = isnormal(A) && isnormal(B) ? sqrt(A) * sqrt(B)
                                                        : sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
-        /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K) */
-        const double ex2 = sqrt(S / K) * exp(0.5 * (r - q) * T);
+        /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K); from
+           sqrt(A/B), the same value, where S/K is subnormal (a few significant bits);
+           from x itself where both ratios are */
+        const double ex2 = isnormal(S / K) ? sqrt(S / K) * exp(0.5 * (r - q) * T)
+                         : isnormal(A / B) ? sqrt(A / B) : NAN;
         const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
         if (!(isfinite(xo) && norm > 0.0 && isfinite(norm) && isfinite(A) && isfinite(B)))
             return MGN_ERANGE;
@@ -516,7 +519,8 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (status != MGN_OK)
         return status;
     s /= sqrt(T);
-    if (!(s < DBL_MAX))
+    if (!(s < DBL_MAX) || !(s >= DBL_MIN))  /* sigma overflows, or underflows (a total
+                                               vol s > 0 over T near DBL_MAX) */
         return MGN_ERANGE;
     *sigma = s;
     return MGN_OK;

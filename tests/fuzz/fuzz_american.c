@@ -1,0 +1,82 @@
+/*
+ * Fuzz target: the American pricer, mgn_american_price.
+ *
+ * Contract (include/margin.h, "American options": domain and edge cases as
+ * mgn_bs_price):
+ *   - a documented status: MGN_OK, MGN_EINVAL exactly where mgn_bs_price gives it
+ *     (plus a NULL price), or MGN_ERANGE for an overflow;
+ *   - MGN_OK gives a finite price, at least the intrinsic value, at least the
+ *     European price (mgn_bs_price) less 1e-12 relative, and at most the value of
+ *     receiving the underlying (call: S max(1, e^{-qT})) or the strike (put:
+ *     K max(1, e^{-rT})) at the best time, within the pricer's 1e-6 accuracy;
+ *   - one input in four: the call-put symmetry C(S, K, r, q) = P(K, S, q, r) the
+ *     pricer is built on, within 1e-9 relative;
+ *   - a failure leaves the output untouched; a second call gives the same bits.
+ * Speed: the pricer takes microseconds (tens in drift-dominated cases), so the
+ * domain is the documented one (T up to 10 years, sigma up to 2) most of the time.
+ */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fz_in in = fz_init(data, size);
+    unsigned sel = fz_u8(&in);
+    int null_price = (sel & 0xF0u) == 0xF0u;
+    int check_symmetry = (sel & 3u) == 0u;
+    int type = fz_int(&in, 0, 1);
+    double S = fz_pos(&in, 1e-2, 1e5);
+    double K = fz_u8(&in) < 192 ? S * fz_pos(&in, 0.5, 2.0) : fz_pos(&in, 1e-2, 1e5);
+    double T = fz_u8(&in) < 16 ? 0.0 : fz_pos(&in, 1e-3, 10.0);
+    double r = fz_real(&in, -0.02, 0.15);
+    double q = fz_real(&in, -0.05, 0.20);
+    double sigma = fz_u8(&in) < 16 ? 0.0 : fz_pos(&in, 1e-2, 2.0);
+
+    FZ_LOG("type %d S %.17g K %.17g T %.17g r %.17g q %.17g sigma %.17g\n", type, S, K, T, r,
+           q, sigma);
+
+    if (null_price) {
+        FZ_ASSERT(mgn_american_price((mgn_option_type)type, S, K, T, r, q, sigma, NULL)
+                  == MGN_EINVAL);
+        return 0;
+    }
+    double price, price2;
+    FZ_FILL(&price, sizeof price);
+    FZ_FILL(&price2, sizeof price2);
+    int st = mgn_american_price((mgn_option_type)type, S, K, T, r, q, sigma, &price);
+    FZ_LOG("status %d price %.17g\n", st, st == MGN_OK ? price : NAN);
+    FZ_STATUS(st);
+    FZ_ASSERT(st == MGN_OK || st == MGN_EINVAL || st == MGN_ERANGE);
+
+    double euro;
+    int se = mgn_bs_price((mgn_option_type)type, S, K, T, r, q, sigma, &euro);
+    FZ_ASSERT((st == MGN_EINVAL) == (se == MGN_EINVAL));
+    /* a European value that overflows bounds the American from below: no MGN_OK */
+    FZ_ASSERT(se != MGN_ERANGE || st == MGN_ERANGE);
+
+    FZ_ASSERT(mgn_american_price((mgn_option_type)type, S, K, T, r, q, sigma, &price2) == st);
+    if (st != MGN_OK) {
+        FZ_ASSERT(fz_untouched(&price, sizeof price) && fz_untouched(&price2, sizeof price2));
+        return 0;
+    }
+    FZ_ASSERT(fz_same_bits(&price, &price2, sizeof price));
+    FZ_ASSERT(isfinite(price) && price >= 0.0);
+
+    double intrinsic = type == MGN_CALL ? S - K : K - S;
+    FZ_ASSERT(price >= intrinsic);
+    if (se == MGN_OK) {
+        FZ_LOG("european %.17g\n", euro);
+        FZ_ASSERT(price >= euro - 1e-12 * euro);
+    }
+    double cap = type == MGN_CALL ? S * fmax(1.0, exp(-q * T)) : K * fmax(1.0, exp(-r * T));
+    FZ_ASSERT(price <= cap * (1.0 + 1e-6));
+
+    if (check_symmetry) {
+        double mirror;
+        int sm = mgn_american_price(type == MGN_CALL ? MGN_PUT : MGN_CALL, K, S, T, q, r,
+                                    sigma, &mirror);
+        FZ_LOG("mirror %d %.17g\n", sm, sm == MGN_OK ? mirror : NAN);
+        FZ_ASSERT(sm == MGN_OK);
+        FZ_ASSERT(fabs(mirror - price) <= 1e-9 * price + 1e-12 * fmax(S, K));
+    }
+    return 0;
+}
