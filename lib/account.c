@@ -247,7 +247,7 @@ static int pos_eval(const mgn_market *mkt, const mgn_std_params *r, const mgn_po
         *mm = um * (units * cq);
         return MGN_OK;
     }
-    double P = p->instrument == MGN_PERPETUAL ? S : S * exp((m->rate - m->carry) * p->expiry);
+    double P = p->instrument == MGN_PERPETUAL ? S : S * exp(mgn__carry_exponent(m->rate, m->carry, p->expiry));
     int inv = p->settlement == MGN_INVERSE;
     double f = inv ? mgn__conv_coin(mkt, p->underlying, cur) : cq;
     *value = qm * (inv ? 1.0 / p->entry_price - 1.0 / P : P - p->entry_price) * f;
@@ -282,7 +282,7 @@ void mgn__close_terms(const mgn_market *mkt, const mgn_position *p, int currency
         *notional = p->multiplier * S * cq;
         return;
     }
-    double P = p->instrument == MGN_PERPETUAL ? S : S * exp((m->rate - m->carry) * p->expiry);
+    double P = p->instrument == MGN_PERPETUAL ? S : S * exp(mgn__carry_exponent(m->rate, m->carry, p->expiry));
     *mark = P;
     *notional = p->settlement == MGN_INVERSE ? p->multiplier * cq : p->multiplier * S * cq;
 }

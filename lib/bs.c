@@ -55,15 +55,6 @@ static double max0_keep_nan(double v)
     return v > 0 ? v : (isnan(v) ? v : 0.0);
 }
 
-/* (r - q) T, the log of the carry factor: r - q is exact for close r and q, where
-   r T - q T would cancel (an absolute error of eps r T); r T - q T where r - q
-   overflows (finite r, q of opposite signs near DBL_MAX, small products). */
-static double carry_exponent(double r, double q, double T)
-{
-    double c = (r - q) * T;
-    return isfinite(c) ? c : r * T - q * T;
-}
-
 /* theta (Sc - Kr), the discounted forward intrinsic value. Near the money with a small
    carry as theta e^{-qT} ((S - K) - K expm1(-(r - q) T)), whose terms are of the size
    of the result (S - K is exact there): Sc - Kr cancels to an absolute error of a few
@@ -72,7 +63,7 @@ static double carry_exponent(double r, double q, double T)
 static double forward_intrinsic(int theta, double S, double K, double T, double r, double q,
                                 double Sc, double Kr)
 {
-    double carry = carry_exponent(r, q, T);
+    double carry = mgn__carry_exponent(r, q, T);
     if (fabs(S - K) < 0.5 * K && fabs(carry) < 0.5)
         return theta * exp(-q * T) * ((S - K) - K * expm1(-carry));
     return theta * (Sc - Kr);
@@ -86,7 +77,7 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         return v > 0 ? v : 0.0;
     }
     double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
-    double x = mgn__log_ratio(S, K) + carry_exponent(r, q, T);     /* ln(F/K) */
+    double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);     /* ln(F/K) */
     double itm = theta * x > 0 ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, Sc, Kr))
                                : 0.0;
     double s = sigma * sqrt(T);
@@ -117,7 +108,7 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double eq = exp(-q * T), er = exp(-r * T);
     double Sc = S * eq, Kr = K * er;
-    double x = mgn__log_ratio(S, K) + carry_exponent(r, q, T);
+    double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
     double s = sigma * sqrt(T);
     if (s == 0) {                     /* sigma -> 0+: deterministic forward payoff */
         if (x == 0)

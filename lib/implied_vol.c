@@ -453,7 +453,7 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
 {
     const double A = S * exp(-q * T), B = K * exp(-r * T);  /* S e^{-qT}, K e^{-rT} */
     const double upper = theta > 0 ? A : B;
-    const double x = mgn__log_ratio(S, K) + (r - q) * T;
+    const double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
     double lower = 0.0, tol = 0.0, tv, s;
     int status;
 
@@ -476,8 +476,9 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
            with a large carry A and B are far apart, A - B does not cancel and is what
            a pricer computes, while the product gathers several roundings (and may
            be 0 * inf). There A - B itself is used. */
-        if (fabs(S - K) < 0.5 * K && fabs((r - q) * T) < 0.5)
-            lower = theta * exp(-q * T) * ((S - K) - K * expm1(-(r - q) * T));
+        const double carry = mgn__carry_exponent(r, q, T);
+        if (fabs(S - K) < 0.5 * K && fabs(carry) < 0.5)
+            lower = theta * exp(-q * T) * ((S - K) - K * expm1(-carry));
         else
             lower = theta * (A - B);
         if (lower < 0.0)

@@ -47,6 +47,15 @@ static inline double mgn__norm_cdf(double x) { return 0.5 * erfc(-x * MGN_SQRT1_
 MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
 
 
+/* (r - q) T, the log of the carry factor e^{(r - q) T}: r - q is exact for close r and
+   q, where r T - q T would cancel (an absolute error of eps r T); r T - q T where
+   r - q overflows (finite r, q of opposite signs near DBL_MAX, small products). */
+static inline double mgn__carry_exponent(double r, double q, double T)
+{
+    double c = (r - q) * T;
+    return isfinite(c) ? c : r * T - q * T;
+}
+
 /* ln(S/K) without under- or overflow of the ratio; near the money through
    log1p((S - K)/K), S - K exact there (Sterbenz), so x keeps its relative accuracy
    (a rounded S/K would cost an absolute eps in x, which deep-wing prices amplify). */

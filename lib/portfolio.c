@@ -95,8 +95,8 @@ int mgn__unit_value(const mgn_position *p, const mgn_market *m, double S, double
         if (inv)
             v /= S;
     } else {
-        /* r T - q T: (r - q) T overflows for finite r, q of opposite sign near DBL_MAX */
-        double F = p->instrument == MGN_FUTURE ? S * exp(m->rate * T - m->carry * T) : S;
+        double F = p->instrument == MGN_FUTURE
+                 ? S * exp(mgn__carry_exponent(m->rate, m->carry, T)) : S;
         v = inv ? 1.0 / p->entry_price - 1.0 / F : F - p->entry_price;
     }
     if (!isfinite(v))
@@ -186,7 +186,7 @@ static int unit_greeks_of(const mgn_position *p, const mgn_market *m, unit_greek
         g->theta = k.theta;
         return MGN_OK;
     }
-    double gT = p->instrument == MGN_FUTURE ? exp(m->rate * T - m->carry * T) : 1.0;
+    double gT = p->instrument == MGN_FUTURE ? exp(mgn__carry_exponent(m->rate, m->carry, T)) : 1.0;
     double dbdT = p->instrument == MGN_FUTURE ? b : 0.0;   /* d ln F / dT */
     double E = p->entry_price;
     g->gamma = g->vega = 0;
@@ -215,7 +215,7 @@ int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delt
             double x = th * (S - K);
             d = S == K ? 0.5 * th : (x > 0 ? th : 0.0);
         } else {
-            double s = p->vol * sqrt(T), x = log(S / K) + (m->rate * T - m->carry * T);
+            double s = p->vol * sqrt(T), x = log(S / K) + mgn__carry_exponent(m->rate, m->carry, T);
             double eq = exp(-m->carry * T);
             if (s == 0)
                 d = th * x > 0 ? th * eq : 0.0;

@@ -67,13 +67,11 @@ MGN_SIMD_LOOP
         int slow = !((ratio >= DBL_MIN) & (ratio <= DBL_MAX));
         double lnSK = log(slow ? 1.0 : ratio);
         double eq = exp(-q * T);
-        /* r T - q T, not (r - q) T, which overflows for finite r, q of opposite sign
-           near DBL_MAX (as lib/bs.c) */
-        c->now.x0[i] = lnSK + (r * T - q * T);
+        c->now.x0[i] = lnSK + mgn__carry_exponent(r, q, T);
         c->now.sqT[i] = sqrt(T);
         c->now.Sc[i] = S * eq;
         c->now.Kr[i] = K * exp(-r * T);
-        c->later.x0[i] = lnSK + (r * T1 - q * T1);
+        c->later.x0[i] = lnSK + mgn__carry_exponent(r, q, T1);
         c->later.sqT[i] = sqrt(T1);
         c->later.Sc[i] = S * exp(-q * T1);
         c->later.Kr[i] = K * exp(-r * T1);
@@ -147,7 +145,7 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
             if (!isfinite(c->base[i]))
                 return MGN_ERANGE;
             if (with_delta) {
-                double th = c->th[i], x = log(S) - log(K) + (r * T - q * T), s = sig * sqrt(T);
+                double th = c->th[i], x = log(S) - log(K) + mgn__carry_exponent(r, q, T), s = sig * sqrt(T);
                 double eq = exp(-q * T);
                 if (T == 0)
                     c->delta[i] = S == K ? 0.5 * th : (th * (S - K) > 0 ? th : 0.0);

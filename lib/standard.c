@@ -292,9 +292,8 @@ static int leg_eval(const mgn_market *m, const mgn_std_params *r, const mgn_posi
         out->mark = V;
         return isfinite(out->im) && isfinite(out->mm) ? MGN_OK : MGN_ERANGE;
     }
-    /* r T - q T: (r - q) T overflows for finite r, q of opposite sign near DBL_MAX */
     double P = p->instrument == MGN_PERPETUAL ? S
-             : S * exp(m->rate * p->expiry - m->carry * p->expiry);
+             : S * exp(mgn__carry_exponent(m->rate, m->carry, p->expiry));
     out->mark = 0;
     return mgn__std_delta_one(r, p, P, &out->im, &out->mm, &out->units);
 }
