@@ -1200,7 +1200,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
    a nonzero rate: a corner, as the finite-difference references show) until it is
    within AM_DB_TIP of it; past te both boundaries continue linearly up to their
    crossing. This is the slow regime (about 60 us median, 0.35 ms at most on the
-   reference cases; the regime is rare and its premium small). */
+   reference cases; 1-2 ms as sigma nears 0.01, where the meeting time takes many
+   solves; the regime is rare and its premium small). */
 
 #define DB_N 12      /* Chebyshev intervals */
 #define DB_L 32      /* fixed-point quadrature points (the gap between the boundaries

@@ -811,25 +811,35 @@ int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct
     }
     res.restored = ok;
     res.penalty = pt;
-    /* closes, in processing order (index order for proportional and full) */
+    /* closes, in processing order (index order for proportional and full); the first
+       pass only adds up the notional, so that one that overflows leaves closes[] as
+       it was */
     size_t nc = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t i = (lp->order != MGN_LIQ_PROPORTIONAL && !res.full && k < n_ord) ? ord[k] : k;
-        if ((lp->order != MGN_LIQ_PROPORTIONAL && !res.full) && k >= n_ord)
-            break;
-        if (c.keep[i] >= 1 || acct->pos[i].quantity == 0)
-            continue;
-        mgn_liq_close cl;
-        cl.position = i;
-        cl.fraction = 1 - c.keep[i];
-        if (!res.full && cl.fraction > lp->close_factor)
-            cl.fraction = lp->close_factor;   /* 1 - (1 - f) may round above f */
-        cl.quantity = cl.fraction * acct->pos[i].quantity;
-        cl.price = mark[i];
-        cl.notional = fabs(cl.quantity) * c.npc[i];
-        cl.penalty = c.pen[i];
-        res.notional += cl.notional;
-        closes[nc++] = cl;
+    for (int write = 0; write < 2; write++) {
+        nc = 0;
+        res.notional = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t i = (lp->order != MGN_LIQ_PROPORTIONAL && !res.full && k < n_ord) ? ord[k] : k;
+            if ((lp->order != MGN_LIQ_PROPORTIONAL && !res.full) && k >= n_ord)
+                break;
+            if (c.keep[i] >= 1 || acct->pos[i].quantity == 0)
+                continue;
+            mgn_liq_close cl;
+            cl.position = i;
+            cl.fraction = 1 - c.keep[i];
+            if (!res.full && cl.fraction > lp->close_factor)
+                cl.fraction = lp->close_factor;   /* 1 - (1 - f) may round above f */
+            cl.quantity = cl.fraction * acct->pos[i].quantity;
+            cl.price = mark[i];
+            cl.notional = fabs(cl.quantity) * c.npc[i];
+            cl.penalty = c.pen[i];
+            res.notional += cl.notional;
+            if (write)
+                closes[nc] = cl;
+            nc++;
+        }
+        if (!isfinite(res.notional))
+            return MGN_ERANGE;            /* finite closes whose notional overflows */
     }
     res.n_closes = nc;
     *out = res;
