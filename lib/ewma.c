@@ -144,10 +144,9 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
     out->floor_scan = flo;
     out->margin_scan = m;
     out->price_scan = M;
-    /* M / m - 1 can round just outside [0, buffer] when M sits on either bound */
+    /* M >= m exactly (M is max(M, m) or (1 + b) m >= m), so M / m - 1 >= 0; it can
+       round just above buffer when M sits on (1 + b) m */
     out->buffer_left = m > 0 ? M / m - 1 : 0;
-    if (out->buffer_left < 0)
-        out->buffer_left = 0;
     if (out->buffer_left > b)
         out->buffer_left = b;
     out->in_stress = M < (1 + b) * m;

@@ -136,11 +136,12 @@ static int history_ok(const double *ret, const double *dv, size_t n_days, size_t
 static int build(const double *ret, const double *dv, size_t n_days, size_t n_mkt,
                  const mgn_hs_params *p, int weighting, mgn_shock *sh, double *w, size_t *n_out)
 {
-    size_t n_scen, h = (size_t)p->horizon_days;
-    int st = count(n_days, p, &n_scen);
+    size_t n_scen = 0, h = (size_t)p->horizon_days;
+    /* cannot fail: every caller has checked n_days with count() (build_dry_run,
+       mgn_var_historical_work_size) */
+    (void)count(n_days, p, &n_scen);
+    int st = history_ok(ret, dv, n_days, n_mkt);
     if (st != MGN_OK)
-        return st;
-    if ((st = history_ok(ret, dv, n_days, n_mkt)) != MGN_OK)
         return st;
     int overlap = p->horizon_method == MGN_HORIZON_OVERLAP;
     double sh_h = sqrt((double)h);

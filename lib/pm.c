@@ -371,8 +371,9 @@ static int pm_underlying(const mgn_market *mkt, const mgn_pm_params *prm, int u,
         }
     if (contrib) {
         if (bind >= 0) {
-            if ((st = pm_losses(mkt, prm, u, pos, n_pos, currency, NULL, bind, contrib)) != MGN_OK)
-                return st;
+            /* cannot fail: it repeats, for scenario bind only, evaluations of the call
+               above, which all succeeded */
+            (void)pm_losses(mkt, prm, u, pos, n_pos, currency, NULL, bind, contrib);
         } else {
             for (size_t j = 0; j < n_pos; j++)
                 if (pos[j].underlying == u)

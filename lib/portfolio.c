@@ -144,26 +144,20 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
         return st;
     g->delta = (vu - vd) / (2 * hS);
     g->gamma = (vu - 2 * v0 + vd) / (hS * hS);
+    /* An American value rises with sigma and with T: a bump that overflows is the
+       upper one in practice; the lower one keeps its check in the same condition. */
     double hv = 1e-3;
-    if ((st = unit_quote(p, m, S, sig + hv, T, &vu)) != MGN_OK)
+    int two_sided_v = sig >= hv;
+    if ((st = unit_quote(p, m, S, sig + hv, T, &vu)) != MGN_OK
+        || (two_sided_v && (st = unit_quote(p, m, S, sig - hv, T, &vd)) != MGN_OK))
         return st;
-    if (sig >= hv) {
-        if ((st = unit_quote(p, m, S, sig - hv, T, &vd)) != MGN_OK)
-            return st;
-        g->vega = (vu - vd) / (2 * hv);
-    } else {
-        g->vega = (vu - v0) / hv;
-    }
+    g->vega = two_sided_v ? (vu - vd) / (2 * hv) : (vu - v0) / hv;
     double hT = 1e-3 * T > 1e-6 ? 1e-3 * T : (T < 1e-6 ? T : 1e-6);
-    if ((st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK)
+    int two_sided_t = isfinite(T + hT);     /* else T near DBL_MAX: one-sided */
+    if ((st = unit_quote(p, m, S, sig, T - hT, &vd)) != MGN_OK
+        || (two_sided_t && (st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK))
         return st;
-    if (isfinite(T + hT)) {
-        if ((st = unit_quote(p, m, S, sig, T + hT, &vu)) != MGN_OK)
-            return st;
-        g->theta = -(vu - vd) / (2 * hT);
-    } else {
-        g->theta = -(v0 - vd) / hT;     /* T near DBL_MAX: one-sided */
-    }
+    g->theta = two_sided_t ? -(vu - vd) / (2 * hT) : -(v0 - vd) / hT;
     return MGN_OK;
 }
 

@@ -189,8 +189,8 @@ static uint64_t walk(sel *S, const uint64_t *ks, const double *ww, size_t m)
     for (size_t j = 0; j < m; j++)
         if (ww[j] > 0)
             jl = j;
-    for (size_t j = 0; j < m; j++) {
-        if (j == jl || reaches(S, 1, ww[j]))
+    for (size_t j = 0; j < jl; j++) {
+        if (reaches(S, 1, ww[j]))
             return ks[j];
         S->cnt_above++;
         S->w_above += ww[j];
@@ -341,9 +341,9 @@ int mgn__var_es(const double *pnl, const double *w, size_t n, double c, mgn__tai
     }
     double var = val_of(vkey), es;
     if (w) {
+        /* rem >= 0: a weight joins w_above only when the rounded w_above + w stays
+           below thr <= aw (reaches()), so w_above < aw */
         double rem = aw - S.w_above;
-        if (rem < 0)
-            rem = 0;
         es = (S.s_above + rem * var) / aw;
     } else {
         es = (S.s_above + (aw - (double)S.cnt_above) * var) / aw;
@@ -538,8 +538,8 @@ int mgn__run_chunks(size_t n_chunks, int threads, mgn__chunk_fn fn, void *ctx)
         return MGN_OK;
     if (threads < 1)
         threads = 1;
-    if (threads > MGN__MAX_THREADS)     /* the callers check; this bounds the arrays below */
-        threads = MGN__MAX_THREADS;
+    /* the callers check; this bounds the arrays below */
+    threads = threads > MGN__MAX_THREADS ? MGN__MAX_THREADS : threads;
     if ((size_t)threads > n_chunks)
         threads = (int)n_chunks;
     worker wk[MGN__MAX_THREADS];

@@ -5,6 +5,7 @@
  * (spot, every vol, every expiry bumped); coin Greeks against differences of the
  * value in coin; per-position Greeks summing to the net ones.
  */
+#include <float.h>
 #include <stdint.h>
 #include "margin_ref.h"
 
@@ -252,6 +253,45 @@ static void test_overflow(void **state)
     assert_true(g[0].delta == 42);
 }
 
+/* American Greeks by bumped prices at the edge of the double range: a value that is
+   finite while a bumped one overflows is MGN_ERANGE with nothing written; a T so
+   large that T + h overflows gets the one-sided theta. */
+static void test_american_bump_edges(void **state)
+{
+    (void)state;
+    mgn_net_greeks g;
+    double v;
+    /* put, r = q = -1: value 1e300 e^19 (2 N(-d2) - N(-d1) / 2) ~ 1.2e308; at
+       T (1 + 1e-3) the discounted strike 1e300 e^19.019 overflows */
+    mgn_market mt = { 0.5e300, -1.0, -1.0 };
+    mgn_position pt = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_AMERICAN, 1, 1, 1e300, 19, 0.3);
+    assert_int_equal(mgn_portfolio_value(&mt, 1, &pt, 1, MGN_QUOTE, &v), MGN_OK);
+    assert_true(isfinite(v) && v > 1e308);
+    g.delta = 42;
+    assert_int_equal(mgn_position_greeks(&mt, 1, &pt, &g), MGN_ERANGE);
+    assert_true(g.delta == 42);
+    /* inverse put, S = 0.25, K = 0.5, r = q = -1, T = 709.36: value in coin
+       e^709.36 (2 N(-d2) - N(-d1)) = 1.791e308 at sigma 0.07, beyond DBL_MAX at
+       sigma + 1e-3 (the spot bumps stay below it) */
+    mgn_market ms = { 0.25, -1.0, -1.0 };
+    mgn_position ps = ref_option(0, MGN_PUT, MGN_INVERSE, MGN_AMERICAN, 1, 1, 0.5, 709.36, 0.07);
+    assert_int_equal(mgn_portfolio_value(&ms, 1, &ps, 1, 0, &v), MGN_OK);
+    assert_true(v > 1.78e308 && v < 1.797e308);
+    ps.vol = 0.071;
+    assert_int_equal(mgn_portfolio_value(&ms, 1, &ps, 1, 0, &v), MGN_ERANGE);
+    ps.vol = 0.07;
+    g.delta = 42;
+    assert_int_equal(mgn_position_greeks(&ms, 1, &ps, &g), MGN_ERANGE);
+    assert_true(g.delta == 42);
+    /* T = DBL_MAX, r = q = 0: the put is worth K (N(-d2) = 1, N(-d1) = 0) at T and
+       T - 1e-3 T, so the one-sided theta is 0, and so are delta, gamma and vega */
+    mgn_market m0 = { 100, 0, 0 };
+    mgn_position p0 = ref_option(0, MGN_PUT, MGN_LINEAR, MGN_AMERICAN, 1, 1, 100, DBL_MAX, 0.3);
+    assert_int_equal(mgn_position_greeks(&m0, 1, &p0, &g), MGN_OK);
+    assert_true(g.value == 100);
+    assert_true(g.delta == 0 && g.gamma == 0 && g.vega == 0 && g.theta == 0);
+}
+
 static void test_check_and_bad_input(void **state)
 {
     (void)state;
@@ -437,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_delta_one_greeks),
         cmocka_unit_test(test_american_edge_greeks),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_american_bump_edges),
         cmocka_unit_test(test_check_and_bad_input),
         cmocka_unit_test(test_bad_input_portfolio),
     };

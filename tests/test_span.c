@@ -568,6 +568,17 @@ static void test_tiers_expired_overflow(void **state)
     assert_int_equal(mgn_span_margin_detail(mx, p, 1, xo, 2, NULL, 0, MGN_QUOTE, &r, u, NULL), MGN_OK);
     assert_close(u[0].net_delta, 2, 0, 0);
     assert_close(u[0].net_option_value, 2 * (1e300 - 1e-10), 1e-15, 0);
+
+    /* a European option whose size q m = 1e300 x 1e10 overflows, after 250 futures of
+       distinct expiries (the passes compute its delta again) and after 10 (the table):
+       MGN_ERANGE both ways */
+    static mgn_position big[251];
+    for (int k = 0; k < 250; k++)
+        big[k] = ref_future(0, MGN_LINEAR, 1, 1, 0.004 * (k + 1), 100);
+    big[250] = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1e300, 1e10, 100, 0.5, 0.3);
+    expect_bad(m, p, 2, big, 251, NULL, 0, MGN_QUOTE, MGN_ERANGE);
+    big[10] = big[250];
+    expect_bad(m, p, 2, big, 11, NULL, 0, MGN_QUOTE, MGN_ERANGE);
 }
 
 static void test_bad_input(void **state)
