@@ -84,7 +84,11 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
     if (s == 0)
         return itm;
     int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
-    return otm_value(omega, x, s, Sc, Kr) + itm;
+    double v = otm_value(omega, x, s, Sc, Kr) + itm;
+    /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the two
+       parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
+    double cap = theta > 0 ? Sc : Kr;
+    return v > cap ? cap : v;
 }
 
 static int all_finite(const mgn_greeks *g)

@@ -10,6 +10,7 @@
  *   - double-precision finite differences at several step sizes;
  *   - exact limits at T = 0 and sigma = 0.
  */
+#include <float.h>
 #include <quadmath.h>
 #include <stdlib.h>
 #include "test_util.h"
@@ -410,6 +411,24 @@ static void test_overflow(void **state)
     g.price = 5;
     assert_int_equal(mgn_bs_greeks(MGN_PUT, 1, 1, 1e-300, 0.1, 0.1, 1e-300, &g), MGN_ERANGE);
     assert_true(g.price == 5);
+    /* A call is worth at most S e^{-qT}, a put at most K e^{-rT}. In the money with a
+       huge sigma the value sits on that bound, which is DBL_MAX itself here: the
+       out-of-the-money value plus the intrinsic part must not round past it to
+       infinity (a fuzzing find). */
+    assert_int_equal(mgn_bs_price(MGN_CALL, DBL_MAX, 1.5e308, 1e-6, 0.0119, 0, DBL_MAX, &p),
+                     MGN_OK);
+    assert_true(p >= DBL_MAX * (1 - 1e-15));
+    double kr = 1.75e308 * exp(-0.01 * 1e-6);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 1.5e308, 1.75e308, 1e-6, 0.01, 0.01, DBL_MAX, &p),
+                     MGN_OK);
+    assert_true(p <= kr && p >= kr * (1 - 1e-15));
+    double pb[2];
+    const int ty[2] = { MGN_CALL, MGN_PUT };
+    const double Sb[2] = { DBL_MAX, 1.5e308 }, Kb[2] = { 1.5e308, 1.75e308 },
+                 Tb[2] = { 1e-6, 1e-6 }, rb[2] = { 0.0119, 0.01 }, qb[2] = { 0, 0.01 },
+                 sb[2] = { DBL_MAX, DBL_MAX };
+    assert_int_equal(mgn_bs_price_batch(2, ty, Sb, Kb, Tb, rb, qb, sb, pb), MGN_OK);
+    assert_true(pb[0] >= DBL_MAX * (1 - 1e-15) && pb[1] <= kr && pb[1] >= kr * (1 - 1e-15));
 }
 
 /*---------------------------------------------------------------- bad input */
