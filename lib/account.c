@@ -47,7 +47,7 @@ int mgn__acct_env_init(mgn__acct_env *env, const mgn_market *mkt, size_t n_mkt,
     int st;
     if (!prm || !mkt)
         return MGN_EINVAL;
-    if (n_mkt == 0 || n_mkt > INT_MAX)
+    if (n_mkt == 0 || n_mkt > MGN__ACCT_MAX_MKT)
         return MGN_ERANGE;
     if ((st = mgn__check_markets(mkt, n_mkt)) != MGN_OK)
         return st;
@@ -91,9 +91,9 @@ int mgn__acct_env_init(mgn__acct_env *env, const mgn_market *mkt, size_t n_mkt,
         env->std = prm->std;
         env->n_std = prm->n_std;
     } else {
+        /* cannot fail: a known preset, struct_size set */
         env->std_default.struct_size = sizeof(mgn_std_params);
-        if ((st = mgn_std_preset(MGN_STD_PRESET_DEFAULT, &env->std_default)) != MGN_OK)
-            return st;
+        (void)mgn_std_preset(MGN_STD_PRESET_DEFAULT, &env->std_default);
         env->std = &env->std_default;
         env->n_std = 1;
     }
@@ -115,7 +115,7 @@ int mgn__acct_check(const mgn_account *a, size_t n_mkt)
         return MGN_EINVAL;
     if (!mgn__currency_ok(a->currency, n_mkt))
         return MGN_EINVAL;
-    if (a->n_pos > INT_MAX - 1 || a->n_bal > INT_MAX)
+    if (a->n_pos > MGN__ACCT_MAX_POS || a->n_bal > INT_MAX)
         return MGN_ERANGE;
     if (mgn__check_positions(a->pos, a->n_pos, n_mkt) != MGN_OK)
         return MGN_EINVAL;
@@ -146,23 +146,19 @@ int mgn__order_check(const mgn_position *o, size_t n_mkt)
 
 static size_t r64(size_t a) { return (a + 63) & ~(size_t)63; }
 
-size_t mgn__acct_work_need(const mgn__acct_env *env, size_t n_pos, int *ok)
+/* No overflow: n_pos <= MGN__ACCT_MAX_POS and n_mkt <= MGN__ACCT_MAX_MKT (the callers
+   check) bound every term; mgn_std_workspace_size fails only beyond them. */
+size_t mgn__acct_work_need(const mgn__acct_env *env, size_t n_pos)
 {
-    *ok = 1;
     if (env->fast)
         return 0;
     size_t n = n_pos + 1;     /* room for an order or a scaled copy */
-    if (n > ((size_t)INT_MAX)) { *ok = 0; return 0; }
     size_t need = r64(n * sizeof(mgn_position)) + r64(2 * n * sizeof(double));
     if (env->prm->mode == MGN_MODE_CROSS) {
         size_t ws;
-        if (mgn_std_workspace_size(n, &ws) != MGN_OK) { *ok = 0; return 0; }
+        mgn_std_workspace_size(n, &ws);
         need += r64(ws);
     } else if (env->prm->pm_method == MGN_PM_METHOD_SPAN) {
-        if (n > SIZE_MAX / (16 * sizeof(double)) / 2 || env->n_mkt > SIZE_MAX / 4096) {
-            *ok = 0;
-            return 0;
-        }
         need += r64(n * 16 * sizeof(double)) + r64(env->n_mkt * sizeof(mgn_span_underlying));
     } else {
         need += r64(env->n_mkt * sizeof(mgn_pm_underlying));
@@ -175,7 +171,7 @@ int mgn_account_work_size(const mgn_account_params *params, size_t n_mkt, size_t
 {
     if (!params || !bytes || params->struct_size != sizeof(mgn_account_params))
         return MGN_EINVAL;
-    if (n_mkt == 0 || n_mkt > INT_MAX || max_pos > INT_MAX - 1)
+    if (n_mkt == 0 || n_mkt > MGN__ACCT_MAX_MKT || max_pos > MGN__ACCT_MAX_POS)
         return MGN_ERANGE;
     /* validation of the rule sets needs markets; here only the shape matters */
     mgn__acct_env env;
@@ -200,11 +196,7 @@ int mgn_account_work_size(const mgn_account_params *params, size_t n_mkt, size_t
                    && params->pm_method != MGN_PM_METHOD_SPAN)) {
         return MGN_EINVAL;
     }
-    int ok;
-    size_t need = mgn__acct_work_need(&env, max_pos, &ok);
-    if (!ok)
-        return MGN_ERANGE;
-    *bytes = need;
+    *bytes = mgn__acct_work_need(&env, max_pos);
     return MGN_OK;
 }
 
@@ -443,11 +435,9 @@ static int eval_slow(const mgn__acct_env *env, const mgn_market *mkt, const mgn_
                      mgn_account_result *out, mgn_position_result *pp)
 {
     const mgn_account_params *prm = env->prm;
-    int ok, st, cur = a->currency;
+    int st, cur = a->currency;
     size_t n = a->n_pos + (extra != NULL);
-    size_t need = mgn__acct_work_need(env, a->n_pos, &ok);
-    if (!ok)
-        return MGN_ERANGE;
+    size_t need = mgn__acct_work_need(env, a->n_pos);
     if (need > 0 && (!work || !mgn__aligned(work)))
         return MGN_EINVAL;
     if (work_size < need)
@@ -900,16 +890,14 @@ int mgn_account_sweep(const mgn_market *mkt, size_t n_mkt, const mgn_account *ac
     if (!env.fast) {
         size_t max_pos = 0;
         for (size_t k = 0; k < n_acct; k++)
-            if (accts[k].n_pos > max_pos && accts[k].n_pos < (size_t)INT_MAX)
+            if (accts[k].n_pos > max_pos && accts[k].n_pos <= MGN__ACCT_MAX_POS)
                 max_pos = accts[k].n_pos;
-        int ok;
-        per = r64(mgn__acct_work_need(&env, max_pos, &ok));
-        if (!ok || per > SIZE_MAX / (size_t)threads)
-            return MGN_ERANGE;
-        if (!work || !mgn__aligned(work))
-            return MGN_EINVAL;
-        if (work_size < per * (size_t)threads)
-            return MGN_ENOMEM;
+        per = r64(mgn__acct_work_need(&env, max_pos));
+        /* per * threads overflows only where size_t is narrower than 64 bits */
+        st = per > SIZE_MAX / (size_t)threads ? MGN_ERANGE
+           : mgn__check_work(work, work_size, per * (size_t)threads);
+        if (st != MGN_OK)
+            return st;
     }
     sweep_ctx x = { &env, mkt, accts, n_acct, now, call_deadlines, threads, (char *)work, per, out };
     size_t n_chunks = (n_acct + SWEEP_CHUNK - 1) / SWEEP_CHUNK;

@@ -10,7 +10,17 @@
 #define MGN_ACCOUNT_H
 
 #include <float.h>
+#include <limits.h>
+#include <stdint.h>
 #include "portfolio.h"
+
+/* Largest counts the account functions take: INT_MAX - 1 positions (with an order
+   they still fit an int) and INT_MAX markets, lowered where size_t is too narrow for
+   the workspaces of that many (never on a 64-bit size_t). Within them no workspace
+   size below overflows: 1024 bytes per position and 4096 per market bound them. */
+#define MGN__ACCT_MAX_POS ((size_t)INT_MAX - 1 < SIZE_MAX / 1024 ? (size_t)INT_MAX - 1 \
+                                                                 : SIZE_MAX / 1024)
+#define MGN__ACCT_MAX_MKT ((size_t)INT_MAX < SIZE_MAX / 4096 ? (size_t)INT_MAX : SIZE_MAX / 4096)
 
 typedef struct mgn__acct_env {
     const mgn_account_params *prm;
@@ -30,9 +40,9 @@ MGN_INTERNAL int mgn__acct_env_init(mgn__acct_env *env, const mgn_market *mkt, s
 MGN_INTERNAL int mgn__acct_check(const mgn_account *a, size_t n_mkt);
 /* Validates one position used as an order. */
 MGN_INTERNAL int mgn__order_check(const mgn_position *o, size_t n_mkt);
-/* Workspace bytes of mgn__acct_eval for n_pos positions (0 on the fast path);
-   0 returned through ok = 0 on overflow. */
-MGN_INTERNAL size_t mgn__acct_work_need(const mgn__acct_env *env, size_t n_pos, int *ok);
+/* Workspace bytes of mgn__acct_eval for n_pos <= MGN__ACCT_MAX_POS positions and
+   env->n_mkt <= MGN__ACCT_MAX_MKT markets (0 on the fast path). */
+MGN_INTERNAL size_t mgn__acct_work_need(const mgn__acct_env *env, size_t n_pos);
 
 /* Core evaluation of a validated account on markets mkt (n_mkt = env->n_mkt, valid).
    extra: an additional position (what-if order; NULL for none) with isolated

@@ -14,15 +14,12 @@ size_t mgn_sizeof_cascade_result(void) { return sizeof(mgn_cascade_result); }
 
 static size_t r64(size_t a) { return (a + 63) & ~(size_t)63; }
 
-static int need_of(const mgn__acct_env *env, size_t n_mkt, size_t n_acct, size_t max_pos,
-                   size_t *need)
+/* Workspace bytes for n_mkt <= MGN__ACCT_MAX_MKT markets, max_pos <= MGN__ACCT_MAX_POS
+   and n_acct <= SIZE_MAX / 2 accounts: no overflow (see MGN__ACCT_MAX_POS). */
+static size_t need_of(const mgn__acct_env *env, size_t n_mkt, size_t n_acct, size_t max_pos)
 {
-    int ok;
-    size_t ev = mgn__acct_work_need(env, max_pos, &ok);
-    if (!ok || n_mkt > SIZE_MAX / 64 || n_acct > SIZE_MAX / 2)
-        return MGN_ERANGE;
-    *need = r64(n_mkt * sizeof(mgn_market)) + r64(n_mkt * sizeof(double)) + r64(n_acct) + r64(ev);
-    return MGN_OK;
+    size_t ev = mgn__acct_work_need(env, max_pos);
+    return r64(n_mkt * sizeof(mgn_market)) + r64(n_mkt * sizeof(double)) + r64(n_acct) + r64(ev);
 }
 
 int mgn_cascade_work_size(const mgn_account_params *params, size_t n_mkt, size_t n_acct,
@@ -34,12 +31,15 @@ int mgn_cascade_work_size(const mgn_account_params *params, size_t n_mkt, size_t
     int st = mgn_account_work_size(params, n_mkt, max_pos, &b);
     if (st != MGN_OK)
         return st;
+    if (n_acct > SIZE_MAX / 2)
+        return MGN_ERANGE;
     mgn__acct_env env;
     memset(&env, 0, sizeof env);
     env.prm = params;
     env.n_mkt = n_mkt;
     env.fast = b == 0;
-    return need_of(&env, n_mkt, n_acct, max_pos, bytes);
+    *bytes = need_of(&env, n_mkt, n_acct, max_pos);
+    return MGN_OK;
 }
 
 int mgn_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *accts, size_t n_acct,
@@ -73,9 +73,8 @@ int mgn_cascade(const mgn_market *mkt, size_t n_mkt, const mgn_account *accts, s
         if (accts[k].n_pos > max_pos)
             max_pos = accts[k].n_pos;
     }
-    size_t need;
-    if ((st = need_of(&env, n_mkt, n_acct, max_pos, &need)) != MGN_OK)
-        return st;
+    /* n_acct accounts of sizeof(mgn_account) > 2 bytes are in memory: n_acct < SIZE_MAX / 2 */
+    size_t need = need_of(&env, n_mkt, n_acct, max_pos);
     if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
         return st;
     char *w = (char *)work;

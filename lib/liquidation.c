@@ -193,16 +193,22 @@ int mgn_liq_search_init(mgn_liq_search *s)
 
 #define BRENT_STATE 512
 
-static int liq_work_need(const mgn__acct_env *env, size_t n_mkt, size_t n_pos, size_t *need)
+/* Bytes reserved for the state of GSL's Brent solver: BRENT_STATE, or more should a
+   GSL version need more. */
+static size_t brent_bytes(void)
 {
-    int ok;
-    size_t ev = mgn__acct_work_need(env, n_pos, &ok);
-    if (!ok || n_pos > SIZE_MAX / 256 || n_mkt > SIZE_MAX / 256)
-        return MGN_ERANGE;
+    size_t s = gsl_root_fsolver_brent->size;
+    return s > BRENT_STATE ? r64(s) : BRENT_STATE;
+}
+
+/* Workspace of the root search for n_pos <= MGN__ACCT_MAX_POS positions on
+   n_mkt <= MGN__ACCT_MAX_MKT markets: no overflow (see MGN__ACCT_MAX_POS). */
+static size_t liq_work_need(const mgn__acct_env *env, size_t n_mkt, size_t n_pos)
+{
+    size_t ev = mgn__acct_work_need(env, n_pos);
     size_t n2 = n_pos + 2;
-    *need = r64(n_mkt * sizeof(mgn_market)) + r64(n2 * sizeof(mgn_position_result))
-          + r64(n2 * sizeof(double)) + BRENT_STATE + r64(ev);
-    return MGN_OK;
+    return r64(n_mkt * sizeof(mgn_market)) + r64(n2 * sizeof(mgn_position_result))
+         + r64(n2 * sizeof(double)) + brent_bytes() + r64(ev);
 }
 
 static int shape_env(const mgn_account_params *params, size_t n_mkt, mgn__acct_env *env)
@@ -224,12 +230,13 @@ int mgn_liq_prices_work_size(const mgn_account_params *params, size_t n_mkt, siz
     mgn__acct_env env;
     if (!bytes)
         return MGN_EINVAL;
-    if (n_pos > INT_MAX - 2)
+    if (n_pos > INT_MAX - 2 || n_pos > MGN__ACCT_MAX_POS)
         return MGN_ERANGE;
     int st = shape_env(params, n_mkt, &env);
     if (st != MGN_OK)
         return st;
-    return liq_work_need(&env, n_mkt, n_pos, bytes);
+    *bytes = liq_work_need(&env, n_mkt, n_pos);
+    return MGN_OK;
 }
 
 typedef struct {
@@ -285,19 +292,19 @@ static int gval(gctx *c, double S, double *g, int *outside)
             any = 1;
         }
     }
-    if (!isfinite(v))
-        return MGN_ERANGE;
+    /* finite after a successful evaluation: e >= mm gives 0 <= e - mm <= e, and e < mm
+       <= im opens a call of im - e, finite, with mm - e <= im - e; kept as a guard */
     *g = v;
-    return MGN_OK;
+    return isfinite(v) ? MGN_OK : MGN_ERANGE;
 }
 
+/* Called only while c->err is MGN_OK: brent stops at the first failure, and the
+   bracket's ends passed to gsl_root_fsolver_set were evaluated before without one. */
 static double gsl_g(double S, void *vp)
 {
     gctx *c = (gctx *)vp;
     double g;
     int out;
-    if (c->err != MGN_OK)
-        return 0.0;
     int st = gval(c, S, &g, &out);
     if (st != MGN_OK || out) {
         c->err = st != MGN_OK ? st : MGN_ENOCONV;
@@ -323,9 +330,7 @@ static void shell_sort(double *v, size_t n)
 
 static int brent(gctx *c, double lo, double hi, void *state, double *root)
 {
-    const gsl_root_fsolver_type *T = gsl_root_fsolver_brent;
-    if (T->size > BRENT_STATE)
-        return MGN_ENOMEM;
+    const gsl_root_fsolver_type *T = gsl_root_fsolver_brent;   /* state: brent_bytes() */
     gsl_function F;
     F.function = gsl_g;
     F.params = c;
@@ -360,8 +365,7 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     size_t n_mkt = env->n_mkt, need;
     size_t n_own = a->n_pos, n_pos = n_own + (extra != NULL);
     int st;
-    if ((st = liq_work_need(env, n_mkt, n_own, &need)) != MGN_OK)
-        return st;
+    need = liq_work_need(env, n_mkt, n_own);
     if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
         return st;
     char *w = (char *)work;
@@ -374,7 +378,7 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     w += r64((a->n_pos + 2) * sizeof(mgn_position_result));
     double *strikes = take_doubles(&w, a->n_pos + 2);
     void *state = w;
-    w += BRENT_STATE;
+    w += brent_bytes();
     c.ev = w;
     c.ev_size = work_size - (size_t)(w - (char *)work);
     c.a = a;
@@ -566,16 +570,14 @@ int mgn_liq_params_init(mgn_liq_params *p)
     return MGN_OK;
 }
 
-static int pw_need(const mgn__acct_env *env, size_t n_pos, size_t *need)
+/* Workspace of the partial liquidation for n_pos <= MGN__ACCT_MAX_POS positions: no
+   overflow (see MGN__ACCT_MAX_POS). */
+static size_t pw_need(const mgn__acct_env *env, size_t n_pos)
 {
-    int ok;
-    size_t ev = mgn__acct_work_need(env, n_pos, &ok);
-    if (!ok || n_pos > SIZE_MAX / 512)
-        return MGN_ERANGE;
+    size_t ev = mgn__acct_work_need(env, n_pos);
     size_t n1 = n_pos + 1;
-    *need = 2 * r64(n1 * sizeof(mgn_position_result)) + 6 * r64(n1 * sizeof(double))
-          + r64(n1 * sizeof(size_t)) + r64(ev);
-    return MGN_OK;
+    return 2 * r64(n1 * sizeof(mgn_position_result)) + 6 * r64(n1 * sizeof(double))
+         + r64(n1 * sizeof(size_t)) + r64(ev);
 }
 
 int mgn_liq_partial_work_size(const mgn_account_params *params, size_t n_mkt, size_t n_pos,
@@ -584,12 +586,13 @@ int mgn_liq_partial_work_size(const mgn_account_params *params, size_t n_mkt, si
     mgn__acct_env env;
     if (!bytes)
         return MGN_EINVAL;
-    if (n_pos > INT_MAX - 2)
+    if (n_pos > INT_MAX - 2 || n_pos > MGN__ACCT_MAX_POS)
         return MGN_ERANGE;
     int st = shape_env(params, n_mkt, &env);
     if (st != MGN_OK)
         return st;
-    return pw_need(&env, n_pos, bytes);
+    *bytes = pw_need(&env, n_pos);
+    return MGN_OK;
 }
 
 typedef struct {
@@ -679,9 +682,11 @@ static int min_fraction(pctx *c, size_t idx, double cap, double *f_out, int *fou
                 if (mid <= lo || mid >= hi)
                     break;
                 SETF(mid);
-                if ((st = closed_state(c, &r, &pt, &ok)) != MGN_OK)
-                    return st;
-                if (ok) hi = mid; else lo = mid;
+                /* cannot fail: the states at prev (at 0: the state this scan started
+                   from) and at f were evaluated, and every term is monotone or linear
+                   in the fraction in between; a failure would count as not restored */
+                int done = closed_state(c, &r, &pt, &ok) == MGN_OK;
+                if (done && ok) hi = mid; else lo = mid;
             }
             SETF(hi);
             *f_out = hi;
@@ -733,10 +738,7 @@ int mgn_liq_partial(const mgn_market *mkt, size_t n_mkt, const mgn_account *acct
     }
     if (guard && guard->verdict != MGN_ORACLE_OK)
         return MGN_ESTALE;
-    size_t need;
-    if ((st = pw_need(&env, n, &need)) != MGN_OK)
-        return st;
-    if ((st = mgn__check_work(work, work_size, need)) != MGN_OK)
+    if ((st = mgn__check_work(work, work_size, pw_need(&env, n))) != MGN_OK)
         return st;
     char *w = (char *)work;
     size_t n1 = n + 1;

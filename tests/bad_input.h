@@ -327,7 +327,7 @@ static inline void bad_book_mutations_at(const char *fn, const char *mkt_arg, co
 {
     mgn_market m[BAD_BOOK_MAX];
     mgn_position p[BAD_BOOK_MAX];
-    char arg[96];
+    char arg[160];   /* pos_arg, ".", a field of up to 63 chars */
     const char *field, *label;
     assert_true(n_mkt <= BAD_BOOK_MAX && n_pos <= BAD_BOOK_MAX && n_mkt > 0);
     assert_true(pos[opt].instrument == MGN_OPTION && pos[fut].instrument == MGN_FUTURE);

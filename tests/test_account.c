@@ -6,6 +6,8 @@
  * paths of the library) for equity and margin; hand-set boundary accounts whose equity
  * is exactly IM, MM, MM * liq_ratio or 0; bit-identical sweeps across thread counts.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "test_util.h"
 
@@ -420,6 +422,20 @@ static void test_portfolio_mode_paths(void **state)
     for (int method = MGN_PM_METHOD_GRID; method <= MGN_PM_METHOD_SPAN; method++) {
         prm.pm_method = method;
         assert_int_equal(mgn_account_work_size(&prm, 3, 3, &ws), MGN_OK);
+        /* sizes: absurd counts are MGN_ERANGE with bytes untouched; the largest count
+           accepted (INT_MAX - 1 positions, INT_MAX markets) has a size that does not
+           wrap: at least a position record and (SPAN) 16 risk doubles per position */
+        size_t big_ws = 7;
+        assert_int_equal(mgn_account_work_size(&prm, 3, (size_t)INT_MAX, &big_ws), MGN_ERANGE);
+        assert_int_equal(mgn_account_work_size(&prm, 3, SIZE_MAX, &big_ws), MGN_ERANGE);
+        assert_int_equal(mgn_account_work_size(&prm, (size_t)INT_MAX + 1, 3, &big_ws), MGN_ERANGE);
+        assert_int_equal(mgn_account_work_size(&prm, SIZE_MAX, 3, &big_ws), MGN_ERANGE);
+        assert_int_equal(big_ws, 7);
+        assert_int_equal(mgn_account_work_size(&prm, (size_t)INT_MAX, (size_t)INT_MAX - 1, &big_ws),
+                         MGN_OK);
+        size_t per_pos = sizeof(mgn_position) + (method == MGN_PM_METHOD_SPAN ? 16 * sizeof(double) : 0);
+        assert_true(big_ws >= (size_t)INT_MAX * per_pos);
+        assert_true(big_ws > ws);
         free(w);
         w = malloc(ws);
         assert_int_equal(mgn_account_whatif(MK, 3, &a, &prm, &order, 0, 0, INFINITY, w, ws, &wr), MGN_OK);

@@ -1,5 +1,5 @@
 /* Tests of lib/cascade.c: mgn_cascade on hand-computed 3-account cases (linear and
- * square-root impact, insurance fund exhausted), determinism, bad input. */
+ * square-root impact, insurance fund exhausted), determinism, bad input, overflows. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "test_util.h"
@@ -362,6 +362,69 @@ static void test_overflow_and_status(void **state)
     free(w);
 }
 
+/* Every round finite, their sum not: A (1.5e306 long) goes at the shocked 94 with a
+ * notional of 1.41e308; B, with enough collateral to survive 94 (its threshold is
+ * 93.68), goes after the impact (-10%: 84.6) with 1.269e308: the total overflows. */
+static void test_total_overflow(void **state)
+{
+    setup3(100, 1.65e307, 250);
+    POS[0].quantity = POS[1].quantity = 1.5e306;
+    mgn_cascade_params cp = cparams(MGN_IMPACT_LINEAR, 1.0, 0.01, 1000);
+    double shock[1] = { -0.06 }, depth[1] = { 1.5e307 };
+    size_t ws;
+    assert_int_equal(mgn_cascade_work_size(&PRM, 1, 3, 1, &ws), MGN_OK);
+    void *w = malloc(ws);
+    mgn_cascade_round rd[50];
+    mgn_cascade_result r, keep;
+    cp.max_rounds = 1;
+    assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_OK);
+    assert_int_equal(r.n_rounds, 1);
+    assert_int_equal(r.n_liquidated, 1);
+    assert_close(rd[0].notional, 1.5e306 * 94, 1e-14, 0);
+    assert_close(rd[0].price, 84.6, 1e-14, 0);
+    memset(&keep, 0x2b, sizeof keep);
+    r = keep;
+    cp.max_rounds = 2;
+    assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    cp.max_rounds = 50;
+    assert_int_equal(mgn_cascade(MK, 1, ACC, 3, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    free(w);
+}
+
+/* A liquidated account whose delta overflows: an inverse future of 1e10 contracts at a
+ * spot of 1e-300 is worth 1e310 coins of delta, while its size in coins at the forward
+ * (e^46 above the spot), its value (entry at the forward) and its margin are finite. */
+static void test_delta_overflow(void **state)
+{
+    setup3(100, 150, 250);
+    mgn_market m[1] = { { 1e-300, 0, -46 } };
+    mgn_position p = { MGN_FUTURE, 0, 0, MGN_INVERSE, 0, 0, 1e10, 1, 0, 1, 0, 0 };
+    p.entry_price = 1e-300 * exp(46.0);
+    POS[0] = p;
+    BAL[0].amount = -1;
+    mgn_account_result ar;
+    assert_int_equal(mgn_account_eval(m, 1, &ACC[0], &PRM, 0, INFINITY, NULL, 0, &ar, NULL), MGN_OK);
+    assert_int_equal(ar.status, MGN_ACCT_BANKRUPT);
+    mgn_cascade_params cp = cparams(MGN_IMPACT_LINEAR, 1.0, 0.01, 1000);
+    double shock[1] = { 0 }, depth[1] = { 1 };
+    size_t ws;
+    assert_int_equal(mgn_cascade_work_size(&PRM, 1, 1, 1, &ws), MGN_OK);
+    void *w = malloc(ws);
+    mgn_cascade_round rd[50];
+    mgn_cascade_result r, keep;
+    memset(&keep, 0x2b, sizeof keep);
+    r = keep;
+    assert_int_equal(mgn_cascade(m, 1, ACC, 1, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* 1e7 contracts: a delta of 1e307, the cascade runs */
+    POS[0].quantity = 1e7;
+    assert_int_equal(mgn_cascade(m, 1, ACC, 1, &PRM, &cp, shock, depth, w, ws, rd, NULL, &r), MGN_OK);
+    assert_int_equal(r.n_liquidated, 1);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_hand_bad_debt),
         cmocka_unit_test(test_bad_input_cascade),
         cmocka_unit_test(test_overflow_and_status),
+        cmocka_unit_test(test_total_overflow),
+        cmocka_unit_test(test_delta_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -533,6 +533,74 @@ static void test_roots_beta_outside(void **state)
 }
 
 /* Status of the root search for bad calls and overflowing evaluations. */
+/* A failure inside a bracket, between two prices that evaluate: portfolio mode (PM grid
+ * of moves -10%, 0, +10% only, no add-ons) with IM = MM = 1e300 x requirement on a
+ * long 50/100/150 call butterfly (vol 1%, 0.01 years). The requirement, the butterfly's
+ * loss on a 10% rise, is 0.1 S q up to 136.4 and q (150 - S) above: 1e300 times it
+ * passes DBL_MAX between 125 and 137.5 only. The search evaluates 10, 50, 100, 150 and
+ * 300 (ends and strikes) without failure; g changes sign over [100, 150], and Brent's
+ * second step (near 134) lands in the overflow. */
+static void test_roots_failure_in_bracket(void **state)
+{
+    double F = 1e300, q = 0.08 * DBL_MAX / F;
+    mgn_market mk[1] = { { 100, 0, 0 } };
+    mgn_pm_params pm;
+    memset(&pm, 0, sizeof pm);
+    pm.struct_size = sizeof pm;
+    pm.price_range = 0.1;
+    pm.price_steps = 1;
+    pm.vol_scenarios = 1;
+    pm.vol_mode = MGN_PM_VOL_ABSOLUTE;
+    mgn_position pos[3] = { opt(MGN_CALL, q, 50, 0.01, 0.01), opt(MGN_CALL, -2 * q, 100, 0.01, 0.01),
+                            opt(MGN_CALL, q, 150, 0.01, 0.01) };
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 0.5 * DBL_MAX, 0, 0 } };
+    mgn_account a = acct_of(pos, 3, bal, 1);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.mode = MGN_MODE_PORTFOLIO;
+    prm.pm = &pm;
+    prm.pm_im_factor = prm.pm_mm_factor = F;
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 1, 3, &ws), MGN_OK);
+    void *work = malloc(ws);
+    static const double ok_at[5] = { 10, 50, 100, 150, 300 };
+    double g[5];
+    for (int k = 0; k < 5; k++) {
+        mgn_market m = { ok_at[k], 0, 0 };
+        mgn_account_result ar;
+        assert_int_equal(mgn_account_eval(&m, 1, &a, &prm, 0, INFINITY, work, ws, &ar, NULL), MGN_OK);
+        g[k] = ar.equity - ar.mm;
+    }
+    assert_true(g[1] > 0 && g[2] < 0 && g[3] > 0 && g[4] > 0);
+    mgn_market m130 = { 130, 0, 0 };
+    mgn_account_result ar;
+    assert_int_equal(mgn_account_eval(&m130, 1, &a, &prm, 0, INFINITY, work, ws, &ar, NULL), MGN_ERANGE);
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    s.lo = 10;
+    s.hi = 300;
+    s.grid = 2;
+    double roots[4], roots_keep[4];
+    mgn_liq_price_result r, keep;
+    memset(&keep, 0x55, sizeof keep);
+    memset(roots_keep, 0x55, sizeof roots_keep);
+    r = keep;
+    memcpy(roots, roots_keep, sizeof roots);
+    assert_int_equal(mgn_liq_prices(mk, 1, &a, &prm, &s, work, ws, roots, 4, &r), MGN_ERANGE);
+    assert_memory_equal(&r, &keep, sizeof r);
+    /* 0.7e300 x requirement stays finite: the two roots, one on each side of 100 */
+    prm.pm_im_factor = prm.pm_mm_factor = 0.7 * F;
+    assert_int_equal(mgn_liq_prices(mk, 1, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_int_equal(r.n_roots, 2);
+    assert_true(roots[0] > 50 && roots[0] < 100 && roots[1] > 100 && roots[1] < 150);
+    for (int k = 0; k < 2; k++) {
+        mgn_market m = { roots[k], 0, 0 };
+        assert_int_equal(mgn_account_eval(&m, 1, &a, &prm, 0, INFINITY, work, ws, &ar, NULL), MGN_OK);
+        assert_close(ar.equity - ar.mm, 0, 0, 1e-12 * DBL_MAX);
+    }
+    free(work);
+}
+
 static void test_roots_status(void **state)
 {
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2, 1, 0, 0, 0, 48000 };
@@ -864,6 +932,66 @@ static void test_partial_full_and_bad(void **state)
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, 8, cl, &r), MGN_ENOMEM);
     assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, NULL, &r), MGN_EINVAL);
     assert_memory_equal(&r, &keep, sizeof r);
+    free(work);
+}
+
+/* Penalties whose total overflows: two perpetuals worth 0 at the mark (entry = S), each
+ * of notional 0.99 DBL_MAX, penalty rate 0.9. No close restores the account (the
+ * penalty only lowers its equity of 0); the partial closes' penalties total
+ * 1.782 f DBL_MAX: finite up to close_factor 0.5, overflowing in the scan beyond
+ * f = 0.562 with close_factor 1 (proportional, and largest-MM where the second
+ * position's scan starts after the first is closed), and in the full close that
+ * follows a failed scan with close_factor 0.5. */
+static void test_partial_penalty_overflow(void **state)
+{
+    mgn_std_tier tier = { 0, 0.02, 0.01, 0 };
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.tiers = &tier;
+    sp.n_tiers = 1;
+    double q = 0.99 * DBL_MAX / 50000;
+    mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, q, 1, 0, 0, 0, 50000 };
+    mgn_position two[2] = { p, p };
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 0, 0, 0 } };
+    mgn_account a = acct_of(two, 2, bal, 1);
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.std = &sp;
+    prm.n_std = 1;
+    mgn_liq_params lp;
+    mgn_liq_params_init(&lp);
+    size_t ws;
+    assert_int_equal(mgn_liq_partial_work_size(&prm, 2, 2, &ws), MGN_OK);
+    void *work = malloc(ws);
+    mgn_liq_close cl[2], cl_keep[2];
+    mgn_liq_result r, keep;
+    /* penalty rate 0.4: the full close's penalty 0.792 DBL_MAX is finite */
+    lp.penalty_rate = 0.4;
+    for (int order = MGN_LIQ_PROPORTIONAL; order <= MGN_LIQ_LARGEST_MM; order++) {
+        lp.order = order;
+        lp.close_factor = 1;
+        assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+        assert_int_equal(r.full, 1);
+        assert_int_equal(r.restored, 0);
+        assert_int_equal(r.n_closes, 2);
+        assert_close(r.penalty, 2 * 0.4 * q * 50000, 1e-14, 0);
+        assert_close(r.after.equity, -r.penalty, 1e-14, 0);
+    }
+    lp.penalty_rate = 0.9;
+    memset(&keep, 0x5a, sizeof keep);
+    memset(cl_keep, 0x5a, sizeof cl_keep);
+    for (int order = MGN_LIQ_PROPORTIONAL; order <= MGN_LIQ_LARGEST_MM; order++)
+        for (int half = 0; half < 2; half++) {
+            lp.order = order;
+            lp.close_factor = half ? 0.5 : 1;
+            r = keep;
+            memcpy(cl, cl_keep, sizeof cl);
+            assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r),
+                             MGN_ERANGE);
+            assert_memory_equal(&r, &keep, sizeof r);
+            assert_memory_equal(cl, cl_keep, sizeof cl);
+        }
     free(work);
 }
 
@@ -1444,10 +1572,12 @@ int main(void)
         cmocka_unit_test(test_roots_match_closed_form),
         cmocka_unit_test(test_roots_exact_and_duplicates),
         cmocka_unit_test(test_roots_beta_outside),
+        cmocka_unit_test(test_roots_failure_in_bracket),
         cmocka_unit_test(test_roots_status),
         cmocka_unit_test(test_partial_minimal),
         cmocka_unit_test(test_partial_isolated),
         cmocka_unit_test(test_partial_full_and_bad),
+        cmocka_unit_test(test_partial_penalty_overflow),
         cmocka_unit_test(test_economics),
         cmocka_unit_test(test_bad_input_liquidation),
     };
