@@ -537,7 +537,7 @@ static const gl_rule *gl_get(int n)
     return NULL;
 }
 
-/* The rule of a size fixed at compile time (DB_L, DB_P): never NULL, and a size
+/* The rule of a size fixed at compile time (choose_scheme, DB_L, DB_P): a size
    without tables does not compile. */
 #define GL_FIXED(n) GL_FIXED_(n)
 #define GL_FIXED_(n) ((const gl_rule){ n, gl##n##_x, gl##n##_w, th##n##_c })
@@ -719,7 +719,8 @@ AM_SIMD
 /*---------------------------------------------------------------- scheme */
 
 typedef struct {
-    int n, l, p;     /* Chebyshev intervals (n+1 nodes), quadrature points (FP, price) */
+    int n;           /* Chebyshev intervals (n+1 nodes) */
+    gl_rule g, gp;   /* quadrature rules: fixed-point (l = g.n points), price (p = gp.n) */
     double tm;       /* collocation map scale (years); 0: zeta = sqrt(tau) */
     double aq;       /* quadrature stretch a (sqrt years); 0: plain theta map */
     int maxit;       /* Newton iterations */
@@ -1037,10 +1038,9 @@ AM_SIMD
 static double put_premium(double s, double T, double r, double q, double sig,
                           const am_scheme *sc, double *bT)
 {
-    const gl_rule *g = gl_get(sc->l), *gp = gl_get(sc->p);
-    const int n = sc->n, l = sc->l, p = sc->p;
-    if (!g || !gp || n < 1 || n > AM_MAXN || l > AM_MAXL || p > AM_MAXP)
-        return NAN;      /* a scheme without rules or beyond the fixed arrays */
+    /* choose_scheme's sizes have tables and fit the fixed arrays (checked there) */
+    const gl_rule *g = &sc->g, *gp = &sc->gp;
+    const int n = sc->n, l = g->n, p = gp->n;
     am_system S;
     S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig;
     const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */
@@ -1585,25 +1585,22 @@ static double put_double(double s, double T, double r, double q, double sig)
                nearly equal boundaries are ill-conditioned), the rest is extrapolated */
             if (tstar - te < AM_DB_TIP * te)
                 break;
+            /* tn < tstar <= hi <= T: the step stops at least 10% of tstar - te >= 5% te
+               short of tstar, far above the rounding (with subnormal te and tstar the
+               sums are exact and 0.5 (tstar - te) of one ulp rounds down to 0); so the
+               solved length never reaches T here */
             double tn = te + (est < hi ? 0.9 : 0.5) * (tstar - te);
             int nxt = 1 - cur;
-            int full = tn >= T;
-            db_setup(&Sy, full ? T : tn);
+            db_setup(&Sy, tn);
             db_guess(&Sy.M, P, zc, z[nxt]);
             S[nxt] = Sy.M;
             if (db_solve(&Sy, z[nxt])) {
                 cur = nxt;
-                te = full ? T : tn;
-                if (full) {
-                    tstar = HUGE_VAL;
-                    break;
-                }
+                te = tn;
             } else {
                 hi = tn;
             }
         }
-        if (te < T && !(tstar < HUGE_VAL))
-            tstar = hi;
     }
     const db_map *F = &S[cur];
     const double *zf = z[cur];
@@ -1638,8 +1635,7 @@ static double put_double(double s, double T, double r, double q, double sig)
             double dt = u - te;
             lnB = cb[0] + dt * cb[1];
             lnY = cy[0] + dt * cy[1];
-            if (lnY > lnB)
-                lnY = lnB;
+            lnY = lnY > lnB ? lnB : lnY;   /* below tstar Y < B but for rounding */
         }
         double vz = sig * sqrt(t);
         if (!(vz > 0))
@@ -1653,6 +1649,10 @@ static double put_double(double s, double T, double r, double q, double sig)
 }
 
 /*---------------------------------------------------------------- dispatch */
+
+/* The largest scheme (n, l, p) = (16, 24, 48) fits put_premium's fixed arrays (C99 has
+   no static assertion: a negative array size does not compile). */
+typedef char am_largest_scheme_fits[16 <= AM_MAXN && 24 <= AM_MAXL && 48 <= AM_MAXP ? 1 : -1];
 
 /* Collocation and quadrature sizes for the single-boundary put. Two numbers set the
    difficulty: rho = T / tc with tc = sigma^2/(r-q)^2, the drift-to-diffusion ratio
@@ -1669,13 +1669,13 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     sc->tm = 0;
     sc->aq = 0;
     if (level == 0 && rho < 2 && sT <= 2) {
-        sc->n = 10; sc->l = 8; sc->p = 32;
+        sc->n = 10; sc->g = GL_FIXED(8); sc->gp = GL_FIXED(32);
     } else if (level == 0 && rho < 10) {
-        sc->n = 16; sc->l = 12; sc->p = 48;
+        sc->n = 16; sc->g = GL_FIXED(12); sc->gp = GL_FIXED(48);
     } else {
         /* drift-dominated (or the retry of a failed iteration): compressed collocation
            time and stretched quadrature near the integrands' peak */
-        sc->n = 16; sc->l = 24; sc->p = 48;
+        sc->n = 16; sc->g = GL_FIXED(24); sc->gp = GL_FIXED(48);
         if (rho > 1) {
             sc->tm = 4 * tc;
             sc->aq = sqrt(16 * tc);

@@ -127,21 +127,19 @@ static double inv_norm_tail(double r)
 
 static int is_tiny(double v) { return fabs(v) < DBL_MIN; }
 
+/* xl < xr at every call: the interval is a branch of beta (0 < beta < b_l, b_l <= beta
+   < b_c, b_u < beta < b_max, or b_c <= beta <= b_u with b_u - b_c > b_max / 50: s_u
+   >= s_c + 1.25 and the vega on [s_c, s_u] is at least phi(sqrt(2 pi)) b_max). */
 static double rc_eval(double x, double xl, double xr, double yl, double yr, double dl,
                       double dr, double r)
 {
-    const double h = xr - xl;
-    if (fabs(h) <= 0.0)
-        return 0.5 * (yl + yr);
-    {
-        const double t = (x - xl) * (1.0 / h);
-        if (!(r >= RC_MAX)) {
-            const double omt = 1.0 - t, t2 = t * t, omt2 = omt * omt;
-            return (yr * t2 * t + (r * yr - h * dr) * t2 * omt + (r * yl + h * dl) * t * omt2
-                    + yl * omt2 * omt) / (1.0 + (r - 3.0) * t * omt);
-        }
-        return yr * t + yl * (1.0 - t);
+    const double h = xr - xl, t = (x - xl) * (1.0 / h);
+    if (!(r >= RC_MAX)) {
+        const double omt = 1.0 - t, t2 = t * t, omt2 = omt * omt;
+        return (yr * t2 * t + (r * yr - h * dr) * t2 * omt + (r * yl + h * dl) * t * omt2
+                + yl * omt2 * omt) / (1.0 + (r - 3.0) * t * omt);
     }
+    return yr * t + yl * (1.0 - t);
 }
 
 static double rc_min_control(double dl, double dr, double s, int prefer_shape)
@@ -149,14 +147,9 @@ static double rc_min_control(double dl, double dr, double s, int prefer_shape)
     const int monotonic = dl * s >= 0.0 && dr * s >= 0.0;
     const int convex = dl <= s && s <= dr, concave = dl >= s && s >= dr;
     double r1 = -DBL_MAX, r2 = -DBL_MAX;
-    if (!monotonic && !convex && !concave)
-        return RC_MIN;
-    if (monotonic) {
-        if (!is_tiny(s))
-            r1 = (dr + dl) / s;
-        else if (prefer_shape)
-            r1 = RC_MAX;
-    }
+    /* neither monotonic nor convex nor concave: r1 = r2 = -DBL_MAX, RC_MIN below */
+    if (monotonic)
+        r1 = !is_tiny(s) ? (dr + dl) / s : prefer_shape ? RC_MAX : r1;
     if (convex || concave) {
         const double drl = dr - dl, drs = dr - s, sdl = s - dl;
         if (!(is_tiny(sdl) || is_tiny(drs))) {
@@ -212,13 +205,12 @@ static void lower_map(double x, double s, double *f, double *fp, double *fpp)
 }
 
 /* s from f: N(-|x|/(sqrt(3) s)) = p = cbrt(u), u = (3 sqrt 3 / (2 pi)) f / |x|; in the
-   tail (p < 0.075) AS 241 needs only sqrt(-ln p) = sqrt(-ln(u)/3), no cube root. */
+   tail (p < 0.075) AS 241 needs only sqrt(-ln p) = sqrt(-ln(u)/3), no cube root.
+   f > 0 (else the result is NaN, which the caller's bracket turns into s_left). */
 static double lower_map_inverse(double x, double f)
 {
     const double ax = fabs(x), u = THREE_SQRT3_OVER_2PI * f / ax;
     double z;
-    if (!(f > 0.0))
-        return 0.0;
     if (u < 0.075 * 0.075 * 0.075) {
         const double lu = u >= DBL_MIN ? log(u) : log(THREE_SQRT3_OVER_2PI) + log(f) - log(ax);
         z = inv_norm_tail(sqrt(-lu * (1.0 / 3.0)));
@@ -260,10 +252,8 @@ typedef struct {
 static int iv_step(iv_state *st, double ds)
 {
     double s = st->s + ds;
-    if (s < st->s_left)
-        s = st->s_left;
-    if (s > st->s_right)
-        s = st->s_right;
+    s = s < st->s_left ? st->s_left : s;
+    s = s > st->s_right ? st->s_right : s;
     ds = s - st->s;
     st->s = s;
     st->done = fabs(ds) <= IV_STEP_TOL * s;
@@ -310,9 +300,9 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
         /* |x| below ~1e-30: s_l lost to rounding (possibly to a positive remainder);
            the root, above 1e11 |x| here, is in the middle branch */
         if (!(sl > 0.0) || x > -1e-30) {
-            st.s = sc * (beta / bc);   /* sc * beta alone may underflow to 0 */
-            if (!(st.s > st.s_left))
-                st.s = st.s_left;
+            /* sc * beta alone may underflow to 0; b(x, s) <= s/sqrt(2 pi) makes this at
+               least 2.5 beta >= 2.5 DBL_MIN, inside the bracket */
+            st.s = sc * (beta / bc);
             st.s_right = sc;
             goto middle;
         }
@@ -363,10 +353,9 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
                 branch = 1;
         }
     }
-    if (!(st.s > st.s_left))
-        st.s = st.s_left;
-    if (!(st.s < st.s_right))
-        st.s = st.s_right;
+    /* the guess is inside its branch but for rounding (or NaN) */
+    st.s = st.s > st.s_left ? st.s : st.s_left;
+    st.s = st.s < st.s_right ? st.s : st.s_right;
 
     if (branch < 0) {
         /* g = 1/ln b - 1/ln beta; with lambda = 1/ln b and the ratios of b, b', b'':
@@ -464,10 +453,6 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (!(price < upper))
         return MGN_ENOSOL;
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
-        /* An overflowed S e^{-qT} or K e^{-rT} makes the lower bound infinite (and its
-           tolerance with it): no finite price can be compared with it. */
-        if (!(isfinite(A) && isfinite(B)))
-            return MGN_ERANGE;
         /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
            of the size of the result, not of S and K (S - K is exact near the money), so
            the time value price - lower keeps its relative accuracy. That form only

@@ -367,6 +367,36 @@ static void test_expiry_and_deep_itm(void **state)
     assert_true(v >= e && v < e * 1.01);
 }
 
+/* Double-boundary puts (q < r < 0) with q within 1e-11 relative of r: the exercise band
+   r K/q < S < K is about 1e-11 K wide, and the solver searches the meeting time of
+   two boundaries a few 1e-13 apart in log, over collocation lengths down to 1e-26
+   years, where its Newton systems are nearly singular (some steps are not finite and
+   are discarded). The premium is then at most the interest-carry gain on the band:
+   the integrand r K - q S of the premium formula is below (r - q) K for S < K, so
+   0 <= American - European <= (r - q) K T e^{-rT}. The call of the symmetry agrees. */
+static void test_double_boundary_narrow_band(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 11 };
+    for (int i = 0; i < 300; i++) {
+        const double K = 100, S = K * mgn_test_range(&g, 0.5, 1.05);
+        const double T = mgn_test_logrange(&g, 0.2, 10), r = -mgn_test_logrange(&g, 1e-3, 0.1);
+        const double q = r * (1 + mgn_test_logrange(&g, 1e-13, 1e-11));
+        const double sig = mgn_test_range(&g, 0.1, 0.5);
+        double v = -1, e = -2, c = -3;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, S, K, T, r, q, sig, &e), MGN_OK);
+        if (!(v >= e && v - e <= (r - q) * K * T * exp(-r * T)))
+            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs European %.17g\n",
+                        S, T, r, q, sig, v, e);
+        assert_true(v >= e && v - e <= (r - q) * K * T * exp(-r * T));
+        if (i % 10 == 0) {
+            assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, r, sig, &c), MGN_OK);
+            assert_close(c, v, 1e-13, 0);
+        }
+    }
+}
+
 /* Valid but extreme inputs never give NaN with MGN_OK. */
 static void test_extreme_inputs(void **state)
 {
@@ -560,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_monotone),
         cmocka_unit_test(test_sigma_zero),
         cmocka_unit_test(test_expiry_and_deep_itm),
+        cmocka_unit_test(test_double_boundary_narrow_band),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),

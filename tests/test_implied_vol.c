@@ -379,6 +379,25 @@ static void test_bounds(void **state)
                          MGN_ENOSOL);
         assert_true(sig == 1.0);
     }
+    /* At the money forward with a carry of 1 (K about e S, r T about 1): the put is in
+       the money by x = ln(F/K) < 0 of a few ulps, but K e^{-rT} - S rounds to -1.1e-16;
+       the lower bound is max(that, 0) = 0, and the time value is the whole price. */
+    {
+        const double S = 1, K = 0x1.5bf0a8b145759p+1, T = 1, r = 0x1.fffffffffffe8p-1, q = 0;
+        const contract c = { MGN_PUT, S, K, T, r, q };
+        assert_true(log(S / K) + (r - q) * T < 0 && K * exp(-r * T) - S < 0);
+        const double prices[] = { 1e-3, 1e-8 };
+        for (size_t i = 0; i < 2; ++i) {
+            double sig = 42.0;
+            assert_int_equal(mgn_implied_vol(MGN_PUT, S, K, T, r, q, prices[i], &sig), MGN_OK);
+            assert_true(sig > 0 && sig < 0.01);
+            /* to 1e-12, or to the bound's own accuracy (4 ulps of S, as x) */
+            assert_close((double)qprice(&c, sig), prices[i], 1e-12, 4 * DBL_EPSILON * S);
+        }
+        double sig = 42.0;
+        assert_int_equal(mgn_implied_vol(MGN_PUT, S, K, T, r, q, 0.0, &sig), MGN_OK);
+        assert_true(sig == 0.0);
+    }
 }
 
 /*---------------------------------------------------------------- bad input */
