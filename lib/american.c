@@ -47,8 +47,8 @@
  *   never exercised early, the European price exactly. sigma == 0: the best
  *   deterministic exercise time, in closed form. Put with q < r < 0 (call r < q < 0):
  *   two exercise boundaries (Andersen and Lake 2021), section "double boundary".
- *   A finite-difference solver is kept as a last resort if an iteration fails (not
- *   reached on any tested input).
+ *   Where no iteration gives a premium (only outside the documented domain: see
+ *   put_value) the European value is returned.
  *
  * No allocation: fixed-size arrays on the stack, about 150 KB at the deepest call
  * (put_premium's am_system holds the quadrature data and interpolation weights of
