@@ -966,21 +966,32 @@ static void test_partial_penalty_overflow(void **state)
     void *work = malloc(ws);
     mgn_liq_close cl[2], cl_keep[2];
     mgn_liq_result r, keep;
-    /* penalty rate 0.4: the full close's penalty 0.792 DBL_MAX is finite */
+    /* penalty rate 0.4: the full close's penalty 0.792 DBL_MAX is finite, but the
+       closed notional, 1.98 DBL_MAX, is not: MGN_ERANGE, nothing written (it was
+       once reported as infinite with MGN_OK). One such position alone is fine. */
     lp.penalty_rate = 0.4;
+    memset(&keep, 0x5a, sizeof keep);
+    memset(cl_keep, 0x5a, sizeof cl_keep);
+    mgn_account one = acct_of(two, 1, bal, 1);
     for (int order = MGN_LIQ_PROPORTIONAL; order <= MGN_LIQ_LARGEST_MM; order++) {
         lp.order = order;
         lp.close_factor = 1;
-        assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+        r = keep;
+        memcpy(cl, cl_keep, sizeof cl);
+        assert_int_equal(mgn_liq_partial(MK, 2, &a, &prm, &lp, NULL, work, ws, cl, &r),
+                         MGN_ERANGE);
+        assert_memory_equal(&r, &keep, sizeof r);
+        assert_memory_equal(cl, cl_keep, sizeof cl);
+        assert_int_equal(mgn_liq_partial(MK, 2, &one, &prm, &lp, NULL, work, ws, cl, &r),
+                         MGN_OK);
         assert_int_equal(r.full, 1);
         assert_int_equal(r.restored, 0);
-        assert_int_equal(r.n_closes, 2);
-        assert_close(r.penalty, 2 * 0.4 * q * 50000, 1e-14, 0);
+        assert_int_equal(r.n_closes, 1);
+        assert_close(r.notional, q * 50000, 1e-14, 0);
+        assert_close(r.penalty, 0.4 * q * 50000, 1e-14, 0);
         assert_close(r.after.equity, -r.penalty, 1e-14, 0);
     }
     lp.penalty_rate = 0.9;
-    memset(&keep, 0x5a, sizeof keep);
-    memset(cl_keep, 0x5a, sizeof cl_keep);
     for (int order = MGN_LIQ_PROPORTIONAL; order <= MGN_LIQ_LARGEST_MM; order++)
         for (int half = 0; half < 2; half++) {
             lp.order = order;
