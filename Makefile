@@ -270,10 +270,10 @@ $(LINT_DIR)/scan/%.o: lib/%.c $(LIB_HDR)
 # them, gcovr reports on lib/ only (build/cov/coverage.txt, .json) and
 # tests/coverage_functions.py checks that every public function of include/margin.h
 # was entered. Needs gcovr (Debian: apt-get install gcovr). Thresholds in percent:
-# COV_LINES, COV_BRANCHES.
+# COV_LINES, COV_BRANCHES (a ratchet just below the measured figures, tests/README.md).
 GCOVR        ?= gcovr
-COV_LINES    ?= 95
-COV_BRANCHES ?= 85
+COV_LINES    ?= 99
+COV_BRANCHES ?= 95
 COVFLAGS     := --coverage -fprofile-update=atomic -O0 -g -DMGN_NO_MULTIVERSION
 COV_OBJ      := $(LIB_SRC:lib/%.c=build/cov/obj/%.o)
 COV_BIN      := $(TEST_SRC:tests/%.c=build/cov/tests/%) $(FUZZ_NAMES:%=build/cov/tests/fuzz_%)
