@@ -1383,7 +1383,9 @@ typedef struct mgn_account_result {
     double collateral;    /* haircut value of the balances */
     double position_value;/* value of the positions (options + unrealised P&L) */
     double im, mm;
-    double margin_ratio;  /* equity / MM; DBL_MAX when MM == 0 (never NaN or inf) */
+    double margin_ratio;  /* equity / MM within [-DBL_MAX, DBL_MAX]; with MM == 0,
+                             DBL_MAX (equity >= 0) or -DBL_MAX (equity < 0); never
+                             NaN or inf */
     double available;     /* free collateral: max(0, equity - IM) (isolated: above) */
     double call_amount;   /* IM - equity when status >= MARGIN_CALL, else 0 */
     double shortfall;     /* bad debt: max(0, -equity) (isolated: above) */
