@@ -65,6 +65,12 @@ static double rel_bound(double floor, double c, double s)
     return s > 0 ? fmax(floor, c / s) : floor;
 }
 
+/* rel |v|, and 0 for v == 0 (rel may be infinite: s subnormal) */
+static double rel_of(double rel, double v)
+{
+    return v != 0 ? rel * fabs(v) : 0.0;
+}
+
 static double price_tol(double scalar, double S, double K, double T, double r, double q,
                         double sigma)
 {
@@ -72,7 +78,7 @@ static double price_tol(double scalar, double S, double K, double T, double r, d
     if (!(isnormal(S) && isnormal(K) && isnormal(S * exp(-q * T)) && isnormal(K * exp(-r * T))
           && isnormal(exp(-q * T)) && isnormal(exp(-r * T))))
         return INFINITY;
-    double tol = rel_bound(1e-12, 2e-14, sigma * sqrt(T)) * fabs(scalar);
+    double tol = rel_of(rel_bound(1e-12, 2e-14, sigma * sqrt(T)), scalar);
     if (fabs(scalar) <= 1e-13 * scale)
         tol = fmax(tol, 1e-13 * scale);
     return tol;
@@ -103,7 +109,7 @@ static int greeks_close(const mgn_greeks *b, const mgn_greeks *s, double ptol, i
     if (!close_to(b->price, s->price, ptol))
         return 0;
     for (size_t k = 1; k < sizeof *b / sizeof(double); k++) {
-        double tol = (k >= vanna ? second : first) * fabs(y[k]) + 1e-290;
+        double tol = rel_of(k >= vanna ? second : first, y[k]) + 1e-290;
         if (isinf(ptol))
             tol = INFINITY;
         else if (b76 && k == rho)
