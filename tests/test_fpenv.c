@@ -17,6 +17,8 @@
  *     runs under the other modes (no state carried from one call to the next).
  */
 #include <fenv.h>
+#include <stdlib.h>
+#include <string.h>
 #include "workload.h"
 
 /* (#pragma STDC FENV_ACCESS ON is not implemented by GCC; the test is built at -O1
@@ -153,10 +155,17 @@ static void test_flags_raised(void **state)
     }
 }
 
-/* Each flag raised on its own by the caller survives every call. */
+/* Each flag raised on its own by the caller survives every call. Not under valgrind
+   (make test-valgrind sets MGN_SECTION=valgrind): valgrind does not model the sticky
+   exception flags, and a flag raised before any floating-point operation at all (a
+   plain sqrt) reads as cleared after it; memcheck's run is about memory, the native
+   and sanitizer runs check this. */
 static void test_flags_not_cleared(void **state)
 {
     (void)state;
+    const char *section = getenv("MGN_SECTION");
+    if (section && strcmp(section, "valgrind") == 0)
+        skip();
     static const int each[] = { FE_INVALID, FE_DIVBYZERO, FE_OVERFLOW, FE_UNDERFLOW, FE_INEXACT };
     for (size_t k = 0; k < sizeof each / sizeof each[0]; k++) {
         for (size_t i = 0; i < WL_N_STEPS; i++) {
