@@ -205,11 +205,12 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
  * relative where the value exceeds 1e-13 * scale; delta, gamma, vega, theta, rho and
- * dividend_rho within max(1e-10, 2e-15 / s) relative; vanna, volga and charm within
+ * dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
  * max(1e-10, 5e-13 / s) relative. So 1e-12 and 1e-10 hold for s >= 0.02 (e.g. 30%
  * vol with more than 40 hours to expiry); closer to expiry the difference grows like
- * 1 / s near the money (the kernel rounds log(S/K) once, which moves d1 by about
- * 1e-16 / s), and in the far wings only the absolute bound holds. The scalar
+ * 1 / s (the kernel rounds log(S/K) once, which moves d1 by about 1e-16 / s and a
+ * Greek by |d1| times that, |d1| up to 37 where values are not 0), and for prices in
+ * the far wings only the absolute bound holds. The scalar
  * functions keep full relative accuracy everywhere: use them where that matters.
  * (The kernels use the vector math library, within 4 ulp per elementary function,
  * and hand the elements where the direct formula could lose more to the scalar

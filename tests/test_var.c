@@ -174,7 +174,9 @@ static void test_large_and_degenerate(void **state)
     assert_int_equal(mgn_var_es(p, NULL, n, 0.99, &var, &es), MGN_OK);
     ref_var_es(p, NULL, n, 0.99, &rv, &re);
     assert_true(var == rv);
-    assert_close(es, re, 1e-14, 0);
+    /* 1e-12 as above: 3,000 tail values near 100 summed in a different order (under
+       valgrind's emulation the two differ by 2e-14) */
+    assert_close(es, re, 1e-12, 0);
     /* adversarial for the sample bracket: the sampled points (every (n/1024)-th) are
        all gains, every other point a loss, so the bracket misses the target */
     size_t stride = n / 1024;

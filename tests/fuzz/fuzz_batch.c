@@ -13,7 +13,7 @@
  *     documented batch accuracy of the scalar one, with s = sigma sqrt(T) (prices
  *     max(1e-12, 2e-14 / s) relative, or 1e-13 * max(S e^{-qT}, K e^{-rT}) absolute
  *     for far-wing values worth less than that; delta to dividend_rho
- *     max(1e-10, 2e-15 / s) relative, vanna, volga and charm max(1e-10, 5e-13 / s),
+ *     max(1e-10, 5e-15 / s) relative, vanna, volga and charm max(1e-10, 5e-13 / s),
  *     where the Black-76 rho (-T V) and theta carry the price's tolerance, and 1e-290
  *     absolute near the subnormal range; implied vols as the scalar call); where S,
  *     K, S e^{-qT} or K e^{-rT} is not a normal number only finiteness (such operands
@@ -101,7 +101,7 @@ static int greeks_close(const mgn_greeks *b, const mgn_greeks *s, double ptol, i
                         double T, double r, double q, double sigma)
 {
     const size_t vanna = offsetof(mgn_greeks, vanna) / sizeof(double);
-    const double first = rel_bound(1e-10, 2e-15, sigma * sqrt(T)),
+    const double first = rel_bound(1e-10, 5e-15, sigma * sqrt(T)),
                  second = rel_bound(1e-10, 5e-13, sigma * sqrt(T));
     const double *x = (const double *)(const void *)b, *y = (const double *)(const void *)s;
     const size_t rho = offsetof(mgn_greeks, rho) / sizeof(double);
