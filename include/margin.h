@@ -910,7 +910,9 @@ MGN_API int mgn_pm_margin(const mgn_market *mkt, const mgn_pm_params *params, si
 /* With a breakdown: per_mkt (n_mkt records, or NULL) and contrib (n_pos doubles, or
    NULL): each position's weighted loss in its underlying's binding scenario (0 when
    no scenario loses); they sum to the grid loss of that underlying. Both are written
-   during the computation: on failure their contents are unspecified (out untouched). */
+   during the computation: on failure their contents are unspecified (out untouched).
+   With contrib, MGN_ERANGE also where one position's loss overflows although the
+   underlying's total, whose terms cancel, does not (mgn_pm_margin then succeeds). */
 MGN_API int mgn_pm_margin_detail(const mgn_market *mkt, const mgn_pm_params *params,
                                  size_t n_mkt, const mgn_position *pos, size_t n_pos,
                                  int currency, mgn_pm_result *out,

@@ -319,8 +319,11 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * wt[k] * conv[k];
                 if (sums)
                     sums[k] += loss;
-                if (contrib)
+                if (contrib) {
+                    if (!isfinite(loss))
+                        return MGN_ERANGE;
                     contrib[next] = loss;
+                }
             }
         }
         if (c.n == 0)
@@ -346,9 +349,15 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 s -= pl[i];
             if (sums)
                 sums[k] += s * wt[k] * conv[k];
+            /* a position's loss can overflow where the chunk's sum, whose terms
+               cancel, does not */
             if (contrib)
-                for (size_t i = 0; i < c.n; i++)
-                    contrib[c.idx[i]] = -pl[i] * wt[k] * conv[k];
+                for (size_t i = 0; i < c.n; i++) {
+                    double loss = -pl[i] * wt[k] * conv[k];
+                    if (!isfinite(loss))
+                        return MGN_ERANGE;
+                    contrib[c.idx[i]] = loss;
+                }
         }
     }
 }
@@ -371,9 +380,11 @@ static int pm_underlying(const mgn_market *mkt, const mgn_pm_params *prm, int u,
         }
     if (contrib) {
         if (bind >= 0) {
-            /* cannot fail: it repeats, for scenario bind only, evaluations of the call
-               above, which all succeeded */
-            (void)pm_losses(mkt, prm, u, pos, n_pos, currency, NULL, bind, contrib);
+            /* the evaluations of the call above, for scenario bind only; fails only
+               where one position's loss overflows */
+            if ((st = pm_losses(mkt, prm, u, pos, n_pos, currency, NULL, bind, contrib))
+                != MGN_OK)
+                return st;
         } else {
             for (size_t j = 0; j < n_pos; j++)
                 if (pos[j].underlying == u)
