@@ -355,15 +355,22 @@ static void test_roots_option_portfolio(void **state)
     free(work);
 }
 
+/* One rule set: a single tier with these rates. */
+static mgn_std_params one_tier(mgn_std_tier *tier)
+{
+    mgn_std_params sp;
+    sp.struct_size = sizeof sp;
+    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
+    sp.tiers = tier;
+    sp.n_tiers = 1;
+    return sp;
+}
+
 /* A cross account with one perpetual: the root search equals the closed form. */
 static void test_roots_match_closed_form(void **state)
 {
     mgn_std_tier tier = { 0, 0.02, 0.01, 0 };
-    mgn_std_params sp;
-    sp.struct_size = sizeof sp;
-    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
-    sp.tiers = &tier;
-    sp.n_tiers = 1;
+    mgn_std_params sp = one_tier(&tier);
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2.5, 1, 0, 0, 0, 48000 };
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 20000, 0, 0 } };
     mgn_account a = acct_of(&p, 1, bal, 1);
@@ -400,17 +407,6 @@ static void test_roots_match_closed_form(void **state)
     double mm = 0.01 * (2.5 * root + 10 * S1);
     assert_close(eq, mm, 1e-9, 0);
     free(work);
-}
-
-/* One rule set: a single tier with these rates. */
-static mgn_std_params one_tier(mgn_std_tier *tier)
-{
-    mgn_std_params sp;
-    sp.struct_size = sizeof sp;
-    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
-    sp.tiers = tier;
-    sp.n_tiers = 1;
-    return sp;
 }
 
 /* Exact zeros of g on scan points, zero-quantity options, duplicate strikes and a
@@ -945,11 +941,7 @@ static void test_partial_full_and_bad(void **state)
 static void test_partial_penalty_overflow(void **state)
 {
     mgn_std_tier tier = { 0, 0.02, 0.01, 0 };
-    mgn_std_params sp;
-    sp.struct_size = sizeof sp;
-    mgn_std_preset(MGN_STD_PRESET_DEFAULT, &sp);
-    sp.tiers = &tier;
-    sp.n_tiers = 1;
+    mgn_std_params sp = one_tier(&tier);
     double q = 0.99 * DBL_MAX / 50000;
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, q, 1, 0, 0, 0, 50000 };
     mgn_position two[2] = { p, p };
