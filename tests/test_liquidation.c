@@ -366,6 +366,16 @@ static mgn_std_params one_tier(mgn_std_tier *tier)
     return sp;
 }
 
+/* Default account parameters with the one rule set sp. */
+static mgn_account_params params_with(const mgn_std_params *sp)
+{
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    prm.std = sp;
+    prm.n_std = 1;
+    return prm;
+}
+
 /* A cross account with one perpetual: the root search equals the closed form. */
 static void test_roots_match_closed_form(void **state)
 {
@@ -374,10 +384,7 @@ static void test_roots_match_closed_form(void **state)
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 2.5, 1, 0, 0, 0, 48000 };
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 20000, 0, 0 } };
     mgn_account a = acct_of(&p, 1, bal, 1);
-    mgn_account_params prm;
-    mgn_account_params_init(&prm);
-    prm.std = &sp;
-    prm.n_std = 1;
+    mgn_account_params prm = params_with(&sp);
     mgn_liq_search s;
     mgn_liq_search_init(&s);
     size_t ws;
@@ -423,10 +430,7 @@ static void test_roots_exact_and_duplicates(void **state)
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 50, 0, 0 } };
     double iso[2] = { 50, 0 };
     mgn_account a = acct_of(pos, 2, bal, 1);
-    mgn_account_params prm;
-    mgn_account_params_init(&prm);
-    prm.std = &sp;
-    prm.n_std = 1;
+    mgn_account_params prm = params_with(&sp);
     mgn_liq_search s;
     mgn_liq_search_init(&s);
     s.lo = 20;
@@ -694,10 +698,7 @@ static void test_partial_minimal(void **state)
         { MGN_FUTURE, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0.25, 0, 50500 } };
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 15000, 0, 0 } };
     mgn_account a = acct_of(pos, 3, bal, 1);
-    mgn_account_params prm;
-    mgn_account_params_init(&prm);
-    prm.std = &sp;
-    prm.n_std = 1;
+    mgn_account_params prm = params_with(&sp);
     mgn_account_result ar;
     assert_int_equal(mgn_account_eval(MK, 2, &a, &prm, 0, INFINITY, NULL, 0, &ar, NULL), MGN_OK);
     assert_true(ar.equity < ar.mm);
@@ -866,10 +867,7 @@ static void test_partial_full_and_bad(void **state)
     mgn_position p = { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 1, 1, 0, 0, 0, 50400 };
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 880, 0, 0 } };
     mgn_account a = acct_of(&p, 1, bal, 1);
-    mgn_account_params prm;
-    mgn_account_params_init(&prm);
-    prm.std = &sp;
-    prm.n_std = 1;
+    mgn_account_params prm = params_with(&sp);
     mgn_liq_params lp;
     mgn_liq_params_init(&lp);
     lp.penalty_rate = 0.05;
@@ -947,10 +945,7 @@ static void test_partial_penalty_overflow(void **state)
     mgn_position two[2] = { p, p };
     mgn_balance bal[1] = { { MGN_QUOTE, 0, 0, 0, 0 } };
     mgn_account a = acct_of(two, 2, bal, 1);
-    mgn_account_params prm;
-    mgn_account_params_init(&prm);
-    prm.std = &sp;
-    prm.n_std = 1;
+    mgn_account_params prm = params_with(&sp);
     mgn_liq_params lp;
     mgn_liq_params_init(&lp);
     size_t ws;
