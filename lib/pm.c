@@ -444,6 +444,11 @@ static int pm_underlying(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 ? (grid > o->short_option_min ? grid : o->short_option_min)
                 : grid + o->short_option_min;
     o->requirement = base + o->delta_shock + o->roll_shock + o->concentration;
+    /* Every figure finite: an inverse contract's units (notional / spot) overflow for a
+       spot near DBL_MIN while the charges on them, times the spot again, do not. */
+    if (!(isfinite(o->requirement) && isfinite(o->net_delta) && isfinite(o->short_units)
+          && isfinite(o->roll_units) && isfinite(o->excess_delta)))
+        return MGN_ERANGE;
     return MGN_OK;
 }
 
