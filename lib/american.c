@@ -1041,6 +1041,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
     /* choose_scheme's sizes have tables and fit the fixed arrays (checked there) */
     const gl_rule *g = &sc->g, *gp = &sc->gp;
     const int n = sc->n, l = g->n, p = gp->n;
+    MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && l >= 1 && l <= AM_MAXL && p >= 1
+                        && p <= AM_MAXP);
     am_system S;
     S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig;
     const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */

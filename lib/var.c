@@ -536,12 +536,12 @@ int mgn__run_chunks(size_t n_chunks, int threads, mgn__chunk_fn fn, void *ctx)
 {
     if (n_chunks == 0)
         return MGN_OK;
-    if (threads < 1)
-        threads = 1;
-    /* the callers check; this bounds the arrays below */
-    threads = threads > MGN__MAX_THREADS ? MGN__MAX_THREADS : threads;
-    if ((size_t)threads > n_chunks)
-        threads = (int)n_chunks;
+    /* at least 1, at most n_chunks and MGN__MAX_THREADS (the callers check that
+       bound; here it bounds the arrays below) */
+    size_t cap = n_chunks < MGN__MAX_THREADS ? n_chunks : MGN__MAX_THREADS;
+    size_t want = threads < 1 ? 1 : (size_t)threads;
+    /* cppcheck-suppress knownConditionTrueFalse ; n_chunks >= 1 here (0 returned above), cppcheck takes it for 0 */
+    threads = (int)(want < cap ? want : cap);
     worker wk[MGN__MAX_THREADS];
     pthread_t th[MGN__MAX_THREADS];
     int started[MGN__MAX_THREADS];
