@@ -261,7 +261,10 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * exercise is never optimal (a put with r <= 0 and q >= r; a call with q <= 0 and
  * r >= q) the European price is returned exactly. With q < r < 0 (puts) or
  * r < q < 0 (calls) the exercise region has two boundaries (Andersen and Lake,
- * "Fast American option pricing: the double-boundary case", 2021), solved jointly.
+ * "Fast American option pricing: the double-boundary case", 2021), solved jointly;
+ * where a bound on its integral puts that premium below 1e-13 K (the spot many standard
+ * deviations from the band r K/q < S < K, or T near 0) the European price is returned
+ * without solving.
  * Accuracy: within 1e-6 relative (or 1e-7 * K absolute for prices near zero) of
  * high-resolution references (QuantLib's QdFpAmericanEngine at a scheme finer than
  * its high-precision one; finite differences on 4000 x 8000 grids for the double-

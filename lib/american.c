@@ -1552,24 +1552,25 @@ static double put_double(double s, double T, double r, double q, double sig)
         S[cur] = Sy.M;
     }
     if (!whole) {
-        te = 0.6 * that / 0.5;     /* the first halving below gives 0.6 tauhat */
         /* They meet at tau* < T, where the gap g = ln B - ln Y closes at a nonzero
            rate (a corner; the finite-difference references show it too). Bracket
-           tau* between the solved length te and an unsolvable one hi (first: halve
-           from 0.6 tauhat until solvable), moving te up to 90% of the way to the
-           extrapolated zero of the gap, capped by hi. */
+           tau* between the solved length te and an unsolvable one hi (first: divide
+           0.6 tauhat by 8 until solvable, at most 2^-60 of it: tauhat can exceed tau*
+           by orders of magnitude, and each unsolvable length costs a full Newton
+           run), moving te up to 90% of the way to the extrapolated zero of the gap,
+           capped by hi. */
         int ok = 0;
         double hi = that;
-        for (int h = 0; h < 60 && !ok; h++) {
-            te *= 0.5;
-            if (h == 0)
-                te = 0.6 * that;
+        te = 0.6 * that;
+        for (int h = 0; h < 20 && !ok; h++) {
             db_setup(&Sy, te);
             db_guess(&Sy.M, NULL, NULL, z[cur]);
             ok = db_solve(&Sy, z[cur]);
             S[cur] = Sy.M;
-            if (!ok)
+            if (!ok) {
                 hi = te;
+                te *= 0.125;
+            }
         }
         if (!ok)
             return NAN;
@@ -1650,6 +1651,40 @@ static double put_double(double s, double T, double r, double q, double sig)
     return e;
 }
 
+/* Is the double-boundary premium (strike 1, spot s) below 1e-13, far under the
+   documented accuracy (1e-7 K absolute for prices near zero)? The premium is
+   int_{T - tau*}^T e^{-rt} E[(r - q S_t) 1{Y < S_t < B}] dt with Y0 = r/q <= Y < B <= 1,
+   and r - q S_t <= r - q there, so it is at most (r - q) T e^{-rT} sup_t P(Y0 <= S_t <= 1).
+   With ln S_t = ln s + mu t + sigma W_t, mu = r - q - sigma^2/2, and a the log distance
+   from s to [Y0, 1] moving against a drift of sign e (e = +1 above the band, -1 below),
+   P <= N(-d) with d = (a + e mu t)/(sigma sqrt t) >= a/(sigma sqrt T) and
+   >= 2 sqrt(a e mu)/sigma where e mu >= 0, else d >= (a + e mu T)/(sigma sqrt T)
+   (decreasing in t); N(-d) <= phi(d)/d (Mills) for d > 1, and P <= 1 always (T near
+   0). Inputs far from the band or next to expiry thus return at once instead of after
+   many solves. */
+static int db_premium_negligible(double s, double T, double r, double q, double sig)
+{
+    double y0 = r / q, a = 0, em = 0;
+    if (s > 1) {
+        a = log(s);
+        em = r - q - 0.5 * sig * sig;
+    } else if (s < y0) {
+        a = log(y0 / s);
+        em = -(r - q - 0.5 * sig * sig);
+    }
+    double vT = sig * sqrt(T), d = 0;
+    if (a > 0 && em >= 0) {
+        double d1 = a / vT, d2 = 2 * sqrt(a * em) / sig;
+        d = d1 > d2 ? d1 : d2;
+    } else if (a > 0) {
+        d = (a + em * T) / vT;
+    }
+    double log_bound = log(r - q) + log(T) - r * T;     /* P <= 1: T near 0 */
+    if (d > 1)
+        log_bound -= 0.5 * d * d + log(d) + 0.5 * log(2 * AM_PI);
+    return log_bound < log(1e-13);      /* false for NaN */
+}
+
 /*---------------------------------------------------------------- dispatch */
 
 /* The largest scheme (n, l, p) = (16, 24, 48) fits put_premium's fixed arrays (C99 has
@@ -1692,7 +1727,7 @@ static double put_value(double s, double T, double r, double q, double sig, doub
     double intrinsic = s < 1 ? 1 - s : 0;
     double v = NAN;
     if (r < 0 && q < r) {
-        v = euro + put_double(s, T, r, q, sig);
+        v = euro + (db_premium_negligible(s, T, r, q, sig) ? 0 : put_double(s, T, r, q, sig));
     } else {
         for (int level = 0; level < 2 && !(v == v); level++) {
             am_scheme sc;

@@ -397,6 +397,43 @@ static void test_double_boundary_narrow_band(void **state)
     }
 }
 
+/* Where a bound proves the double-boundary premium below 1e-13 K (the spot many
+   standard deviations from the band r K/q < S < K, or T next to 0), the pricer returns
+   the European value without solving. Walking the spot away from the band on both
+   sides, the premium (American - European) must fall monotonically to exactly 0 with
+   no visible step where the shortcut takes over (the last premium before it is at most
+   1e-9 K), and the solved premiums must be large near the band. A hostile input whose
+   forward is infinite (carry -1e300) gets the European value, not a long search. */
+static void test_double_boundary_far_from_band(void **state)
+{
+    (void)state;
+    const double K = 100, r = -0.01, q = -0.03, sig = 0.2, T = 1, band_low = K * r / q;
+    for (int side = 0; side < 2; side++) {
+        double prev = HUGE_VAL;
+        int zeros = 0;
+        for (int k = 0; k <= 60; k++) {
+            double S = side == 0 ? K * pow(1.05, k) : band_low * pow(0.95, k), v, e;
+            assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
+            assert_int_equal(mgn_bs_price(MGN_PUT, S, K, T, r, q, sig, &e), MGN_OK);
+            double prem = v - e;
+            assert_true(prem >= 0 && prem <= prev + 1e-12 * K);
+            if (k == 0)
+                assert_true(prem > 1e-4 * K);
+            if (prem == 0 && zeros++ == 0)
+                assert_true(prev <= 1e-9 * K);
+            prev = prem;
+        }
+        assert_true(zeros > 0);
+    }
+    double v, e;
+    assert_int_equal(mgn_american_price(MGN_PUT, 50, K, 1e-14, r, q, sig, &v), MGN_OK);
+    assert_true(v == 50);
+    assert_int_equal(mgn_american_price(MGN_PUT, 1e5, 9054.46, 2.53, -0.02, -1e300, 2e6, &v),
+                     MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 1e5, 9054.46, 2.53, -0.02, -1e300, 2e6, &e), MGN_OK);
+    assert_true(v == e);
+}
+
 /* Valid but extreme inputs never give NaN with MGN_OK. */
 static void test_extreme_inputs(void **state)
 {
@@ -592,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_sigma_zero),
         cmocka_unit_test(test_expiry_and_deep_itm),
         cmocka_unit_test(test_double_boundary_narrow_band),
+        cmocka_unit_test(test_double_boundary_far_from_band),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
