@@ -20,15 +20,16 @@
    (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (Abramowitz-Stegun 7.1.13). Where that
    already rules the direct formula out, the normalised Black function is used without
    evaluating it first; where the larger term is below 1e-300 of the notional the
-   value is 0 to that accuracy. */
-static double otm_value(int omega, double x, double s, double Sc, double Kr)
+   value is 0 to that accuracy. itm: the in-the-money part the value is added to
+   (0 out of the money). */
+static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm)
 {
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
     double za = omega * d1, zb = omega * d2;
     double u = -(za > zb ? za : zb);
     if (u > 37.0)                           /* N(-37) = 5.7e-300 */
         return 0.0;
-    if (u > 0) {
+    if (u > 0 && itm == 0) {
         double w = u + s;
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
@@ -42,6 +43,12 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr)
        other factor, at K/S far outside any market, may still make its product
        matter: the direct value is then not trusted. */
     if (mgn__direct_ok(big, v, d1) && na >= DBL_MIN && nb >= DBL_MIN)
+        return v;
+    /* In the money the price is itm + v: the rounding error of v, about
+       4 eps big (1 + d1^2), then only needs to be small against itm (here below
+       5e-14 of it), however much the two terms of v cancel. */
+    if (itm > 0 && v >= 0 && big * (1.0 + d1 * d1) <= 100.0 * itm && na >= DBL_MIN
+        && nb >= DBL_MIN)
         return v;
     /* sqrt(Sc Kr) e^{...} written so that it cannot overflow in the product. */
     return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
@@ -84,7 +91,7 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
     if (s == 0)
         return itm;
     int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
-    double v = otm_value(omega, x, s, Sc, Kr) + itm;
+    double v = otm_value(omega, x, s, Sc, Kr, itm) + itm;
     /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the two
        parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
     double cap = theta > 0 ? Sc : Kr;

@@ -180,6 +180,48 @@ static void test_price_accuracy_wings(void **state)
             }
 }
 
+/* In the money with the out-of-the-money value v = omega (a - b) deep in a wing
+   (its larger normal term at -u, u from 3 to 36) and its two terms cancelling (small
+   s): the price is the intrinsic part plus v, so v needs accuracy against the price,
+   not against itself. Scalar and batch prices against the 113-bit value. */
+static void test_price_accuracy_itm_cancelling(void **state)
+{
+    (void)state;
+    const double us[] = { 3, 5, 6.4, 8, 12, 20, 30, 36 };
+    const double svals[] = { 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.11, 0.3 };
+    const double S = 100, T = 0.5, r = 0.03, q = 0.01, F = S * exp((r - q) * T);
+    enum { N = 2 * 8 * 7 };
+    int type[N];
+    double Sb[N], Kb[N], Tb[N], rb[N], qb[N], sb[N], pb[N], ref[N];
+    int n = 0;
+    double worst = 0;
+    for (size_t a = 0; a < sizeof us / sizeof *us; a++)
+        for (size_t b = 0; b < sizeof svals / sizeof *svals; b++)
+            for (int ty = 0; ty < 2; ty++, n++) {
+                double s = svals[b], x = s * us[a] + 0.5 * s * s;  /* ln(F/K) of the ITM call */
+                type[n] = ty;
+                Sb[n] = S;
+                Kb[n] = F * exp(ty == MGN_CALL ? -x : x);
+                Tb[n] = T;
+                rb[n] = r;
+                qb[n] = q;
+                sb[n] = s / sqrt(T);
+                ref[n] = (double)qprice(ty, S, Kb[n], T, r, q, sb[n]);
+                double p;
+                assert_int_equal(mgn_bs_price(ty, S, Kb[n], T, r, q, sb[n], &p), MGN_OK);
+                if (!(fabs(p - ref[n]) <= 1e-12 * ref[n]))
+                    print_error("u %g s %g type %d: %.17g vs %.17g\n", us[a], s, ty, p, ref[n]);
+                assert_close(p, ref[n], 1e-12, 0);
+                worst = maxd(worst, fabs(p - ref[n]) / ref[n]);
+            }
+    assert_int_equal(mgn_bs_price_batch(N, type, Sb, Kb, Tb, rb, qb, sb, pb), MGN_OK);
+    for (int i = 0; i < N; i++) {
+        assert_close(pb[i], ref[i], 1e-12, 0);
+        worst = maxd(worst, fabs(pb[i] - ref[i]) / ref[i]);
+    }
+    print_message("in the money, cancelling wing: max relative error %.3g\n", worst);
+}
+
 static void check_greeks(const mgn_greeks *got, const mgn_greeks *ref, const opt *o)
 {
     /* 1e-9 relative, or 1e-9 of the Greek's natural scale where it is near zero */
@@ -1002,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_published_values),
         cmocka_unit_test(test_price_accuracy_random),
         cmocka_unit_test(test_price_accuracy_wings),
+        cmocka_unit_test(test_price_accuracy_itm_cancelling),
         cmocka_unit_test(test_greeks_vs_finite_differences),
         cmocka_unit_test(test_greeks_double_fd_several_steps),
         cmocka_unit_test(test_put_call_parity),
