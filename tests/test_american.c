@@ -432,6 +432,21 @@ static void test_double_boundary_far_from_band(void **state)
                      MGN_OK);
     assert_int_equal(mgn_bs_price(MGN_PUT, 1e5, 9054.46, 2.53, -0.02, -1e300, 2e6, &e), MGN_OK);
     assert_true(v == e);
+    /* Inside the band with rates and carries far outside any market, no collocation
+       length down to 2^-60 of the meeting-time bound is solvable: the premium is
+       dropped and the value is the larger of the European and intrinsic values. */
+    const double hostile[2][6] = { { 1e5, 199839.29802772705, 0.0029427756422164279, -0.02,
+                                     -1e300, 2e6 },
+                                   { 19.069604193248271, 100, 0.099587923296079503,
+                                     -345389.52229427319, -489077700941.86212,
+                                     0.01650690835379624 } };
+    for (int i = 0; i < 2; i++) {
+        const double *h = hostile[i];
+        assert_int_equal(mgn_american_price(MGN_PUT, h[0], h[1], h[2], h[3], h[4], h[5], &v),
+                         MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, h[0], h[1], h[2], h[3], h[4], h[5], &e), MGN_OK);
+        assert_true(v == fmax(e, h[1] - h[0]));
+    }
 }
 
 /* Valid but extreme inputs never give NaN with MGN_OK. */
