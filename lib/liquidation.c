@@ -44,21 +44,27 @@ static int rate_ok(double x) { return isfinite(x) && x >= 0 && x < 1; }
 
 /*---------------------------------------------------------------- closed form */
 
+/* The closed forms are evaluated in long double: a size near DBL_MIN (a subnormal
+   quantity is valid input) makes |Q| (mmr + ...) or N / E a subnormal double with
+   only a few significant bits, and the price computed from it was off by percents
+   (x86-64's extended format keeps them normal; where long double is double the
+   results are those of double arithmetic). */
+
 /* Smallest positive root of A x^2 + B x + C = 0 (A >= 0); 0 when none. */
-static double small_pos_root(double A, double B, double C)
+static long double small_pos_root(long double A, long double B, long double C)
 {
     if (A == 0) {
         if (B == 0)
             return 0;
-        double x = -C / B;
+        long double x = -C / B;
         return x > 0 && isfinite(x) ? x : 0;
     }
-    double D = B * B - 4 * A * C;
+    long double D = B * B - 4 * A * C;
     if (!(D >= 0))
         return 0;
-    double q = -0.5 * (B + copysign(sqrt(D), B));
-    double x1 = q / A, x2 = q != 0 ? C / q : 0;
-    double best = 0;
+    long double q = -0.5L * (B + copysignl(sqrtl(D), B));
+    long double x1 = q / A, x2 = q != 0 ? C / q : 0;
+    long double best = 0;
     if (x1 > 0 && isfinite(x1)) best = x1;
     if (x2 > 0 && isfinite(x2) && (best == 0 || x2 < best)) best = x2;
     return best;
@@ -68,28 +74,28 @@ static double small_pos_root(double A, double B, double C)
 static double solve_one(const mgn_liq_input *in, double k, double cum, int basis, double fee,
                         double sm)
 {
-    double W = in->wallet + in->other, E = in->entry;
+    long double W = (long double)in->wallet + in->other, E = in->entry;
     int units = basis == MGN_STD_TIER_UNITS;
     if (in->settlement == MGN_LINEAR) {
-        double Q = in->size, aQ = fabs(Q);
-        double num = W - Q * E + (units ? 0.0 : cum);
-        double den = aQ * (k + sm * aQ + fee) - (units ? cum : 0.0) - Q;
+        long double Q = in->size, aQ = fabsl(Q);
+        long double num = W - Q * E + (units ? 0.0L : cum);
+        long double den = aQ * (k + sm * aQ + fee) - (units ? cum : 0.0L) - Q;
         if (den == 0)
             return 0;
-        double P = num / den;
+        double P = (double)(num / den);
         return isnormal(P) && P > 0 ? P : 0;   /* a subnormal price has no precision left */
     }
     /* The quadratic in x = 1/P divided through by |N|, i.e. in y = |N| x = |N| / P (the
        notional in coin): its x^2 coefficient size_mm N^2 under- or overflows for extreme
        sizes, y's is size_mm itself. The smallest positive y is the smallest positive x. */
-    double N = in->size, aN = fabs(N);
-    double A = sm;
-    double B = (k + fee) + (N > 0 ? 1.0 : -1.0) - (units ? 0.0 : cum / aN);
-    double C = -(W + N / E + (units ? cum : 0.0));
-    double y = small_pos_root(A, B, C);
+    long double N = in->size, aN = fabsl(N);
+    long double A = sm;
+    long double B = ((long double)k + fee) + (N > 0 ? 1.0L : -1.0L) - (units ? 0.0L : cum / aN);
+    long double C = -(W + N / E + (units ? cum : 0.0L));
+    long double y = small_pos_root(A, B, C);
     if (!(y > 0))
         return 0;
-    double P = aN / y;
+    double P = (double)(aN / y);
     return isnormal(P) && P > 0 ? P : 0;
 }
 

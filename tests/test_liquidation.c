@@ -206,6 +206,46 @@ static void test_closed_degenerate(void **state)
         assert_true(gap_at(&in, P) < 0);
 }
 
+/* Sizes near and below DBL_MIN (valid input): |Q| (mmr + ...) and N / E are
+   subnormal doubles there, with a few significant bits. The price must still solve
+   equity = MM + fee to 1e-12 of the terms (the size times a normal price is a normal,
+   correctly rounded product, so gap_at is exact enough to check it). */
+static void test_closed_subnormal_size(void **state)
+{
+    (void)state;
+    const double sizes[] = { 4.9406564584124654e-324, 3 * 4.9406564584124654e-324,
+                             DBL_MIN / 3, DBL_MIN * 1.5 };
+    int checked = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (int side = -1; side <= 1; side += 2)
+            for (int settle = 0; settle < 2; settle++) {
+                double size = side * sizes[i];
+                double E = settle == MGN_LINEAR ? 1.0 : 100.0;
+                /* a short is liquidated above E with any wallet; a long below E
+                   only with a wallet under its notional (linear: |Q| E) */
+                double W = side < 0 ? 2.5243548967073807e-29
+                                    : (settle == MGN_LINEAR ? 0.5 * sizes[i] * E : 0.0);
+                mgn_liq_input in = base_input(settle == 0 ? MGN_LINEAR : MGN_INVERSE, size,
+                                              E, W, 0.065206378271152818);
+                in.fee_rate = 0.0005;
+                mgn_liq_closed r;
+                assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+                if (!r.found)
+                    continue;
+                double P = r.price, terms;
+                if (in.settlement == MGN_LINEAR)
+                    terms = W + fabs(size) * E + fabs(size) * P * (1 + in.mm_rate + in.fee_rate);
+                else
+                    terms = W + fabs(size) / E + fabs(size) / P * (1 + in.mm_rate + in.fee_rate);
+                if (!(fabs(gap_at(&in, P)) <= 1e-12 * terms))
+                    print_error("size %.17g settle %d: price %.17g gap %.3g of %.3g\n", size,
+                                settle, P, gap_at(&in, P), terms);
+                assert_true(fabs(gap_at(&in, P)) <= 1e-12 * terms);
+                checked++;
+            }
+    assert_true(checked >= 8);
+}
+
 /* Tiers by units for an inverse contract (the measure is the coin amount |N| / P),
    tiers that give no price, and an inconsistent table. */
 static void test_closed_tier_cases(void **state)
@@ -1565,6 +1605,7 @@ int main(void)
         cmocka_unit_test(test_closed_forms),
         cmocka_unit_test(test_closed_tiers_and_nosol),
         cmocka_unit_test(test_closed_degenerate),
+        cmocka_unit_test(test_closed_subnormal_size),
         cmocka_unit_test(test_closed_tier_cases),
         cmocka_unit_test(test_roots_option_portfolio),
         cmocka_unit_test(test_roots_match_closed_form),
