@@ -244,6 +244,16 @@ static void test_closed_subnormal_size(void **state)
                 checked++;
             }
     assert_true(checked >= 8);
+    /* An inverse short whose N / E overflows a double (3.2e463 coin): bankrupt at
+       P = 1 / (1/E + W/N), E to 1e-12, though no double holds the notional in coin. */
+    mgn_liq_input in = base_input(MGN_INVERSE, -3.2181210359020679e+163, 1e-300,
+                                  4.9406564584124654e-324, 4.9406564584124654e-324);
+    in.other = 4.9406564584124654e-324;
+    in.mm_amount = 4.9406564584124654e-324;
+    in.size_mm = 1.2109559777218281e-05;
+    mgn_liq_closed r;
+    assert_int_equal(mgn_liq_price_closed(&in, &r), MGN_OK);
+    assert_close(r.bankruptcy, 1e-300, 1e-12, 0);
 }
 
 /* Tiers by units for an inverse contract (the measure is the coin amount |N| / P),

@@ -98,28 +98,30 @@ static void fuzz_closed(fa_world *w, fz_in *in)
         FZ_ASSERT(r.tier == -1);
     else
         FZ_ASSERT(r.tier >= 0 && (size_t)r.tier < li.n_tiers);
-    double Q = li.size, aQ = fabs(Q), W = li.wallet + li.other;
+    /* The residuals in long double, as the library solves them: with an extreme size
+       and entry, Q / E may overflow a double where the price is still a double. */
+    long double Q = li.size, aQ = fabsl(Q), W = (long double)li.wallet + li.other;
     if (r.found) {
-        double P = r.price, eq, scale;
+        long double P = r.price, eq, scale;
         /* the scale of the rounding: every term of equity and of MM + fee (which may
            cancel, e.g. a large maintenance amount) */
         double k = r.tier >= 0 ? tiers[r.tier].mm_rate : li.mm_rate;
         double cum = r.tier >= 0 ? tiers[r.tier].mm_amount : li.mm_amount;
         int units = r.tier >= 0 && li.tier_basis == MGN_STD_TIER_UNITS;
         if (inv) {
-            double n = aQ / P;
+            long double n = aQ / P;
             eq = W + Q / E - Q / P;   /* 1 / E may overflow where Q / E does not */
-            scale = fabs(li.wallet) + fabs(li.other) + aQ / E + n + fabs(r.mm)
+            scale = fabsl(li.wallet) + fabsl(li.other) + aQ / E + n + fabsl(r.mm)
                   + n * (k + li.size_mm * n + li.fee_rate) + (units ? cum : cum / P);
         } else {
             eq = W + Q * (P - E);
-            scale = fabs(li.wallet) + fabs(li.other) + aQ * E + aQ * P + fabs(r.mm)
+            scale = fabsl(li.wallet) + fabsl(li.other) + aQ * E + aQ * P + fabsl(r.mm)
                   + aQ * P * (k + li.size_mm * aQ + li.fee_rate) + (units ? cum * P : cum);
         }
-        FZ_ASSERT(fabs(eq - r.mm) <= 1e-9 * scale + 1e-300);   /* subnormal sizes: absolute */
+        FZ_ASSERT(fabsl(eq - r.mm) <= 1e-9L * scale + 1e-300L);  /* subnormal sizes: absolute */
         if (r.tier >= 0) {
-            double m = li.tier_basis == MGN_STD_TIER_UNITS ? (inv ? aQ / P : aQ)
-                                                             : (inv ? aQ : aQ * P);
+            double m = li.tier_basis == MGN_STD_TIER_UNITS ? (double)(inv ? aQ / P : aQ)
+                                                             : (double)(inv ? aQ : aQ * P);
             double lo = tiers[r.tier].floor;
             double hi = (size_t)r.tier + 1 < li.n_tiers ? tiers[r.tier + 1].floor : INFINITY;
             double sl = 1e-9 * (m > 1 ? m : 1);
@@ -127,15 +129,15 @@ static void fuzz_closed(fa_world *w, fz_in *in)
         }
     }
     if (r.bankruptcy > 0) {
-        double P = r.bankruptcy, eq, scale;
+        long double P = r.bankruptcy, eq, scale;
         if (inv) {
-            eq = W + Q / E - Q / P;   /* 1 / E may overflow where Q / E does not */
-            scale = fabs(li.wallet) + fabs(li.other) + aQ / E + aQ / P;
+            eq = W + Q / E - Q / P;
+            scale = fabsl(li.wallet) + fabsl(li.other) + aQ / E + aQ / P;
         } else {
             eq = W + Q * (P - E);
-            scale = fabs(li.wallet) + fabs(li.other) + aQ * E + aQ * P;
+            scale = fabsl(li.wallet) + fabsl(li.other) + aQ * E + aQ * P;
         }
-        FZ_ASSERT(fabs(eq) <= 1e-9 * scale + 1e-300);
+        FZ_ASSERT(fabsl(eq) <= 1e-9L * scale + 1e-300L);
     }
     FZ_ASSERT(mgn_liq_price_closed(&li, &r2) == MGN_OK && fz_same_bits(&r, &r2, sizeof r));
 }
