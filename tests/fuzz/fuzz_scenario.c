@@ -81,7 +81,10 @@ static int reference_pnl(const scen_case *c, size_t s, size_t i, double *ref, do
     double T = p->expiry, T1 = T > c->dt ? T - c->dt : 0.0;
     double conv = c->currency == MGN_QUOTE ? 1.0
                 : 1.0 / (c->b.mkt[c->currency].spot * (1 + row[c->currency].price));
-    double qm = p->quantity * p->multiplier, w = fabs(qm * conv);
+    /* w in long double: for a subnormal quantity qm * conv underflows to 0 in a double
+       while w times the pricing error is still a normal number */
+    double qm = p->quantity * p->multiplier;
+    long double w = fabsl((long double)qm * conv);
     int inv = p->settlement == MGN_INVERSE;
     const double eps = DBL_EPSILON;
     int moderate = fabs(r * T) <= 2 && fabs(q * T) <= 2 && T <= 30;
@@ -99,10 +102,10 @@ static int reference_pnl(const scen_case *c, size_t s, size_t i, double *ref, do
         double e1 = rel * V1 + rel * 0.1 * sc1 + 8 * eps * V1;
         if (inv) {
             *ref = qm * (V1 / S1 - V0 / S) * S1 * conv;
-            *tol = w * (e1 + e0 * S1 / S);
+            *tol = (double)(w * (e1 + e0 * S1 / S));
         } else {
             *ref = qm * (V1 - V0) * conv;
-            *tol = w * (e1 + e0);
+            *tol = (double)(w * (e1 + e0));
         }
     } else {
         double x0 = p->instrument == MGN_FUTURE ? r * T - q * T : 0.0;
@@ -114,10 +117,10 @@ static int reference_pnl(const scen_case *c, size_t s, size_t i, double *ref, do
         double rel0 = moderate ? (fabs(x0) + 8) * eps : 1e-6, rel1 = moderate ? (fabs(x1) + 8) * eps : 1e-6;
         if (inv) {
             *ref = qm * ((1 / E - 1 / F1) - (1 / E - 1 / F0)) * S1 * conv;
-            *tol = w * S1 * (4 * eps / E + rel1 / F1 + rel0 / F0);
+            *tol = (double)(w * S1 * (4 * eps / E + rel1 / F1 + rel0 / F0));
         } else {
             *ref = qm * ((F1 - E) - (F0 - E)) * conv;
-            *tol = w * (4 * eps * E + rel1 * F1 + rel0 * F0);
+            *tol = (double)(w * (4 * eps * E + rel1 * F1 + rel0 * F0));
         }
     }
     *tol += 8 * eps * fabs(*ref) + 1e-300;
