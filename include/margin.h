@@ -994,7 +994,9 @@ MGN_API size_t mgn_sizeof_var_result(void);
  *                    the total). Cost: one mgn_var_es per position.
  * Any of the four arrays (n_pos each) may be NULL to skip it.
  * Errors: NULL pnl/var/es, n_scen or n_pos 0, non-finite P&L, bad weights or
- * confidence: MGN_EINVAL; workspace as in the conventions above.
+ * confidence: MGN_EINVAL; workspace as in the conventions above; a requested
+ * allocation or incremental figure that would overflow a double (P&L near DBL_MAX):
+ * MGN_ERANGE, nothing written.
  *--------------------------------------------------------------------*/
 MGN_API int mgn_var_es_contrib_work_size(size_t n_scen, size_t n_pos, size_t *bytes);
 MGN_API int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos,

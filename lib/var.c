@@ -452,8 +452,10 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
     }
 
     /* Incremental figures: the P&L without position p must stay finite, and so must
-       every tail sum of it (bounded by max |P&L| times the total weight); checked
-       before any output is written, so the calls below cannot fail. */
+       every tail sum of it (bounded by max |P&L| times the total weight) and the
+       differences from the portfolio's VaR and ES (|VaR|, |ES| of the P&L without p are
+       at most that maximum mx); checked before any output is written, so the calls
+       below cannot fail. */
     if (incr_var || incr_es) {
         double mx = 0, W = (double)n_scen;
         if (weights) {
@@ -469,7 +471,8 @@ int mgn_var_es_contrib(const double *pnl, size_t n_scen, size_t n_pos, const dou
                 if (v > mx)
                     mx = v;
             }
-        if (!isfinite(mx * W * 2))
+        if (!isfinite(mx * W * 2) || !(fabs(t.var) + mx <= DBL_MAX)
+            || !(fabs(t.es) + mx <= DBL_MAX))
             return MGN_ERANGE;
         for (size_t p = 0; p < n_pos; p++) {
             for (size_t s = 0; s < n_scen; s++)

@@ -462,6 +462,15 @@ static void test_contrib_bad_input(void **state)
     }
     assert_int_equal(mgn_var_es_contrib(mx, 15, 1, wx, 0.4, big_work, sizeof big_work, &v, &e, NULL, ec, NULL, NULL), MGN_ERANGE);
     assert_true(v == 7 && e == 8 && ec[0] == 9);
+    /* every P&L without a position finite and so its ES, but ES minus that ES
+       overflows (-1.4e306 - 1.78e308) for the incremental ES of position 1 */
+    double md[4] = { 1.7837033050190293e+308, -1.2349179406174805e+308,
+                     -1.7835935808633956e+308, 1.7976931348623157e+308 };
+    double wd[2] = { 3.3897917143510305e-311, 3.1137560082397389e-311 }, ie[2] = { 9, 9 };
+    assert_int_equal(mgn_var_es_contrib(md, 2, 2, wd, 0.7122453650720989, big_work,
+                                        sizeof big_work, &v, &e, NULL, NULL, NULL, ie),
+                     MGN_ERANGE);
+    assert_true(v == 7 && e == 8 && ie[0] == 9 && ie[1] == 9);
     assert_int_equal(mgn_sizeof_var_result(), sizeof(mgn_var_result));
 }
 

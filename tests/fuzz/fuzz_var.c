@@ -331,7 +331,7 @@ static void check_contrib(const double *pnl, size_t n_scen, size_t n_pos, const 
    position, or the bound on its tail sums (max |P&L| times twice the total weight),
    does. */
 static int alloc_overflows(const double *pnl, size_t n_scen, size_t n_pos, const double *w,
-                           double c, double var, int want_vc, int want_ec, int incr)
+                           double c, double var, double es, int want_vc, int want_ec, int incr)
 {
     double a = 1.0 - c, aw, W = 0;
     size_t k;
@@ -350,7 +350,7 @@ static int alloc_overflows(const double *pnl, size_t n_scen, size_t n_pos, const
                     return 1;
                 mx = v > mx ? v : mx;
             }
-        if (!isfinite(mx * W * 2))
+        if (!isfinite(mx * W * 2) || !(fabs(var) + mx <= DBL_MAX) || !(fabs(es) + mx <= DBL_MAX))
             return 1;
     }
     if (want_vc || want_ec) {
@@ -481,7 +481,7 @@ static void fuzz_contrib(fz_in *in)
         plain_st = mgn_var_es(tot_buf, w, n_scen, c, &pv, &pe);
         /* The allocations may overflow where the plain call does not. */
         FZ_ASSERT(st == plain_st || (plain_st == MGN_OK && st == MGN_ERANGE
-                                     && alloc_overflows(pnl_buf, n_scen, n_pos, w, c, pv,
+                                     && alloc_overflows(pnl_buf, n_scen, n_pos, w, c, pv, pe,
                                                         arr[0] != NULL, arr[1] != NULL,
                                                         arr[2] || arr[3])));
     }
