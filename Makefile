@@ -49,7 +49,9 @@ LIBCFLAGS = -std=c99 $(OPT) $(WARN) -fPIC -fvisibility=hidden -fno-math-errno -f
             -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS)
 GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
-MVEC_LIBS  = $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -lmvec -o /dev/null 2>/dev/null && echo -lmvec)
+# (the probes write to a temporary file: a linker run as root may replace a /dev/null
+# that is not a device with its output)
+MVEC_LIBS  = $(shell t=$$(mktemp) && { printf 'int main(void){return 0;}' | $(CC) -x c - -lmvec -o $$t 2>/dev/null && echo -lmvec; rm -f $$t; })
 LIBS       = $(GSL_LIBS) $(MVEC_LIBS) -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -239,7 +241,7 @@ lint-cppcheck:
 # file is not analysed again.
 lint-gcc: | deps
 	@command -v $(LINT_GCC) >/dev/null 2>&1 || { echo "gcc not installed (Debian: apt-get install gcc)"; exit 1; }
-	@echo 'int x;' | $(LINT_GCC) -fanalyzer -x c -c - -o /dev/null 2>/dev/null || \
+	@t=$$(mktemp) && echo 'int x;' | $(LINT_GCC) -fanalyzer -x c -c - -o $$t 2>/dev/null; st=$$?; rm -f $$t; [ $$st -eq 0 ] || \
 	  { echo "$(LINT_GCC) has no -fanalyzer (GCC 10 or later; Debian: apt-get install gcc)"; exit 1; }
 	@$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) $(LINT_GCC_OBJ)
 
