@@ -44,11 +44,7 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
        matter: the direct value is then not trusted. */
     if (mgn__direct_ok(big, v, d1) && na >= DBL_MIN && nb >= DBL_MIN)
         return v;
-    /* In the money the price is itm + v: the rounding error of v, about
-       4 eps big (1 + d1^2), then only needs to be small against itm (here below
-       5e-14 of it), however much the two terms of v cancel. */
-    if (itm > 0 && v >= 0 && big * (1.0 + d1 * d1) <= 100.0 * itm && na >= DBL_MIN
-        && nb >= DBL_MIN)
+    if (itm > 0 && mgn__direct_ok_itm(big, v, d1, itm) && na >= DBL_MIN && nb >= DBL_MIN)
         return v;
     /* sqrt(Sc Kr) e^{...} written so that it cannot overflow in the product. */
     return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);

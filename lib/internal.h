@@ -93,6 +93,15 @@ static inline int mgn__direct_ok_abs(double big, double v, double d, double pric
                        | ((amp <= 100.0 * scale) & (price <= 1e-13 * scale)));
 }
 
+/* In the money, where the price is itm + v (itm the intrinsic part): the rounding
+   error of v, about 4 eps big (1 + d^2), need only be small against itm (here below
+   5e-14 of it), however much the two terms of v cancel. Shared by the scalar pricer
+   and the vector kernels. */
+static inline int mgn__direct_ok_itm(double big, double v, double d, double itm)
+{
+    return (v >= 0) & (big * (1.0 + d * d) <= 100.0 * itm);
+}
+
 /* Argument check shared by every European pricer: type MGN_CALL/MGN_PUT, S and K
    finite and > 0, T finite and >= 0, r and q finite, sigma finite and >= 0. */
 static inline int mgn__euro_args_ok(int type, double S, double K, double T, double r,

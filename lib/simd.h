@@ -88,12 +88,9 @@ static MGN_ALWAYS_INLINE double mgn__black_core_n(double theta, double x, double
     /* In the money, theta (Sc - Kr) is off by a few ulps of max(Sc, Kr) (the scalar
        pricer avoids that cancellation near the money): for a price below 4e-3 of
        that, more than 1e-12 of the price, so the scalar pricer redoes it. Above that,
-       the rounding error of v (about 4 eps big (1 + d1^2)) only needs to be small
-       against the intrinsic part fwd, however much the two terms of v cancel (as in
-       the scalar pricer's otm_value). */
+       v needs accuracy against fwd only (mgn__direct_ok_itm, as in the scalar pricer). */
     double scale = Sc > Kr ? Sc : Kr;
-    int v_ok = mgn__direct_ok_abs(big, v, d1, price, scale)
-             | ((v >= 0) & (big * (1.0 + d1 * d1) <= 100.0 * fwd));
+    int v_ok = mgn__direct_ok_abs(big, v, d1, price, scale) | mgn__direct_ok_itm(big, v, d1, fwd);
     *bad = (!(v_ok & mgn__finite_any(price))) | (itm & (price < 4e-3 * scale));
     *N1 = itm ? 1.0 - na : na;
     *N2 = itm ? 1.0 - nb : nb;
