@@ -371,6 +371,11 @@ static int pm_underlying(const mgn_market *mkt, const mgn_pm_params *prm, int u,
     const mgn_market *m = &mkt[u];
     if ((st = pm_losses(mkt, prm, u, pos, n_pos, currency, sums, -1, NULL)) != MGN_OK)
         return st;
+    /* As in lib/span.c: the maximum below would skip a NaN scenario loss (a zero
+       quantity times an overflowed move, or two infinite losses cancelling). */
+    for (int k = 0; k < ns; k++)
+        if (!isfinite(sums[k]))
+            return MGN_ERANGE;
     double grid = 0;
     int bind = -1;
     for (int k = 0; k < ns; k++)

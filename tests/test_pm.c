@@ -482,6 +482,14 @@ static void test_overflow(void **state)
     mgn_position call = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 1e-300, 1, 1e308, 0.5, 0.3);
     expect_bad(&mh, &p, 1, &perp, 1, -1, MGN_ERANGE);
     expect_bad(&mh, &p, 1, &call, 1, -1, MGN_ERANGE);
+    /* the same with a zero-size position beside it: its loss there, 0 times an infinite
+       move, is NaN, and a NaN scenario must not pass as a scenario without loss */
+    for (int inv = 0; inv <= 1; inv++) {
+        mgn_position two_p[2] = { ref_perp(0, inv ? MGN_INVERSE : MGN_LINEAR, 1e-300, 1, 1e308),
+                                  ref_perp(0, inv ? MGN_INVERSE : MGN_LINEAR, 0, 1, 1e308) };
+        expect_bad(&mh, &p, 1, two_p, 1, -1, MGN_ERANGE);
+        expect_bad(&mh, &p, 1, two_p, 2, -1, MGN_ERANGE);
+    }
     /* each underlying's roll shock is finite (0.9e308), their sum is not */
     mgn_pm_params q[2];
     mgn_pm_preset_occ(&q[0]);
