@@ -46,7 +46,7 @@ OPT      ?= -O2
 # errno here: every domain is checked before a call). -fopenmp-simd enables the
 # 'omp simd' hints only; no OpenMP runtime is linked.
 LIBCFLAGS = -std=c99 $(OPT) $(WARN) -fPIC -fvisibility=hidden -fno-math-errno -fopenmp-simd \
-            -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS)
+            -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS) $(KERNEL_CFLAGS)
 GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
 # (the probes write to a temporary file: a linker run as root may replace a /dev/null
@@ -103,9 +103,11 @@ deps:
 	fi
 
 # ---------------------------------------------------------------- library
-# The vector kernels (see the comment at the top of lib/batch.c).
+# The vector kernels (see the comment at the top of lib/batch.c). Set per object in
+# KERNEL_CFLAGS, which a CFLAGS given on the command line (make CFLAGS=-g) does not
+# replace: without these flags the kernels' loops are not vectorised.
 VECTOR_FLAGS := -fno-trapping-math -fno-tree-pre
-build/obj/batch.o build/asan/obj/batch.o build/obj/scenario.o build/asan/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+build/obj/batch.o build/asan/obj/batch.o build/obj/scenario.o build/asan/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
 
 build/obj/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
@@ -183,7 +185,7 @@ TSAN_IS_CLANG := $(findstring clang,$(shell $(TSAN_CC) --version 2>/dev/null | h
 TSAN_LIBFLAGS := $(if $(TSAN_IS_CLANG),,--param=tsan-instrument-func-entry-exit=0)
 TSAN_OBJ   := $(LIB_SRC:lib/%.c=build/tsan/obj/%.o)
 TSAN_BIN   := $(patsubst %,build/tsan/tests/%,test_threads test_account test_historical test_montecarlo)
-build/tsan/obj/batch.o build/tsan/obj/scenario.o: CFLAGS += $(if $(TSAN_IS_CLANG),,$(VECTOR_FLAGS))
+build/tsan/obj/batch.o build/tsan/obj/scenario.o: KERNEL_CFLAGS = $(if $(TSAN_IS_CLANG),,$(VECTOR_FLAGS))
 
 build/tsan/obj/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
@@ -223,7 +225,7 @@ LINT_GCC   ?= gcc
 LINT_JOBS  ?= 2
 LINT_DIR   := build/lint
 LINT_CFLAGS = -std=c99 $(OPT) $(WARN) -Werror -fPIC -fvisibility=hidden -fno-math-errno -fopenmp-simd \
-              -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS)
+              -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS) $(KERNEL_CFLAGS)
 LINT_SCAN_OBJ := $(LIB_SRC:lib/%.c=$(LINT_DIR)/scan/%.o)
 LINT_GCC_OBJ  := $(LIB_SRC:lib/%.c=$(LINT_DIR)/gcc/%.o)
 LINT_SUBMAKE_J = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(LINT_JOBS))
@@ -245,7 +247,7 @@ lint-gcc: | deps
 	  { echo "$(LINT_GCC) has no -fanalyzer (GCC 10 or later; Debian: apt-get install gcc)"; exit 1; }
 	@$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) $(LINT_GCC_OBJ)
 
-$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
 
 $(LINT_DIR)/gcc/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -279,7 +281,7 @@ COV_BRANCHES ?= 95
 COVFLAGS     := --coverage -fprofile-update=atomic -O0 -g -DMGN_NO_MULTIVERSION
 COV_OBJ      := $(LIB_SRC:lib/%.c=build/cov/obj/%.o)
 COV_BIN      := $(TEST_SRC:tests/%.c=build/cov/tests/%) $(FUZZ_NAMES:%=build/cov/tests/fuzz_%)
-build/cov/obj/batch.o build/cov/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+build/cov/obj/batch.o build/cov/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
 
 build/cov/obj/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
@@ -376,7 +378,7 @@ test-python: all
 ABI_BASELINE := tests/abi/libmargin.so.$(VERSION_MAJOR).abi
 ABI_OBJ      := $(LIB_SRC:lib/%.c=build/abi/obj/%.o)
 ABIDW_FLAGS  := --headers-dir include --drop-private-types --no-corpus-path
-build/abi/obj/batch.o build/abi/obj/scenario.o: CFLAGS += $(VECTOR_FLAGS)
+build/abi/obj/batch.o build/abi/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
 
 build/abi/obj/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
