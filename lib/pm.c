@@ -319,11 +319,9 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 double loss = -(qm * (v1 - v0) * (inv ? S1 : 1.0)) * wt[k] * conv[k];
                 if (sums)
                     sums[k] += loss;
-                if (contrib) {
-                    if (!isfinite(loss))
-                        return MGN_ERANGE;
+                if (contrib)            /* finite: pm_underlying found the sum of the
+                                           same losses in this scenario finite */
                     contrib[next] = loss;
-                }
             }
         }
         if (c.n == 0)
