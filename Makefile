@@ -46,7 +46,7 @@ OPT      ?= -O2
 # errno here: every domain is checked before a call). -fopenmp-simd enables the
 # 'omp simd' hints only; no OpenMP runtime is linked.
 LIBCFLAGS = -std=c99 $(OPT) $(WARN) -fPIC -fvisibility=hidden -fno-math-errno -fopenmp-simd \
-            -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS) $(KERNEL_CFLAGS)
+            $(CC_FP_FLAGS) -Iinclude -Ilib $(GSL_CFLAGS) $(CFLAGS) $(KERNEL_CFLAGS)
 GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
 # (the probes write to a temporary file: a linker run as root may replace a /dev/null
@@ -105,8 +105,15 @@ deps:
 # ---------------------------------------------------------------- library
 # The vector kernels (see the comment at the top of lib/batch.c). Set per object in
 # KERNEL_CFLAGS, which a CFLAGS given on the command line (make CFLAGS=-g) does not
-# replace: without these flags the kernels' loops are not vectorised.
-VECTOR_FLAGS := -fno-trapping-math -fno-tree-pre
+# replace: without these flags GCC does not vectorise the kernels' loops. Clang has
+# no -fno-tree-pre and builds plain loops (lib/simd.h).
+GCC_VECTOR_FLAGS := -fno-trapping-math -fno-tree-pre
+CC_IS_CLANG  := $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1))
+VECTOR_FLAGS := $(if $(CC_IS_CLANG),,$(GCC_VECTOR_FLAGS))
+# Clang otherwise evaluates floating-point operations speculatively (a division
+# hoisted above the test that guards it), raising exception flags the code does not
+# raise; the library leaves the caller's flags as found (tests/test_fpenv.c).
+CC_FP_FLAGS  := $(if $(CC_IS_CLANG),-ffp-exception-behavior=maytrap)
 build/obj/batch.o build/asan/obj/batch.o build/obj/scenario.o build/asan/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
 
 build/obj/%.o: lib/%.c $(LIB_HDR) | deps
@@ -125,7 +132,10 @@ lib/libmargin.so: $(SHARED)
 	ln -sf libmargin.so.$(VERSION) lib/libmargin.so
 
 # ---------------------------------------------------------------- tests
-TEST_CFLAGS = -std=c99 -O1 -g $(WARN) -Wno-unused-parameter -Iinclude -Ilib -Itests $(GSL_CFLAGS) $(CFLAGS)
+# The tests' 113-bit references use GCC's libquadmath; clang finds its header in
+# GCC's own include directory, searched after the system ones.
+TEST_CFLAGS = -std=c99 -O1 -g $(WARN) -Wno-unused-parameter -Iinclude -Ilib -Itests $(GSL_CFLAGS) $(CFLAGS) \
+              $(if $(CC_IS_CLANG),-idirafter $(shell gcc -print-file-name=include 2>/dev/null))
 
 build/tests/%: tests/%.c $(TEST_HDR) $(STATIC) | deps
 	@mkdir -p $(@D)
@@ -185,7 +195,7 @@ TSAN_IS_CLANG := $(findstring clang,$(shell $(TSAN_CC) --version 2>/dev/null | h
 TSAN_LIBFLAGS := $(if $(TSAN_IS_CLANG),,--param=tsan-instrument-func-entry-exit=0)
 TSAN_OBJ   := $(LIB_SRC:lib/%.c=build/tsan/obj/%.o)
 TSAN_BIN   := $(patsubst %,build/tsan/tests/%,test_threads test_account test_historical test_montecarlo)
-build/tsan/obj/batch.o build/tsan/obj/scenario.o: KERNEL_CFLAGS = $(if $(TSAN_IS_CLANG),,$(VECTOR_FLAGS))
+build/tsan/obj/batch.o build/tsan/obj/scenario.o: KERNEL_CFLAGS = $(if $(TSAN_IS_CLANG),,$(GCC_VECTOR_FLAGS))
 
 build/tsan/obj/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
@@ -247,7 +257,7 @@ lint-gcc: | deps
 	  { echo "$(LINT_GCC) has no -fanalyzer (GCC 10 or later; Debian: apt-get install gcc)"; exit 1; }
 	@$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) $(LINT_GCC_OBJ)
 
-$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
+$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: KERNEL_CFLAGS = $(GCC_VECTOR_FLAGS)
 
 $(LINT_DIR)/gcc/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)

@@ -181,7 +181,7 @@ static inline int bad_position_case(int k, size_t n_mkt, mgn_position *p, int *k
     if (k < 0 || (size_t)k >= BAD_N(T))
         return 0;
     const mut *m = &T[k];
-    int iv = (int)m->v;
+    int iv = m->f <= 5 ? (int)m->v : 0;     /* the integer fields; NaN has no int value */
     if (m->f == 3 && m->v == -2)
         iv = (int)n_mkt;             /* one past the last underlying */
     switch (m->f) {
