@@ -104,11 +104,16 @@ MGN_SIMD_LOOP
         /* In the money N1, N2 are complements 1 - N(omega d), which lose relative
            accuracy (about eps / N) when small: below 1e-4 the delta, rho and
            dividend_rho would miss 1e-10 relative, so the scalar path redoes them.
-           Beyond |d| = 36 the clamps of mgn__exp_v and mgn__erfc_v make phi(d1)
-           or N(d) 0 where the true values (below 1e-283) times large factors
-           (1/(S s) for a tiny S) can still be sizeable Greeks: scalar path too. */
+           Between |d| = 36 and 38.7 the clamps of mgn__exp_v and mgn__erfc_v make
+           phi(d) or N(d) 0 where the scalar functions still have tiny values (below
+           1e-282), which times large factors (1/(S s) for a tiny S) can be sizeable
+           Greeks: scalar path. Beyond 38.7 the scalar exp and erfc underflow to
+           exactly 0 too (exp(-d^2/2) below 2^-1075 from |d| = 38.6), so both paths
+           evaluate the same formulas with the same zeros (the far wings, where the
+           random-option benchmark has half its elements). */
         int complement_ok = !((th * x > 0) & ((N1 < 1e-4) | (N2 < 1e-4)));
-        int tails_ok = (fabs(d1) <= 36.0) & (fabs(d2) <= 36.0);
+        int tails_ok = ((fabs(d1) <= 36.0) | (fabs(d1) >= 38.7))
+                     & ((fabs(d2) <= 36.0) | (fabs(d2) >= 38.7));
         /* x = ln(S/K) here carries an absolute error of about eps (the rounded ratio;
            the scalar path's ln(S/K) is exact near the money), which moves d1 and d2 by
            eps / s: the Greeks proportional to d1 or d2 (vanna, volga, charm) keep

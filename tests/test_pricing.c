@@ -716,6 +716,56 @@ static void test_batch_small_total_vol(void **state)
     }
 }
 
+/* The far wings: |d1|, |d2| from 30 to 300, spots of 100 and of 1e-300 (where a
+   density term below 1e-282 times 1/(S s) is a sizeable gamma). Where the vector
+   kernel's clamped exp and erfc would give 0 but the scalar functions do not (|d|
+   between 36 and 38.7) the element takes the scalar path; beyond, both evaluate the
+   same formulas with exact zeros. Every Greek within the header's bounds of the
+   scalar result, zeros included. */
+static void test_batch_greeks_far_tails(void **state)
+{
+    (void)state;
+    enum { M = 512 };
+    static int type[M];
+    static double S[M], K[M], T[M], r[M], q[M], v[M];
+    static mgn_greeks gb[M];
+    mgn_test_rng g = { 4242 };
+    const double spots[] = { 100, 1e-300 };
+    for (int k = 0; k < 2; k++)
+        for (double s = 1e-6; s <= 1.5; s *= 10) {
+            for (int i = 0; i < M; i++) {
+                type[i] = i & 1;
+                S[i] = spots[k];
+                v[i] = mgn_test_range(&g, 0.2, 1.2);
+                T[i] = (s / v[i]) * (s / v[i]);
+                r[i] = 0.03;
+                q[i] = 0.01;
+                /* half of them in and around the band 36 .. 38.7 */
+                double z = i < M / 2 ? mgn_test_range(&g, 34, 41) : exp(mgn_test_range(&g, log(30), log(300)));
+                if ((i & 2) && k == 0)
+                    z = -z;
+                K[i] = S[i] * exp(z * s);       /* tiny spots: strikes above them */
+            }
+            assert_int_equal(mgn_bs_greeks_batch(M, type, S, K, T, r, q, v, gb), MGN_OK);
+            double tol_g = maxd(1e-10, 5e-15 / s), tol_d = maxd(1e-10, 5e-13 / s);
+            for (int i = 0; i < M; i++) {
+                mgn_greeks h;
+                assert_int_equal(mgn_bs_greeks(type[i], S[i], K[i], T[i], r[i], q[i], v[i], &h), MGN_OK);
+                double sc = maxd(S[i] * exp(-q[i] * T[i]), K[i] * exp(-r[i] * T[i]));
+                assert_close(gb[i].price, h.price, 1e-12, 1e-13 * sc);
+                assert_close(gb[i].delta, h.delta, tol_g, 0);
+                assert_close(gb[i].gamma, h.gamma, tol_g, 0);
+                assert_close(gb[i].vega, h.vega, tol_g, 0);
+                assert_close(gb[i].theta, h.theta, tol_g, 0);
+                assert_close(gb[i].rho, h.rho, tol_g, 0);
+                assert_close(gb[i].dividend_rho, h.dividend_rho, tol_g, 0);
+                assert_close(gb[i].vanna, h.vanna, tol_d, 0);
+                assert_close(gb[i].volga, h.volga, tol_d, 0);
+                assert_close(gb[i].charm, h.charm, tol_d, 0);
+            }
+        }
+}
+
 static void test_batch_bad_elements(void **state)
 {
     (void)state;
@@ -1058,6 +1108,7 @@ int main(void)
         cmocka_unit_test(test_batch_matches_scalar),
         cmocka_unit_test(test_batch_tiny_time_value),
         cmocka_unit_test(test_batch_small_total_vol),
+        cmocka_unit_test(test_batch_greeks_far_tails),
         cmocka_unit_test(test_batch_bad_elements),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),
