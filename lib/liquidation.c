@@ -620,7 +620,9 @@ static int closed_state(pctx *c, mgn_account_result *r, double *pen_total, int *
     double cash = 0, pt = 0;
     for (size_t i = 0; i < a->n_pos; i++) {
         double f = 1 - c->keep[i];
-        double pen = c->lp->penalty_rate * fabs(f * a->pos[i].quantity) * c->npc[i];
+        /* penalty_rate * notional, the notional first: rate * |q| would underflow for
+           a subnormal quantity whose notional is a normal number */
+        double pen = c->lp->penalty_rate * (fabs(f * a->pos[i].quantity) * c->npc[i]);
         double realised = f * c->v0[i];
         c->pen[i] = pen;
         pt += pen;

@@ -979,6 +979,39 @@ static void test_partial_full_and_bad(void **state)
     free(work);
 }
 
+/* A position of the smallest subnormal quantity whose closed notional is a normal
+   number (spot 1e300): its penalty is penalty_rate * notional, not 0 (the rate times
+   the quantity alone underflowed). */
+static void test_partial_subnormal_quantity(void **state)
+{
+    (void)state;
+    mgn_market mk[1] = { { 1e300, 0, 0 } };
+    mgn_std_tier tier = { 0, 0.02, 0.01, 0 };
+    mgn_std_params sp = one_tier(&tier);
+    mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, -1, 1, 0, 0, 0, 0.5e300 },
+                            { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 4.9406564584124654e-324, 1,
+                              0, 0, 0, 1e300 } };
+    mgn_balance bal[1] = { { MGN_QUOTE, 0, 0, 0, 0 } };
+    mgn_account a = acct_of(pos, 2, bal, 1);
+    mgn_account_params prm = params_with(&sp);
+    mgn_liq_params lp;
+    mgn_liq_params_init(&lp);
+    size_t ws;
+    assert_int_equal(mgn_liq_partial_work_size(&prm, 1, 2, &ws), MGN_OK);
+    void *work = malloc(ws);
+    mgn_liq_close cl[2];
+    mgn_liq_result r;
+    assert_int_equal(mgn_liq_partial(mk, 1, &a, &prm, &lp, NULL, work, ws, cl, &r), MGN_OK);
+    assert_int_equal(r.full, 1);
+    assert_int_equal(r.n_closes, 2);
+    for (size_t k = 0; k < r.n_closes; k++) {
+        assert_true(cl[k].notional > 0);
+        assert_close(cl[k].penalty, lp.penalty_rate * cl[k].notional, 1e-15, 0);
+    }
+    assert_close(cl[1].notional, 4.9406564584124654e-24, 1e-15, 0);
+    free(work);
+}
+
 /* Penalties whose total overflows: two perpetuals worth 0 at the mark (entry = S), each
  * of notional 0.99 DBL_MAX, penalty rate 0.9. No close restores the account (the
  * penalty only lowers its equity of 0); the partial closes' penalties total
@@ -1627,6 +1660,7 @@ int main(void)
         cmocka_unit_test(test_partial_isolated),
         cmocka_unit_test(test_partial_full_and_bad),
         cmocka_unit_test(test_partial_penalty_overflow),
+        cmocka_unit_test(test_partial_subnormal_quantity),
         cmocka_unit_test(test_economics),
         cmocka_unit_test(test_bad_input_liquidation),
     };
