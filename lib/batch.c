@@ -19,6 +19,43 @@
 
 #define MGN_BATCH_CHUNK 256
 
+/* The out-of-the-money value from the Mills ratio M = (1 - N)/phi:
+     v = C phi(u) [M(u) - M(u + s)],
+   u the larger normal term's distance into the tail (-d1 for a call, d2 for a put),
+   s = sigma sqrt(T), C = S e^{-qT} (call) or K e^{-rT} (put). The identity
+   S e^{-qT} phi(d1) = K e^{-rT} phi(d2) takes the common factor out of the
+   difference (as lib/normblack.c, after Jaeckel, "Let's Be Rational", 2015, sec. 3),
+   so the rounding of d1 no longer cancels: the relative error is about
+   u^2 eps + 2 A e, A = M(u) / (M(u) - M(u + s)), e <= 8e-16 the error of
+   M = sqrt(pi/2) erfcx(z / sqrt 2) (mgn__erfcx_v). done = 1 where 2 <= u <= 36 and
+   A <= 1000: against the 113-bit price over 2 million such elements (u from 2 to 36,
+   s from 1e-4 to 2) the error, ln(S/K) rounded once included, stayed below 7.5e-13
+   (2.1e-12 with A up to 3000). The others go to the scalar pricer. */
+MGN_MULTIVERSION
+void mgn__wing_kernel(size_t n, mgn__wing_buf *restrict w)
+{
+MGN_SIMD_LOOP
+    for (size_t i = 0; i < n; i++) {
+        double th = w->type[i] == MGN_CALL ? 1.0 : -1.0;
+        double S = w->S[i], K = w->K[i], T = w->T[i], s = w->sig[i] * sqrt(T);
+        double x = log(S / K) + (w->r[i] - w->q[i]) * T;
+        double C = th > 0 ? S * exp(-w->q[i] * T) : K * exp(-w->r[i] * T);
+        double ss = s > 0 ? s : 1.0;
+        double h = x / ss;
+        double u = th > 0 ? -(h + 0.5 * ss) : h - 0.5 * ss;
+        /* S/K and C normal: where they are not the scalar pricer keeps their bits */
+        int ok = (s > 0) & (th * x < 0) & (u >= 2.0) & (u <= 36.0) & (S / K >= DBL_MIN)
+               & (S / K <= DBL_MAX) & (C >= DBL_MIN) & (C <= DBL_MAX);
+        double uu = ok ? u : 2.0;
+        double ea = mgn__erfcx_v(uu * MGN_SQRT1_2), eb = mgn__erfcx_v((uu + ss) * MGN_SQRT1_2);
+        double D = ea - eb;
+        /* phi(u) M(z) = e^{-u^2/2} erfcx(z / sqrt 2) / 2 */
+        double v = 0.5 * C * mgn__exp_v(-0.5 * uu * uu) * D;
+        w->v[i] = v;
+        w->done[i] = (double)(ok & (ea <= 1000.0 * D) & mgn__finite_pos(v));
+    }
+}
+
 /* Vector pass of the prices: out[i] = price, fix[i] = 1 where the scalar path must
    redo the element. Black-76 callers pass q == r. */
 MGN_MULTIVERSION
@@ -147,6 +184,7 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
                        const double *sigma, double *price)
 {
     double fix[MGN_BATCH_CHUNK];
+    mgn__wing_buf w;
     int status = MGN_OK;
     if (n == 0)
         return MGN_OK;
@@ -158,6 +196,24 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
             m = MGN_BATCH_CHUNK;
         price_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
                      sigma + base, price + base, fix);
+        /* the marked elements with valid input through the far-wing pass first */
+        w.n = 0;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = base + j;
+            if (fix[j] && mgn__euro_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]))
+                mgn__wing_add(&w, j, type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]);
+        }
+        size_t nw = w.n;
+        if (nw > 0) {
+            while (w.n % 16 != 0)   /* padded: no lane in a scalar remainder loop */
+                mgn__wing_add(&w, 0, MGN_CALL, 1, 1, 1, 0, 0, 0.2);
+            mgn__wing_kernel(w.n, &w);
+            for (size_t k = 0; k < nw; k++)
+                if (w.done[k] != 0) {
+                    price[base + w.dst[k]] = w.v[k];
+                    fix[w.dst[k]] = 0;
+                }
+        }
         for (size_t j = 0; j < m; j++) {
             if (!fix[j])
                 continue;

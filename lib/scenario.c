@@ -54,6 +54,45 @@ void mgn__chunk_add(mgn__chunk *c, size_t idx, const mgn_position *p, const mgn_
     c->inv[i] = p->settlement == MGN_INVERSE ? 1.0 : 0.0;
 }
 
+/*---------------------------------------------------------------- far wings */
+
+/* The marked elements of a chunk, a block of scenarios or a flattened block (at most
+   MGN__WING_N) go through the far-wing pass (lib/simd.h) before the scalar pricer. The
+   value now of a chunk (chunk_prepare) takes the same path as its values after a
+   move, so a scenario that changes nothing has a P&L of exactly 0. */
+
+/* Element i of the chunk after the move (spot Sx, vol sig, time T1). */
+static void wing_add_later(mgn__wing_buf *w, size_t dst, const mgn__chunk *c, size_t i, double Sx,
+                           double sig)
+{
+    mgn__wing_add(w, dst, c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i], sig);
+}
+
+/* Every gathered element's value into w->v: the vector pass, then the scalar pricer
+   for what it left. MGN_ERANGE where a value or a shocked spot is not finite. */
+static int wing_run(mgn__wing_buf *w)
+{
+    if (w->n == 0)
+        return MGN_OK;
+    /* padded to a multiple of 16 like every kernel here: no lane runs in a scalar
+       remainder loop, whose elementary functions would give other bits */
+    size_t nw = w->n;
+    while (w->n % 16 != 0)
+        mgn__wing_add(w, 0, MGN_CALL, 1, 1, 1, 0, 0, 0.2);
+    mgn__wing_kernel(w->n, w);
+    w->n = nw;
+    for (size_t k = 0; k < nw; k++) {
+        if (w->done[k] != 0)
+            continue;
+        double v = mgn__bs_price(w->type[k], w->S[k], w->K[k], w->T[k], w->r[k], w->q[k],
+                                 w->sig[k]);
+        if (!isfinite(v) || !isfinite(w->S[k]))
+            return MGN_ERANGE;
+        w->v[k] = v;
+    }
+    return MGN_OK;
+}
+
 /* Vector pass of the preparation: time sets, value and (with_delta) delta now. The
    value now gets the same bits with or without the delta. */
 static MGN_ALWAYS_INLINE void prep_body(size_t n, mgn__chunk *restrict c, double *restrict fix,
@@ -131,6 +170,8 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         prep_kernel(n16, c, fix);
     else
         prep_kernel_nodelta(n16, c, fix);
+    mgn__wing_buf w;
+    w.n = 0;
     for (size_t i = 0; i < n; i++) {
         double S = c->S[i], K = c->K[i], T = c->T[i], r = c->r[i], q = c->q[i], sig = c->sig[i];
         /* Scalar pricing too where S e^{-q T1} is below DBL_MIN: it has lost the bits
@@ -141,9 +182,7 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         if (slow)                 /* the scenario kernels send NaN x0 to the scalar pass */
             c->later.x0[i] = NAN;
         if (fix[i] != 0 || slow) {
-            c->base[i] = mgn__bs_price(c->type[i], S, K, T, r, q, sig);
-            if (!isfinite(c->base[i]))
-                return MGN_ERANGE;
+            mgn__wing_add(&w, i, c->type[i], S, K, T, r, q, sig);
             if (with_delta) {
                 double th = c->th[i], x = log(S) - log(K) + mgn__carry_exponent(r, q, T), s = sig * sqrt(T);
                 double eq = exp(-q * T);
@@ -157,9 +196,15 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
                     return MGN_ERANGE;
             }
         }
-        if (c->inv[i] != 0)
-            c->base[i] /= S;
     }
+    int st = wing_run(&w);
+    if (st != MGN_OK)
+        return st;
+    for (size_t k = 0; k < w.n; k++)
+        c->base[w.dst[k]] = w.v[k];
+    for (size_t i = 0; i < n; i++)
+        if (c->inv[i] != 0)
+            c->base[i] /= c->S[i];
     return MGN_OK;
 }
 
@@ -229,19 +274,20 @@ MGN_SIMD_LOOP
     }
 }
 
-/* Scalar pass over the marked elements. */
+/* The marked elements of a chunk's prices. */
 static int fix_prices(const mgn__chunk *c, double f, const double *fa, const double *sig,
                       double *price, const double *fix)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        if (fix[i] == 0)
-            continue;
-        double Sx = c->S[i] * (fa ? fa[i] : f);
-        double v = mgn__bs_price(c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i], sig[i]);
-        if (!isfinite(v) || !isfinite(Sx))
-            return MGN_ERANGE;
-        price[i] = v;
-    }
+    mgn__wing_buf w;
+    w.n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (fix[i] != 0)
+            wing_add_later(&w, i, c, i, c->S[i] * (fa ? fa[i] : f), sig[i]);
+    int st = wing_run(&w);
+    if (st != MGN_OK)
+        return st;
+    for (size_t k = 0; k < w.n; k++)
+        price[w.dst[k]] = w.v[k];
     return MGN_OK;
 }
 
@@ -317,6 +363,7 @@ typedef struct scen_work {
     /* flattened: one lane per (scenario, position) of a block */
     flat_lanes fl;
     double fpl[FLAT_B], ffix[FLAT_B], fconv[FLAT_B], fs[FLAT_B], lfs[FLAT_B], dvs[FLAT_B];
+    mgn__wing_buf wing;                              /* the marked lanes of a block */
 } scen_work;
 
 /* One position over m (a multiple of 16) scenarios: pl[s] = its P&L per unit of
@@ -395,17 +442,19 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
                             c->base[i], c->inv[i] };
             const double *fv = w->f[k], *dvv = w->dv[k];
             scen_kernel(m16, &pp, fv, w->lf[k], dvv, w->bpl, w->bfix);
-            for (size_t j = 0; j < m; j++) {
-                if (w->bfix[j] == 0)
-                    continue;
-                double Sx = c->S[i] * fv[j];
-                double v = mgn__bs_price(c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i],
-                                         mgn__shock_vol(c->sig[i], dvv[j]));
-                if (!isfinite(v) || !isfinite(Sx))
-                    return MGN_ERANGE;
+            mgn__wing_buf *wb = &w->wing;
+            wb->n = 0;
+            for (size_t j = 0; j < m; j++)
+                if (w->bfix[j] != 0)
+                    wing_add_later(wb, j, c, i, c->S[i] * fv[j], mgn__shock_vol(c->sig[i], dvv[j]));
+            int st = wing_run(wb);
+            if (st != MGN_OK)
+                return st;
+            for (size_t e = 0; e < wb->n; e++) {
+                double v = wb->v[e], Sx = wb->S[e];
                 double lin = c->coef[i] * (v - c->base[i]);
                 double inv = c->coef[i] * (v / Sx - c->base[i]) * Sx;
-                w->bpl[j] = c->inv[i] != 0 ? inv : lin;
+                w->bpl[wb->dst[e]] = c->inv[i] != 0 ? inv : lin;
             }
             if (matrix) {
                 double *o = pnl + s0 * n_pos + c->idx[i];
@@ -587,19 +636,25 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
             b->lf[l] = b->dv[l] = 0;
         }
         int any = flat_kernel(m16, b, w->fpl, w->ffix);
-        for (size_t j = 0, l = 0; any && j < ms; j++)
-            for (size_t i = 0; i < n; i++, l++) {
-                if (w->ffix[l] == 0)
-                    continue;
-                double Sx = c->S[i] * b->f[l];
-                double v = mgn__bs_price(c->type[i], Sx, c->K[i], c->T1[i], c->r[i], c->q[i],
-                                         mgn__shock_vol(c->sig[i], b->dv[l]));
-                if (!isfinite(v) || !isfinite(Sx))
-                    return MGN_ERANGE;
+        if (any) {
+            mgn__wing_buf *wb = &w->wing;
+            wb->n = 0;
+            for (size_t j = 0, l = 0; j < ms; j++)
+                for (size_t i = 0; i < n; i++, l++)
+                    if (w->ffix[l] != 0)
+                        wing_add_later(wb, l, c, i, c->S[i] * b->f[l],
+                                       mgn__shock_vol(c->sig[i], b->dv[l]));
+            int st = wing_run(wb);
+            if (st != MGN_OK)
+                return st;
+            for (size_t k = 0; k < wb->n; k++) {
+                size_t l = wb->dst[k], i = l % n;
+                double v = wb->v[k], Sx = wb->S[k];
                 double lin = c->coef[i] * (v - c->base[i]);
                 double inv = c->coef[i] * (v / Sx - c->base[i]) * Sx;
                 w->fpl[l] = c->inv[i] != 0 ? inv : lin;
             }
+        }
         const double *pl = w->fpl;
         if (matrix) {
             for (size_t j = 0; j < ms; j++, pl += n) {

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include "margin_ref.h"
+#include "qref.h"
 
 static const mgn_market MK3[3] = { { 100.0, 0.03, 0.01 }, { 2500.0, 0.0, 0.0 }, { 0.5, -0.01, 0.02 } };
 
@@ -295,6 +296,72 @@ static void test_zero_scenarios_small_books(void **state)
                 assert_true(mat[k] == 0.0);
         }
     }
+}
+
+/* Far-wing values after a move: out-of-the-money options whose larger normal term
+   lies u standard deviations into the tail (u from 2 to 36, s = sigma sqrt(T) from
+   1e-3 to 1), the values the direct formula cannot take (its terms cancel) and the
+   vector pass takes from the Mills ratio, or the scalar pricer where that is not
+   accurate enough. Calls on one underlying moved up a million times, puts on the
+   other down as much, so the value before the move is negligible and the P&L is the
+   far-wing value: within the batch pricers' max(1e-12, 2e-14 / s) relative of the
+   113-bit price (the kernels round ln(S/K) once: include/margin.h), in one call for
+   the whole book (across positions), and the same bits position by position
+   (flattened) and over many scenarios (across scenarios). */
+static void test_far_wing_values(void **state)
+{
+    (void)state;
+    static const double us[] = { 2, 2.5, 3, 4, 5, 6.4, 8, 12, 20, 30, 35.9 };
+    static const double svals[] = { 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1 };
+    enum { NU = 11, NS = 7, N = 2 * NU * NS, NSC = 40 };
+    const mgn_market mk[2] = { { 100, 0.03, 0.01 }, { 100, 0.03, 0.01 } };
+    const double T = 0.25;
+    static mgn_position pos[N];
+    static double want[N], mat[N], one[NSC];
+    mgn_shock sh[2] = { { 1e6 - 1, 0 }, { 1e-6 - 1, 0 } }, many[2 * NSC];
+    /* the moves as the library forms them (1 + (1e-6 - 1) is not 1e-6) */
+    const double f[2] = { 1 + sh[0].price, 1 + sh[1].price };
+    for (int k = 0; k < NSC; k++) {
+        many[2 * k] = sh[0];
+        many[2 * k + 1] = sh[1];
+    }
+    int n = 0;
+    for (int a = 0; a < NU; a++)
+        for (int b = 0; b < NS; b++)
+            for (int u = 0; u < 2; u++, n++) {
+                int type = u == 0 ? MGN_CALL : MGN_PUT;
+                double s = svals[b], sig = s / sqrt(T);
+                double Fa = mk[u].spot * f[u] * exp((mk[u].rate - mk[u].carry) * T);
+                /* after the move: d1 = -u (call), d2 = u (put) */
+                double x = type == MGN_CALL ? -(s * us[a] + 0.5 * s * s) : s * us[a] + 0.5 * s * s;
+                double K = Fa * exp(-x);
+                pos[n] = ref_option(u, type, MGN_LINEAR, MGN_EUROPEAN, 1, 1, K, T, sig);
+                q128 after = qprice(type, mk[u].spot * f[u], K, T, mk[u].rate, mk[u].carry, sig);
+                q128 before = qprice(type, mk[u].spot, K, T, mk[u].rate, mk[u].carry, sig);
+                want[n] = (double)(after - before);
+            }
+    assert_int_equal(mgn_scenario_pnl_matrix(mk, 2, pos, N, sh, 1, 0, MGN_QUOTE, mat), MGN_OK);
+    double worst = 0;
+    for (int i = 0; i < N; i++) {
+        int u = pos[i].underlying;
+        double s = pos[i].vol * sqrt(T), tol = fmax(1e-12, 2e-14 / s);
+        double sc = fmax(mk[u].spot * f[u] * exp(-mk[u].carry * T), pos[i].strike * exp(-mk[u].rate * T));
+        double abs_tol = want[i] < 1e-13 * sc ? 1e-13 * sc : 0;   /* worth less: absolute */
+        assert_true(want[i] > 0);
+        if (!(fabs(mat[i] - want[i]) <= tol * want[i] + abs_tol))
+            print_error("position %d (K %.17g, vol %.17g): %.17g vs %.17g\n", i, pos[i].strike,
+                        pos[i].vol, mat[i], want[i]);
+        assert_close(mat[i], want[i], tol, abs_tol);
+        if (abs_tol == 0)
+            worst = fmax(worst, fabs(mat[i] - want[i]) / want[i] / tol);
+        double p1;
+        assert_int_equal(mgn_scenario_pnl_matrix(mk, 2, &pos[i], 1, sh, 1, 0, MGN_QUOTE, &p1), MGN_OK);
+        assert_memory_equal(&p1, &mat[i], sizeof p1);
+        assert_int_equal(mgn_scenario_pnl(mk, 2, &pos[i], 1, many, NSC, 0, MGN_QUOTE, one), MGN_OK);
+        for (int k = 0; k < NSC; k++)
+            assert_memory_equal(&one[k], &mat[i], sizeof one[k]);
+    }
+    print_message("far-wing values after a move: max error %.3g of the relative bound\n", worst);
 }
 
 /* Small products (n European options x n_scen scenarios of a chunk, a few hundred
@@ -729,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_small_books_many_scenarios),
         cmocka_unit_test(test_zero_scenarios_small_books),
         cmocka_unit_test(test_flattened_small_products),
+        cmocka_unit_test(test_far_wing_values),
         cmocka_unit_test(test_inverse_future_formula),
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
