@@ -212,9 +212,10 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * Greek by |d1| times that, |d1| up to 37 where values are not 0), and for prices in
  * the far wings only the absolute bound holds. The scalar
  * functions keep full relative accuracy everywhere: use them where that matters.
- * (The kernels use the vector math library, within 4 ulp per elementary function,
- * and hand the elements where the direct formula could lose more to the scalar
- * method.)
+ * (The kernels use the vector math library, within 4 ulp per elementary function.
+ * The elements where the direct formula could lose more go, out of the money in the
+ * far wings, through a second vector pass on the Mills ratio (W. J. Cody's rational
+ * erfcx), and otherwise, or where that pass could lose more, to the scalar method.)
  *
  * Every element is computed; an element with invalid input (or no implied vol) gets
  * NaN (Greeks: all fields NaN) and the call returns MGN_EINVAL (or MGN_ENOSOL when
