@@ -40,13 +40,16 @@ MGN_SIMD_LOOP
         double th = w->type[i] == MGN_CALL ? 1.0 : -1.0;
         double S = w->S[i], K = w->K[i], T = w->T[i], s = w->sig[i] * sqrt(T);
         double x = log(S / K) + (w->r[i] - w->q[i]) * T;
-        double C = th > 0 ? S * exp(-w->q[i] * T) : K * exp(-w->r[i] * T);
+        double Sc = S * exp(-w->q[i] * T), Kr = K * exp(-w->r[i] * T);
+        double C = th > 0 ? Sc : Kr;
         double ss = s > 0 ? s : 1.0;
         double h = x / ss;
         double u = th > 0 ? -(h + 0.5 * ss) : h - 0.5 * ss;
-        /* S/K and C normal: where they are not the scalar pricer keeps their bits */
+        /* S/K, S e^{-qT} and K e^{-rT} normal: where they are not the scalar pricer
+           keeps their bits, or reports the overflow */
         int ok = (s > 0) & (th * x < 0) & (u >= 2.0) & (u <= 36.0) & (S / K >= DBL_MIN)
-               & (S / K <= DBL_MAX) & (C >= DBL_MIN) & (C <= DBL_MAX);
+               & (S / K <= DBL_MAX) & (Sc >= DBL_MIN) & (Sc <= DBL_MAX) & (Kr >= DBL_MIN)
+               & (Kr <= DBL_MAX);
         double uu = ok ? u : 2.0;
         double ea = mgn__erfcx_v(uu * MGN_SQRT1_2), eb = mgn__erfcx_v((uu + ss) * MGN_SQRT1_2);
         double D = ea - eb;

@@ -790,6 +790,25 @@ static void test_batch_greeks_far_tails(void **state)
         }
 }
 
+/* An element whose S e^{-qT} overflows (q T = -50812): the scalar pricer reports
+   MGN_ERANGE for it, and so does the batch form (NaN in that slot), even though the
+   out-of-the-money put's value K e^{-rT} N(-d2) - ... would look tiny to the far-wing
+   pass. */
+static void test_batch_overflowing_forward(void **state)
+{
+    (void)state;
+    int type[2] = { MGN_PUT, MGN_CALL };
+    double S[2] = { 0.10367791970603663, 100 }, K[2] = { 0.51838959853018318, 100 };
+    double T[2] = { 1e7, 1 }, r[2] = { 4.9406564584124654e-324, 0.01 };
+    double q[2] = { -0.0050812542915999112, 0 }, v[2] = { 0.093195490565839173, 0.2 };
+    double out[2], p;
+    assert_int_equal(mgn_bs_price(type[0], S[0], K[0], T[0], r[0], q[0], v[0], &p), MGN_ERANGE);
+    assert_int_equal(mgn_bs_price_batch(2, type, S, K, T, r, q, v, out), MGN_ERANGE);
+    assert_true(isnan(out[0]));
+    assert_int_equal(mgn_bs_price(type[1], S[1], K[1], T[1], r[1], q[1], v[1], &p), MGN_OK);
+    assert_true(out[1] == p || fabs(out[1] - p) <= 1e-12 * p);
+}
+
 static void test_batch_bad_elements(void **state)
 {
     (void)state;
@@ -1134,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_batch_tiny_time_value),
         cmocka_unit_test(test_batch_small_total_vol),
         cmocka_unit_test(test_batch_greeks_far_tails),
+        cmocka_unit_test(test_batch_overflowing_forward),
         cmocka_unit_test(test_batch_bad_elements),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),
