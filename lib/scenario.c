@@ -176,9 +176,11 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         double S = c->S[i], K = c->K[i], T = c->T[i], r = c->r[i], q = c->q[i], sig = c->sig[i];
         /* Scalar pricing too where S e^{-q T1} is below DBL_MIN: it has lost the bits
            that a scenario's move f would bring back into the normal range through
-           (S e^{-q T1}) f. The value now likewise, so that a scenario without any
+           (S e^{-q T1}) f. Likewise for a subnormal S, whose moved spot S f, rounded
+           to a few bits, is the spot the P&L is defined with (the kernels price at
+           the exact S f). The value now likewise, so that a scenario without any
            change still has a P&L of exactly 0. */
-        int slow = !isnormal(S / K) || !(c->later.Sc[i] >= DBL_MIN);
+        int slow = !isnormal(S / K) || !(c->later.Sc[i] >= DBL_MIN) || !(S >= DBL_MIN);
         if (slow)                 /* the scenario kernels send NaN x0 to the scalar pass */
             c->later.x0[i] = NAN;
         if (fix[i] != 0 || slow) {

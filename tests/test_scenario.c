@@ -298,6 +298,28 @@ static void test_zero_scenarios_small_books(void **state)
     }
 }
 
+/* A subnormal spot: its moved spot S (1 + price), rounded to the few bits a
+   subnormal has, is the spot the P&L is defined with; here 4.9e-324 * 0.725 rounds
+   back to 4.9e-324, so the option (its value normal: carry -81317 over 0.003 years)
+   has a P&L of exactly 0, as the scalar prices at the two spots say. */
+static void test_subnormal_spot_move(void **state)
+{
+    (void)state;
+    const mgn_market m = { 4.9406564584124654e-324, 0, -81316.853589684906 };
+    mgn_position p = ref_option(0, MGN_CALL, MGN_INVERSE, MGN_EUROPEAN, 46.07, 69.68,
+                                1.4821969375237396e-323, 0.0030966185178236262, 0.051);
+    const mgn_shock sh[2] = { { 0, 0 }, { -0.27529411764705886, 0 } };
+    double mat[2], pnl[2];
+    assert_true(m.spot * (1 + sh[1].price) == m.spot);
+    assert_int_equal(mgn_scenario_pnl_matrix(&m, 1, &p, 1, sh, 2, 0, MGN_QUOTE, mat), MGN_OK);
+    assert_int_equal(mgn_scenario_pnl(&m, 1, &p, 1, sh, 2, 0, MGN_QUOTE, pnl), MGN_OK);
+    double v;
+    assert_int_equal(mgn_bs_price(MGN_CALL, m.spot, p.strike, p.expiry, 0, m.carry, p.vol, &v), MGN_OK);
+    assert_true(v > 1e-300);
+    for (int k = 0; k < 2; k++)
+        assert_true(mat[k] == 0.0 && pnl[k] == 0.0);
+}
+
 /* Far-wing values after a move: out-of-the-money options whose larger normal term
    lies u standard deviations into the tail (u from 2 to 36, s = sigma sqrt(T) from
    1e-3 to 1), the values the direct formula cannot take (its terms cancel) and the
@@ -797,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_zero_scenarios_small_books),
         cmocka_unit_test(test_flattened_small_products),
         cmocka_unit_test(test_far_wing_values),
+        cmocka_unit_test(test_subnormal_spot_move),
         cmocka_unit_test(test_inverse_future_formula),
         cmocka_unit_test(test_coin_quote_consistent),
         cmocka_unit_test(test_opposite_and_scaling),
