@@ -320,7 +320,7 @@ coverage: $(COV_BIN) build/cov/libmargin.so
 	$(GCOVR) --root . --filter 'lib/' --exclude-unreachable-branches --exclude-throw-branches \
 	  --txt build/cov/coverage.txt --json build/cov/coverage.json build/cov/obj; \
 	cat build/cov/coverage.txt; \
-	$(GCOVR) --add-tracefile build/cov/coverage.json --print-summary --txt /dev/null \
+	$(GCOVR) --add-tracefile build/cov/coverage.json --print-summary --txt build/cov/summary.txt \
 	  --fail-under-line $(COV_LINES) --fail-under-branch $(COV_BRANCHES); figures=$$?; \
 	$(PYTHON) tests/coverage_functions.py include/margin.h build/cov/coverage.json; functions=$$?; \
 	[ $$figures -eq 0 ] || echo "coverage below $(COV_LINES)% of lines or $(COV_BRANCHES)% of branches"; \
