@@ -33,7 +33,7 @@
    from 2 to 36, s from 1e-4 to 2) the error, ln(S/K) rounded once included, stayed
    below 0.64 of that bound. The others go to the scalar pricer. */
 MGN_MULTIVERSION
-void mgn__wing_kernel(size_t n, mgn__wing_buf *restrict w)
+static void wing_kernel(size_t n, mgn__wing_buf *restrict w)
 {
 MGN_SIMD_LOOP
     for (size_t i = 0; i < n; i++) {
@@ -60,6 +60,17 @@ MGN_SIMD_LOOP
         amax = amax > 1000.0 ? amax : 1000.0;
         w->done[i] = (double)(ok & (ea <= amax * D) & mgn__finite_pos(v));
     }
+}
+
+void mgn__wing_pass(mgn__wing_buf *w)
+{
+    /* padded to a multiple of 16 like every kernel here: no lane runs in a scalar
+       remainder loop, whose elementary functions would give other bits */
+    size_t n = w->n;
+    while (w->n % 16 != 0)
+        mgn__wing_add(w, 0, MGN_CALL, 1, 1, 1, 0, 0, 0.2);
+    wing_kernel(w->n, w);
+    w->n = n;
 }
 
 /* Vector pass of the prices: out[i] = price, fix[i] = 1 where the scalar path must
@@ -209,17 +220,12 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
             if (fix[j] && mgn__euro_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]))
                 mgn__wing_add(&w, j, type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]);
         }
-        size_t nw = w.n;
-        if (nw > 0) {
-            while (w.n % 16 != 0)   /* padded: no lane in a scalar remainder loop */
-                mgn__wing_add(&w, 0, MGN_CALL, 1, 1, 1, 0, 0, 0.2);
-            mgn__wing_kernel(w.n, &w);
-            for (size_t k = 0; k < nw; k++)
-                if (w.done[k] != 0) {
-                    price[base + w.dst[k]] = w.v[k];
-                    fix[w.dst[k]] = 0;
-                }
-        }
+        mgn__wing_pass(&w);
+        for (size_t k = 0; k < w.n; k++)
+            if (w.done[k] != 0) {
+                price[base + w.dst[k]] = w.v[k];
+                fix[w.dst[k]] = 0;
+            }
         for (size_t j = 0; j < m; j++) {
             if (!fix[j])
                 continue;

@@ -72,16 +72,8 @@ static void wing_add_later(mgn__wing_buf *w, size_t dst, const mgn__chunk *c, si
    for what it left. MGN_ERANGE where a value or a shocked spot is not finite. */
 static int wing_run(mgn__wing_buf *w)
 {
-    if (w->n == 0)
-        return MGN_OK;
-    /* padded to a multiple of 16 like every kernel here: no lane runs in a scalar
-       remainder loop, whose elementary functions would give other bits */
-    size_t nw = w->n;
-    while (w->n % 16 != 0)
-        mgn__wing_add(w, 0, MGN_CALL, 1, 1, 1, 0, 0, 0.2);
-    mgn__wing_kernel(w->n, w);
-    w->n = nw;
-    for (size_t k = 0; k < nw; k++) {
+    mgn__wing_pass(w);
+    for (size_t k = 0; k < w->n; k++) {
         if (w->done[k] != 0)
             continue;
         double v = mgn__bs_price(w->type[k], w->S[k], w->K[k], w->T[k], w->r[k], w->q[k],
