@@ -102,6 +102,39 @@ static inline int mgn__direct_ok_itm(double big, double v, double d, double itm)
     return (v >= 0) & (big * (1.0 + d * d) <= 100.0 * itm);
 }
 
+/* Far wings. The elements a kernel marks for the scalar pricer are gathered (at most
+   MGN__WING_N) for one vector pass first, mgn__wing_pass (lib/batch.c): it takes
+   the out-of-the-money values of the far wings, where the direct formula's two normal
+   terms cancel, which would otherwise each cost a scalar normalised-Black evaluation
+   (in short-dated books under large moves, most of the marked elements). Elements
+   0..n-1 in, v and done (1 where v is the value, 0 where the scalar pricer must
+   decide) out; the pass pads the buffer itself (MGN__WING_N is a multiple of 16). */
+#define MGN__WING_N 256     /* >= the largest group a kernel marks; a multiple of 16 */
+
+typedef struct mgn__wing_buf {
+    size_t n;
+    size_t dst[MGN__WING_N];     /* the caller's lane */
+    int type[MGN__WING_N];
+    double S[MGN__WING_N], K[MGN__WING_N], T[MGN__WING_N], r[MGN__WING_N];
+    double q[MGN__WING_N], sig[MGN__WING_N], v[MGN__WING_N], done[MGN__WING_N];
+} mgn__wing_buf;
+
+static inline void mgn__wing_add(mgn__wing_buf *w, size_t dst, int type, double S, double K,
+                                 double T, double r, double q, double sig)
+{
+    size_t k = w->n++;
+    w->dst[k] = dst;
+    w->type[k] = type;
+    w->S[k] = S;
+    w->K[k] = K;
+    w->T[k] = T;
+    w->r[k] = r;
+    w->q[k] = q;
+    w->sig[k] = sig;
+}
+
+MGN_INTERNAL void mgn__wing_pass(mgn__wing_buf *w);
+
 /* Argument check shared by every European pricer: type MGN_CALL/MGN_PUT, S and K
    finite and > 0, T finite and >= 0, r and q finite, sigma finite and >= 0. */
 static inline int mgn__euro_args_ok(int type, double S, double K, double T, double r,

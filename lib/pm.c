@@ -292,7 +292,8 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
     double dt = prm->lookahead;
     int st;
     mgn__chunk c;
-    double sig_up[MGN__CH], sig_dn[MGN__CH], price[MGN__CH], pl[MGN__CH];
+    mgn__price_block blk;
+    double sig_up[MGN__CH], sig_dn[MGN__CH], pl[MGN__CH];
     size_t next = 0;
     for (;;) {
         mgn__chunk_reset(&c);
@@ -338,10 +339,18 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
             }
         }
         for (int k = k0; k < k1; k++) {
-            const double *sig = vs[k] > 0 ? sig_up : vs[k] < 0 ? sig_dn : c.sig;
-            if ((st = mgn__chunk_price(&c, f[k], sig, price)) != MGN_OK)
-                return st;
-            mgn__chunk_pnl(&c, f[k], NULL, price, pl);
+            if ((k - k0) % MGN__SB == 0) {      /* the prices of the next block */
+                int kb1 = k1 - k < MGN__SB ? k1 : k + MGN__SB;
+                mgn__block_reset(&blk);
+                for (int kb = k; kb < kb1; kb++) {
+                    const double *sig = vs[kb] > 0 ? sig_up : vs[kb] < 0 ? sig_dn : c.sig;
+                    if ((st = mgn__block_add(&c, &blk, f[kb], NULL, NULL, sig)) != MGN_OK)
+                        return st;
+                }
+                if ((st = mgn__block_finish(&blk)) != MGN_OK)
+                    return st;
+            }
+            mgn__chunk_pnl(&c, f[k], NULL, blk.price[(k - k0) % MGN__SB], pl);
             double s = 0;
             for (size_t i = 0; i < c.n; i++)
                 s -= pl[i];

@@ -110,16 +110,31 @@ MGN_INTERNAL int mgn__chunk_prepare(mgn__chunk *c);
 /* Shocked vols of the chunk for a uniform absolute shock dv (mgn__shock_vol). */
 MGN_INTERNAL void mgn__chunk_vols(const mgn__chunk *c, double dv, double *sig);
 
-/* Prices of the chunk's options in one scenario at T1: the underlying at S * f
-   (f uniform), implied vols sig[] (already shocked). Writes price[0..n16) in quote
-   per unit. MGN_OK or MGN_ERANGE (overflow). */
-MGN_INTERNAL int mgn__chunk_price(const mgn__chunk *c, double f, const double *sig,
-                                  double *price);
+/* Prices of a chunk's options in a block of up to MGN__SB scenarios at T1. Each
+   scenario added is priced at once by the vector kernels; the elements they leave
+   (far wings, mgn__wing_pass, then the scalar pricer) are gathered over the whole
+   block and priced together by mgn__block_finish, instead of one padded far-wing
+   pass per scenario. The values do not depend on the grouping. */
+#define MGN__SB 16
 
-/* As mgn__chunk_price with a move f[i] per element and lf[i] = log(f[i]) (computed
-   by the caller, so that every path uses the same logarithm of a move). */
-MGN_INTERNAL int mgn__chunk_price_arr(const mgn__chunk *c, const double *f,
-                                      const double *lf, const double *sig, double *price);
+typedef struct mgn__price_block {
+    size_t m;                           /* scenarios added since mgn__block_reset */
+    double price[MGN__SB][MGN__CH];     /* price[k][0..n16): quote per unit */
+    mgn__wing_buf wing;                 /* the elements still to price */
+} mgn__price_block;
+
+static inline void mgn__block_reset(mgn__price_block *b) { b->m = 0; b->wing.n = 0; }
+
+/* Adds scenario b->m (b->m < MGN__SB): the underlying at S * f (fa == NULL) or at
+   S * fa[i] per element with lfa[i] = log(fa[i]) (computed by the caller, so that
+   every path uses the same logarithm of a move), implied vols sig[] (already shocked).
+   MGN_OK or MGN_ERANGE (overflow). */
+MGN_INTERNAL int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f,
+                                const double *fa, const double *lfa, const double *sig);
+
+/* Prices what the scenarios added left: then b->price holds every value.
+   MGN_OK or MGN_ERANGE (overflow). */
+MGN_INTERNAL int mgn__block_finish(mgn__price_block *b);
 
 /* Quote P&L per element of the prices of one scenario:
    pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at

@@ -268,36 +268,54 @@ MGN_SIMD_LOOP
     }
 }
 
-/* The marked elements of a chunk's prices. */
-static int fix_prices(const mgn__chunk *c, double f, const double *fa, const double *sig,
-                      double *price, const double *fix)
+/* The marked elements' positions in the chunk, in order, without a branch per
+   element (the marks are few and unpredictable). Returns their count. */
+static size_t marked(size_t n, const double *fix, unsigned short *at)
 {
-    mgn__wing_buf w;
-    w.n = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (fix[i] != 0)
-            wing_add_later(&w, i, c, i, c->S[i] * (fa ? fa[i] : f), sig[i]);
-    int st = wing_run(&w);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        at[k] = (unsigned short)i;
+        k += fix[i] != 0;
+    }
+    return k;
+}
+
+int mgn__block_finish(mgn__price_block *b)
+{
+    mgn__wing_buf *w = &b->wing;
+    int st = wing_run(w);
     if (st != MGN_OK)
         return st;
-    for (size_t k = 0; k < w.n; k++)
-        price[w.dst[k]] = w.v[k];
+    double *price = &b->price[0][0];
+    for (size_t k = 0; k < w->n; k++)
+        price[w->dst[k]] = w->v[k];
+    w->n = 0;
     return MGN_OK;
 }
 
-int mgn__chunk_price(const mgn__chunk *c, double f, const double *sig, double *price)
+int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, const double *fa,
+                   const double *lfa, const double *sig)
 {
+    int st;
+    if (b->wing.n + c->n > MGN__WING_N && (st = mgn__block_finish(b)) != MGN_OK)
+        return st;
     double fix[MGN__CH];
-    price_uni(c->n16, c, f, log(f), sig, price, fix);
-    return fix_prices(c, f, NULL, sig, price, fix);
-}
-
-int mgn__chunk_price_arr(const mgn__chunk *c, const double *f, const double *lf,
-                         const double *sig, double *price)
-{
-    double fix[MGN__CH];
-    price_arr(c->n16, c, f, lf, sig, price, fix);
-    return fix_prices(c, 0, f, sig, price, fix);
+    unsigned short at[MGN__CH];
+#ifdef __clang_analyzer__
+    memset(at, 0, sizeof at);   /* marked() writes at[0..count) before it is read */
+#endif
+    double *price = b->price[b->m];
+    if (fa)
+        price_arr(c->n16, c, fa, lfa, sig, price, fix);
+    else
+        price_uni(c->n16, c, f, log(f), sig, price, fix);
+    size_t nm = marked(c->n, fix, at);
+    for (size_t k = 0; k < nm; k++) {
+        size_t i = at[k];
+        wing_add_later(&b->wing, b->m * MGN__CH + i, c, i, c->S[i] * (fa ? fa[i] : f), sig[i]);
+    }
+    b->m++;
+    return MGN_OK;
 }
 
 void mgn__chunk_pnl(const mgn__chunk *c, double f, const double *fa, const double *price,
@@ -350,14 +368,15 @@ typedef struct scen_work {
     int ud[MGN__CH];                            /* distinct underlyings of the chunk */
     unsigned char slot[MGN__CH];                /* element -> index into ud */
     double fu[MGN__CH], lfu[MGN__CH], dvu[MGN__CH];
-    double fa[MGN__CH], lfa[MGN__CH], sig[MGN__CH];
+    double fa[MGN__SB][MGN__CH], lfa[MGN__CH], sig[MGN__CH];
     /* across scenarios: per underlying of the chunk, the block's moves */
     double f[SCEN_NU][SCEN_SB], lf[SCEN_NU][SCEN_SB], dv[SCEN_NU][SCEN_SB];
     double conv[SCEN_SB], acc[SCEN_SB], bpl[SCEN_SB], bfix[SCEN_SB];
     /* flattened: one lane per (scenario, position) of a block */
     flat_lanes fl;
     double fpl[FLAT_B], ffix[FLAT_B], fconv[FLAT_B], fs[FLAT_B], lfs[FLAT_B], dvs[FLAT_B];
-    mgn__wing_buf wing;                              /* the marked lanes of a block */
+    mgn__price_block blk;       /* across positions: a block's prices; the others use
+                                   its buffer for their marked lanes */
 } scen_work;
 
 /* One position over m (a multiple of 16) scenarios: pl[s] = its P&L per unit of
@@ -436,7 +455,7 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
                             c->base[i], c->inv[i] };
             const double *fv = w->f[k], *dvv = w->dv[k];
             scen_kernel(m16, &pp, fv, w->lf[k], dvv, w->bpl, w->bfix);
-            mgn__wing_buf *wb = &w->wing;
+            mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
             for (size_t j = 0; j < m; j++)
                 if (w->bfix[j] != 0)
@@ -631,7 +650,7 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
         }
         int any = flat_kernel(m16, b, w->fpl, w->ffix);
         if (any) {
-            mgn__wing_buf *wb = &w->wing;
+            mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
             for (size_t j = 0, l = 0; j < ms; j++)
                 for (size_t i = 0; i < n; i++, l++)
@@ -722,7 +741,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
     /* European options, in chunks. */
     mgn__chunk c;
     scen_work w;
-    double price[MGN__CH], pl[MGN__CH];     /* the chunk's prices and P&L in one scenario */
+    double pl[MGN__CH];     /* the chunk's P&L in one scenario */
     size_t next = 0;
     while (next < n_pos) {
         mgn__chunk_reset(&c);
@@ -764,46 +783,59 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                 goto fail;
             continue;
         }
-        for (size_t s = 0; s < n_scen; s++) {
-            const mgn_shock *row = shocks + s * n_mkt;
-            double conv = currency == MGN_QUOTE ? 1.0
-                        : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
-            if (nd == 1) {
-                double f = 1 + row[c.u[0]].price;
-                mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
-                if ((st = mgn__chunk_price(&c, f, w.sig, price)) != MGN_OK)
+        for (size_t s0 = 0; s0 < n_scen; s0 += MGN__SB) {
+            size_t ms = n_scen - s0;
+            if (ms > MGN__SB)
+                ms = MGN__SB;
+            mgn__block_reset(&w.blk);
+            for (size_t j = 0; j < ms; j++) {
+                const mgn_shock *row = shocks + (s0 + j) * n_mkt;
+                if (nd == 1) {
+                    mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
+                    st = mgn__block_add(&c, &w.blk, 1 + row[c.u[0]].price, NULL, NULL, w.sig);
+                } else {
+                    double *fa = w.fa[j];
+                    for (size_t k = 0; k < nd; k++) {
+                        w.fu[k] = 1 + row[w.ud[k]].price;
+                        w.lfu[k] = log(w.fu[k]);
+                        w.dvu[k] = row[w.ud[k]].vol;
+                    }
+                    for (size_t i = 0; i < c.n; i++) {
+                        size_t k = w.slot[i];
+                        fa[i] = w.fu[k];
+                        w.lfa[i] = w.lfu[k];
+                        w.sig[i] = mgn__shock_vol(c.sig[i], w.dvu[k]);
+                    }
+                    for (size_t i = c.n; i < n16; i++) {
+                        fa[i] = 1.0;
+                        w.lfa[i] = 0.0;
+                        w.sig[i] = c.sig[i];
+                    }
+                    st = mgn__block_add(&c, &w.blk, 0, fa, w.lfa, w.sig);
+                }
+                if (st != MGN_OK)
                     goto fail;
-                mgn__chunk_pnl(&c, f, NULL, price, pl);
-            } else {
-                for (size_t k = 0; k < nd; k++) {
-                    w.fu[k] = 1 + row[w.ud[k]].price;
-                    w.lfu[k] = log(w.fu[k]);
-                    w.dvu[k] = row[w.ud[k]].vol;
-                }
-                for (size_t i = 0; i < c.n; i++) {
-                    size_t k = w.slot[i];
-                    w.fa[i] = w.fu[k];
-                    w.lfa[i] = w.lfu[k];
-                    w.sig[i] = mgn__shock_vol(c.sig[i], w.dvu[k]);
-                }
-                for (size_t i = c.n; i < n16; i++) {
-                    w.fa[i] = 1.0;
-                    w.lfa[i] = 0.0;
-                    w.sig[i] = c.sig[i];
-                }
-                if ((st = mgn__chunk_price_arr(&c, w.fa, w.lfa, w.sig, price)) != MGN_OK)
-                    goto fail;
-                mgn__chunk_pnl(&c, 0, w.fa, price, pl);
             }
-            if (matrix) {
-                double *o = pnl + s * n_pos;
-                for (size_t i = 0; i < c.n; i++)
-                    o[c.idx[i]] = pl[i] * conv;
-            } else {
-                double sum = 0;
-                for (size_t i = 0; i < c.n; i++)
-                    sum += pl[i];
-                pnl[s] += sum * conv;
+            if ((st = mgn__block_finish(&w.blk)) != MGN_OK)
+                goto fail;
+            for (size_t j = 0; j < ms; j++) {
+                const mgn_shock *row = shocks + (s0 + j) * n_mkt;
+                double conv = currency == MGN_QUOTE ? 1.0
+                            : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
+                if (nd == 1)
+                    mgn__chunk_pnl(&c, 1 + row[c.u[0]].price, NULL, w.blk.price[j], pl);
+                else
+                    mgn__chunk_pnl(&c, 0, w.fa[j], w.blk.price[j], pl);
+                if (matrix) {
+                    double *o = pnl + (s0 + j) * n_pos;
+                    for (size_t i = 0; i < c.n; i++)
+                        o[c.idx[i]] = pl[i] * conv;
+                } else {
+                    double sum = 0;
+                    for (size_t i = 0; i < c.n; i++)
+                        sum += pl[i];
+                    pnl[s0 + j] += sum * conv;
+                }
             }
         }
     }

@@ -219,7 +219,8 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
     tier_reset(&tiers);
 
     mgn__chunk c;
-    double sig_up[MGN__CH], sig_dn[MGN__CH], price[MGN__CH], pl[MGN__CH];
+    mgn__price_block blk;
+    double sig_up[MGN__CH], sig_dn[MGN__CH], pl[MGN__CH];
     size_t next = 0;
     for (;;) {
         mgn__chunk_reset(&c);
@@ -269,10 +270,18 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
         mgn__chunk_vols(&c, prm->vol_scan, sig_up);
         mgn__chunk_vols(&c, -prm->vol_scan, sig_dn);
         for (int k = 0; k < NS; k++) {
-            const double *sig = dv[k] > 0 ? sig_up : dv[k] < 0 ? sig_dn : c.sig;
-            if ((st = mgn__chunk_price(&c, f[k], sig, price)) != MGN_OK)
-                return st;
-            mgn__chunk_pnl(&c, f[k], NULL, price, pl);
+            if (k % MGN__SB == 0) {             /* the prices of the next block */
+                int kb1 = NS - k < MGN__SB ? NS : k + MGN__SB;
+                mgn__block_reset(&blk);
+                for (int kb = k; kb < kb1; kb++) {
+                    const double *sig = dv[kb] > 0 ? sig_up : dv[kb] < 0 ? sig_dn : c.sig;
+                    if ((st = mgn__block_add(&c, &blk, f[kb], NULL, NULL, sig)) != MGN_OK)
+                        return st;
+                }
+                if ((st = mgn__block_finish(&blk)) != MGN_OK)
+                    return st;
+            }
+            mgn__chunk_pnl(&c, f[k], NULL, blk.price[k % MGN__SB], pl);
             /* the sum the same way with or without risk arrays: the same margin bits */
             double s = 0, wk = w[k], ck = conv[k];
             for (size_t i = 0; i < c.n; i++)
