@@ -276,7 +276,8 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                      int only, double *contrib)
 {
     int ns = pm_count(prm), k0 = only >= 0 ? only : 0, k1 = only >= 0 ? only + 1 : ns;
-    double f[MGN_PM_MAX_SCENARIOS], conv[MGN_PM_MAX_SCENARIOS], wt[MGN_PM_MAX_SCENARIOS];
+    double f[MGN_PM_MAX_SCENARIOS], lf[MGN_PM_MAX_SCENARIOS], conv[MGN_PM_MAX_SCENARIOS];
+    double wt[MGN_PM_MAX_SCENARIOS];
     int vs[MGN_PM_MAX_SCENARIOS];
     for (int k = k0; k < k1; k++) {
         double mv;
@@ -288,6 +289,7 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
         if (sums)
             sums[k] = 0;
     }
+    mgn__log_moves((size_t)(k1 - k0), f + k0, lf + k0);
     const mgn_market *m = &mkt[u];
     double dt = prm->lookahead;
     int st;
@@ -344,7 +346,7 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 mgn__block_reset(&blk);
                 for (int kb = k; kb < kb1; kb++) {
                     const double *sig = vs[kb] > 0 ? sig_up : vs[kb] < 0 ? sig_dn : c.sig;
-                    if ((st = mgn__block_add(&c, &blk, f[kb], NULL, NULL, sig)) != MGN_OK)
+                    if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
                         return st;
                 }
                 if ((st = mgn__block_finish(&blk)) != MGN_OK)

@@ -125,12 +125,17 @@ typedef struct mgn__price_block {
 
 static inline void mgn__block_reset(mgn__price_block *b) { b->m = 0; b->wing.n = 0; }
 
-/* Adds scenario b->m (b->m < MGN__SB): the underlying at S * f (fa == NULL) or at
-   S * fa[i] per element with lfa[i] = log(fa[i]) (computed by the caller, so that
-   every path uses the same logarithm of a move), implied vols sig[] (already shocked).
+/* lf[i] = log(f[i]), i < n, the logarithm of a move, taken by this one vector loop
+   on every path so that it has the same bits wherever it is taken. */
+MGN_INTERNAL void mgn__log_moves(size_t n, const double *f, double *lf);
+
+/* Adds scenario b->m (b->m < MGN__SB): the underlying at S * f, lf = log f
+   (fa == NULL), or at S * fa[i] per element, lfa[i] = log fa[i]; the logarithms
+   from mgn__log_moves. Implied vols sig[] (already shocked).
    MGN_OK or MGN_ERANGE (overflow). */
 MGN_INTERNAL int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f,
-                                const double *fa, const double *lfa, const double *sig);
+                                double lf, const double *fa, const double *lfa,
+                                const double *sig);
 
 /* Prices what the scenarios added left: then b->price holds every value.
    MGN_OK or MGN_ERANGE (overflow). */

@@ -17,7 +17,7 @@
  * per block of scenarios (flat_scenarios), again with the same element arithmetic.
  * mgn_scenario_pnl prepares its chunks without the delta now (chunk_prepare), which
  * only SPAN needs. The logarithm of a move is computed once per scenario and
- * underlying (scalar log) on every path. The kernels' flags are doubles:
+ * underlying (mgn__log_moves, one vector loop) on every path. The kernels' flags are doubles:
  * an unsigned char array makes GCC pick 16- or 32-lane loops of doubles split over
  * many narrow registers, about twice as slow.
  * American options and delta-one contracts are valued with the scalar functions.
@@ -268,6 +268,32 @@ MGN_SIMD_LOOP
     }
 }
 
+MGN_MULTIVERSION
+static void log_kernel(size_t n, const double *restrict f, double *restrict lf)
+{
+MGN_SIMD_LOOP
+    for (size_t i = 0; i < n; i++)
+        lf[i] = log(f[i]);
+}
+
+/* In pieces of at most 64, each padded to a multiple of 16 with f = 1, so that no
+   move is taken by a scalar remainder loop (whose log could give other bits). */
+void mgn__log_moves(size_t n, const double *f, double *lf)
+{
+    double fb[64], lb[64];
+    for (size_t i0 = 0; i0 < n; i0 += 64) {
+        size_t m = n - i0;
+        if (m > 64)
+            m = 64;
+        size_t m16 = (m + 15) & ~(size_t)15;
+        for (size_t i = 0; i < m16; i++)
+            fb[i] = i < m ? f[i0 + i] : 1.0;
+        log_kernel(m16, fb, lb);
+        for (size_t i = 0; i < m; i++)
+            lf[i0 + i] = lb[i];
+    }
+}
+
 /* The marked elements' positions in the chunk, in order, without a branch per
    element (the marks are few and unpredictable). Returns their count. */
 static size_t marked(size_t n, const double *fix, unsigned short *at)
@@ -293,8 +319,8 @@ int mgn__block_finish(mgn__price_block *b)
     return MGN_OK;
 }
 
-int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, const double *fa,
-                   const double *lfa, const double *sig)
+int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double lf,
+                   const double *fa, const double *lfa, const double *sig)
 {
     int st;
     if (b->wing.n + c->n > MGN__WING_N && (st = mgn__block_finish(b)) != MGN_OK)
@@ -308,7 +334,7 @@ int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, const dou
     if (fa)
         price_arr(c->n16, c, fa, lfa, sig, price, fix);
     else
-        price_uni(c->n16, c, f, log(f), sig, price, fix);
+        price_uni(c->n16, c, f, lf, sig, price, fix);
     size_t nm = marked(c->n, fix, at);
     for (size_t k = 0; k < nm; k++) {
         size_t i = at[k];
@@ -431,11 +457,10 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
         for (size_t k = 0; k < nd; k++) {
             const mgn_shock *sh = shocks + s0 * n_mkt + (size_t)w->ud[k];
             for (size_t j = 0; j < m; j++) {
-                double f = 1 + sh[j * n_mkt].price;
-                w->f[k][j] = f;
-                w->lf[k][j] = log(f);
+                w->f[k][j] = 1 + sh[j * n_mkt].price;
                 w->dv[k][j] = sh[j * n_mkt].vol;
             }
+            mgn__log_moves(m, w->f[k], w->lf[k]);
             for (size_t j = m; j < m16; j++) {
                 w->f[k][j] = 1.0;
                 w->lf[k][j] = 0.0;
@@ -621,19 +646,19 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
                 w->fs[j] = 1 + sh[j * n_mkt].price;
                 w->dvs[j] = sh[j * n_mkt].vol;
             }
-            for (size_t j = 0; j < ms; j++)
-                w->lfs[j] = log(w->fs[j]);
+            mgn__log_moves(ms, w->fs, w->lfs);
         }
         for (size_t j = 0, l = 0; j < ms; j++, l += n) {
             const mgn_shock *row = shocks + (s0 + j) * n_mkt;
             w->fconv[j] = currency == MGN_QUOTE ? 1.0
                         : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
-            if (nd != 1)
+            if (nd != 1) {
                 for (size_t k = 0; k < nd; k++) {
                     w->fu[k] = 1 + row[w->ud[k]].price;
-                    w->lfu[k] = log(w->fu[k]);
                     w->dvu[k] = row[w->ud[k]].vol;
                 }
+                mgn__log_moves(nd, w->fu, w->lfu);
+            }
             if (nd == 1)
                 flat_fill(n, l, b, nd, w->fs[j], w->lfs[j], w->dvs[j], w);
             else
@@ -741,6 +766,11 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
     /* European options, in chunks. */
     mgn__chunk c;
     scen_work w;
+#ifdef __clang_analyzer__
+    /* mgn__log_moves writes the logarithms the loops below read; the analyzer loses
+       track of that through its loops */
+    memset(&w, 0, sizeof w);
+#endif
     double pl[MGN__CH];     /* the chunk's P&L in one scenario */
     size_t next = 0;
     while (next < n_pos) {
@@ -788,18 +818,23 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             if (ms > MGN__SB)
                 ms = MGN__SB;
             mgn__block_reset(&w.blk);
+            if (nd == 1) {
+                for (size_t j = 0; j < ms; j++)
+                    w.fs[j] = 1 + shocks[(s0 + j) * n_mkt + (size_t)c.u[0]].price;
+                mgn__log_moves(ms, w.fs, w.lfs);
+            }
             for (size_t j = 0; j < ms; j++) {
                 const mgn_shock *row = shocks + (s0 + j) * n_mkt;
                 if (nd == 1) {
                     mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
-                    st = mgn__block_add(&c, &w.blk, 1 + row[c.u[0]].price, NULL, NULL, w.sig);
+                    st = mgn__block_add(&c, &w.blk, w.fs[j], w.lfs[j], NULL, NULL, w.sig);
                 } else {
                     double *fa = w.fa[j];
                     for (size_t k = 0; k < nd; k++) {
                         w.fu[k] = 1 + row[w.ud[k]].price;
-                        w.lfu[k] = log(w.fu[k]);
                         w.dvu[k] = row[w.ud[k]].vol;
                     }
+                    mgn__log_moves(nd, w.fu, w.lfu);
                     for (size_t i = 0; i < c.n; i++) {
                         size_t k = w.slot[i];
                         fa[i] = w.fu[k];
@@ -811,7 +846,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                         w.lfa[i] = 0.0;
                         w.sig[i] = c.sig[i];
                     }
-                    st = mgn__block_add(&c, &w.blk, 0, fa, w.lfa, w.sig);
+                    st = mgn__block_add(&c, &w.blk, 0, 0, fa, w.lfa, w.sig);
                 }
                 if (st != MGN_OK)
                     goto fail;
@@ -823,7 +858,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                 double conv = currency == MGN_QUOTE ? 1.0
                             : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
                 if (nd == 1)
-                    mgn__chunk_pnl(&c, 1 + row[c.u[0]].price, NULL, w.blk.price[j], pl);
+                    mgn__chunk_pnl(&c, w.fs[j], NULL, w.blk.price[j], pl);
                 else
                     mgn__chunk_pnl(&c, 0, w.fa[j], w.blk.price[j], pl);
                 if (matrix) {

@@ -202,7 +202,7 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
                            const mgn_position *pos, size_t n_pos, int currency,
                            mgn_span_underlying *o, double *risk)
 {
-    double dS[NS], dv[NS], w[NS], f[NS], conv[NS], sums[NS];
+    double dS[NS], dv[NS], w[NS], f[NS], lf[NS], conv[NS], sums[NS];
     span_scenarios(prm, dS, dv, w);
     for (int k = 0; k < NS; k++) {
         f[k] = 1 + dS[k];
@@ -211,6 +211,7 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
         conv[k] = conv_scen(currency, u, mkt, f[k]);
         sums[k] = 0;
     }
+    mgn__log_moves(NS, f, lf);
     const mgn_market *m = &mkt[u];
     double dt = prm->lookahead;
     double short_call = 0, short_put = 0, nov = 0;
@@ -275,7 +276,7 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
                 mgn__block_reset(&blk);
                 for (int kb = k; kb < kb1; kb++) {
                     const double *sig = dv[kb] > 0 ? sig_up : dv[kb] < 0 ? sig_dn : c.sig;
-                    if ((st = mgn__block_add(&c, &blk, f[kb], NULL, NULL, sig)) != MGN_OK)
+                    if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
                         return st;
                 }
                 if ((st = mgn__block_finish(&blk)) != MGN_OK)
