@@ -143,7 +143,7 @@ MGN_INTERNAL int mgn__block_finish(mgn__price_block *b);
 
 /* Quote P&L per element of the prices of one scenario:
    pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at
-   the scenario's price. f per element (fa) or uniform (fa == NULL). */
+   the scenario's price. f per element (fa) or uniform (fa == NULL). pl may be price. */
 MGN_INTERNAL void mgn__chunk_pnl(const mgn__chunk *c, double f, const double *fa,
                                  const double *price, double *pl);
 

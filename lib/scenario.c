@@ -771,7 +771,6 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
        track of that through its loops */
     memset(&w, 0, sizeof w);
 #endif
-    double pl[MGN__CH];     /* the chunk's P&L in one scenario */
     size_t next = 0;
     while (next < n_pos) {
         mgn__chunk_reset(&c);
@@ -853,24 +852,30 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             }
             if ((st = mgn__block_finish(&w.blk)) != MGN_OK)
                 goto fail;
+            /* the P&L over the prices, row by row */
             for (size_t j = 0; j < ms; j++) {
                 const mgn_shock *row = shocks + (s0 + j) * n_mkt;
-                double conv = currency == MGN_QUOTE ? 1.0
-                            : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
-                if (nd == 1)
-                    mgn__chunk_pnl(&c, w.fs[j], NULL, w.blk.price[j], pl);
-                else
-                    mgn__chunk_pnl(&c, 0, w.fa[j], w.blk.price[j], pl);
-                if (matrix) {
+                w.conv[j] = currency == MGN_QUOTE ? 1.0
+                          : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
+                double *pl = w.blk.price[j];
+                mgn__chunk_pnl(&c, nd == 1 ? w.fs[j] : 0, nd == 1 ? NULL : w.fa[j], pl, pl);
+            }
+            if (matrix) {
+                for (size_t j = 0; j < ms; j++) {
                     double *o = pnl + (s0 + j) * n_pos;
                     for (size_t i = 0; i < c.n; i++)
-                        o[c.idx[i]] = pl[i] * conv;
-                } else {
-                    double sum = 0;
-                    for (size_t i = 0; i < c.n; i++)
-                        sum += pl[i];
-                    pnl[s0 + j] += sum * conv;
+                        o[c.idx[i]] = w.blk.price[j][i] * w.conv[j];
                 }
+            } else {
+                /* per scenario the sum over i in order, the scenarios interleaved (as
+                   flat_scenarios): independent chains of additions */
+                for (size_t j = 0; j < ms; j++)
+                    w.acc[j] = 0;
+                for (size_t i = 0; i < c.n; i++)
+                    for (size_t j = 0; j < ms; j++)
+                        w.acc[j] += w.blk.price[j][i];
+                for (size_t j = 0; j < ms; j++)
+                    pnl[s0 + j] += w.acc[j] * w.conv[j];
             }
         }
     }
