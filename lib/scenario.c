@@ -401,6 +401,7 @@ typedef struct scen_work {
     /* flattened: one lane per (scenario, position) of a block */
     flat_lanes fl;
     double fpl[FLAT_B], ffix[FLAT_B], fconv[FLAT_B], fs[FLAT_B], lfs[FLAT_B], dvs[FLAT_B];
+    unsigned short at[FLAT_B];  /* the marked lanes of a kernel's pass (marked()) */
     mgn__price_block blk;       /* across positions: a block's prices; the others use
                                    its buffer for their marked lanes */
 } scen_work;
@@ -482,9 +483,11 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
             scen_kernel(m16, &pp, fv, w->lf[k], dvv, w->bpl, w->bfix);
             mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
-            for (size_t j = 0; j < m; j++)
-                if (w->bfix[j] != 0)
-                    wing_add_later(wb, j, c, i, c->S[i] * fv[j], mgn__shock_vol(c->sig[i], dvv[j]));
+            size_t nm = marked(m, w->bfix, w->at);
+            for (size_t e = 0; e < nm; e++) {
+                size_t j = w->at[e];
+                wing_add_later(wb, j, c, i, c->S[i] * fv[j], mgn__shock_vol(c->sig[i], dvv[j]));
+            }
             int st = wing_run(wb);
             if (st != MGN_OK)
                 return st;
@@ -677,11 +680,11 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
         if (any) {
             mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
-            for (size_t j = 0, l = 0; j < ms; j++)
-                for (size_t i = 0; i < n; i++, l++)
-                    if (w->ffix[l] != 0)
-                        wing_add_later(wb, l, c, i, c->S[i] * b->f[l],
-                                       mgn__shock_vol(c->sig[i], b->dv[l]));
+            size_t nm = marked(m, w->ffix, w->at);
+            for (size_t k = 0; k < nm; k++) {
+                size_t l = w->at[k], i = l % n;
+                wing_add_later(wb, l, c, i, c->S[i] * b->f[l], mgn__shock_vol(c->sig[i], b->dv[l]));
+            }
             int st = wing_run(wb);
             if (st != MGN_OK)
                 return st;
