@@ -295,7 +295,7 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
     int st;
     mgn__chunk c;
     mgn__price_block blk;
-    double sig_up[MGN__CH], sig_dn[MGN__CH], pl[MGN__CH];
+    double sig_up[MGN__CH], sig_dn[MGN__CH];
     size_t next = 0;
     for (;;) {
         mgn__chunk_reset(&c);
@@ -340,33 +340,31 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
                 sig_up[i] = sig_dn[i] = c.sig[i];
             }
         }
-        for (int k = k0; k < k1; k++) {
-            if ((k - k0) % MGN__SB == 0) {      /* the prices of the next block */
-                int kb1 = k1 - k < MGN__SB ? k1 : k + MGN__SB;
-                mgn__block_reset(&blk);
-                for (int kb = k; kb < kb1; kb++) {
-                    const double *sig = vs[kb] > 0 ? sig_up : vs[kb] < 0 ? sig_dn : c.sig;
-                    if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
-                        return st;
-                }
-                if ((st = mgn__block_finish(&blk)) != MGN_OK)
+        for (int k = k0; k < k1; k += MGN__SB) {     /* a block of scenarios at a time */
+            int nb = k1 - k < MGN__SB ? k1 - k : MGN__SB;
+            double sb[MGN__SB];
+            mgn__block_reset(&blk);
+            for (int kb = k; kb < k + nb; kb++) {
+                const double *sig = vs[kb] > 0 ? sig_up : vs[kb] < 0 ? sig_dn : c.sig;
+                if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
                     return st;
             }
-            mgn__chunk_pnl(&c, f[k], NULL, blk.price[(k - k0) % MGN__SB], pl);
-            double s = 0;
-            for (size_t i = 0; i < c.n; i++)
-                s -= pl[i];
-            if (sums)
-                sums[k] += s * wt[k] * conv[k];
-            /* a position's loss can overflow where the chunk's sum, whose terms
-               cancel, does not */
-            if (contrib)
-                for (size_t i = 0; i < c.n; i++) {
-                    double loss = -pl[i] * wt[k] * conv[k];
-                    if (!isfinite(loss))
-                        return MGN_ERANGE;
-                    contrib[c.idx[i]] = loss;
-                }
+            if ((st = mgn__block_finish(&blk)) != MGN_OK)
+                return st;
+            mgn__block_pnl(&c, &blk, f + k, NULL, -1.0, sb);
+            for (int j = 0; j < nb; j++) {
+                if (sums)
+                    sums[k + j] += sb[j] * wt[k + j] * conv[k + j];
+                /* a position's loss can overflow where the chunk's sum, whose terms
+                   cancel, does not */
+                if (contrib)
+                    for (size_t i = 0; i < c.n; i++) {
+                        double loss = -blk.price[j][i] * wt[k + j] * conv[k + j];
+                        if (!isfinite(loss))
+                            return MGN_ERANGE;
+                        contrib[c.idx[i]] = loss;
+                    }
+            }
         }
     }
 }

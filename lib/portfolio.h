@@ -141,6 +141,14 @@ MGN_INTERNAL int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double
    MGN_OK or MGN_ERANGE (overflow). */
 MGN_INTERNAL int mgn__block_finish(mgn__price_block *b);
 
+/* After mgn__block_finish: the P&L of the block's scenarios in place of their prices
+   (mgn__chunk_pnl; scenario k moved by f[k], or by fa[k * MGN__CH + i] per element
+   when f is NULL), and, unless sum is NULL, sum[k] = the sum over the chunk's elements, in
+   order, of sign * P&L (sign +1 or -1: s + (-p) is s - p exactly). The scenarios'
+   sums are interleaved: independent chains of additions. */
+MGN_INTERNAL void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const double *f,
+                                 const double *fa, double sign, double *sum);
+
 /* Quote P&L per element of the prices of one scenario:
    pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at
    the scenario's price. f per element (fa) or uniform (fa == NULL). pl may be price. */

@@ -367,6 +367,21 @@ MGN_SIMD_LOOP
     }
 }
 
+void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const double *f,
+                    const double *fa, double sign, double *sum)
+{
+    size_t m = b->m, n = c->n;
+    for (size_t k = 0; k < m; k++)
+        mgn__chunk_pnl(c, f ? f[k] : 0, f ? NULL : fa + k * MGN__CH, b->price[k], b->price[k]);
+    if (!sum)
+        return;
+    for (size_t k = 0; k < m; k++)
+        sum[k] = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < m; k++)
+            sum[k] += sign * b->price[k][i];
+}
+
 /*---------------------------------------------------------------- across scenarios */
 
 /* A chunk with few positions and many scenarios is valued position by position, with
@@ -855,14 +870,13 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
             }
             if ((st = mgn__block_finish(&w.blk)) != MGN_OK)
                 goto fail;
-            /* the P&L over the prices, row by row */
             for (size_t j = 0; j < ms; j++) {
                 const mgn_shock *row = shocks + (s0 + j) * n_mkt;
                 w.conv[j] = currency == MGN_QUOTE ? 1.0
                           : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
-                double *pl = w.blk.price[j];
-                mgn__chunk_pnl(&c, nd == 1 ? w.fs[j] : 0, nd == 1 ? NULL : w.fa[j], pl, pl);
             }
+            mgn__block_pnl(&c, &w.blk, nd == 1 ? w.fs : NULL, &w.fa[0][0], 1.0,
+                           matrix ? NULL : w.acc);
             if (matrix) {
                 for (size_t j = 0; j < ms; j++) {
                     double *o = pnl + (s0 + j) * n_pos;
@@ -870,13 +884,6 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                         o[c.idx[i]] = w.blk.price[j][i] * w.conv[j];
                 }
             } else {
-                /* per scenario the sum over i in order, the scenarios interleaved (as
-                   flat_scenarios): independent chains of additions */
-                for (size_t j = 0; j < ms; j++)
-                    w.acc[j] = 0;
-                for (size_t i = 0; i < c.n; i++)
-                    for (size_t j = 0; j < ms; j++)
-                        w.acc[j] += w.blk.price[j][i];
                 for (size_t j = 0; j < ms; j++)
                     pnl[s0 + j] += w.acc[j] * w.conv[j];
             }

@@ -221,7 +221,7 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
 
     mgn__chunk c;
     mgn__price_block blk;
-    double sig_up[MGN__CH], sig_dn[MGN__CH], pl[MGN__CH];
+    double sig_up[MGN__CH], sig_dn[MGN__CH];
     size_t next = 0;
     for (;;) {
         mgn__chunk_reset(&c);
@@ -270,27 +270,26 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
         }
         mgn__chunk_vols(&c, prm->vol_scan, sig_up);
         mgn__chunk_vols(&c, -prm->vol_scan, sig_dn);
-        for (int k = 0; k < NS; k++) {
-            if (k % MGN__SB == 0) {             /* the prices of the next block */
-                int kb1 = NS - k < MGN__SB ? NS : k + MGN__SB;
-                mgn__block_reset(&blk);
-                for (int kb = k; kb < kb1; kb++) {
-                    const double *sig = dv[kb] > 0 ? sig_up : dv[kb] < 0 ? sig_dn : c.sig;
-                    if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
-                        return st;
-                }
-                if ((st = mgn__block_finish(&blk)) != MGN_OK)
+        for (int k = 0; k < NS; k += MGN__SB) {      /* a block of scenarios at a time */
+            int nb = NS - k < MGN__SB ? NS - k : MGN__SB;
+            double sb[MGN__SB];
+            mgn__block_reset(&blk);
+            for (int kb = k; kb < k + nb; kb++) {
+                const double *sig = dv[kb] > 0 ? sig_up : dv[kb] < 0 ? sig_dn : c.sig;
+                if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
                     return st;
             }
-            mgn__chunk_pnl(&c, f[k], NULL, blk.price[k % MGN__SB], pl);
+            if ((st = mgn__block_finish(&blk)) != MGN_OK)
+                return st;
             /* the sum the same way with or without risk arrays: the same margin bits */
-            double s = 0, wk = w[k], ck = conv[k];
-            for (size_t i = 0; i < c.n; i++)
-                s -= pl[i];
-            sums[k] += s * wk * ck;
-            if (risk)
-                for (size_t i = 0; i < c.n; i++)
-                    risk[c.idx[i] * NS + (size_t)k] = -pl[i] * wk * ck;
+            mgn__block_pnl(&c, &blk, f + k, NULL, -1.0, sb);
+            for (int j = 0; j < nb; j++) {
+                double wk = w[k + j], ck = conv[k + j];
+                sums[k + j] += sb[j] * wk * ck;
+                if (risk)
+                    for (size_t i = 0; i < c.n; i++)
+                        risk[c.idx[i] * NS + (size_t)(k + j)] = -blk.price[j][i] * wk * ck;
+            }
         }
     }
 
