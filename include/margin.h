@@ -22,6 +22,11 @@
  *     keeps global state or changes the floating-point environment. Every function is
  *     reentrant and thread-safe on distinct outputs; inputs may be shared read-only.
  *   - No NaN or infinity ever leaves a call that returned MGN_OK.
+ *   - Working storage of fixed size lives on the stack: about 140 KB for
+ *     mgn_scenario_pnl and the VaR simulations that price through it, 110 KB for SPAN
+ *     and the portfolio-margin grid, 155 KB for mgn_american_price (measured on x86-64,
+ *     GCC 12). Call them on threads with at least 256 KB of stack (musl's default
+ *     thread stack, 128 KB, is too small; glibc's is 8 MB).
  *
  * Units (one convention everywhere)
  *   Time in years (ACT/365 is the caller's choice). Rates r and carry/dividend yields q

@@ -409,12 +409,15 @@ typedef struct scen_work {
     int ud[MGN__CH];                            /* distinct underlyings of the chunk */
     unsigned char slot[MGN__CH];                /* element -> index into ud */
     double fu[MGN__CH], lfu[MGN__CH], dvu[MGN__CH];
-    double fa[MGN__SB][MGN__CH], lfa[MGN__CH], sig[MGN__CH];
-    /* across scenarios: per underlying of the chunk, the block's moves */
-    double f[SCEN_NU][SCEN_SB], lf[SCEN_NU][SCEN_SB], dv[SCEN_NU][SCEN_SB];
+    double lfa[MGN__CH], sig[MGN__CH];
+    union {                     /* what only one of the three layouts needs */
+        double fa[MGN__SB][MGN__CH];    /* across positions: the block's moves per element */
+        struct {                /* across scenarios: per underlying of the chunk, the block's moves */
+            double f[SCEN_NU][SCEN_SB], lf[SCEN_NU][SCEN_SB], dv[SCEN_NU][SCEN_SB];
+        } mv;
+        flat_lanes fl;          /* flattened: one lane per (scenario, position) of a block */
+    } u;
     double conv[SCEN_SB], acc[SCEN_SB], bpl[SCEN_SB], bfix[SCEN_SB];
-    /* flattened: one lane per (scenario, position) of a block */
-    flat_lanes fl;
     double fpl[FLAT_B], ffix[FLAT_B], fconv[FLAT_B], fs[FLAT_B], lfs[FLAT_B], dvs[FLAT_B];
     unsigned short at[FLAT_B];  /* the marked lanes of a kernel's pass (marked()) */
     mgn__price_block blk;       /* across positions: a block's prices; the others use
@@ -473,14 +476,14 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
         for (size_t k = 0; k < nd; k++) {
             const mgn_shock *sh = shocks + s0 * n_mkt + (size_t)w->ud[k];
             for (size_t j = 0; j < m; j++) {
-                w->f[k][j] = 1 + sh[j * n_mkt].price;
-                w->dv[k][j] = sh[j * n_mkt].vol;
+                w->u.mv.f[k][j] = 1 + sh[j * n_mkt].price;
+                w->u.mv.dv[k][j] = sh[j * n_mkt].vol;
             }
-            mgn__log_moves(m, w->f[k], w->lf[k]);
+            mgn__log_moves(m, w->u.mv.f[k], w->u.mv.lf[k]);
             for (size_t j = m; j < m16; j++) {
-                w->f[k][j] = 1.0;
-                w->lf[k][j] = 0.0;
-                w->dv[k][j] = 0.0;
+                w->u.mv.f[k][j] = 1.0;
+                w->u.mv.lf[k][j] = 0.0;
+                w->u.mv.dv[k][j] = 0.0;
             }
         }
         for (size_t j = 0; j < m; j++) {
@@ -494,8 +497,8 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
             scen_pos pp = { c->th[i], c->later.x0[i], c->later.sqT[i], c->later.Sc[i],
                             c->later.Kr[i], c->S[i], c->K[i], c->sig[i], c->coef[i],
                             c->base[i], c->inv[i] };
-            const double *fv = w->f[k], *dvv = w->dv[k];
-            scen_kernel(m16, &pp, fv, w->lf[k], dvv, w->bpl, w->bfix);
+            const double *fv = w->u.mv.f[k], *dvv = w->u.mv.dv[k];
+            scen_kernel(m16, &pp, fv, w->u.mv.lf[k], dvv, w->bpl, w->bfix);
             mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
             size_t nm = marked(m, w->bfix, w->at);
@@ -653,7 +656,7 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
                           size_t n_scen, int currency, double *pnl, size_t n_pos, int matrix)
 {
     size_t n = c->n, spb = FLAT_B / n;
-    flat_lanes *b = &w->fl;
+    flat_lanes *b = &w->u.fl;
     flat_fill_pos(n, (n_scen < spb ? n_scen : spb) * n, c, b);
     for (size_t s0 = 0; s0 < n_scen; s0 += spb) {
         size_t ms = n_scen - s0 < spb ? n_scen - s0 : spb;
@@ -846,7 +849,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                     mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
                     st = mgn__block_add(&c, &w.blk, w.fs[j], w.lfs[j], NULL, NULL, w.sig);
                 } else {
-                    double *fa = w.fa[j];
+                    double *fa = w.u.fa[j];
                     for (size_t k = 0; k < nd; k++) {
                         w.fu[k] = 1 + row[w.ud[k]].price;
                         w.dvu[k] = row[w.ud[k]].vol;
@@ -875,7 +878,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                 w.conv[j] = currency == MGN_QUOTE ? 1.0
                           : 1.0 / (mkt[currency].spot * (1 + row[currency].price));
             }
-            mgn__block_pnl(&c, &w.blk, nd == 1 ? w.fs : NULL, &w.fa[0][0], 1.0,
+            mgn__block_pnl(&c, &w.blk, nd == 1 ? w.fs : NULL, &w.u.fa[0][0], 1.0,
                            matrix ? NULL : w.acc);
             if (matrix) {
                 for (size_t j = 0; j < ms; j++) {
