@@ -433,7 +433,7 @@ BENCH_CFLAGS = -std=c99 -O2 $(WARN) -Iinclude -Ilib $(CFLAGS)
 
 build/bench/%: bench/%.c bench/bench_util.h $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) $< -o $@ $(STATIC) $(LIBS)
+	$(CC) $(BENCH_CFLAGS) $< -o $@ $(STATIC) $(LIBS) -ldl
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done

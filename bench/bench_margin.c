@@ -5,8 +5,17 @@
  * 2 ms. One thread.
  *
  *   build/bench/bench_margin [reps]
+ *   build/bench/bench_margin --ab A.so B.so [reps]
+ *
+ * The second form compares two builds of the shared library (libmargin.so.1.0.0 of
+ * each tree, copied under distinct names) in one process: both are loaded side by
+ * side, every row times A and B alternately, one pass each, reps times (the order
+ * swapped every other time), and prints the median of each and the median of the
+ * ratios B/A. On a shared machine whose speed drifts between runs, that ratio is far
+ * steadier than one taken from separate runs.
  */
 #include "bench_util.h"
+#include <dlfcn.h>
 #include "margin.h"
 
 #define BENCH_REPS 9
@@ -58,6 +67,36 @@ static double time_it(bench_fn fn, void *ctx, double items, int reps)
     return bench_median(t, reps);
 }
 
+/* The functions timed: the library linked in, or the two builds of --ab. */
+typedef int (*pnl_fn)(const mgn_market *, size_t, const mgn_position *, size_t,
+                      const mgn_shock *, size_t, double, int, double *);
+typedef int (*span_fn)(const mgn_market *, const mgn_span_params *, size_t,
+                       const mgn_position *, size_t, const mgn_span_pair *, size_t, int,
+                       mgn_span_result *);
+typedef int (*pm_fn)(const mgn_market *, const mgn_pm_params *, size_t,
+                     const mgn_position *, size_t, int, mgn_pm_result *);
+typedef struct {
+    pnl_fn pnl;
+    span_fn span;
+    pm_fn pm;
+} api_t;
+static api_t api[2] = { { mgn_scenario_pnl, mgn_span_margin, mgn_pm_margin } };
+static int n_api = 1, cur = 0;
+
+static int load_api(api_t *a, const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "%s\n", dlerror());
+        return -1;
+    }
+    /* the POSIX way to take a function pointer from dlsym */
+    *(void **)&a->pnl = dlsym(h, "mgn_scenario_pnl");
+    *(void **)&a->span = dlsym(h, "mgn_span_margin");
+    *(void **)&a->pm = dlsym(h, "mgn_pm_margin");
+    return a->pnl && a->span && a->pm ? 0 : -1;
+}
+
 typedef struct {
     const mgn_market *mkt;
     size_t n_mkt, n_pos, n_scen;
@@ -71,35 +110,65 @@ typedef struct {
 static int run_pnl(void *c_)
 {
     ctx_t *c = c_;
-    return mgn_scenario_pnl(c->mkt, c->n_mkt, c->pos, c->n_pos, c->sh, c->n_scen, 1.0 / 365,
-                            MGN_QUOTE, c->pnl);
+    return api[cur].pnl(c->mkt, c->n_mkt, c->pos, c->n_pos, c->sh, c->n_scen, 1.0 / 365,
+                        MGN_QUOTE, c->pnl);
 }
 
 static int run_span(void *c_)
 {
     ctx_t *c = c_;
     mgn_span_result r;
-    return mgn_span_margin(c->mkt, c->sp, c->n_mkt, c->pos, c->n_pos, NULL, 0, MGN_QUOTE, &r);
+    return api[cur].span(c->mkt, c->sp, c->n_mkt, c->pos, c->n_pos, NULL, 0, MGN_QUOTE, &r);
 }
 
 static int run_pm(void *c_)
 {
     ctx_t *c = c_;
     mgn_pm_result r;
-    return mgn_pm_margin(c->mkt, c->pp, c->n_mkt, c->pos, c->n_pos, MGN_QUOTE, &r);
+    return api[cur].pm(c->mkt, c->pp, c->n_mkt, c->pos, c->n_pos, MGN_QUOTE, &r);
 }
 
-static void row(const char *name, double ns, const char *unit, double per_call_us, const char *target)
+/* One row: the median ns per item of fn, or with --ab the medians of A and B and of
+   their ratio. */
+static double bench_row(const char *name, bench_fn fn, void *ctx, double items, int reps,
+                        const char *unit, const char *target)
 {
-    printf("| %-48s | %10.2f %-9s | %10.1f | %12.3g | %-14s |\n", name, ns, unit, per_call_us,
-           1e9 / ns, target);
+    if (n_api == 1) {
+        double ns = time_it(fn, ctx, items, reps);
+        printf("| %-48s | %10.2f %-9s | %10.1f | %12.3g | %-14s |\n", name, ns, unit,
+               ns * items / 1e3, 1e9 / ns, target);
+        return ns;
+    }
+    double ta[64], tb[64], ratio[64];
+    for (int k = 0; k < reps; k++) {
+        for (int j = 0; j < 2; j++) {
+            cur = (k + j) % 2;
+            double t = time_it(fn, ctx, items, 1);
+            if (cur == 0)
+                ta[k] = t;
+            else
+                tb[k] = t;
+        }
+        ratio[k] = tb[k] / ta[k];
+    }
+    double a = bench_median(ta, reps), b = bench_median(tb, reps);
+    printf("| %-48s | %10.2f | %10.2f | %6.3f |\n", name, a, b, bench_median(ratio, reps));
+    cur = 0;
+    return b;
 }
 
 int main(int argc, char **argv)
 {
-    int reps = argc > 1 ? atoi(argv[1]) : BENCH_REPS;
+    int a = 1;
+    if (argc > 3 && strcmp(argv[1], "--ab") == 0) {
+        if (load_api(&api[0], argv[2]) != 0 || load_api(&api[1], argv[3]) != 0)
+            return 1;
+        n_api = 2;
+        a = 4;
+    }
+    int reps = argc > a ? atoi(argv[a]) : (n_api == 2 ? 21 : BENCH_REPS);
     if (reps < 1 || reps > 64) {
-        fprintf(stderr, "usage: %s [reps 1..64]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--ab A.so B.so] [reps 1..64]\n", argv[0]);
         return 2;
     }
     size_t maxpos = 10000;
@@ -119,9 +188,17 @@ int main(int argc, char **argv)
            __builtin_cpu_supports("avx512f") ? "AVX-512 (avx512f clone)"
            : __builtin_cpu_supports("avx2") ? "AVX2 (avx2 clone)" : "SSE2 (default clone)");
     printf("European options (half coin-settled), median of %d passes, one thread\n\n", reps);
-    printf("| %-48s | %20s | %10s | %12s | %-14s |\n", "path", "per item", "us/call", "items/s", "target");
-    printf("|%s|%s|%s|%s|%s|\n", "--------------------------------------------------",
-           "----------------------", "------------", "--------------", "----------------");
+    if (n_api == 2) {
+        printf("A = %s, B = %s; ns per item\n\n", argv[2], argv[3]);
+        printf("| %-48s | %10s | %10s | %6s |\n", "path", "A", "B", "B / A");
+        printf("|%s|%s|%s|%s|\n", "--------------------------------------------------",
+               "-----------:", "-----------:", "-------:");
+    } else {
+        printf("| %-48s | %20s | %10s | %12s | %-14s |\n", "path", "per item", "us/call",
+               "items/s", "target");
+        printf("|%s|%s|%s|%s|%s|\n", "--------------------------------------------------",
+               "----------------------", "------------", "--------------", "----------------");
+    }
 
     ctx_t c = { MKT, 4, 0, 0, pos, sh, pnl, NULL, NULL };
     char name[128];
@@ -133,12 +210,12 @@ int main(int argc, char **argv)
     make_book(pos, 1000, 4, 11);
     c.n_pos = 1000;
     c.sp = sp;
-    double ns = time_it(run_span, &c, 1000, reps);
-    row("mgn_span_margin, 1000 options, 4 underlyings", ns, "ns/pos", ns * 1000 / 1e3, "<= 200 us/call");
+    bench_row("mgn_span_margin, 1000 options, 4 underlyings", run_span, &c, 1000, reps, "ns/pos",
+              "<= 200 us/call");
     listed = 0;
     make_book(pos, 1000, 4, 11);
-    ns = time_it(run_span, &c, 1000, reps);
-    row("mgn_span_margin, same, 1000 distinct expiries", ns, "ns/pos", ns * 1000 / 1e3, "");
+    bench_row("mgn_span_margin, same, 1000 distinct expiries", run_span, &c, 1000, reps, "ns/pos",
+              "");
     listed = 1;
     make_book(pos, 1000, 4, 11);
 
@@ -150,12 +227,12 @@ int main(int argc, char **argv)
         pp[u].n_extended = 0;
     }
     c.pp = pp;
-    ns = time_it(run_pm, &c, 1000, reps);
-    row("mgn_pm_margin 33x3 grid, 1000 opts, 4 und.", ns, "ns/pos", ns * 1000 / 1e3, "<= 2000 us/call");
+    bench_row("mgn_pm_margin 33x3 grid, 1000 opts, 4 und.", run_pm, &c, 1000, reps, "ns/pos",
+              "<= 2000 us/call");
     make_book(pos, 1000, 1, 11);
     c.n_mkt = 1;
-    ns = time_it(run_pm, &c, 1000, reps);
-    row("mgn_pm_margin 33x3 grid, 1000 opts, 1 und.", ns, "ns/pos", ns * 1000 / 1e3, "<= 2000 us/call");
+    bench_row("mgn_pm_margin 33x3 grid, 1000 opts, 1 und.", run_pm, &c, 1000, reps, "ns/pos",
+              "<= 2000 us/call");
 
     /* scenario P&L: n_pos ~ n_scen ~ sqrt(N), one underlying */
     static const size_t shapes[5][2] = { { 10, 10 }, { 40, 25 }, { 100, 100 }, { 400, 250 }, { 1000, 1000 } };
@@ -165,9 +242,8 @@ int main(int argc, char **argv)
         c.n_mkt = 1;
         c.n_pos = np;
         c.n_scen = ns_;
-        ns = time_it(run_pnl, &c, (double)(np * ns_), reps);
         snprintf(name, sizeof name, "mgn_scenario_pnl %zu pos x %zu scen (1 und.)", np, ns_);
-        row(name, ns, "ns/pos-sc", ns * (double)(np * ns_) / 1e3, "<= 10 ns");
+        bench_row(name, run_pnl, &c, (double)(np * ns_), reps, "ns/pos-sc", "<= 10 ns");
     }
     /* fixed 100 scenarios (a PM grid), 4 interleaved underlyings */
     static const size_t npos4[3] = { 10, 1000, 10000 };
@@ -176,9 +252,8 @@ int main(int argc, char **argv)
         c.n_mkt = 4;
         c.n_pos = npos4[s];
         c.n_scen = 100;
-        ns = time_it(run_pnl, &c, (double)(npos4[s] * 100), reps);
         snprintf(name, sizeof name, "mgn_scenario_pnl %zu pos x 100 scen (4 und.)", npos4[s]);
-        row(name, ns, "ns/pos-sc", ns * (double)(npos4[s] * 100) / 1e3, "<= 10 ns");
+        bench_row(name, run_pnl, &c, (double)(npos4[s] * 100), reps, "ns/pos-sc", "<= 10 ns");
     }
     free(pos);
     free(sh);

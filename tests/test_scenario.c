@@ -384,6 +384,19 @@ static void test_far_wing_values(void **state)
             assert_memory_equal(&one[k], &mat[i], sizeof one[k]);
     }
     print_message("far-wing values after a move: max error %.3g of the relative bound\n", worst);
+    /* A full chunk of them over 40 equal scenarios, valued across positions in blocks
+       of scenarios whose far-wing elements outgrow one pass (it is run mid-block):
+       every scenario's row and total equal the one-scenario values, bit for bit. */
+    static double big[128 * NSC];
+    assert_int_equal(mgn_scenario_pnl_matrix(mk, 2, pos, 128, many, NSC, 0, MGN_QUOTE, big), MGN_OK);
+    double total = 0;
+    for (int i = 0; i < 128; i++)
+        total += mat[i];
+    for (int k = 0; k < NSC; k++)
+        assert_memory_equal(&big[k * 128], mat, 128 * sizeof *mat);
+    assert_int_equal(mgn_scenario_pnl(mk, 2, pos, 128, many, NSC, 0, MGN_QUOTE, one), MGN_OK);
+    for (int k = 0; k < NSC; k++)
+        assert_memory_equal(&one[k], &total, sizeof total);
 }
 
 /* Small products (n European options x n_scen scenarios of a chunk, a few hundred
