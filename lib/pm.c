@@ -343,15 +343,11 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
         for (int k = k0; k < k1; k += MGN__SB) {     /* a block of scenarios at a time */
             int nb = k1 - k < MGN__SB ? k1 - k : MGN__SB;
             double sb[MGN__SB];
-            mgn__block_reset(&blk);
-            for (int kb = k; kb < k + nb; kb++) {
-                const double *sig = vs[kb] > 0 ? sig_up : vs[kb] < 0 ? sig_dn : c.sig;
-                if ((st = mgn__block_add(&c, &blk, f[kb], lf[kb], NULL, NULL, sig)) != MGN_OK)
-                    return st;
-            }
-            if ((st = mgn__block_finish(&blk)) != MGN_OK)
+            const double *sg[MGN__SB];
+            for (int j = 0; j < nb; j++)
+                sg[j] = vs[k + j] > 0 ? sig_up : vs[k + j] < 0 ? sig_dn : c.sig;
+            if ((st = mgn__block_losses(&c, &blk, (size_t)nb, f + k, lf + k, sg, sb)) != MGN_OK)
                 return st;
-            mgn__block_pnl(&c, &blk, f + k, NULL, -1.0, sb);
             for (int j = 0; j < nb; j++) {
                 if (sums)
                     sums[k + j] += sb[j] * wt[k + j] * conv[k + j];

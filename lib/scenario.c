@@ -372,7 +372,10 @@ void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const double *f,
 {
     size_t m = b->m, n = c->n;
     for (size_t k = 0; k < m; k++)
-        mgn__chunk_pnl(c, f ? f[k] : 0, f ? NULL : fa + k * MGN__CH, b->price[k], b->price[k]);
+        if (f)
+            mgn__chunk_pnl(c, f[k], NULL, b->price[k], b->price[k]);
+        else
+            mgn__chunk_pnl(c, 0, fa + k * MGN__CH, b->price[k], b->price[k]);
     if (!sum)
         return;
     for (size_t k = 0; k < m; k++)
@@ -380,6 +383,20 @@ void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const double *f,
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < m; k++)
             sum[k] += sign * b->price[k][i];
+}
+
+int mgn__block_losses(const mgn__chunk *c, mgn__price_block *b, size_t nb, const double *f,
+                      const double *lf, const double *const *sig, double *loss)
+{
+    int st;
+    mgn__block_reset(b);
+    for (size_t j = 0; j < nb; j++)
+        if ((st = mgn__block_add(c, b, f[j], lf[j], NULL, NULL, sig[j])) != MGN_OK)
+            return st;
+    if ((st = mgn__block_finish(b)) != MGN_OK)
+        return st;
+    mgn__block_pnl(c, b, f, NULL, -1.0, loss);
+    return MGN_OK;
 }
 
 /*---------------------------------------------------------------- across scenarios */
