@@ -4,12 +4,16 @@
  * European options are valued in chunks of MGN__CH positions (structure of arrays).
  * Everything that does not depend on the scenario is prepared once per chunk: the
  * log-moneyness, sqrt(T), the discounted spot and strike at T and at T - dt, the
- * value and delta now. A scenario then costs per option one log (only when the
- * chunk mixes underlyings), two erfc and a division, all through the vector math
- * library. The direct out-of-the-money formula is used as in lib/batch.c
- * (mgn__black_core); an element is recomputed with the scalar pricer where that
- * formula could lose accuracy (mgn__direct_ok_abs), at a volatility of 0, or for a
- * moneyness ratio S/K outside the normal range.
+ * value and delta now. A scenario then costs per option two erfc and a division,
+ * through the vector math library. The direct out-of-the-money formula is used as in
+ * lib/batch.c (mgn__black_core); an element is recomputed where that formula could
+ * lose accuracy (mgn__direct_ok_abs), at a volatility of 0, or for a moneyness ratio
+ * S/K outside the normal range: by the far-wing pass, else the scalar pricer.
+ * Across positions the scenarios go in blocks of MGN__SB (mgn__block_add,
+ * mgn__block_finish): the elements to recompute are gathered over the whole block for
+ * one far-wing pass (a pass per scenario, padded to 16 lanes, cost more than the
+ * pricing of the few elements it held), and the sums over positions of the block's
+ * scenarios run as independent chains, each in position order.
  * A chunk with few positions and many scenarios is valued across scenarios instead
  * (across_scenarios below), with the same element arithmetic, so the bits of every
  * element do not depend on the path. A chunk whose positions x scenarios fit in few
