@@ -119,11 +119,17 @@ MGN_INTERNAL void mgn__chunk_vols(const mgn__chunk *c, double dv, double *sig);
 
 typedef struct mgn__price_block {
     size_t m;                           /* scenarios added since mgn__block_reset */
+    int st;                             /* MGN_OK, or the first failure */
     double price[MGN__SB][MGN__CH];     /* price[k][0..n16): quote per unit */
     mgn__wing_buf wing;                 /* the elements still to price */
 } mgn__price_block;
 
-static inline void mgn__block_reset(mgn__price_block *b) { b->m = 0; b->wing.n = 0; }
+static inline void mgn__block_reset(mgn__price_block *b)
+{
+    b->m = 0;
+    b->st = MGN_OK;
+    b->wing.n = 0;
+}
 
 /* lf[i] = log(f[i]), i < n, the logarithm of a move, taken by this one vector loop
    on every path so that it has the same bits wherever it is taken. */
@@ -131,11 +137,11 @@ MGN_INTERNAL void mgn__log_moves(size_t n, const double *f, double *lf);
 
 /* Adds scenario b->m (b->m < MGN__SB): the underlying at S * f, lf = log f
    (fa == NULL), or at S * fa[i] per element, lfa[i] = log fa[i]; the logarithms
-   from mgn__log_moves. Implied vols sig[] (already shocked).
-   MGN_OK or MGN_ERANGE (overflow). */
-MGN_INTERNAL int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f,
-                                double lf, const double *fa, const double *lfa,
-                                const double *sig);
+   from mgn__log_moves. Implied vols sig[] (already shocked). A failure (overflow)
+   is reported by mgn__block_finish. */
+MGN_INTERNAL void mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f,
+                                 double lf, const double *fa, const double *lfa,
+                                 const double *sig);
 
 /* Prices what the scenarios added left: then b->price holds every value.
    MGN_OK or MGN_ERANGE (overflow). */

@@ -310,25 +310,34 @@ static size_t marked(size_t n, const double *fix, unsigned short *at)
     return k;
 }
 
-int mgn__block_finish(mgn__price_block *b)
+/* Prices the gathered elements into their rows. A failure is kept in b->st, for
+   mgn__block_finish to report (the block's values are then not used). */
+static void block_flush(mgn__price_block *b)
 {
     mgn__wing_buf *w = &b->wing;
     int st = wing_run(w);
-    if (st != MGN_OK)
-        return st;
+    if (st != MGN_OK) {
+        b->st = st;
+        w->n = 0;
+        return;
+    }
     double *price = &b->price[0][0];
     for (size_t k = 0; k < w->n; k++)
         price[w->dst[k]] = w->v[k];
     w->n = 0;
-    return MGN_OK;
 }
 
-int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double lf,
-                   const double *fa, const double *lfa, const double *sig)
+int mgn__block_finish(mgn__price_block *b)
 {
-    int st;
-    if (b->wing.n + c->n > MGN__WING_N && (st = mgn__block_finish(b)) != MGN_OK)
-        return st;
+    block_flush(b);
+    return b->st;
+}
+
+void mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double lf,
+                    const double *fa, const double *lfa, const double *sig)
+{
+    if (b->wing.n + c->n > MGN__WING_N)     /* no room for this scenario's: run the pass */
+        block_flush(b);
     double fix[MGN__CH];
     unsigned short at[MGN__CH];
 #ifdef __clang_analyzer__
@@ -345,7 +354,6 @@ int mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double lf
         wing_add_later(&b->wing, b->m * MGN__CH + i, c, i, c->S[i] * (fa ? fa[i] : f), sig[i]);
     }
     b->m++;
-    return MGN_OK;
 }
 
 void mgn__chunk_pnl(const mgn__chunk *c, double f, const double *fa, const double *price,
@@ -395,8 +403,7 @@ int mgn__block_losses(const mgn__chunk *c, mgn__price_block *b, size_t nb, const
     int st;
     mgn__block_reset(b);
     for (size_t j = 0; j < nb; j++)
-        if ((st = mgn__block_add(c, b, f[j], lf[j], NULL, NULL, sig[j])) != MGN_OK)
-            return st;
+        mgn__block_add(c, b, f[j], lf[j], NULL, NULL, sig[j]);
     if ((st = mgn__block_finish(b)) != MGN_OK)
         return st;
     mgn__block_pnl(c, b, f, NULL, -1.0, loss);
@@ -868,7 +875,7 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                 const mgn_shock *row = shocks + (s0 + j) * n_mkt;
                 if (nd == 1) {
                     mgn__chunk_vols(&c, row[c.u[0]].vol, w.sig);
-                    st = mgn__block_add(&c, &w.blk, w.fs[j], w.lfs[j], NULL, NULL, w.sig);
+                    mgn__block_add(&c, &w.blk, w.fs[j], w.lfs[j], NULL, NULL, w.sig);
                 } else {
                     double *fa = w.u.fa[j];
                     for (size_t k = 0; k < nd; k++) {
@@ -887,10 +894,8 @@ static int scenario_run(const mgn_market *mkt, size_t n_mkt, const mgn_position 
                         w.lfa[i] = 0.0;
                         w.sig[i] = c.sig[i];
                     }
-                    st = mgn__block_add(&c, &w.blk, 0, 0, fa, w.lfa, w.sig);
+                    mgn__block_add(&c, &w.blk, 0, 0, fa, w.lfa, w.sig);
                 }
-                if (st != MGN_OK)
-                    goto fail;
             }
             if ((st = mgn__block_finish(&w.blk)) != MGN_OK)
                 goto fail;
