@@ -278,10 +278,12 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
     int ns = pm_count(prm), k0 = only >= 0 ? only : 0, k1 = only >= 0 ? only + 1 : ns;
     double f[MGN_PM_MAX_SCENARIOS], lf[MGN_PM_MAX_SCENARIOS], conv[MGN_PM_MAX_SCENARIOS];
     double wt[MGN_PM_MAX_SCENARIOS];
-    int vs[MGN_PM_MAX_SCENARIOS];
+    double vs[MGN_PM_MAX_SCENARIOS];       /* sign of the vol shift */
     for (int k = k0; k < k1; k++) {
         double mv;
-        pm_scenario(prm, k, &mv, &vs[k], &wt[k]);
+        int v;
+        pm_scenario(prm, k, &mv, &v, &wt[k]);
+        vs[k] = v;
         f[k] = 1 + mv;
         /* apart from the weight, as in lib/span.c: their product can be deep in the
            subnormals, so amounts take the weight first */
@@ -343,10 +345,8 @@ static int pm_losses(const mgn_market *mkt, const mgn_pm_params *prm, int u,
         for (int k = k0; k < k1; k += MGN__SB) {     /* a block of scenarios at a time */
             int nb = k1 - k < MGN__SB ? k1 - k : MGN__SB;
             double sb[MGN__SB];
-            const double *sg[MGN__SB];
-            for (int j = 0; j < nb; j++)
-                sg[j] = vs[k + j] > 0 ? sig_up : vs[k + j] < 0 ? sig_dn : c.sig;
-            if ((st = mgn__block_losses(&c, &blk, (size_t)nb, f + k, lf + k, sg, sb)) != MGN_OK)
+            if ((st = mgn__block_losses(&c, &blk, (size_t)nb, f + k, lf + k, vs + k, sig_up,
+                                        sig_dn, sb)) != MGN_OK)
                 return st;
             for (int j = 0; j < nb; j++) {
                 if (sums)

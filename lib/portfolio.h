@@ -156,12 +156,13 @@ MGN_INTERNAL void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const
                                  const double *fa, double sign, double *sum);
 
 /* The losses of a chunk in nb <= MGN__SB scenarios of a grid (SPAN, the PM grid):
-   scenario j moves the spot by f[j] (lf[j] = log f[j], mgn__log_moves) with the
-   implied vols sig[j]; b->price[j] holds its P&L per element after the call and
-   loss[j] minus their sum (mgn__block_pnl). MGN_OK or MGN_ERANGE (overflow). */
+   scenario j moves the spot by f[j] (lf[j] = log f[j], mgn__log_moves) and takes the
+   implied vols up[] where vsign[j] > 0, dn[] where < 0, the chunk's own where 0;
+   b->price[j] holds its P&L per element after the call and loss[j] minus their sum
+   (mgn__block_pnl). MGN_OK or MGN_ERANGE (overflow). */
 MGN_INTERNAL int mgn__block_losses(const mgn__chunk *c, mgn__price_block *b, size_t nb,
-                                   const double *f, const double *lf,
-                                   const double *const *sig, double *loss);
+                                   const double *f, const double *lf, const double *vsign,
+                                   const double *up, const double *dn, double *loss);
 
 /* Quote P&L per element of the prices of one scenario:
    pl[i] = coef * (price - base * (inv ? S f : 1)), i.e. the native P&L converted at

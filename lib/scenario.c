@@ -21,9 +21,9 @@
  * per block of scenarios (flat_scenarios), again with the same element arithmetic.
  * mgn_scenario_pnl prepares its chunks without the delta now (chunk_prepare), which
  * only SPAN needs. The logarithm of a move is computed once per scenario and
- * underlying (mgn__log_moves, one vector loop) on every path. The kernels' flags are doubles:
- * an unsigned char array makes GCC pick 16- or 32-lane loops of doubles split over
- * many narrow registers, about twice as slow.
+ * underlying (mgn__log_moves, one vector loop) on every path. The kernels' flags are
+ * doubles: an unsigned char array makes GCC pick 16- or 32-lane loops of doubles split
+ * over many narrow registers, about twice as slow.
  * American options and delta-one contracts are valued with the scalar functions.
  *
  * Every chunk is padded to a multiple of 16 elements and the kernels run over the
@@ -316,14 +316,12 @@ static void block_flush(mgn__price_block *b)
 {
     mgn__wing_buf *w = &b->wing;
     int st = wing_run(w);
-    if (st != MGN_OK) {
-        b->st = st;
-        w->n = 0;
-        return;
-    }
     double *price = &b->price[0][0];
-    for (size_t k = 0; k < w->n; k++)
-        price[w->dst[k]] = w->v[k];
+    if (st == MGN_OK)
+        for (size_t k = 0; k < w->n; k++)
+            price[w->dst[k]] = w->v[k];
+    else
+        b->st = st;
     w->n = 0;
 }
 
@@ -398,12 +396,14 @@ void mgn__block_pnl(const mgn__chunk *c, mgn__price_block *b, const double *f,
 }
 
 int mgn__block_losses(const mgn__chunk *c, mgn__price_block *b, size_t nb, const double *f,
-                      const double *lf, const double *const *sig, double *loss)
+                      const double *lf, const double *vsign, const double *up,
+                      const double *dn, double *loss)
 {
     int st;
     mgn__block_reset(b);
     for (size_t j = 0; j < nb; j++)
-        mgn__block_add(c, b, f[j], lf[j], NULL, NULL, sig[j]);
+        mgn__block_add(c, b, f[j], lf[j], NULL, NULL,
+                       vsign[j] > 0 ? up : vsign[j] < 0 ? dn : c->sig);
     if ((st = mgn__block_finish(b)) != MGN_OK)
         return st;
     mgn__block_pnl(c, b, f, NULL, -1.0, loss);

@@ -273,11 +273,9 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
         for (int k = 0; k < NS; k += MGN__SB) {      /* a block of scenarios at a time */
             int nb = NS - k < MGN__SB ? NS - k : MGN__SB;
             double sb[MGN__SB];
-            const double *sg[MGN__SB];
-            for (int j = 0; j < nb; j++)
-                sg[j] = dv[k + j] > 0 ? sig_up : dv[k + j] < 0 ? sig_dn : c.sig;
             /* the sum the same way with or without risk arrays: the same margin bits */
-            if ((st = mgn__block_losses(&c, &blk, (size_t)nb, f + k, lf + k, sg, sb)) != MGN_OK)
+            if ((st = mgn__block_losses(&c, &blk, (size_t)nb, f + k, lf + k, dv + k, sig_up,
+                                        sig_dn, sb)) != MGN_OK)
                 return st;
             for (int j = 0; j < nb; j++) {
                 double wk = w[k + j], ck = conv[k + j];
