@@ -1682,6 +1682,19 @@ static int db_premium_negligible(double s, double T, double r, double q, double 
     double log_bound = log(r - q) + log(T) - r * T;     /* P <= 1: T near 0 */
     if (d > 1)
         log_bound -= 0.5 * d * d + log(d) + 0.5 * log(2 * AM_PI);
+    /* Moving away from the band over a long life the growing discount factor e^{-rt}
+       (r < 0) must be set against P at the same t: with d(t) = (a + e mu t)/(sigma
+       sqrt t) >= 2 sqrt(a e mu)/sigma > 1, e^{-rt} N(-d(t)) <= e^{f(t)}/sqrt(2 pi),
+       f(t) = -r t - d(t)^2/2 = -a e mu/sigma^2 - a^2/(2 sigma^2 t) - c t,
+       c = mu^2/(2 sigma^2) + r; for c >= 0 its maximum over t is
+       -a e mu/sigma^2 - a sqrt(2c)/sigma. */
+    double c = em * em / (2 * sig * sig) + r;
+    if (a > 0 && em >= 0 && d > 1 && c >= 0) {
+        double f = -(a * em / (sig * sig) + a * sqrt(2 * c) / sig);
+        double lb = log(r - q) + log(T) + f - 0.5 * log(2 * AM_PI);
+        if (lb < log_bound)
+            log_bound = lb;
+    }
     return log_bound < log(1e-13);      /* false for NaN */
 }
 
@@ -1726,6 +1739,15 @@ static double put_value(double s, double T, double r, double q, double sig, doub
 {
     double intrinsic = s < 1 ? 1 - s : 0;
     double v = NAN;
+    /* A rate this close to 0 changes the value by at most |r| T e^{|r| T} <= 1e-13
+       (strike 1): differentiating e^{-r tau} (1 - S_tau)^+ along any stopping time tau,
+       S_tau's drift moving with r, gives -tau e^{-r tau} 1{S_tau < 1}, so the value, a
+       supremum over tau, is Lipschitz in r with that constant. The put is then priced
+       at r = 0 (one boundary, from S = K): a double-boundary system whose lower
+       boundary starts at K r/q, a subnormal or near one, would be solved on a band
+       hundreds of log units wide and its meeting-time search would break down. */
+    if (r < 0 && q < r && -r * T <= 1e-13)
+        r = 0;
     if (r < 0 && q < r) {
         v = euro + (db_premium_negligible(s, T, r, q, sig) ? 0 : put_double(s, T, r, q, sig));
     } else {

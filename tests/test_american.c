@@ -404,10 +404,9 @@ static void test_double_boundary_narrow_band(void **state)
    no visible step where the shortcut takes over (the last premium before it is at most
    1e-9 K), and the solved premiums must be large near the band. A hostile input whose
    forward is infinite (carry -1e300) gets the European value, not a long search. */
-static void test_double_boundary_far_from_band(void **state)
+static void walk_from_band(double T, double r, double q, double sig)
 {
-    (void)state;
-    const double K = 100, r = -0.01, q = -0.03, sig = 0.2, T = 1, band_low = K * r / q;
+    const double K = 100, band_low = K * r / q;
     for (int side = 0; side < 2; side++) {
         double prev = HUGE_VAL;
         int zeros = 0;
@@ -425,6 +424,16 @@ static void test_double_boundary_far_from_band(void **state)
         }
         assert_true(zeros > 0);
     }
+}
+
+static void test_double_boundary_far_from_band(void **state)
+{
+    (void)state;
+    const double K = 100, r = -0.01, q = -0.03, sig = 0.2;
+    walk_from_band(1, r, q, sig);
+    /* a long life at a low volatility: the bound weighs the discount factor e^{-rt},
+       which grows, against the probability of the band at the same t */
+    walk_from_band(10, -0.02, -0.05, 0.05);
     double v, e;
     assert_int_equal(mgn_american_price(MGN_PUT, 50, K, 1e-14, r, q, sig, &v), MGN_OK);
     assert_true(v == 50);
@@ -446,6 +455,40 @@ static void test_double_boundary_far_from_band(void **state)
                          MGN_OK);
         assert_int_equal(mgn_bs_price(MGN_PUT, h[0], h[1], h[2], h[3], h[4], h[5], &e), MGN_OK);
         assert_true(v == fmax(e, h[1] - h[0]));
+    }
+}
+
+/* The value is Lipschitz in the rate: along any stopping time tau the discounted
+   payoff e^{-r tau} (K - S_tau)^+, with S_tau's drift moving with r, has derivative
+   -tau K e^{-r tau} 1{S_tau < K} in r, so |V(r) - V(0)| <= |r| T K max(1, e^{-r T}).
+   Double-boundary puts (q < r < 0) with rates from a subnormal to 1e-6, and the calls
+   of the symmetry (r < q < 0, the carry tiny), must stay that close to the one-boundary
+   price at rate 0, within the pricer's accuracy (1e-6 relative, 1e-7 K absolute). A
+   subnormal rate made the lower boundary start hundreds of log units below the strike
+   and gave prices up to 73% off. */
+static void test_rate_near_zero_continuity(void **state)
+{
+    (void)state;
+    const double tiny[] = { -4.9406564584124654e-324, -1e-310, -1e-300, -1e-100, -1e-20,
+                            -1e-14, -1e-12, -1e-9, -1e-6 };
+    mgn_test_rng g = { 5 };
+    for (int i = 0; i < 120; i++) {
+        const double K = 100, S = K * mgn_test_logrange(&g, 0.3, 2.0);
+        const double T = mgn_test_logrange(&g, 0.01, 10), sig = mgn_test_logrange(&g, 0.05, 1.5);
+        const double carry = -mgn_test_logrange(&g, 1e-3, 0.08);
+        const double r = tiny[i % (int)(sizeof tiny / sizeof tiny[0])];
+        double v0, v, c0, c;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, carry, sig, &v0), MGN_OK);
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, carry, sig, &v), MGN_OK);
+        double tol = -r * T * K * exp(-r * T) + 1e-6 * v0 + 1e-7 * K;
+        if (!(fabs(v - v0) <= tol))
+            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs %.17g at r = 0\n",
+                        S, T, r, carry, sig, v, v0);
+        assert_true(fabs(v - v0) <= tol);
+        /* the call with the roles swapped: carry r tiny, rate the put's carry */
+        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, carry, 0.0, sig, &c0), MGN_OK);
+        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, carry, r, sig, &c), MGN_OK);
+        assert_true(fabs(c - c0) <= tol);
     }
 }
 
@@ -645,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_expiry_and_deep_itm),
         cmocka_unit_test(test_double_boundary_narrow_band),
         cmocka_unit_test(test_double_boundary_far_from_band),
+        cmocka_unit_test(test_rate_near_zero_continuity),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),

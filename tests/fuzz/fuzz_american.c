@@ -11,6 +11,10 @@
  *     K max(1, e^{-rT})) at the best time, within the pricer's 1e-6 accuracy;
  *   - one input in four: the call-put symmetry C(S, K, r, q) = P(K, S, q, r) the
  *     pricer is built on, within 1e-9 relative;
+ *   - in the documented domain, with a rate or carry within 1e-3 of 0: the value at
+ *     0 instead, within the Lipschitz bound |V(r) - V(0)| <= |r| T X max(1, e^{-r T})
+ *     (X the strike of the put of the symmetry; for the carry the same with q) and the
+ *     pricer's accuracy (1e-6 relative, 1e-7 X absolute) on both prices;
  *   - a failure leaves the output untouched; a second call gives the same bits.
  * Speed: the pricer takes microseconds (tens in drift-dominated cases), so the
  * domain is the documented one (T up to 10 years, sigma up to 2) most of the time.
@@ -69,6 +73,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     double cap = type == MGN_CALL ? S * fmax(1.0, exp(-q * T)) : K * fmax(1.0, exp(-r * T));
     FZ_ASSERT(price <= cap * (1.0 + 1e-6));
+
+    /* the documented domain of the accuracy promise */
+    int in_domain = S >= 1e-2 && S <= 1e5 && K >= 1e-2 && K <= 1e5 && K / S >= 0.2
+                    && K / S <= 5 && T > 0 && T <= 10 && sigma >= 1e-2 && sigma <= 2
+                    && fabs(r) <= 0.2 && fabs(q) <= 0.25;
+    for (int which = 0; which < 2 && in_domain; which++) {
+        double x = which == 0 ? r : q, at0;
+        if (!(x != 0 && fabs(x) <= 1e-3))
+            continue;
+        int s0 = mgn_american_price((mgn_option_type)type, S, K, T, which == 0 ? 0.0 : r,
+                                    which == 0 ? q : 0.0, sigma, &at0);
+        FZ_LOG("at zero %s: %d %.17g\n", which == 0 ? "rate" : "carry", s0,
+               s0 == MGN_OK ? at0 : NAN);
+        FZ_ASSERT(s0 == MGN_OK);
+        double X = fmax(S, K), dr = fabs(x) * T * X * fmax(1.0, exp(fabs(x) * T));
+        FZ_ASSERT(fabs(price - at0) <= dr + 1e-6 * (price + at0) + 2e-7 * X);
+    }
 
     if (check_symmetry) {
         double mirror;
