@@ -285,6 +285,11 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * Memory: nothing is allocated; the call uses about 150 KB of stack.
  * Domain and edge cases as mgn_bs_price; sigma == 0 gives the value of the best
  * deterministic exercise time (now, at T, or at t* = ln(qS / (rK)) / (q - r)).
+ * Every price lies between that sigma == 0 value V0 and V0 + 2 X max(1, e^{-cT})
+ * sqrt(e^{sigma^2 T} - 1) (X, c: spot and carry of a put, strike and rate of a call;
+ * Jensen's and Doob's inequalities), and is V0 where that spread is below 1e-13 K: the
+ * guarantee below the documented volatilities (sigma < 0.01), where the iteration
+ * alone is not accurate.
  *====================================================================*/
 MGN_API int mgn_american_price(mgn_option_type type, double S, double K, double T,
                                double r, double q, double sigma, double *price);

@@ -1837,17 +1837,37 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
             if (v < euro)
                 v = euro;
         } else {
-            v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
-            if (v < euro)
-                v = euro;
-            if (v < Kp - Sp)
-                v = Kp - Sp;    /* exactly the intrinsic value in the exercise region */
+            /* The value lies between v0, the value at sigma = 0 (put_sigma0), and
+               v0 + spread, spread = 2 Sp max(1, e^{-qp T}) sqrt(e^{sigma^2 T} - 1).
+               Below: exercising at a fixed time t is worth E[e^{-rt} (K - S_t)^+] >=
+               e^{-rt} (K - E[S_t])^+ (Jensen). Above: along any stopping time the
+               discounted payoff is at most Sp e^{-qt} |M_t| above its deterministic
+               path, M_t = e^{sigma W_t - sigma^2 t/2} - 1, and E sup |M_t| <=
+               2 sqrt(E M_T^2) (Doob's L2 inequality). Where the spread is negligible
+               v0 is the value; elsewhere both bounds clamp the iteration's result,
+               which below the documented volatilities (sigma < 0.01) could fall
+               outside them by up to 1.4%. */
+            double v0 = put_sigma0(Sp, Kp, T, rp, qp);
+            double spread = 2 * Sp * (qp < 0 ? exp(-qp * T) : 1.0)
+                            * sqrt(expm1(sigma * sigma * T));
+            if (isfinite(v0) && spread <= 1e-13 * Kp)
+                v = v0;
+            else
+                v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
+            if (v > v0 + spread)
+                v = v0 + spread;
             /* At most the strike received at the best time, Kp max(1, e^{-rp T}): the
                iteration can overshoot that bound for rates or carries far outside
                any market (|r T| in the millions), where the bound is the value. */
             double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
             if (v > cap)
                 v = cap;
+            if (v < v0)
+                v = v0;
+            if (v < euro)
+                v = euro;
+            if (v < Kp - Sp)
+                v = Kp - Sp;    /* exactly the intrinsic value in the exercise region */
         }
     }
     if (!isfinite(v))

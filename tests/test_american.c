@@ -492,6 +492,41 @@ static void test_rate_near_zero_continuity(void **state)
     }
 }
 
+/* Volatilities below the documented range: the value lies between the value at
+   sigma = 0 (Jensen: exercising at a fixed time t is worth at least e^{-rt}
+   (K - E[S_t])^+) and that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
+   m = max(1, e^{-rT}, e^{-qT}): along any stopping time the discounted payoff is at
+   most X m |M_t| away from its deterministic path, M_t = e^{sigma W_t - sigma^2 t/2} - 1,
+   and E sup |M_t| <= 2 sqrt(E M_T^2) (Doob). The iteration used to put the spot inside
+   the exercise region at such volatilities and return the intrinsic value, up to 1.4%
+   below the lower bound. */
+static void test_small_sigma_bounds(void **state)
+{
+    (void)state;
+    const double sigs[] = { 1e-100, 1e-12, 1e-8, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3 };
+    mgn_test_rng g = { 21 };
+    for (int i = 0; i < 900; i++) {
+        const double S = 100, K = S * mgn_test_logrange(&g, 0.2, 5);
+        const double T = mgn_test_logrange(&g, 1e-3, 10);
+        double r = mgn_test_range(&g, -0.02, 0.15), q = mgn_test_range(&g, -0.05, 0.2);
+        if (i % 3 == 0) {               /* the double-boundary regime of the put */
+            r = -mgn_test_range(&g, 0, 0.02);
+            q = r - mgn_test_range(&g, 0, 0.1);
+        }
+        const int type = (i / 9) % 2;
+        const double sig = sigs[i % 9];
+        double v, v0;
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, 0.0, &v0), MGN_OK);
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, sig, &v), MGN_OK);
+        const double X = fmax(S, K), m = fmax(1.0, fmax(exp(-r * T), exp(-q * T)));
+        const double hi = v0 + 2 * X * m * sqrt(expm1(sig * sig * T)) + 1e-6 * v + 1e-7 * X;
+        if (!(v >= v0 && v <= hi))
+            print_error("type %d K %.17g T %.17g r %.17g q %.17g sigma %g: %.17g, at 0 %.17g\n",
+                        type, K, T, r, q, sig, v, v0);
+        assert_true(v >= v0 && v <= hi);
+    }
+}
+
 /* Valid but extreme inputs never give NaN with MGN_OK. */
 static void test_extreme_inputs(void **state)
 {
@@ -689,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_double_boundary_narrow_band),
         cmocka_unit_test(test_double_boundary_far_from_band),
         cmocka_unit_test(test_rate_near_zero_continuity),
+        cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),

@@ -11,6 +11,12 @@
  *     K max(1, e^{-rT})) at the best time, within the pricer's 1e-6 accuracy;
  *   - one input in four: the call-put symmetry C(S, K, r, q) = P(K, S, q, r) the
  *     pricer is built on, within 1e-9 relative;
+ *   - at least the value at sigma = 0 (Jensen: exercising at a fixed time t is worth
+ *     at least its deterministic value) and, in the documented domain but for any
+ *     sigma <= 2, at most that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
+ *     m = max(1, e^{-rT}, e^{-qT}) (the discounted payoff moves by at most
+ *     X m |e^{sigma W_t - sigma^2 t/2} - 1| from its deterministic path; Doob's L2
+ *     inequality bounds the mean of that supremum), within the pricer's accuracy;
  *   - in the documented domain, with a rate or carry within 1e-3 of 0: the value at
  *     0 instead, within the Lipschitz bound |V(r) - V(0)| <= |r| T X max(1, e^{-r T})
  *     (X the strike of the put of the symmetry; for the carry the same with q) and the
@@ -74,10 +80,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double cap = type == MGN_CALL ? S * fmax(1.0, exp(-q * T)) : K * fmax(1.0, exp(-r * T));
     FZ_ASSERT(price <= cap * (1.0 + 1e-6));
 
-    /* the documented domain of the accuracy promise */
-    int in_domain = S >= 1e-2 && S <= 1e5 && K >= 1e-2 && K <= 1e5 && K / S >= 0.2
-                    && K / S <= 5 && T > 0 && T <= 10 && sigma >= 1e-2 && sigma <= 2
-                    && fabs(r) <= 0.2 && fabs(q) <= 0.25;
+    /* the documented domain of the accuracy promise (and the same for any sigma) */
+    int in_domain_any_sigma = S >= 1e-2 && S <= 1e5 && K >= 1e-2 && K <= 1e5 && K / S >= 0.2
+                              && K / S <= 5 && T > 0 && T <= 10 && sigma <= 2
+                              && fabs(r) <= 0.2 && fabs(q) <= 0.25;
+    int in_domain = in_domain_any_sigma && sigma >= 1e-2;
+    double det;
+    int sd = mgn_american_price((mgn_option_type)type, S, K, T, r, q, 0.0, &det);
+    FZ_LOG("at sigma = 0: %d %.17g\n", sd, sd == MGN_OK ? det : NAN);
+    FZ_ASSERT(sd == MGN_OK || sd == MGN_ERANGE);
+    if (sd == MGN_OK) {
+        FZ_ASSERT(price >= det);
+        if (in_domain_any_sigma) {
+            double X = fmax(S, K), m = fmax(1.0, fmax(exp(-r * T), exp(-q * T)));
+            FZ_ASSERT(price <= det + 2 * X * m * sqrt(expm1(sigma * sigma * T))
+                                   + 1e-6 * price + 1e-7 * X);
+        }
+    }
     for (int which = 0; which < 2 && in_domain; which++) {
         double x = which == 0 ? r : q, at0;
         if (!(x != 0 && fabs(x) <= 1e-3))
