@@ -724,6 +724,7 @@ typedef struct {
     double tm;       /* collocation map scale (years); 0: zeta = sqrt(tau) */
     double aq;       /* quadrature stretch a (sqrt years); 0: plain theta map */
     int maxit;       /* Newton iterations */
+    double up, down; /* largest Newton step up / down per unknown */
 } am_scheme;
 
 /* Nodes t_k (time before tau), u_k = tau - t_k and weights w_k of a rule for
@@ -1137,8 +1138,10 @@ static double put_premium(double s, double T, double r, double q, double sig,
             double x = v[j] - dv[j];
             if (!(x == x))
                 x = v[j];
-            if (x > v[j] + 2)
-                x = v[j] + 2;
+            if (x > v[j] + sc->up)
+                x = v[j] + sc->up;
+            if (x < v[j] - sc->down)
+                x = v[j] - sc->down;
             v[j] = x > 0 ? x : 0.5 * v[j];
             if (fabs(v[j] - vold[j]) > step)
                 step = fabs(v[j] - vold[j]);
@@ -1715,7 +1718,13 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
 {
     double tc = (r != q) ? sig * sig / ((r - q) * (r - q)) : HUGE_VAL;
     double rho = T / tc, sT = sig * sqrt(T);
-    sc->maxit = 16;
+    /* The retry takes short steps (a trust region of 0.25 in ln(X/B) per unknown) and
+       more of them: where the boundary falls far below X over a long life (r = 0 < -q,
+       sigma sqrt(T) > 2) full Newton steps at the longest times could wander between
+       ln(X/B) of 0.5 and 14 without converging, and the premium was dropped. */
+    sc->maxit = level == 0 ? 16 : 64;
+    sc->up = level == 0 ? 2 : 0.25;
+    sc->down = level == 0 ? HUGE_VAL : 0.25;
     sc->tm = 0;
     sc->aq = 0;
     if (level == 0 && rho < 2 && sT <= 2) {

@@ -527,6 +527,33 @@ static void test_small_sigma_bounds(void **state)
     }
 }
 
+/* A put at rate 0 with a negative carry over a long life (sigma sqrt(T) = 2.6): the
+   boundary falls to 0.7% of the strike, and full Newton steps at the longest times
+   wandered without converging for some carries (q = -0.0497 here), where the premium
+   (0.038, 0.55% of the price) was dropped. Over a fine grid of carries the value must
+   keep its premium and move by at most the Lipschitz bound |dq| T K (see
+   test_rate_near_zero_continuity; the same holds in q) plus the accuracy. */
+static void test_zero_rate_long_life(void **state)
+{
+    (void)state;
+    const double S = 4.252768104999638, K = 8.4612114163490091, T = 9.9551279260034509;
+    const double sig = 0.81935030920059593;
+    double prev = 0, prevq = 0;
+    for (int k = 0; k <= 40; k++) {
+        const double q = -0.0505 + 5e-5 * k;
+        double v, e;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, S, K, T, 0.0, q, sig, &e), MGN_OK);
+        if (!(v - e > 0.03))
+            print_error("q %.17g: %.17g, European %.17g\n", q, v, e);
+        assert_true(v - e > 0.03);
+        if (k > 0)
+            assert_true(fabs(v - prev) <= fabs(q - prevq) * T * K + 2e-6 * v);
+        prev = v;
+        prevq = q;
+    }
+}
+
 /* Valid but extreme inputs never give NaN with MGN_OK. */
 static void test_extreme_inputs(void **state)
 {
@@ -725,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_double_boundary_far_from_band),
         cmocka_unit_test(test_rate_near_zero_continuity),
         cmocka_unit_test(test_small_sigma_bounds),
+        cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
