@@ -80,6 +80,13 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         return v > 0 ? v : 0.0;
     }
     double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
+    /* S e^{-qT} or K e^{-rT} overflowed in its factor although the product is a
+       double (a subnormal spot or strike over a long life): the value would be computed
+       from an infinite part (an in-the-money put came out as 0), so it is reported as
+       the overflow it is (NaN: the caller's MGN_ERANGE) */
+    if ((!(Sc <= DBL_MAX) && log(S) - q * T < MGN_LOG_DBL_MAX)
+        || (!(Kr <= DBL_MAX) && log(K) - r * T < MGN_LOG_DBL_MAX))
+        return NAN;
     double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);     /* ln(F/K) */
     double itm = theta * x > 0 ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, Sc, Kr))
                                : 0.0;
@@ -115,6 +122,8 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double eq = exp(-q * T), er = exp(-r * T);
     double Sc = S * eq, Kr = K * er;
+    if (!(Sc <= DBL_MAX && Kr <= DBL_MAX))
+        return MGN_ERANGE;            /* as mgn__bs_price: no Greeks from an infinite part */
     double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
     double s = sigma * sqrt(T);
     if (s == 0) {                     /* sigma -> 0+: deterministic forward payoff */

@@ -47,13 +47,21 @@ static inline double mgn__norm_cdf(double x) { return 0.5 * erfc(-x * MGN_SQRT1_
 MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
 
 
+#define MGN_LOG_DBL_MAX 709.78271289338397   /* ln DBL_MAX */
+
 /* (r - q) T, the log of the carry factor e^{(r - q) T}: r - q is exact for close r and
    q, where r T - q T would cancel (an absolute error of eps r T); r T - q T where
-   r - q overflows (finite r, q of opposite signs near DBL_MAX, small products). */
+   r - q overflows (finite r, q of opposite signs near DBL_MAX, small products). Where
+   both products overflow with one sign, r T - q T is inf - inf: the overflowed
+   (r - q) T keeps the sign of the true exponent (a NaN here made a put whose forward
+   is worth nothing next to its discounted strike worth 0 with MGN_OK). */
 static inline double mgn__carry_exponent(double r, double q, double T)
 {
     double c = (r - q) * T;
-    return isfinite(c) ? c : r * T - q * T;
+    if (isfinite(c))
+        return c;
+    double d = r * T - q * T;
+    return d == d ? d : c;
 }
 
 /* ln(S/K) without under- or overflow of the ratio; near the money through

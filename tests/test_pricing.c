@@ -495,6 +495,38 @@ static void test_overflow(void **state)
                  sb[2] = { DBL_MAX, DBL_MAX };
     assert_int_equal(mgn_bs_price_batch(2, ty, Sb, Kb, Tb, rb, qb, sb, pb), MGN_OK);
     assert_true(pb[0] >= DBL_MAX * (1 - 1e-15) && pb[1] <= kr && pb[1] >= kr * (1 - 1e-15));
+    /* Both r T and q T overflow, to -inf, while (r - q) T is -inf too: the forward is
+       worth nothing next to the discounted strike, which overflows. The put (worth
+       more than any double) is MGN_ERANGE, at sigma 0 and above, and so is the American
+       put, never exercised early here; the call is worth 0. The carry exponent was
+       computed as inf - inf, and the put came out as 0 with MGN_OK (a fuzzing find). */
+    for (int k = 0; k < 2; k++) {
+        const double sig = k == 0 ? 0.0 : 0.2;
+        p = 7;
+        assert_int_equal(mgn_bs_price(MGN_PUT, DBL_MIN, 93920.99, DBL_MAX, -DBL_MAX, -50000,
+                                      sig, &p), MGN_ERANGE);
+        assert_int_equal(mgn_american_price(MGN_PUT, DBL_MIN, 93920.99, DBL_MAX, -DBL_MAX,
+                                            -50000, sig, &p), MGN_ERANGE);
+        assert_true(p == 7);
+        assert_int_equal(mgn_bs_price(MGN_CALL, DBL_MIN, 93920.99, DBL_MAX, -DBL_MAX, -50000,
+                                      sig, &p), MGN_OK);
+        assert_true(p == 0);
+    }
+    /* S e^{-qT} or K e^{-rT} overflowing in its factor while the product is a double
+       (a subnormal spot or strike over tens of thousands of years): the price would be
+       computed from an infinite part, and came out 0 for an in-the-money put worth
+       4.4e179 and short of the value for a call worth 2.2e286 (fuzzing finds); it is
+       MGN_ERANGE now, the Greeks too. */
+    p = 7;
+    assert_int_equal(mgn_bs_price(MGN_PUT, 4.9406564584124654e-324, 0.01133917665572818,
+                                  20906.031989062507, -0.02, -0.05, 0, &p), MGN_ERANGE);
+    assert_int_equal(mgn_bs_price(MGN_CALL, 3354262.2091257386, 7.4169128616906696e-309,
+                                  46450.148432155453, -0.01933852140077821,
+                                  -0.013870450904097054, 0.01, &p), MGN_ERANGE);
+    assert_true(p == 7);
+    assert_int_equal(mgn_bs_greeks(MGN_CALL, 3354262.2091257386, 7.4169128616906696e-309,
+                                   46450.148432155453, -0.01933852140077821,
+                                   -0.013870450904097054, 0.01, &g), MGN_ERANGE);
 }
 
 /* Black-76 rho = -T V at the edge of the double range: the BSM Greeks on the same

@@ -91,9 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* in the money: theta x > 0, x = ln(S/K) + (r - q) T, ln(S/K) exact near the money */
     double x = (fabs(S - K) < 0.5 * K ? log1p((S - K) / K) : log(S) - log(K)) + (r - q) * T;
     int itm = (type == MGN_CALL ? x : -x) > 0.0;
-    /* rounding of the bounds: a few ulps of max(A, B) (at least subnormal ones), and
-       S DBL_MIN (K DBL_MIN) where e^{-qT} (e^{-rT}) is not a normal number */
+    /* rounding of the bounds: a few ulps of max(A, B) (at least subnormal ones), the
+       rounding of q T and r T carried into A and B by the exponential (|q T| ulps of A:
+       460 ulps at q T = 460, where A - B cancels), and S DBL_MIN (K DBL_MIN) where
+       e^{-qT} (e^{-rT}) is not a normal number */
     double bound_tol = 8.0 * DBL_EPSILON * fmax(A, B) + 8.0 * 4.9406564584124654e-324
+                     + 2.0 * DBL_EPSILON * (fabs(q * T) * A + fabs(r * T) * B)
                      + (isnormal(exp(-q * T)) ? 0.0 : S * DBL_MIN)
                      + (isnormal(exp(-r * T)) ? 0.0 : K * DBL_MIN);
     /* no solution only outside the bounds; a solution only inside them */

@@ -4,7 +4,11 @@
  * Contract: documented status; MGN_OK gives a finite, non-negative price and finite
  * Greeks, the price of the Greeks call equal to the price call's to 1e-9; a failure
  * leaves the output untouched; the Greeks succeed only where the price does; a second
- * call gives the same bits.
+ * call gives the same bits; a BSM or Black-76 price within the no-arbitrage bounds
+ * max(theta (F - K), 0) e^{-rT} <= price <= (call) S e^{-qT} or F e^{-rT}, (put)
+ * K e^{-rT}, evaluated in long double from ln(F/K) (its wider exponent range keeps
+ * bounds that overflow a double: such a price must be MGN_ERANGE), within the
+ * header's accuracy (1e-12 relative, or 1e-12 max(S, K) absolute).
  */
 #include "fuzz.h"
 
@@ -52,6 +56,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_ASSERT(fz_untouched(&price, sizeof price));
     FZ_ASSERT(call_price(family, type, a, &price2) == st);
     FZ_ASSERT(st != MGN_OK || fz_same_bits(&price, &price2, sizeof price));
+    if (st == MGN_OK && family < 2) {
+        /* ln(F/K) and the discounted strike and forward in long double */
+        long double T = a[2], d = ((long double)a[0] - a[1]) / a[1];
+        long double lnfk = fabsl(d) < 0.5L ? log1pl(d) : logl((long double)a[0]) - logl(a[1]);
+        if (family == 0)
+            lnfk += ((long double)a[3] - (long double)a[4]) * T;
+        long double kr = (long double)a[1] * expl(-(long double)a[3] * T);
+        long double fr = family == 0 ? (long double)a[0] * expl(-(long double)a[4] * T)
+                                     : (long double)a[0] * expl(-(long double)a[3] * T);
+        long double lo = type == MGN_CALL ? (lnfk > 0 ? -fr * expm1l(-lnfk) : 0)
+                                          : (lnfk < 0 ? -kr * expm1l(lnfk) : 0);
+        long double hi = type == MGN_CALL ? fr : kr;
+        FZ_LOG("bounds %.17Lg %.17Lg\n", lo, hi);
+        /* the accuracy of the header: 1e-12 relative, or 1e-12 max(S, K) absolute */
+        long double tol = 1e-12L * fmaxl(a[0], a[1]) + 1e-300L;
+        if (lo == lo)
+            FZ_ASSERT(price >= lo * (1 - 1e-11L) - tol);
+        if (hi == hi)
+            FZ_ASSERT(price <= hi * (1 + 1e-11L) + tol);
+    }
 
     mgn_greeks g, g2;
     FZ_FILL(&g, sizeof g);
