@@ -21,9 +21,14 @@
  *     0 instead, within the Lipschitz bound |V(r) - V(0)| <= |r| T X max(1, e^{-r T})
  *     (X the strike of the put of the symmetry; for the carry the same with q) and the
  *     pricer's accuracy (1e-6 relative, 1e-7 X absolute) on both prices;
- *   - a failure leaves the output untouched; a second call gives the same bits.
+ *   - a failure leaves the output untouched; one input in four (other bits of the
+ *     selector than the symmetry's): a second call gives the same bits.
  * Speed: the pricer takes microseconds (tens in drift-dominated cases), so the
  * domain is the documented one (T up to 10 years, sigma up to 2) most of the time.
+ * Outside it (rates or carries of 1e300, volatilities in the millions, T of
+ * millennia) a price can take milliseconds, and those inputs set the pace of a
+ * campaign: the second call, which every other target makes on every input, would
+ * add half again to each execution, so it samples as the symmetry does.
  */
 #include "fuzz.h"
 
@@ -33,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned sel = fz_u8(&in);
     int null_price = (sel & 0xF0u) == 0xF0u;
     int check_symmetry = (sel & 3u) == 0u;
+    int check_repeat = (sel & 0x0Cu) == 0u;
     int type = fz_int(&in, 0, 1);
     double S = fz_pos(&in, 1e-2, 1e5);
     double K = fz_u8(&in) < 192 ? S * fz_pos(&in, 0.5, 2.0) : fz_pos(&in, 1e-2, 1e5);
@@ -63,12 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a European value that overflows bounds the American from below: no MGN_OK */
     FZ_ASSERT(se != MGN_ERANGE || st == MGN_ERANGE);
 
-    FZ_ASSERT(mgn_american_price((mgn_option_type)type, S, K, T, r, q, sigma, &price2) == st);
+    if (check_repeat)
+        FZ_ASSERT(mgn_american_price((mgn_option_type)type, S, K, T, r, q, sigma, &price2)
+                  == st);
     if (st != MGN_OK) {
         FZ_ASSERT(fz_untouched(&price, sizeof price) && fz_untouched(&price2, sizeof price2));
         return 0;
     }
-    FZ_ASSERT(fz_same_bits(&price, &price2, sizeof price));
+    FZ_ASSERT(!check_repeat || fz_same_bits(&price, &price2, sizeof price));
     FZ_ASSERT(isfinite(price) && price >= 0.0);
 
     double intrinsic = type == MGN_CALL ? S - K : K - S;
