@@ -1006,7 +1006,7 @@ static void initial_boundary(int n, const double *restrict tau_in, double r, dou
         tau[j] = j < n ? tau_in[j] : tau_in[0];
     const double lnX = log(X), vinf = Binf > 0 ? lnX - log(Binf) : 50;
     const double d2 = (r - q) * (r - q) > 1e-12 ? (r - q) * (r - q) : 1e-12;
-    const double s2 = sig * sig, gap = X - Binf, rgq = r > q, r0 = r == 0;
+    const double s2 = sig * sig, gap = X - Binf, rgq = r > q;
     const double om = 2 * (r - q) / s2;
 AM_SIMD
     for (int j = 0; j < nv; j++) {
@@ -1020,8 +1020,18 @@ AM_SIMD
         /* QD+ refinement: three Newton steps on F(S); the caller keeps them only if
            they land inside (0, X) */
         double S = X * exp(-vj);
-        double v1 = sig * st, dr = exp(-r * tj), dq = exp(-q * tj);
-        double ddr = (1 - r0) * r / (1 - dr + r0) + r0 / tj;   /* r / (1 - e^{-r tau}) */
+        double v1 = sig * st, x = r * tj, dr = exp(-x), dq = exp(-q * tj);
+        /* ddr = r / (1 - e^{-r tau}); with x = r tau >= 0 that is (x / (1 - e^{-x})) / tau =
+           (1 + x/2 + x^2/12 - ...) / tau, the series where x <= 1e-5 (its next term is
+           x^4/720; the cancellation in 1 - e^{-x} costs eps/x, 2e-11 at x = 1e-5), 1/tau
+           at r = 0. 1 - e^{-r tau} alone rounds to 0 once r tau < 1.1e-16 (r below about
+           1e-13 at the nodes nearest expiry): the quotient was infinite there, the
+           refinement failed at those nodes, and from the cruder start a stiff case
+           (sigma 0.0101, T 0.027, q -0.146) converged to a price 0.27% low. Both
+           forms are evaluated and weighted by sel (0 or 1; the loop stays vectorised),
+           the quotient's denominator kept away from 0 where it is not used. */
+        const double sel = x <= 1e-5 ? 1.0 : 0.0;
+        double ddr = sel * ((1 + x * (0.5 + x * (1.0 / 12))) / tj) + (1 - sel) * (r / (1 - dr + sel));
         double rt = sqrt((om - 1) * (om - 1) + 8 * ddr / s2);
         double lam = 0.5 * (-(om - 1) - rt), lamp = 2 * ddr * ddr / (s2 * rt);
         double al = 2 * dr / (s2 * (2 * lam + om - 1));

@@ -492,6 +492,57 @@ static void test_rate_near_zero_continuity(void **state)
     }
 }
 
+/* Positive rates next to 0 in the single-boundary case (put, r > 0 or r = 0 < -q):
+   the QD+ start divided by 1 - e^{-r tau}, which rounds to 0 once r tau < 1.1e-16, and
+   from the cruder start of the nodes where it failed a stiff case converged to a price
+   0.27% low for every rate from a subnormal up to 1e-15 (1.3e-4 low at 1e-13). The
+   case (from the fuzzer, tests/fuzz/crashes/american) against the value at r = 0,
+   which QuantLib 1.29's QdFpAmericanEngine (high-precision scheme) puts at
+   0.400926377886 and its Douglas finite differences at 0.39983, 0.40037, 0.40065 on
+   1000, 2000 and 4000 time steps (first order in the step: 0.40093 extrapolated);
+   then random puts in that stiff corner (near the money, sigma 0.010-0.012, T 0.02-0.04,
+   q from -0.2 to -0.12; 9 of these 300 failed before, and about 1 in 300 with q in
+   [-0.05, -0.01], T up to 0.2) against the Lipschitz bound |V(r) - V(0)| <= r T K
+   (test_rate_near_zero_continuity) plus the accuracy. */
+static void test_positive_rate_near_zero(void **state)
+{
+    (void)state;
+    const double tiny[] = { 4.9406564584124654e-324, 7.4169128616906696e-309, 1e-300,
+                            1e-100, 1e-20, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-10 };
+    const int nt = (int)(sizeof tiny / sizeof tiny[0]);
+    {
+        const double S = 3091.6909765830883, T = 0.027209106141681969;
+        const double q = -0.14550621805142289, sig = 0.010136749783745784;
+        double v0, v;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, S, T, 0.0, q, sig, &v0), MGN_OK);
+        assert_true(fabs(v0 - 0.400926377886) <= 1e-6 * v0 + 1e-7 * S);
+        for (int i = 0; i < nt; i++) {
+            assert_int_equal(mgn_american_price(MGN_PUT, S, S, T, tiny[i], q, sig, &v), MGN_OK);
+            if (!(fabs(v - v0) <= tiny[i] * T * S + 1e-6 * v0))
+                print_error("r %.17g: %.17g vs %.17g at r = 0\n", tiny[i], v, v0);
+            assert_true(fabs(v - v0) <= tiny[i] * T * S + 1e-6 * v0);
+        }
+    }
+    mgn_test_rng g = { 17 };
+    for (int i = 0; i < 300; i++) {
+        const double K = 100, S = K * mgn_test_logrange(&g, 0.995, 1.005);
+        const double T = mgn_test_logrange(&g, 0.02, 0.04), sig = mgn_test_logrange(&g, 0.01, 0.012);
+        const double q = -mgn_test_logrange(&g, 0.12, 0.2), r = tiny[i % nt];
+        double v0, v, c0, c;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v0), MGN_OK);
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
+        const double tol = r * T * K + 1e-6 * v0 + 1e-7 * K;
+        if (!(fabs(v - v0) <= tol))
+            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs %.17g at r = 0\n",
+                        S, T, r, q, sig, v, v0);
+        assert_true(fabs(v - v0) <= tol);
+        /* the call of the symmetry: carry tiny, rate the put's carry */
+        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, 0.0, sig, &c0), MGN_OK);
+        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, r, sig, &c), MGN_OK);
+        assert_true(fabs(c - c0) <= tol);
+    }
+}
+
 /* Volatilities below the documented range: the value lies between the value at
    sigma = 0 (Jensen: exercising at a fixed time t is worth at least e^{-rt}
    (K - E[S_t])^+) and that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
@@ -751,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_double_boundary_narrow_band),
         cmocka_unit_test(test_double_boundary_far_from_band),
         cmocka_unit_test(test_rate_near_zero_continuity),
+        cmocka_unit_test(test_positive_rate_near_zero),
         cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_extreme_inputs),
