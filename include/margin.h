@@ -262,7 +262,10 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * American option pricing" (J. Comput. Finance, 2016): their fixed-point system
  * (FP-B) on Chebyshev nodes in sqrt(tau), solved by Newton's method with the exact
  * Jacobian from the QD+ starting boundary, Gauss-Legendre quadrature of the integrals,
- * then the price = European + the early-exercise premium integral. Calls are priced
+ * then the price = European + the early-exercise premium integral. Where Newton's
+ * method fails on FP-B (a retry with shorter steps included) their FP-A form is
+ * solved instead: at r = 0 with q < 0 and small volatilities FP-B's denominator
+ * nearly cancels. Calls are priced
  * through the McDonald-Schroder symmetry C(S, K, r, q) = P(K, S, q, r). Where early
  * exercise is never optimal (a put with r <= 0 and q >= r; a call with q <= 0 and
  * r >= q) the European price is returned exactly. With q < r < 0 (puts) or

@@ -725,6 +725,7 @@ typedef struct {
     double aq;       /* quadrature stretch a (sqrt years); 0: plain theta map */
     int maxit;       /* Newton iterations */
     double up, down; /* largest Newton step up / down per unknown */
+    int fpa;         /* 1: the FP-A form of the system (am_residual_fpa) */
 } am_scheme;
 
 /* Nodes t_k (time before tau), u_k = tau - t_k and weights w_k of a rule for
@@ -832,7 +833,7 @@ static int lu_solve(int n, double *restrict A, double *restrict b)
 /*---------------------------------------------------------------- the put, one boundary */
 
 typedef struct {
-    int n, l;
+    int n, l, fpa;
     double r, q, sig, lnX;
     double tau[AM_MAXN + 1];
     am_node nd[AM_MAXN];
@@ -967,6 +968,78 @@ AM_SIMD
     return rmax;
 }
 
+/* The same collocation residuals and Jacobian for the FP-A form of the system
+   (Andersen, Lake and Offengenden, sec. 4): N = N(d_-) + r int e^{ru} N(d_-(t, B(tau)/
+   B(u))) du, D = N(d_+) + q int e^{qu} N(d_+(...)) du, t = tau - u, with the normal
+   distribution where FP-B has its density over sigma sqrt(t). The last retry of the
+   single-boundary put: at r = 0 with q < 0 and a small volatility, FP-B's N is a far
+   tail density and its D a difference of terms of order 1 that nearly cancel (to
+   1e-5 near the money at sigma = 0.03, T = 10, q = -0.05); Newton's steps on it
+   overshoot and both FP-B attempts failed. FP-A's N and D stay of order 1 there.
+   Plain loops: this runs only where the faster form failed. */
+static double am_residual_fpa(const am_system *S, const double *v, double *R, double *J)
+{
+    const int n = S->n, l = S->l;
+    const double r = S->r, q = S->q, sig = S->sig, lnX = S->lnX;
+    double H[AM_MAXN + 1], rmax = 0;
+    for (int i = 0; i <= n; i++)
+        H[i] = v[i] * v[i];
+    for (int j = 0; j < n; j++) {
+        const am_node *nd = &S->nd[j];
+        const double *L = nd->L;
+        const int ls = nd->ls;
+        /* an, ad: the integrands' derivatives in ln B(u_k), per unit of h_k */
+        double hk[AM_MAXL], an[AM_MAXL], ad[AM_MAXL], sN = 0, sD = 0, sNl = 0, sDl = 0;
+        for (int k = 0; k < l; k++) {
+            double hu = 0;
+            for (int i = 0; i <= n; i++)
+                hu += L[i * ls + k] * H[i];
+            const double h = sqrt(hu > 0 ? hu : 0);   /* an undershoot of H means B = X */
+            const double ivz = nd->ivz[k], vz = nd->vz[k];
+            const double ep = (h - v[j] + nd->drift[k]) * ivz + 0.5 * vz, em = ep - vz;
+            const double wn = nd->er[k] * vz, wd = nd->eq[k];     /* w e^{ru}, w e^{qu} */
+            sN += wn * 0.5 * erfc(-em * MGN_SQRT1_2);
+            sD += wd * 0.5 * erfc(-ep * MGN_SQRT1_2);
+            an[k] = wn * mgn__norm_pdf(em) * ivz;      /* d/dh of the N integrand */
+            ad[k] = wd * mgn__norm_pdf(ep) * ivz;
+            sNl += an[k];                               /* d/dv_j = -d/dh */
+            sDl += ad[k];
+            hk[k] = h;
+        }
+        const double tj = S->tau[j], vt = sig * sqrt(tj);
+        const double dp = (lnX - v[j] + (r - q) * tj) / vt + 0.5 * vt, dm = dp - vt;
+        const double Nj = 0.5 * erfc(-dm * MGN_SQRT1_2) + r * sN;
+        const double Dj = 0.5 * erfc(-dp * MGN_SQRT1_2) + q * sD;
+        if (!(Nj > 0 && Dj > 0 && Nj < HUGE_VAL && Dj < HUGE_VAL)) {
+            R[j] = 0.5 * v[j];          /* as in am_residual: halve v_j */
+            if (J)
+                for (int i = 0; i < n; i++)
+                    J[j * n + i] = i == j;
+        } else {
+            R[j] = log(Nj / Dj) - (r - q) * tj - (lnX - v[j]);
+            if (J) {
+                /* R_j through v_j (B_j = X e^{-v_j}: every d moves by -1/sigma sqrt(t))
+                   and through each v_i in h_k = sqrt(sum_i L_ik v_i^2) */
+                const double dNj = -(mgn__norm_pdf(dm) / vt + r * sNl);
+                const double dDj = -(mgn__norm_pdf(dp) / vt + q * sDl);
+                double *Jj = J + j * n;
+                for (int i = 0; i < n; i++) {
+                    double a = 0;
+                    for (int k = 0; k < l; k++)
+                        if (hk[k] > 0)
+                            a += (r * an[k] / Nj - q * ad[k] / Dj) * L[i * ls + k] / hk[k];
+                    Jj[i] = a * v[i];
+                }
+                Jj[j] += dNj / Nj - dDj / Dj + 1;
+            }
+        }
+        double a = fabs(R[j]);
+        if (!(a <= rmax))
+            rmax = a == a ? a : HUGE_VAL;
+    }
+    return rmax;
+}
+
 /* One Newton step on the QD+ function F (initial_boundary). */
 static inline double qd_step(double S, double r, double q, double s2, double tj, double v1,
                              double dr, double dq, double al, double be)
@@ -1055,7 +1128,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
     MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && l >= 1 && l <= AM_MAXL && p >= 1
                         && p <= AM_MAXP);
     am_system S;
-    S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig;
+    S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig; S.fpa = sc->fpa;
     const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */
     S.lnX = log(X);
     const double itm = sc->tm > 0 ? 1 / sc->tm : 0;
@@ -1125,7 +1198,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
     int ok = 0;
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
-        double rn = am_residual(&S, v, R, J);
+        double rn = S.fpa ? am_residual_fpa(&S, v, R, J) : am_residual(&S, v, R, J);
         /* back off along the last step dv (none yet in the first iteration) */
         if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
             alpha *= 0.5;
@@ -1737,6 +1810,7 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     sc->down = level == 0 ? HUGE_VAL : 0.25;
     sc->tm = 0;
     sc->aq = 0;
+    sc->fpa = level == 2;     /* the last retry: the FP-A form (am_residual_fpa) */
     if (level == 0 && rho < 2 && sT <= 2) {
         sc->n = 10; sc->g = GL_FIXED(8); sc->gp = GL_FIXED(32);
     } else if (level == 0 && rho < 10) {
@@ -1770,7 +1844,7 @@ static double put_value(double s, double T, double r, double q, double sig, doub
     if (r < 0 && q < r) {
         v = euro + (db_premium_negligible(s, T, r, q, sig) ? 0 : put_double(s, T, r, q, sig));
     } else {
-        for (int level = 0; level < 2 && !(v == v); level++) {
+        for (int level = 0; level < 3 && !(v == v); level++) {
             am_scheme sc;
             choose_scheme(T, r, q, sig, level, &sc);
             double bT = 0;

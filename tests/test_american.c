@@ -543,6 +543,44 @@ static void test_positive_rate_near_zero(void **state)
     }
 }
 
+/* Rate 0 with a negative carry and a small volatility, near the money (the crypto
+   default rate; a put, or by the symmetry a call without carry at a negative rate):
+   FP-B's D nearly cancels there, Newton failed in both its attempts and the premium
+   was dropped (the European value, 1e-7 for an American worth 0.33) in about 1 of 200
+   such puts. References: QuantLib 1.29, QdFpAmericanEngine with its high-precision
+   scheme (tests/data/american_ref.csv's engine); the first case also by the
+   derivative in r of this pricer's own FP-B values at r = 1e-6 and 1e-4 (0.3325892).
+   The last case is the fuzzer's (a call whose carry is 0: the put at rate 0). */
+static void test_zero_rate_small_vol(void **state)
+{
+    (void)state;
+    static const double c[][6] = {  /* S, T, q, sigma, reference; K = 100, r = 0 */
+        { 100, 9.9, -0.05, 0.03, 0.332589156724, 0 },
+        { 100, 9.9, -0.05, 0.02, 0.147446818042, 0 },
+        { 100, 2.36433, -0.0441446, 0.0109011, 0.0495485404745, 0 },
+        { 99.9359, 3.2502, -0.0413146, 0.014114, 0.115778077498, 0 },
+        { 100.433, 7.18807, -0.0381757, 0.014717, 0.022884786247, 0 },
+        { 100, 9.8993208764024256, -0.10333333333333332, 0.052514185733995265, 0.494195506345, 0 },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        double v, e;
+        assert_int_equal(mgn_american_price(MGN_PUT, c[i][0], 100, c[i][1], 0.0, c[i][2], c[i][3],
+                                            &v), MGN_OK);
+        assert_int_equal(mgn_bs_price(MGN_PUT, c[i][0], 100, c[i][1], 0.0, c[i][2], c[i][3], &e),
+                         MGN_OK);
+        const double tol = fmax(1e-6 * c[i][4], 1e-7 * 100);
+        if (!(fabs(v - c[i][4]) <= tol))
+            print_error("case %zu: %.12g, reference %.12g, European %.3g\n", i, v, c[i][4], e);
+        assert_true(fabs(v - c[i][4]) <= tol);
+    }
+    /* the fuzzer's call: S = K = 0.0858, rate -0.1033, carry 0 = the put above scaled */
+    const double K = 0.085769589859089418;
+    double call;
+    assert_int_equal(mgn_american_price(MGN_CALL, K, K, 9.8993208764024256, -0.10333333333333332,
+                                        0.0, 0.052514185733995265, &call), MGN_OK);
+    assert_true(fabs(call - 0.494195506345e-2 * K) <= 1e-7 * K);
+}
+
 /* Volatilities below the documented range: the value lies between the value at
    sigma = 0 (Jensen: exercising at a fixed time t is worth at least e^{-rt}
    (K - E[S_t])^+) and that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
@@ -803,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_double_boundary_far_from_band),
         cmocka_unit_test(test_rate_near_zero_continuity),
         cmocka_unit_test(test_positive_rate_near_zero),
+        cmocka_unit_test(test_zero_rate_small_vol),
         cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_extreme_inputs),
