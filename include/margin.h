@@ -274,7 +274,10 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * where a bound on its integral puts that premium below 1e-13 K (the spot many standard
  * deviations from the band r K/q < S < K, or T near 0) the European price is returned
  * without solving; a put whose rate r < 0 has |r| T <= 1e-13 (call: the carry) is priced
- * at rate 0, one boundary, which moves the value by at most |r| T K e^{|r| T}.
+ * at rate 0, one boundary, which moves the value by at most |r| T K e^{|r| T}; where
+ * that bound is below 1e-4 K, a double-boundary value farther than it from the value
+ * at rate 0 (a failed solve: at small volatilities the lower boundary starts at
+ * K r/q, many log units down) is replaced by the value at rate 0.
  * Accuracy: within 1e-6 relative (or 1e-7 * K absolute for prices near zero) of
  * high-resolution references (QuantLib's QdFpAmericanEngine at a scheme finer than
  * its high-precision one; finite differences on 4000 x 8000 grids for the double-

@@ -1828,10 +1828,34 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
 
 /* Put with strike 1 and spot s, T > 0, sigma > 0, early exercise possible; euro: its
    European value. */
+/* Single-boundary put (r > 0, or r == 0 < -q) with strike 1 and spot s, T > 0,
+   sigma > 0; euro: its European value. *exercise = 1 where s lies in the exercise
+   region (the value is then the intrinsic one); NaN where every iteration failed. */
+static double put_single(double s, double T, double r, double q, double sig, double euro,
+                         int *exercise)
+{
+    double v = NAN;
+    *exercise = 0;
+    for (int level = 0; level < 3 && !(v == v); level++) {
+        am_scheme sc;
+        choose_scheme(T, r, q, sig, level, &sc);
+        double bT = 0;
+        double eep = put_premium(s, T, r, q, sig, &sc, &bT);
+        if (eep == eep && s <= bT) {
+            *exercise = 1;
+            return s < 1 ? 1 - s : 0;
+        }
+        v = euro + eep;
+    }
+    return v;
+}
+
+/* Put with strike 1 and spot s, T > 0, sigma > 0, early exercise possible; euro: its
+   European value. */
 static double put_value(double s, double T, double r, double q, double sig, double euro)
 {
     double intrinsic = s < 1 ? 1 - s : 0;
-    double v = NAN;
+    double v;
     /* A rate this close to 0 changes the value by at most |r| T e^{|r| T} <= 1e-13
        (strike 1): differentiating e^{-r tau} (1 - S_tau)^+ along any stopping time tau,
        S_tau's drift moving with r, gives -tau e^{-r tau} 1{S_tau < 1}, so the value, a
@@ -1843,18 +1867,29 @@ static double put_value(double s, double T, double r, double q, double sig, doub
         r = 0;
     if (r < 0 && q < r) {
         v = euro + (db_premium_negligible(s, T, r, q, sig) ? 0 : put_double(s, T, r, q, sig));
-    } else {
-        for (int level = 0; level < 3 && !(v == v); level++) {
-            am_scheme sc;
-            choose_scheme(T, r, q, sig, level, &sc);
-            double bT = 0;
-            double eep = put_premium(s, T, r, q, sig, &sc, &bT);
-            if (eep == eep && s <= bT)
-                return intrinsic;              /* in the exercise region */
-            v = euro + eep;
+        /* With |r| small against |q| the lower boundary starts at r/q, many log units
+           below the strike, and at small volatilities the meeting-time search could
+           lose the premium (8e-7 for a put worth 0.0023 at r = -1.2e-7, q = -0.049,
+           sigma = 0.011, T = 2). The value at r = 0 (one boundary) is within
+           |r| T e^{|r| T} of the value (the Lipschitz bound above): where that bound
+           is below 1e-4, a double-boundary value outside it (beyond both prices'
+           accuracy) is a failed solve, and the value at r = 0 is returned instead,
+           off by at most that bound and in practice by far less. */
+        const double lip = -r * T * exp(-r * T);
+        if (lip <= 1e-4) {
+            int ex;
+            double v0 = put_single(s, T, 0.0, q, sig,
+                                   mgn__bs_price(MGN_PUT, s, 1.0, T, 0.0, q, sig), &ex);
+            if (v0 == v0 && !(fabs(v - v0) <= lip + 1e-6 * (v + v0) + 2e-7))
+                v = v0;
         }
+    } else {
+        int ex;
+        v = put_single(s, T, r, q, sig, euro, &ex);
+        if (ex)
+            return intrinsic;                  /* in the exercise region */
     }
-    /* No premium from either iteration: only outside the documented domain (T of
+    /* No premium from any iteration: only outside the documented domain (T of
        centuries, sigma in the thousands, rates beyond 1e4, sigma below 1e-6), where
        the premium is negligible next to the European value or the inputs mean
        nothing; the European value is then the (lower-bound) answer. */

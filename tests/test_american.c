@@ -581,6 +581,38 @@ static void test_zero_rate_small_vol(void **state)
     assert_true(fabs(call - 0.494195506345e-2 * K) <= 1e-7 * K);
 }
 
+/* Double-boundary puts (q < r < 0) whose rate is tiny against the carry, at small
+   volatilities near the money: the lower boundary starts at K r/q, many log units
+   down, and the meeting-time search lost the premium (8e-7 for a put worth 0.0023;
+   11 of the 300 random cases below). Checked against the value at r = 0 within the
+   Lipschitz bound |r| T K e^{|r| T} plus the accuracy, and the first case against
+   QuantLib 1.29's Douglas finite differences on 2000 x 4000 steps at this very rate
+   (0.0023139; first order in the time step, with QdFpAmericanEngine's high-precision
+   value at r = 0 of 0.0023375 beside it) within the bound and 1e-7 K. */
+static void test_double_boundary_tiny_rate(void **state)
+{
+    (void)state;
+    double v;
+    assert_int_equal(mgn_american_price(MGN_PUT, 100.352, 100, 2.04614, -1.21759e-07,
+                                        -0.0489337, 0.0108173, &v), MGN_OK);
+    assert_true(fabs(v - 0.0023139) <= 1.21759e-07 * 2.04614 * 100 + 1e-7 * 100);
+    mgn_test_rng g = { 29 };
+    for (int i = 0; i < 300; i++) {
+        const double K = 100, S = K * mgn_test_logrange(&g, 0.995, 1.02);
+        const double T = mgn_test_logrange(&g, 0.1, 10), sig = mgn_test_logrange(&g, 0.01, 0.02);
+        const double r = -mgn_test_logrange(&g, 1e-9, 1e-6);
+        const double q = r - mgn_test_logrange(&g, 1e-3, 0.05);
+        double v0;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v0), MGN_OK);
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
+        const double tol = -r * T * K * exp(-r * T) + 1e-6 * (v + v0) + 2e-7 * K;
+        if (!(fabs(v - v0) <= tol))
+            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g, at r = 0 %.17g\n", S,
+                        T, r, q, sig, v, v0);
+        assert_true(fabs(v - v0) <= tol);
+    }
+}
+
 /* Volatilities below the documented range: the value lies between the value at
    sigma = 0 (Jensen: exercising at a fixed time t is worth at least e^{-rt}
    (K - E[S_t])^+) and that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
@@ -842,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_rate_near_zero_continuity),
         cmocka_unit_test(test_positive_rate_near_zero),
         cmocka_unit_test(test_zero_rate_small_vol),
+        cmocka_unit_test(test_double_boundary_tiny_rate),
         cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_extreme_inputs),
