@@ -1950,6 +1950,10 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
     } else if (rp <= 0 && qp >= rp) {
         v = mgn__bs_price((int)type, S, K, T, r, q, sigma);
     } else if (sigma == 0) {
+        /* the European value's range first, as in the branches around (an S e^{-qT}
+           or K e^{-rT} beyond DBL_MAX is MGN_ERANGE there, whatever the difference) */
+        if (!isfinite(mgn__bs_price((int)type, S, K, T, r, q, 0.0)))
+            return MGN_ERANGE;
         v = put_sigma0(Sp, Kp, T, rp, qp);
     } else {
         double s = Sp / Kp;

@@ -613,6 +613,21 @@ static void test_double_boundary_tiny_rate(void **state)
     }
 }
 
+/* At sigma = 0 the range is the European pricer's, as at sigma > 0: a call on a spot
+   next to DBL_MAX whose S e^{-qT} overflows is MGN_ERANGE for both (the American
+   returned its intrinsic value with MGN_OK; found by the fuzzer), the output untouched. */
+static void test_sigma0_range(void **state)
+{
+    (void)state;
+    const double S = DBL_MAX, K = 1.1746993654800828e+308, T = 0.0010353231228625523;
+    const double r = -0.02, q = -0.011631189440756848;
+    double e = 7, v = 7;
+    assert_int_equal(mgn_bs_price(MGN_CALL, S, K, T, r, q, 0.0, &e), MGN_ERANGE);
+    assert_int_equal(mgn_american_price(MGN_CALL, S, K, T, r, q, 0.0, &v), MGN_ERANGE);
+    assert_true(v == 7);
+    assert_int_equal(mgn_american_price(MGN_CALL, S, K, T, r, q, 0.2, &v), MGN_ERANGE);
+}
+
 /* Volatilities below the documented range: the value lies between the value at
    sigma = 0 (Jensen: exercising at a fixed time t is worth at least e^{-rt}
    (K - E[S_t])^+) and that plus 2 X m sqrt(e^{sigma^2 T} - 1), X = max(S, K),
@@ -875,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_positive_rate_near_zero),
         cmocka_unit_test(test_zero_rate_small_vol),
         cmocka_unit_test(test_double_boundary_tiny_rate),
+        cmocka_unit_test(test_sigma0_range),
         cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_extreme_inputs),
