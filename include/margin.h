@@ -275,7 +275,7 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * deviations from the band r K/q < S < K, or T near 0) the European price is returned
  * without solving; a put whose rate r < 0 has |r| T <= 1e-13 (call: the carry) is priced
  * at rate 0, one boundary, which moves the value by at most |r| T K e^{|r| T}; where
- * that bound is below 1e-4 K, a double-boundary value farther than it from the value
+ * that bound is below 1e-2 K, a double-boundary value farther than it from the value
  * at rate 0 (a failed solve: at small volatilities the lower boundary starts at
  * K r/q, many log units down) is replaced by the value at rate 0.
  * Accuracy: within 1e-6 relative (or 1e-7 * K absolute for prices near zero) of
@@ -289,8 +289,8 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * boundaries meet early and their meeting time is found by repeated solves: 1-2 ms
  * measured on the development machine). Every iteration has a fixed bound; far
  * outside the documented domain (rates or carries of 1e180 and beyond, sigma in the
- * tens of thousands) a double-boundary price can take over 10 ms (15.6 ms the slowest
- * of the fuzz corpus's inputs on that machine).
+ * tens of thousands) a price can take over 10 ms (the slowest inputs of the fuzz
+ * corpus: 10 to 16 ms on that machine).
  * Memory: nothing is allocated; the call uses about 150 KB of stack.
  * Domain and edge cases as mgn_bs_price; sigma == 0 gives the value of the best
  * deterministic exercise time (now, at T, or at t* = ln(qS / (rK)) / (q - r)).

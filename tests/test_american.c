@@ -596,6 +596,14 @@ static void test_double_boundary_tiny_rate(void **state)
     assert_int_equal(mgn_american_price(MGN_PUT, 100.352, 100, 2.04614, -1.21759e-07,
                                         -0.0489337, 0.0108173, &v), MGN_OK);
     assert_true(fabs(v - 0.0023139) <= 1.21759e-07 * 2.04614 * 100 + 1e-7 * 100);
+    /* the fuzzer's: a call at rate -0.103 with carry -5.3e-5, the put of the symmetry
+       at r = -5.3e-5 with a Lipschitz bound of 4.6e-5 (premium lost: 1e-29); QuantLib's
+       QdFpAmericanEngine gives 0.1412938 per 100 of strike at rate 0 */
+    const double K1 = 0.085769589859089418;
+    assert_int_equal(mgn_american_price(MGN_CALL, K1, K1, 9.988763055346876, -0.10333333333333332,
+                                        -5.3406576638437286e-05, 0.028146654276313056, &v),
+                     MGN_OK);
+    assert_true(fabs(v - 0.1412938 * K1 / 100) <= 5.3406576638437286e-05 * 9.988763055346876 * K1);
     mgn_test_rng g = { 29 };
     for (int i = 0; i < 300; i++) {
         const double K = 100, S = K * mgn_test_logrange(&g, 0.995, 1.02);
