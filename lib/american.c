@@ -725,7 +725,7 @@ typedef struct {
     double aq;       /* quadrature stretch a (sqrt years); 0: plain theta map */
     int maxit;       /* Newton iterations */
     double up, down; /* largest Newton step up / down per unknown */
-    int fpa;         /* 1: the FP-A form of the system (am_residual_fpa) */
+    int form_a;      /* 1: the FP-A form of the system (am_residual_form_a) */
 } am_scheme;
 
 /* Nodes t_k (time before tau), u_k = tau - t_k and weights w_k of a rule for
@@ -833,7 +833,7 @@ static int lu_solve(int n, double *restrict A, double *restrict b)
 /*---------------------------------------------------------------- the put, one boundary */
 
 typedef struct {
-    int n, l, fpa;
+    int n, l, form_a;
     double r, q, sig, lnX;
     double tau[AM_MAXN + 1];
     am_node nd[AM_MAXN];
@@ -977,7 +977,7 @@ AM_SIMD
    1e-5 near the money at sigma = 0.03, T = 10, q = -0.05); Newton's steps on it
    overshoot and both FP-B attempts failed. FP-A's N and D stay of order 1 there.
    Plain loops: this runs only where the faster form failed. */
-static double am_residual_fpa(const am_system *S, const double *v, double *R, double *J)
+static double am_residual_form_a(const am_system *S, const double *v, double *R, double *J)
 {
     const int n = S->n, l = S->l;
     const double r = S->r, q = S->q, sig = S->sig, lnX = S->lnX;
@@ -1128,7 +1128,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
     MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && l >= 1 && l <= AM_MAXL && p >= 1
                         && p <= AM_MAXP);
     am_system S;
-    S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig; S.fpa = sc->fpa;
+    S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig; S.form_a = sc->form_a;
     const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */
     S.lnX = log(X);
     const double itm = sc->tm > 0 ? 1 / sc->tm : 0;
@@ -1198,7 +1198,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
     int ok = 0;
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
-        double rn = S.fpa ? am_residual_fpa(&S, v, R, J) : am_residual(&S, v, R, J);
+        double rn = S.form_a ? am_residual_form_a(&S, v, R, J) : am_residual(&S, v, R, J);
         /* back off along the last step dv (none yet in the first iteration) */
         if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
             alpha *= 0.5;
@@ -1810,7 +1810,7 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     sc->down = level == 0 ? HUGE_VAL : 0.25;
     sc->tm = 0;
     sc->aq = 0;
-    sc->fpa = level == 2;     /* the last retry: the FP-A form (am_residual_fpa) */
+    sc->form_a = level == 2;     /* the last retry: the FP-A form (am_residual_form_a) */
     if (level == 0 && rho < 2 && sT <= 2) {
         sc->n = 10; sc->g = GL_FIXED(8); sc->gp = GL_FIXED(32);
     } else if (level == 0 && rho < 10) {
@@ -1826,8 +1826,6 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     }
 }
 
-/* Put with strike 1 and spot s, T > 0, sigma > 0, early exercise possible; euro: its
-   European value. */
 /* Single-boundary put (r > 0, or r == 0 < -q) with strike 1 and spot s, T > 0,
    sigma > 0; euro: its European value. *exercise = 1 where s lies in the exercise
    region (the value is then the intrinsic one); NaN where every iteration failed. */

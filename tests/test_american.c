@@ -458,6 +458,25 @@ static void test_double_boundary_far_from_band(void **state)
     }
 }
 
+/* The put (S, K, T, r, q, sigma) against the put at rate 0, and the call of the
+   symmetry (K, S, T, q, r) against the call at carry 0: within the Lipschitz bound
+   |V(r) - V(0)| <= |r| T K e^{|r| T} (test_rate_near_zero_continuity) plus the
+   pricer's accuracy on both prices (1e-6 relative, 1e-7 K absolute each). */
+static void check_rate_lipschitz(double S, double K, double T, double r, double q, double sig)
+{
+    double v0, v, c0, c;
+    assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v0), MGN_OK);
+    assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
+    const double lip = fabs(r) * T * K * exp(fabs(r) * T);
+    if (!(fabs(v - v0) <= lip + 1e-6 * (v + v0) + 2e-7 * K))
+        print_error("S %.17g K %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g, at r = 0 %.17g\n",
+                    S, K, T, r, q, sig, v, v0);
+    assert_true(fabs(v - v0) <= lip + 1e-6 * (v + v0) + 2e-7 * K);
+    assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, 0.0, sig, &c0), MGN_OK);
+    assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, r, sig, &c), MGN_OK);
+    assert_true(fabs(c - c0) <= lip + 1e-6 * (c + c0) + 2e-7 * K);
+}
+
 /* The value is Lipschitz in the rate: along any stopping time tau the discounted
    payoff e^{-r tau} (K - S_tau)^+, with S_tau's drift moving with r, has derivative
    -tau K e^{-r tau} 1{S_tau < K} in r, so |V(r) - V(0)| <= |r| T K max(1, e^{-r T}).
@@ -476,19 +495,7 @@ static void test_rate_near_zero_continuity(void **state)
         const double K = 100, S = K * mgn_test_logrange(&g, 0.3, 2.0);
         const double T = mgn_test_logrange(&g, 0.01, 10), sig = mgn_test_logrange(&g, 0.05, 1.5);
         const double carry = -mgn_test_logrange(&g, 1e-3, 0.08);
-        const double r = tiny[i % (int)(sizeof tiny / sizeof tiny[0])];
-        double v0, v, c0, c;
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, carry, sig, &v0), MGN_OK);
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, carry, sig, &v), MGN_OK);
-        double tol = -r * T * K * exp(-r * T) + 1e-6 * v0 + 1e-7 * K;
-        if (!(fabs(v - v0) <= tol))
-            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs %.17g at r = 0\n",
-                        S, T, r, carry, sig, v, v0);
-        assert_true(fabs(v - v0) <= tol);
-        /* the call with the roles swapped: carry r tiny, rate the put's carry */
-        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, carry, 0.0, sig, &c0), MGN_OK);
-        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, carry, r, sig, &c), MGN_OK);
-        assert_true(fabs(c - c0) <= tol);
+        check_rate_lipschitz(S, K, T, tiny[i % (int)(sizeof tiny / sizeof tiny[0])], carry, sig);
     }
 }
 
@@ -527,19 +534,7 @@ static void test_positive_rate_near_zero(void **state)
     for (int i = 0; i < 300; i++) {
         const double K = 100, S = K * mgn_test_logrange(&g, 0.995, 1.005);
         const double T = mgn_test_logrange(&g, 0.02, 0.04), sig = mgn_test_logrange(&g, 0.01, 0.012);
-        const double q = -mgn_test_logrange(&g, 0.12, 0.2), r = tiny[i % nt];
-        double v0, v, c0, c;
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v0), MGN_OK);
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
-        const double tol = r * T * K + 1e-6 * v0 + 1e-7 * K;
-        if (!(fabs(v - v0) <= tol))
-            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs %.17g at r = 0\n",
-                        S, T, r, q, sig, v, v0);
-        assert_true(fabs(v - v0) <= tol);
-        /* the call of the symmetry: carry tiny, rate the put's carry */
-        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, 0.0, sig, &c0), MGN_OK);
-        assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, r, sig, &c), MGN_OK);
-        assert_true(fabs(c - c0) <= tol);
+        check_rate_lipschitz(S, K, T, tiny[i % nt], -mgn_test_logrange(&g, 0.12, 0.2), sig);
     }
 }
 
@@ -609,15 +604,7 @@ static void test_double_boundary_tiny_rate(void **state)
         const double K = 100, S = K * mgn_test_logrange(&g, 0.995, 1.02);
         const double T = mgn_test_logrange(&g, 0.1, 10), sig = mgn_test_logrange(&g, 0.01, 0.02);
         const double r = -mgn_test_logrange(&g, 1e-9, 1e-6);
-        const double q = r - mgn_test_logrange(&g, 1e-3, 0.05);
-        double v0;
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, 0.0, q, sig, &v0), MGN_OK);
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sig, &v), MGN_OK);
-        const double tol = -r * T * K * exp(-r * T) + 1e-6 * (v + v0) + 2e-7 * K;
-        if (!(fabs(v - v0) <= tol))
-            print_error("S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g, at r = 0 %.17g\n", S,
-                        T, r, q, sig, v, v0);
-        assert_true(fabs(v - v0) <= tol);
+        check_rate_lipschitz(S, K, T, r, r - mgn_test_logrange(&g, 1e-3, 0.05), sig);
     }
 }
 
