@@ -1617,8 +1617,9 @@ static double db_tauhat(double T, double r, double q, double sig)
 }
 
 /* Early-exercise premium of the put (strike 1, spot s) in the double-boundary regime.
-   Returns NaN on failure. */
-static double put_double(double s, double T, double r, double q, double sig)
+   Returns NaN on failure. far (see mgn_american_price): at most 3 lengths tried before
+   one solves and 4 steps towards the meeting time. */
+static double put_double(double s, double T, double r, double q, double sig, int far)
 {
     /* one system at a time; the previous solution is kept as its map and values */
     db_system Sy;
@@ -1648,7 +1649,7 @@ static double put_double(double s, double T, double r, double q, double sig)
         int ok = 0;
         double hi = that;
         te = 0.6 * that;
-        for (int h = 0; h < 20 && !ok; h++) {
+        for (int h = 0; h < (far ? 3 : 20) && !ok; h++) {
             db_setup(&Sy, te);
             db_guess(&Sy.M, NULL, NULL, z[cur]);
             ok = db_solve(&Sy, z[cur]);
@@ -1660,7 +1661,7 @@ static double put_double(double s, double T, double r, double q, double sig)
         }
         if (!ok)
             return NAN;
-        for (int it = 0; it < 24; it++) {
+        for (int it = 0; it < (far ? 4 : 24); it++) {
             const db_map *P = &S[cur];
             const double *zc = z[cur];
             /* linear extrapolation of the gap over the latest quarter of the nodes
@@ -1828,13 +1829,14 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
 
 /* Single-boundary put (r > 0, or r == 0 < -q) with strike 1 and spot s, T > 0,
    sigma > 0; euro: its European value. *exercise = 1 where s lies in the exercise
-   region (the value is then the intrinsic one); NaN where every iteration failed. */
+   region (the value is then the intrinsic one); NaN where every iteration failed (far:
+   only the first attempt, see mgn_american_price). */
 static double put_single(double s, double T, double r, double q, double sig, double euro,
-                         int *exercise)
+                         int far, int *exercise)
 {
     double v = NAN;
     *exercise = 0;
-    for (int level = 0; level < 3 && !(v == v); level++) {
+    for (int level = 0; level < (far ? 1 : 3) && !(v == v); level++) {
         am_scheme sc;
         choose_scheme(T, r, q, sig, level, &sc);
         double bT = 0;
@@ -1850,29 +1852,23 @@ static double put_single(double s, double T, double r, double q, double sig, dou
 
 /* Put with strike 1 and spot s, T > 0, sigma > 0, early exercise possible; euro: its
    European value. */
-static double put_value(double s, double T, double r, double q, double sig, double euro)
+static double put_value(double s, double T, double r, double q, double sig, double euro,
+                        int far)
 {
     double intrinsic = s < 1 ? 1 - s : 0;
     double v;
-    /* A rate this close to 0 changes the value by at most |r| T e^{|r| T} <= 1e-13
-       (strike 1): differentiating e^{-r tau} (1 - S_tau)^+ along any stopping time tau,
-       S_tau's drift moving with r, gives -tau e^{-r tau} 1{S_tau < 1}, so the value, a
-       supremum over tau, is Lipschitz in r with that constant. The put is then priced
-       at r = 0 (one boundary, from S = K): a double-boundary system whose lower
-       boundary starts at K r/q, a subnormal or near one, would be solved on a band
-       hundreds of log units wide and its meeting-time search would break down. */
-    if (r < 0 && q < r && -r * T <= 1e-13)
-        r = 0;
     if (r < 0 && q < r) {
-        v = euro + (db_premium_negligible(s, T, r, q, sig) ? 0 : put_double(s, T, r, q, sig));
+        v = euro;
+        if (!db_premium_negligible(s, T, r, q, sig))
+            v += put_double(s, T, r, q, sig, far);
         /* With |r| small against |q| the lower boundary starts at r/q, many log units
            below the strike, and at small volatilities the meeting-time search could
            lose the premium (8e-7 for a put worth 0.0023 at r = -1.2e-7, q = -0.049,
            sigma = 0.011, T = 2). The value at r = 0 (one boundary) is within
-           |r| T e^{|r| T} of the value (the Lipschitz bound above): where that bound
-           is below 1e-2, a double-boundary value outside it (beyond both prices'
-           accuracy) is a failed solve, and the value at r = 0 is returned instead,
-           off by at most that bound and in practice by far less (a put worth 0.141 at
+           |r| T e^{|r| T} of the value (the Lipschitz bound in mgn_american_price):
+           where that bound is below 1e-2, a double-boundary value outside it (beyond
+           both prices' accuracy) is a failed solve, and the value at r = 0 is returned
+           instead, off by at most that bound and in practice by far less (a put worth 0.141 at
            r = -5.3e-5, q = -0.103, sigma = 0.028, T = 10 came out as 1e-27; the value
            at r = 0, 0.1413, is QuantLib's too, and its finite differences at the
            rate give 0.1339, 0.1372, 0.1391 on 1000, 2000, 4000 time steps). */
@@ -1880,13 +1876,13 @@ static double put_value(double s, double T, double r, double q, double sig, doub
         if (lip <= 1e-2) {
             int ex;
             double v0 = put_single(s, T, 0.0, q, sig,
-                                   mgn__bs_price(MGN_PUT, s, 1.0, T, 0.0, q, sig), &ex);
+                                   mgn__bs_price(MGN_PUT, s, 1.0, T, 0.0, q, sig), far, &ex);
             if (v0 == v0 && !(fabs(v - v0) <= lip + 1e-6 * (v + v0) + 2e-7))
                 v = v0;
         }
     } else {
         int ex;
-        v = put_single(s, T, r, q, sig, euro, &ex);
+        v = put_single(s, T, r, q, sig, euro, far, &ex);
         if (ex)
             return intrinsic;                  /* in the exercise region */
     }
@@ -1945,17 +1941,38 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
     /* the put of the symmetry: spot Sp, strike Kp, rate rp, carry qp */
     double Sp = S, Kp = K, rp = r, qp = q;
     if (type == MGN_CALL) { Sp = K; Kp = S; rp = q; qp = r; }
+    /* A rate or carry this close to 0 is priced as 0: the value moves by at most
+       1e-13 Kp for each. Along any stopping time tau <= T, differentiating the
+       discounted payoff e^{-r tau} (Kp - S_tau)^+ (S_tau moving with e^{(r - q) tau})
+       gives -tau e^{-r tau} Kp 1{S_tau < Kp} in r and tau e^{-r tau} S_tau
+       1{S_tau < Kp} in q, both at most T Kp max(1, e^{-r T}) in size; the value, a
+       supremum over tau, is Lipschitz with that constant. A rate of 1e-300 would
+       otherwise start the exercise boundary at Kp min(1, r/q), hundreds of log units
+       below the strike, where the iterations fail one after another (milliseconds)
+       to give the European value; at 0 the regime is decided exactly. */
+    if (T > 0) {
+        const double m = rp < 0 ? exp(-rp * T) : 1.0;
+        if (fabs(qp) * T * m <= 1e-13)
+            qp = 0;
+        if (fabs(rp) * T * m <= 1e-13)
+            rp = 0;
+    }
     double v;
     if (T == 0) {
         v = Kp > Sp ? Kp - Sp : 0;
     } else if (rp <= 0 && qp >= rp) {
         v = mgn__bs_price((int)type, S, K, T, r, q, sigma);
+        if (v < Kp - Sp)
+            v = Kp - Sp;    /* a rate or carry next to 0 priced at 0: keep the bound */
     } else if (sigma == 0) {
         /* the European value's range first, as in the branches around (an S e^{-qT}
            or K e^{-rT} beyond DBL_MAX is MGN_ERANGE there, whatever the difference) */
-        if (!isfinite(mgn__bs_price((int)type, S, K, T, r, q, 0.0)))
+        double euro0 = mgn__bs_price((int)type, S, K, T, r, q, 0.0);
+        if (!isfinite(euro0))
             return MGN_ERANGE;
         v = put_sigma0(Sp, Kp, T, rp, qp);
+        if (v < euro0)
+            v = euro0;      /* a rate or carry next to 0 priced at 0: keep the bound */
     } else {
         double s = Sp / Kp;
         /* the European value as mgn_bs_price gives it, so that the bound holds
@@ -1976,23 +1993,34 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
                e^{-rt} (K - E[S_t])^+ (Jensen). Above: along any stopping time the
                discounted payoff is at most Sp e^{-qt} |M_t| above its deterministic
                path, M_t = e^{sigma W_t - sigma^2 t/2} - 1, and E sup |M_t| <=
-               2 sqrt(E M_T^2) (Doob's L2 inequality). Where the spread is negligible
-               v0 is the value; elsewhere both bounds clamp the iteration's result,
-               which below the documented volatilities (sigma < 0.01) could fall
-               outside them by up to 1.4%. */
+               2 sqrt(E M_T^2) (Doob's L2 inequality). At most the strike received at
+               the best time, cap = Kp max(1, e^{-rp T}); at least the European and the
+               intrinsic values. Where the bounds leave less than 1e-13 Kp (the spread
+               negligible, or a volatility so large that the European value reaches
+               the cap) the lower one is the value; elsewhere they clamp the
+               iteration's result, which below the documented volatilities (sigma <
+               0.01) could fall outside them by up to 1.4%, and for rates or carries
+               far outside any market (|r T| in the millions) could overshoot the cap. */
             double v0 = put_sigma0(Sp, Kp, T, rp, qp);
             double spread = 2 * Sp * (qp < 0 ? exp(-qp * T) : 1.0)
                             * sqrt(expm1(sigma * sigma * T));
-            if (isfinite(v0) && spread <= 1e-13 * Kp)
-                v = v0;
+            double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
+            double lower = v0 > euro ? v0 : euro, upper = v0 + spread;
+            if (lower < Kp - Sp)
+                lower = Kp - Sp;
+            if (upper > cap)
+                upper = cap;
+            /* Far outside any market (T beyond 1000 years, sigma beyond 10, a rate or
+               carry beyond 1000% a year) only the bounds are promised, and a failing
+               iteration would take milliseconds through every retry: one attempt at
+               each solve, and the bounds where it fails. */
+            const int far = T > 1e3 || sigma > 10 || fabs(rp) > 10 || fabs(qp) > 10;
+            if (isfinite(v0) && upper - lower <= 1e-13 * Kp)
+                v = lower;
             else
-                v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp);
+                v = Kp * put_value(s, T, rp, qp, sigma, euro / Kp, far);
             if (v > v0 + spread)
                 v = v0 + spread;
-            /* At most the strike received at the best time, Kp max(1, e^{-rp T}): the
-               iteration can overshoot that bound for rates or carries far outside
-               any market (|r T| in the millions), where the bound is the value. */
-            double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
             if (v > cap)
                 v = cap;
             if (v < v0)

@@ -686,6 +686,73 @@ static void test_zero_rate_long_life(void **state)
 }
 
 /* Valid but extreme inputs never give NaN with MGN_OK. */
+/* A rate or carry with |x| T max(1, e^{-r T}) <= 1e-13 is priced as 0 (the value is
+   Lipschitz in both with constant T K max(1, e^{-r T}): see
+   test_rate_near_zero_continuity). Random options with such rates or carries, every
+   sign combination, against the price at 0: within 2e-13 K (both snapped) plus the
+   rounding of the price. Both tiny with r = 0 being no early exercise: the European
+   value. A deep in-the-money call with both tiny (found by the fuzzer) must keep its
+   intrinsic value: its European value at the actual rates is 3e-10 below it. */
+static void test_rate_and_carry_next_to_zero(void **state)
+{
+    (void)state;
+    const double tiny[] = { 4.9406564584124654e-324, 2.2250738585072014e-308, 1e-300,
+                            1e-100, 1e-17 };
+    const int nt = (int)(sizeof tiny / sizeof tiny[0]);
+    mgn_test_rng g = { 23 };
+    for (int i = 0; i < 400; i++) {
+        const int type = i & 1;
+        const double K = 100, S = K * mgn_test_logrange(&g, 0.5, 2.0);
+        const double T = mgn_test_logrange(&g, 0.01, 10), sig = mgn_test_logrange(&g, 0.01, 2);
+        const double x = tiny[(i >> 1) % nt] * ((i >> 2) & 1 ? -1 : 1) / (T > 1 ? T : 1);
+        const double other = (i >> 3) & 1 ? 0.0 : mgn_test_logrange(&g, 0.005, 0.1)
+                                                   * ((i >> 4) & 1 ? -1 : 1);
+        const int which = (i >> 5) & 1;    /* 0: the rate is tiny, 1: the carry */
+        const double r = which ? other : x, q = which ? x : other;
+        double v, v0, e0;
+        assert_int_equal(mgn_american_price(type, S, K, T, r, q, sig, &v), MGN_OK);
+        assert_int_equal(mgn_american_price(type, S, K, T, which ? r : 0.0, which ? 0.0 : q,
+                                            sig, &v0), MGN_OK);
+        if (!(fabs(v - v0) <= 2e-13 * fmax(S, K) * fmax(1.0, exp(fabs(other) * T))
+                              + 1e-15 * v0))
+            print_error("type %d S %.17g T %.17g r %.17g q %.17g sigma %.17g: %.17g vs %.17g\n",
+                        type, S, T, r, q, sig, v, v0);
+        assert_true(fabs(v - v0) <= 2e-13 * fmax(S, K) * fmax(1.0, exp(fabs(other) * T))
+                                     + 1e-15 * v0);
+        if (other == 0) {       /* both next to 0: never exercised early */
+            assert_int_equal(mgn_bs_price(type, S, K, T, 0.0, 0.0, sig, &e0), MGN_OK);
+            assert_true(fabs(v - e0) <= 2e-13 * fmax(S, K) + 1e-15 * e0);
+        }
+    }
+    const double S = 50138.978163118511, K = 0.098996686970955164;
+    double v;
+    assert_int_equal(mgn_american_price(MGN_CALL, S, K, 3.2736916153602738e-08,
+                                        1.3676264591439687e-07, 1.8137254901960786e-07,
+                                        0.78682613506112764, &v), MGN_OK);
+    assert_true(v >= S - K);
+}
+
+/* Far outside any market (T beyond 1000 years, sigma beyond 10, |r| or |q| beyond
+   1000% a year) the pricer makes one attempt at each solve and otherwise returns the
+   bounds; these inputs (from the fuzz corpus) took milliseconds each through every
+   retry. A put whose carry of -30472 makes exercising now optimal in the band
+   r K/q < S < K is worth its intrinsic value; a double-boundary put whose volatility
+   of 2e6 puts its European value at the bound K e^{-rT} is worth that. */
+static void test_far_outside(void **state)
+{
+    (void)state;
+    double v;
+    const double S = 0.48845298329387765, K = 0.92058794539969735;
+    assert_int_equal(mgn_american_price(MGN_PUT, S, K, 6.8192670372222555,
+                                        -0.015351491569390403, -30472.266727702758,
+                                        0.011717055188408718, &v), MGN_OK);
+    assert_true(fabs(v - (K - S)) <= 1e-15 * K);
+    const double T = 0.7806190664997138, r = -0.01666666666666667;
+    assert_int_equal(mgn_american_price(MGN_PUT, 2.1500964539476604, 4.2548605253744345, T,
+                                        r, -0.02, 2e6, &v), MGN_OK);
+    assert_true(fabs(v - 4.2548605253744345 * exp(-r * T)) <= 1e-13 * 4.2548605253744345);
+}
+
 static void test_extreme_inputs(void **state)
 {
     (void)state;
@@ -888,6 +955,8 @@ int main(void)
         cmocka_unit_test(test_sigma0_range),
         cmocka_unit_test(test_small_sigma_bounds),
         cmocka_unit_test(test_zero_rate_long_life),
+        cmocka_unit_test(test_rate_and_carry_next_to_zero),
+        cmocka_unit_test(test_far_outside),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
