@@ -1994,10 +1994,10 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
                discounted payoff is at most Sp e^{-qt} |M_t| above its deterministic
                path, M_t = e^{sigma W_t - sigma^2 t/2} - 1, and E sup |M_t| <=
                2 sqrt(E M_T^2) (Doob's L2 inequality). At most the strike received at
-               the best time, cap = Kp max(1, e^{-rp T}); at least the European and the
-               intrinsic values. Where the bounds leave less than 1e-13 Kp (the spread
-               negligible, or a volatility so large that the European value reaches
-               the cap) the lower one is the value; elsewhere they clamp the
+               the best time, cap = Kp max(1, e^{-rp T}); at least the European value.
+               Where the bounds leave less than 1e-13 Kp (the spread negligible, or a
+               volatility so large that the European value reaches the cap) the lower
+               one is the value; elsewhere they clamp the
                iteration's result, which below the documented volatilities (sigma <
                0.01) could fall outside them by up to 1.4%, and for rates or carries
                far outside any market (|r T| in the millions) could overshoot the cap. */
@@ -2005,9 +2005,8 @@ int mgn_american_price(mgn_option_type type, double S, double K, double T, doubl
             double spread = 2 * Sp * (qp < 0 ? exp(-qp * T) : 1.0)
                             * sqrt(expm1(sigma * sigma * T));
             double cap = rp < 0 ? Kp * exp(-rp * T) : Kp;
+            /* (a finite v0 is at least the intrinsic value: put_sigma0 starts from it) */
             double lower = v0 > euro ? v0 : euro, upper = v0 + spread;
-            if (lower < Kp - Sp)
-                lower = Kp - Sp;
             if (upper > cap)
                 upper = cap;
             /* Far outside any market (T beyond 1000 years, sigma beyond 10, a rate or

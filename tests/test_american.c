@@ -737,7 +737,8 @@ static void test_rate_and_carry_next_to_zero(void **state)
    bounds; these inputs (from the fuzz corpus) took milliseconds each through every
    retry. A put whose carry of -30472 makes exercising now optimal in the band
    r K/q < S < K is worth its intrinsic value; a double-boundary put whose volatility
-   of 2e6 puts its European value at the bound K e^{-rT} is worth that. */
+   of 2e6 puts its European value at the bound K e^{-rT} is worth that; then the
+   guards these inputs reach (a NaN Newton step, an iteration past the cap). */
 static void test_far_outside(void **state)
 {
     (void)state;
@@ -751,6 +752,24 @@ static void test_far_outside(void **state)
     assert_int_equal(mgn_american_price(MGN_PUT, 2.1500964539476604, 4.2548605253744345, T,
                                         r, -0.02, 2e6, &v), MGN_OK);
     assert_true(fabs(v - 4.2548605253744345 * exp(-r * T)) <= 1e-13 * 4.2548605253744345);
+    /* Newton's step on a NaN residual keeps the unknown (sigma 46607, carry 22621): the
+       value stays between the European value and the strike it tends to */
+    double e;
+    const double K1 = 0.0054312495943067349, T1 = 6.8596382459379592;
+    assert_int_equal(mgn_american_price(MGN_PUT, 0.01, K1, T1, 0.14934111543450065,
+                                        22621.499961852449, 46607.103161099731, &v), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 0.01, K1, T1, 0.14934111543450065,
+                                  22621.499961852449, 46607.103161099731, &e), MGN_OK);
+    assert_true(v >= e && v <= K1);
+    /* the iteration overshoots the cap: a carry of 2e5 (put) or a rate of 8552 (call)
+       over 1e7 years, worth the strike (put) or the spot (call) received at once */
+    assert_int_equal(mgn_american_price(MGN_PUT, 1e5, 2e5, 1e7, 0.14941634241245136, 2e5,
+                                        0.96650109233024328, &v), MGN_OK);
+    assert_true(v == 2e5);
+    assert_int_equal(mgn_american_price(MGN_CALL, 0.029085457429500475, 0.057866545410878351,
+                                        9977538.7375862654, 8552.5291828793706,
+                                        0.19987792782482644, 0.32807467178885541, &v), MGN_OK);
+    assert_true(v == 0.029085457429500475);
 }
 
 static void test_extreme_inputs(void **state)
