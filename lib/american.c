@@ -30,7 +30,7 @@
  *
  *   Differences from the paper, each tested against the reference values:
  *   - The collocation equations ln f_j(B) - ln B_j = 0 are solved by Newton's method
- *     with the exact Jacobian of the discrete system (through the interpolation
+ *     with the exact Jacobian of the discrete equations (through the interpolation
  *     weights) and a backtracking line search, instead of ALO's fixed-point sweeps
  *     with one partial Jacobi-Newton step: the plain sweeps diverge (oscillate) when
  *     r >> q and converge slowly when q is a little above r, where Newton converges
@@ -725,7 +725,7 @@ typedef struct {
     double aq;       /* quadrature stretch a (sqrt years); 0: plain theta map */
     int maxit;       /* Newton iterations */
     double up, down; /* largest Newton step up / down per unknown */
-    int form_a;      /* 1: the FP-A form of the system (am_residual_form_a) */
+    int form_a;      /* 1: ALO's FP-A form of the equations, am_residual_form_a */
 } am_scheme;
 
 /* Nodes t_k (time before tau), u_k = tau - t_k and weights w_k of a rule for
@@ -1298,7 +1298,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
 #define DB_P 48      /* price quadrature points */
 #define AM_DB_TIP 0.05  /* extrapolated tip: at most this fraction of the solved length */
 
-/* A map of the double-boundary system (always DB_N intervals, DB_L points). */
+/* A map of the double-boundary equations (always DB_N intervals, DB_L points). */
 typedef struct {
     double r, q, sig, lnY0;
     double te;                   /* collocation interval [0, te] (see db_tau) */
