@@ -87,12 +87,22 @@ static inline int infinite_part(double S, double K, double T, double r, double q
    ulps of max(Sc, Kr), above 1e-12 of a short-dated near-the-money price (3e-11 at
    T = 1e-6, sigma = 0.01). The implied-vol solver's lower bound is the same form. */
 static double forward_intrinsic(int theta, double S, double K, double T, double r, double q,
-                                double Sc, double Kr)
+                                double eq, double Sc, double Kr)
 {
     double carry = mgn__carry_exponent(r, q, T);
     if (fabs(S - K) < 0.5 * K && fabs(carry) < 0.5)
-        return theta * exp(-q * T) * ((S - K) - K * expm1(-carry));
+        return theta * eq * ((S - K) - K * expm1(-carry));
     return theta * (Sc - Kr);
+}
+
+/* Whether the out-of-the-money side omega is worth nothing to 1e-300 of the notional:
+   its larger normal term is N(-u) with u > 37 (the first test of otm_value, the same
+   expressions, so both decide alike). */
+static inline int otm_negligible(int omega, double x, double s)
+{
+    double d1 = x / s + 0.5 * s, d2 = d1 - s;
+    double za = omega * d1, zb = omega * d2;
+    return -(za > zb ? za : zb) > 37.0;
 }
 
 double mgn__bs_price(int type, double S, double K, double T, double r, double q, double sigma)
@@ -102,11 +112,20 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         double v = theta * (S - K);
         return v > 0 ? v : 0.0;
     }
-    double Sc = S * exp(-q * T), Kr = K * exp(-r * T);
     double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);     /* ln(F/K) */
-    double itm = theta * x > 0 ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, Sc, Kr))
-                               : 0.0;
-    double s = sigma * sqrt(T), v = itm;
+    double s = sigma * sqrt(T);
+    /* Far out of the money the value is 0 whatever the discount factors, unless one of
+       them overflows (reported below): decided before the exponentials, which short-
+       dated options far from the strike would otherwise pay for nothing. */
+    if (s != 0 && !(theta * x > 0) && otm_negligible(theta, x, s)
+        && -q * T <= MGN_LOG_DBL_MAX && -r * T <= MGN_LOG_DBL_MAX)
+        return 0.0;
+    double eq = exp(-q * T);
+    double Sc = S * eq, Kr = K * exp(-r * T);
+    double itm = theta * x > 0
+                     ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr))
+                     : 0.0;
+    double v = itm;
     if (s != 0) {
         int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
         v = otm_value(omega, x, s, Sc, Kr, itm) + itm;
@@ -147,7 +166,7 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
         if (x == 0)
             return MGN_ERANGE;        /* gamma is a Dirac mass at F == K */
         if (theta * x > 0) {
-            o.price = max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, Sc, Kr));
+            o.price = max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr));
             o.delta = theta * eq;
             o.theta = -theta * (-q * Sc + r * Kr);
             o.rho = theta * T * Kr;

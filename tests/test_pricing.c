@@ -527,6 +527,16 @@ static void test_overflow(void **state)
     assert_int_equal(mgn_bs_greeks(MGN_CALL, 3354262.2091257386, 7.4169128616906696e-309,
                                    46450.148432155453, -0.01933852140077821,
                                    -0.013870450904097054, 0.01, &g), MGN_ERANGE);
+    /* The same overflow far out of the money, where the value is decided to be 0
+       before the discount factors are computed: still reported (a put 103 standard
+       deviations out of the money, S e^{-qT} = 1e-310 e^{1000} overflowing in e^{1000}),
+       while the same put with a factor that does not overflow is worth 0. */
+    p = 7;
+    assert_int_equal(mgn_bs_price(MGN_PUT, 1e-310, 1.0, 20000, 0.15, -0.05, 0.2, &p),
+                     MGN_ERANGE);
+    assert_true(p == 7);
+    assert_int_equal(mgn_bs_price(MGN_PUT, 1e-310, 1.0, 20000, 0.15, 0.0, 0.2, &p), MGN_OK);
+    assert_true(p == 0);
 }
 
 /* Black-76 rho = -T V at the edge of the double range: the BSM Greeks on the same
