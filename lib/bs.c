@@ -21,8 +21,10 @@
    already rules the direct formula out, the normalised Black function is used without
    evaluating it first; where the larger term is below 1e-300 of the notional the
    value is 0 to that accuracy. itm: the in-the-money part the value is added to
-   (0 out of the money). */
-static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm)
+   (0 out of the money). n: N(omega d1) and N(omega d2) where the caller has them, or
+   NULL. */
+static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm,
+                        const double *n)
 {
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
     double za = omega * d1, zb = omega * d2;
@@ -34,7 +36,7 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
     }
-    double na = mgn__norm_cdf(za), nb = mgn__norm_cdf(zb);
+    double na = n ? n[0] : mgn__norm_cdf(za), nb = n ? n[1] : mgn__norm_cdf(zb);
     double a = Sc * na;
     double b = Kr * nb;
     double v = omega * (a - b);
@@ -105,6 +107,30 @@ static inline int otm_negligible(int omega, double x, double s)
     return -(za > zb ? za : zb) > 37.0;
 }
 
+/* The price once x = ln(F/K), s = sigma sqrt(T) > 0 or 0, e^{-qT}, S e^{-qT} and
+   K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); n as for
+   otm_value, for an option out of the money. */
+static double price_from_parts(int theta, double S, double K, double T, double r, double q,
+                               double x, double s, double eq, double Sc, double Kr,
+                               const double *n)
+{
+    double itm = theta * x > 0
+                     ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr))
+                     : 0.0;
+    double v = itm;
+    if (s != 0) {
+        int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
+        v = otm_value(omega, x, s, Sc, Kr, itm, theta * x > 0 ? NULL : n) + itm;
+        /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the
+           two parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
+        double cap = theta > 0 ? Sc : Kr;
+        v = v > cap ? cap : v;
+    }
+    if (infinite_part(S, K, T, r, q, Sc, Kr))
+        return NAN;
+    return v;
+}
+
 double mgn__bs_price(int type, double S, double K, double T, double r, double q, double sigma)
 {
     int theta = type == MGN_CALL ? 1 : -1;
@@ -121,22 +147,7 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
         && -q * T <= MGN_LOG_DBL_MAX && -r * T <= MGN_LOG_DBL_MAX)
         return 0.0;
     double eq = exp(-q * T);
-    double Sc = S * eq, Kr = K * exp(-r * T);
-    double itm = theta * x > 0
-                     ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr))
-                     : 0.0;
-    double v = itm;
-    if (s != 0) {
-        int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
-        v = otm_value(omega, x, s, Sc, Kr, itm) + itm;
-        /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the
-           two parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
-        double cap = theta > 0 ? Sc : Kr;
-        v = v > cap ? cap : v;
-    }
-    if (infinite_part(S, K, T, r, q, Sc, Kr))
-        return NAN;
-    return v;
+    return price_from_parts(theta, S, K, T, r, q, x, s, eq, S * eq, K * exp(-r * T), NULL);
 }
 
 static int all_finite(const mgn_greeks *g)
@@ -182,7 +193,9 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
     double n1 = mgn__norm_pdf(d1);
     double N1 = mgn__norm_cdf(theta * d1), N2 = mgn__norm_cdf(theta * d2);
-    o.price = mgn__bs_price(type, S, K, T, r, q, sigma);
+    /* out of the money the price's normal terms are N1 and N2 themselves */
+    const double n12[2] = { N1, N2 };
+    o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, n12);
     o.delta = theta * eq * N1;
     o.gamma = eq * n1 / s / S;   /* not / (S * s): that product underflows to 0 for a
                                     subnormal S, and 0 / 0 would fail a zero gamma */

@@ -440,7 +440,8 @@ middle:
 static int implied_vol_core(int theta, double S, double K, double T, double r, double q,
                             double price, double *sigma)
 {
-    const double A = S * exp(-q * T), B = K * exp(-r * T);  /* S e^{-qT}, K e^{-rT} */
+    const double eq = exp(-q * T);
+    const double A = S * eq, B = K * exp(-r * T);           /* S e^{-qT}, K e^{-rT} */
     const double upper = theta > 0 ? A : B;
     const double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
     double lower = 0.0, tol = 0.0, tv, s;
@@ -463,7 +464,7 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
            be 0 * inf). There A - B itself is used. */
         const double carry = mgn__carry_exponent(r, q, T);
         if (fabs(S - K) < 0.5 * K && fabs(carry) < 0.5)
-            lower = theta * exp(-q * T) * ((S - K) - K * expm1(-carry));
+            lower = theta * eq * ((S - K) - K * expm1(-carry));
         else
             lower = theta * (A - B);
         if (lower < 0.0)
