@@ -66,6 +66,29 @@ int main(int argc, char **argv)
     r = (row){ "mgn_bs_price (scalar)", bench_median(t, reps), n };
     print_row(&r, "<= 45");
 
+    /* The same options in the order of a listed chain (by expiry, type and moneyness
+       K/S), where consecutive options take the same branches: what pricing a venue's
+       chain option by option costs, against the random order above. */
+    bench_options ch;
+    if (bench_options_chain_order(&o, &ch) != 0) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            double p = 0;
+            mgn_bs_price(ch.type[i], ch.S[i], ch.K[i], ch.T[i], ch.r[i], ch.q[i], ch.sigma[i],
+                         &p);
+            acc += p;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+    }
+    bench_options_free(&ch);
+    r = (row){ "mgn_bs_price (scalar, chain order)", bench_median(t, reps), n };
+    print_row(&r, "");
+
     for (int k = 0; k < reps; k++) {
         double t0 = bench_now(), acc = 0;
         for (size_t i = 0; i < n; i++) {
