@@ -166,7 +166,8 @@ double mgn__norm_ratio(double z)
     if (z > 1.0) /* Y(z) = 1/phi(z) - Y(-z); overflows to +inf beyond z ~ 37.7 */
         return MGN_SQRT_2PI * exp(0.5 * z * z) - mgn__norm_ratio(-z);
     if (z > -4.0) {
-        const int i = (int)((1.0 - z) * 2.0);
+        /* (1 - z) 2 rounds to 10 for the double just above -4: that is row 9's edge */
+        const int i0 = (int)((1.0 - z) * 2.0), i = i0 < 9 ? i0 : 9;
         return poly13(mills_near[i], z - (0.75 - 0.5 * i));
     }
     if (z > -16.0) {
