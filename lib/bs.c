@@ -110,7 +110,10 @@ static inline int otm_negligible(int omega, double x, double s)
 /* The price once x = ln(F/K), s = sigma sqrt(T) > 0 or 0, e^{-qT}, S e^{-qT} and
    K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); n as for
    otm_value, for an option out of the money. */
-static double price_from_parts(int theta, double S, double K, double T, double r, double q,
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))     /* as one function with the pricer, as before */
+#endif
+static inline double price_from_parts(int theta, double S, double K, double T, double r, double q,
                                double x, double s, double eq, double Sc, double Kr,
                                const double *n)
 {
