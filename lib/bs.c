@@ -111,11 +111,11 @@ static inline int otm_negligible(int omega, double x, double s)
    K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); n as for
    otm_value, for an option out of the money. */
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))     /* as one function with the pricer, as before */
+__attribute__((always_inline))  /* a call here costs the pricer what its early exit saves */
 #endif
-static inline double price_from_parts(int theta, double S, double K, double T, double r, double q,
-                               double x, double s, double eq, double Sc, double Kr,
-                               const double *n)
+static inline double price_from_parts(int theta, double S, double K, double T, double r,
+                                      double q, double x, double s, double eq, double Sc,
+                                      double Kr, const double *n)
 {
     double itm = theta * x > 0
                      ? max0_keep_nan(forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr))
@@ -144,8 +144,8 @@ double mgn__bs_price(int type, double S, double K, double T, double r, double q,
     double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);     /* ln(F/K) */
     double s = sigma * sqrt(T);
     /* Far out of the money the value is 0 whatever the discount factors, unless one of
-       them overflows (reported below): decided before the exponentials, which short-
-       dated options far from the strike would otherwise pay for nothing. */
+       them overflows (then the full path reports it): decided before the exponentials,
+       which short-dated options far from the strike would otherwise pay for nothing. */
     if (s != 0 && !(theta * x > 0) && otm_negligible(theta, x, s)
         && -q * T <= MGN_LOG_DBL_MAX && -r * T <= MGN_LOG_DBL_MAX)
         return 0.0;
