@@ -739,6 +739,24 @@ static void test_rate_and_carry_next_to_zero(void **state)
    r K/q < S < K is worth its intrinsic value; a double-boundary put whose volatility
    of 2e6 puts its European value at the bound K e^{-rT} is worth that; then the
    guards these inputs reach (a NaN Newton step, an iteration past the cap). */
+/* A put at rate 0 with a carry of -0.034 whose one-boundary solve fails at all its
+   levels (a fuzzing find): the price had dropped its premium (the intrinsic value,
+   0.0088601, 0.34% low). Reference: a binomial tree of 8,000 steps, 0.00888995 (the
+   tree at 2,000 steps gives 0.00888995 too); the double-boundary solve at the rate
+   -1e-8 agrees. */
+static void test_rate_zero_failed_solve(void **state)
+{
+    (void)state;
+    const double S = 0.010014767675957473, K = 0.0188748451003279, T = 6.7401832187296788,
+                 q = -0.034008545052262154, sig = 0.25567539673621448;
+    const double rates[3] = { 0.0, 1e-13, -1e-12 };
+    for (int k = 0; k < 3; k++) {
+        double p = 0;
+        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, rates[k], q, sig, &p), MGN_OK);
+        assert_close(p, 0.0088899476, 1e-6, 1e-7 * K);
+    }
+}
+
 static void test_far_outside(void **state)
 {
     (void)state;
@@ -976,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_rate_and_carry_next_to_zero),
         cmocka_unit_test(test_far_outside),
+        cmocka_unit_test(test_rate_zero_failed_solve),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
