@@ -1196,6 +1196,13 @@ static double put_premium(double s, double T, double r, double q, double sig,
     double R[AM_MAXN], J[AM_MAXN * AM_MAXN], vold[AM_MAXN + 1], dv[AM_MAXN];
     double rold = HUGE_VAL, rprev = HUGE_VAL, alpha = 1;
     int ok = 0;
+#ifdef __clang_analyzer__
+    /* the residual functions fill R and J before lu_solve reads them; the analyzer,
+       which does not follow them, loses track of that (and did once put_value changed
+       shape) */
+    memset(R, 0, sizeof R);
+    memset(J, 0, sizeof J);
+#endif
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
         double rn = S.form_a ? am_residual_form_a(&S, v, R, J) : am_residual(&S, v, R, J);
@@ -1850,6 +1857,16 @@ static double put_single(double s, double T, double r, double q, double sig, dou
     return v;
 }
 
+/* The double-boundary put (r < 0, q < r): its European value euro plus the premium
+   of exercise between the two boundaries, where that is not negligible. */
+static double put_double_value(double s, double T, double r, double q, double sig,
+                               double euro, int far)
+{
+    if (db_premium_negligible(s, T, r, q, sig))
+        return euro;
+    return euro + put_double(s, T, r, q, sig, far);
+}
+
 /* Put with strike 1 and spot s, T > 0, sigma > 0, early exercise possible; euro: its
    European value. */
 static double put_value(double s, double T, double r, double q, double sig, double euro,
@@ -1858,9 +1875,7 @@ static double put_value(double s, double T, double r, double q, double sig, doub
     double intrinsic = s < 1 ? 1 - s : 0;
     double v;
     if (r < 0 && q < r) {
-        v = euro;
-        if (!db_premium_negligible(s, T, r, q, sig))
-            v += put_double(s, T, r, q, sig, far);
+        v = put_double_value(s, T, r, q, sig, euro, far);
         /* With |r| small against |q| the lower boundary starts at r/q, many log units
            below the strike, and at small volatilities the meeting-time search could
            lose the premium (8e-7 for a put worth 0.0023 at r = -1.2e-7, q = -0.049,
@@ -1890,13 +1905,10 @@ static double put_value(double s, double T, double r, double q, double sig, doub
            of its value, found by fuzzing); for r T <= 1e-10 the double-boundary solve
            at the rate -1e-10 / T is then within the Lipschitz bound 2e-10 of the value
            (per unit strike: |V(r) - V(r')| <= |r - r'| T e^{|r'| T}). */
-        if (!(v == v) && r >= 0 && r * T <= 1e-10 && q < 0 && !far) {
-            const double r1 = -1e-10 / T;
-            double v1 = mgn__bs_price(MGN_PUT, s, 1.0, T, r1, q, sig);
-            if (!db_premium_negligible(s, T, r1, q, sig))
-                v1 += put_double(s, T, r1, q, sig, far);
-            v = v1;
-        }
+        const double r1 = -1e-10 / T;
+        if (!(v == v) && r >= 0 && r * T <= 1e-10 && q < r1 && !far)
+            v = put_double_value(s, T, r1, q, sig, mgn__bs_price(MGN_PUT, s, 1.0, T, r1, q, sig),
+                                 far);
     }
     /* No premium from any iteration: only outside the documented domain (T of
        centuries, sigma in the thousands, rates beyond 1e4, sigma below 1e-6), where

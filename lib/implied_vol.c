@@ -454,19 +454,8 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     if (!(price < upper))
         return MGN_ENOSOL;
     if (theta * x > 0.0) { /* in the money: the time value is the other type's price */
-        /* theta (A - B) = theta e^{-qT} ((S - K) - K expm1(-(r - q) T)): the terms are
-           of the size of the result, not of S and K (S - K is exact near the money), so
-           the time value price - lower keeps its relative accuracy. That form only
-           near the money with a small carry: far from the money S - K is not exact
-           and the two terms may cancel entirely (K >> S with (r - q) T large), and
-           with a large carry A and B are far apart, A - B does not cancel and is what
-           a pricer computes, while the product gathers several roundings (and may
-           be 0 * inf). There A - B itself is used. */
-        const double carry = mgn__carry_exponent(r, q, T);
-        if (fabs(S - K) < 0.5 * K && fabs(carry) < 0.5)
-            lower = theta * eq * ((S - K) - K * expm1(-carry));
-        else
-            lower = theta * (A - B);
+        /* the time value price - lower keeps its relative accuracy (internal.h) */
+        lower = mgn__forward_intrinsic(theta, S, K, T, r, q, eq, A, B);
         if (lower < 0.0)
             lower = 0.0;
         /* IV_LB_ULPS ulps of max(A, B); an ulp is at least the smallest subnormal */

@@ -75,6 +75,17 @@ static inline double mgn__log_ratio(double S, double K)
     return isnormal(q) ? log(q) : log(S) - log(K);
 }
 
+/* theta (Sc - Kr), the discounted forward intrinsic value (eq = e^{-qT}, Sc = S eq,
+   Kr = K e^{-rT}). Near the money with a small carry as theta eq ((S - K) - K
+   expm1(-(r - q) T)), whose terms are of the size of the result (S - K is exact
+   there): Sc - Kr cancels to an absolute error of a few ulps of max(Sc, Kr), above
+   1e-12 of a short-dated near-the-money price (3e-11 at T = 1e-6, sigma = 0.01). Far
+   from the money S - K is not exact and the terms may cancel entirely, and with a
+   large carry Sc - Kr does not cancel: there Sc - Kr itself. Used by the pricer and
+   as the implied-vol solver's lower bound (lib/bs.c). */
+MGN_INTERNAL double mgn__forward_intrinsic(int theta, double S, double K, double T, double r,
+                                          double q, double eq, double Sc, double Kr);
+
 /* Whether the direct out-of-the-money value v = |a - b| of two normal terms (the
    larger is big) is accurate to about 1e-13: the rounding of each term, including
    that of its argument d (relative error about d^2 eps in N(d)), is amplified by

@@ -732,13 +732,6 @@ static void test_rate_and_carry_next_to_zero(void **state)
     assert_true(v >= S - K);
 }
 
-/* Far outside any market (T beyond 1000 years, sigma beyond 10, |r| or |q| beyond
-   1000% a year) the pricer makes one attempt at each solve and otherwise returns the
-   bounds; these inputs (from the fuzz corpus) took milliseconds each through every
-   retry. A put whose carry of -30472 makes exercising now optimal in the band
-   r K/q < S < K is worth its intrinsic value; a double-boundary put whose volatility
-   of 2e6 puts its European value at the bound K e^{-rT} is worth that; then the
-   guards these inputs reach (a NaN Newton step, an iteration past the cap). */
 /* A put at rate 0 with a carry of -0.034 whose one-boundary solve fails at all its
    levels (a fuzzing find): the price had dropped its premium (the intrinsic value,
    0.0088601, 0.34% low). Reference: a binomial tree of 8,000 steps, 0.00888995 (the
@@ -757,6 +750,13 @@ static void test_rate_zero_failed_solve(void **state)
     }
 }
 
+/* Far outside any market (T beyond 1000 years, sigma beyond 10, |r| or |q| beyond
+   1000% a year) the pricer makes one attempt at each solve and otherwise returns the
+   bounds; these inputs (from the fuzz corpus) took milliseconds each through every
+   retry. A put whose carry of -30472 makes exercising now optimal in the band
+   r K/q < S < K is worth its intrinsic value; a double-boundary put whose volatility
+   of 2e6 puts its European value at the bound K e^{-rT} is worth that; then the
+   guards these inputs reach (a NaN Newton step, an iteration past the cap). */
 static void test_far_outside(void **state)
 {
     (void)state;

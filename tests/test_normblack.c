@@ -92,11 +92,12 @@ static void test_ratio_vs_quad(void **state)
     print_message("Y(z), z in [-60, 1]: max relative error %.3g\n", worst);
 }
 
-/* Every edge of the tables' intervals and the doubles next to it, on both sides of
-   each piece of Y and of a = 1 + z Y (through d_difference's z1 <= -1 form, whose
-   1/|z| part makes D = Y(z1) - Y(z2) itself accurate: checked through b). The double
-   just above -4 once mapped to row 10 of the 10-row table (1 - z rounds to 5): a read
-   past the table's end and a value 4% off (a fuzzing find). */
+/* Every edge of Y's table intervals (and the centres of the far ones), the doubles
+   next to each on both sides, against the 113-bit ratio. The double just above -4
+   once mapped to row 10 of the 10-row table (1 - z rounds to 5): a read past the
+   table's end and a value 4% off (a fuzzing find). (The index arithmetic of the
+   tables of a = 1 + z Y cannot leave them: -1 - z and -4 - z are exact at their
+   intervals' ends.) */
 static void test_ratio_table_edges(void **state)
 {
     (void)state;
