@@ -284,13 +284,10 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * high-resolution references (QuantLib's QdFpAmericanEngine at a scheme finer than
  * its high-precision one; finite differences on 4000 x 8000 grids for the double-
  * boundary cases) for T up to 10 years, sigma from 0.01 to 2, r and q of both signs
- * (tests/test_american.c, tests/data/american_ref.csv). Known exception: the one-
- * boundary solve can fail at isolated parameter points (found by fuzzing: puts with a
- * carry near -0.034, T 6.7, sigma 0.2557, K/S 1.88; none in 20,000 random puts at
- * rates 0, 1e-6 and 1e-4). At rates with r T <= 1e-10 the double-boundary solve at a
- * rate of -1e-10 / T then gives the value (within 2e-10 K); at small positive rates
- * above that (seen up to 1e-6) the price is the larger of the European and the
- * intrinsic value, below the true value (0.34% at the point found).
+ * (tests/test_american.c, tests/data/american_ref.csv). Where Newton's method fails
+ * from its usual start (isolated points, e.g. puts with a carry just below
+ * -sigma^2/2 at rates near 0), the boundary is solved again from the solution for a
+ * volatility 0.1% or 1% away (continuation).
  * Speed: about 4 us per price (bench/README.md); strongly drift-dominated cases
  * (T (r - q)^2 / sigma^2 > 2) take 15-30 us, the double-boundary case about 65 us
  * at usual volatilities but up to a few milliseconds as sigma nears 0.01 (where the

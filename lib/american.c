@@ -1118,9 +1118,12 @@ AM_SIMD
 
 /* Early-exercise premium of a put with strike 1 and spot s in the single-boundary
    regime (r > 0, or r == 0 < -q), and the exercise boundary at tau = T. Returns NaN
-   if the iteration failed. */
+   if the iteration failed. guess: NULL, or the unknowns ln(X/B) at the n + 1 nodes to
+   start from (another solve's, same scheme); solved: NULL, or where the unknowns of a
+   converged solve go. */
 static double put_premium(double s, double T, double r, double q, double sig,
-                          const am_scheme *sc, double *bT)
+                          const am_scheme *sc, const double *guess, double *solved,
+                          double *bT)
 {
     /* choose_scheme's sizes have tables and fit the fixed arrays (checked there) */
     const gl_rule *g = &sc->g, *gp = &sc->gp;
@@ -1175,7 +1178,10 @@ static double put_premium(double s, double T, double r, double q, double sig,
        from there in a few steps; from the trigger shape alone the nodes nearest to
        expiry took twice as many. */
     double v[AM_MAXN + 1];
-    {
+    if (guess) {
+        memcpy(v, guess, (size_t)n * sizeof *v);
+        v[n] = 0;
+    } else {
         double b0 = r - q - 0.5 * sig * sig, disc = b0 * b0 + 2 * sig * sig * r;
         double lam = disc > 0 ? (-b0 - sqrt(disc)) / (sig * sig) : 0;
         double Binf = lam < 0 ? lam / (lam - 1) : 0;
@@ -1251,6 +1257,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
     }
     if (!ok)
         return NAN;
+    if (solved)
+        memcpy(solved, v, (size_t)(n + 1) * sizeof *v);
 
     double H[AM_MAXN + 1];
     for (int i = 0; i <= n; i++)
@@ -1841,20 +1849,36 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
 static double put_single(double s, double T, double r, double q, double sig, double euro,
                          int far, int *exercise)
 {
-    double v = NAN;
+    double eep = NAN, bT = 0;
     *exercise = 0;
-    for (int level = 0; level < (far ? 1 : 3) && !(v == v); level++) {
+    for (int level = 0; level < (far ? 1 : 3) && !(eep == eep); level++) {
         am_scheme sc;
         choose_scheme(T, r, q, sig, level, &sc);
-        double bT = 0;
-        double eep = put_premium(s, T, r, q, sig, &sc, &bT);
-        if (eep == eep && s <= bT) {
-            *exercise = 1;
-            return s < 1 ? 1 - s : 0;
-        }
-        v = euro + eep;
+        eep = put_premium(s, T, r, q, sig, &sc, NULL, NULL, &bT);
     }
-    return v;
+    /* Continuation. Newton's method can fail from the usual start at isolated
+       parameter points while the system has its root (found by fuzzing: puts with a
+       carry just below -sigma^2/2 at rates from 0 to about 1e-4 and T of years, where
+       full steps throw ln(X/B) at the longest times out of the root's basin and the
+       shortened steps of the retries stall). The solution for a volatility
+       0.1% or 1% away, if that solve converges, is a start within a couple of Newton
+       steps of the root (same scheme, so the same unknowns). */
+    static const double nudge[4] = { 1.001, 0.999, 1.01, 0.99 };
+    for (int level = 0; level < 2 && !far && !(eep == eep); level++) {
+        am_scheme sc;
+        choose_scheme(T, r, q, sig, level, &sc);
+        for (int k = 0; k < 4 && !(eep == eep); k++) {
+            double near[AM_MAXN + 1], b;
+            double e = put_premium(s, T, r, q, sig * nudge[k], &sc, NULL, near, &b);
+            if (e == e)
+                eep = put_premium(s, T, r, q, sig, &sc, near, NULL, &bT);
+        }
+    }
+    if (eep == eep && s <= bT) {
+        *exercise = 1;
+        return s < 1 ? 1 - s : 0;
+    }
+    return euro + eep;
 }
 
 /* The double-boundary put (r < 0, q < r): its European value euro plus the premium
@@ -1900,15 +1924,6 @@ static double put_value(double s, double T, double r, double q, double sig, doub
         v = put_single(s, T, r, q, sig, euro, far, &ex);
         if (ex)
             return intrinsic;                  /* in the exercise region */
-        /* At rate 0 with a negative carry the one-boundary solve can fail at isolated
-           points (a put at q = -0.034, T = 6.74, sigma = 0.2557 lost its premium, 0.34%
-           of its value, found by fuzzing); for r T <= 1e-10 the double-boundary solve
-           at the rate -1e-10 / T is then within the Lipschitz bound 2e-10 of the value
-           (per unit strike: |V(r) - V(r')| <= |r - r'| T e^{|r'| T}). */
-        const double r1 = -1e-10 / T;
-        if (!(v == v) && r >= 0 && r * T <= 1e-10 && q < r1 && !far)
-            v = put_double_value(s, T, r1, q, sig, mgn__bs_price(MGN_PUT, s, 1.0, T, r1, q, sig),
-                                 far);
     }
     /* No premium from any iteration: only outside the documented domain (T of
        centuries, sigma in the thousands, rates beyond 1e4, sigma below 1e-6), where

@@ -732,21 +732,37 @@ static void test_rate_and_carry_next_to_zero(void **state)
     assert_true(v >= S - K);
 }
 
-/* A put at rate 0 with a carry of -0.034 whose one-boundary solve fails at all its
-   levels (a fuzzing find): the price had dropped its premium (the intrinsic value,
-   0.0088601, 0.34% low). Reference: a binomial tree of 8,000 steps, 0.00888995 (the
-   tree at 2,000 steps gives 0.00888995 too); the double-boundary solve at the rate
-   -1e-8 agrees. */
-static void test_rate_zero_failed_solve(void **state)
+/* Puts whose one-boundary solve failed from the usual start at every level (fuzzing
+   finds, then a scan of 20,000 puts with carries up to 20% below -sigma^2/2: 34 failed,
+   at rates 0 to 1e-4 and T of years): the price had dropped its premium (the larger
+   of the European and the intrinsic value: 0.34% low at the fuzzing find, 11.3% and
+   14.3% at the last two rows); the continuation from a solve at a nearby volatility
+   finds the root. References: QuantLib 1.29's QdFpAmericanEngine with
+   QdFpTanhSinhIterationScheme(24, 150, 1e-12) (30, 200, 1e-12 agrees to 1e-12), T
+   rounded to whole days with r, q, sigma^2 scaled by the ratio (the value depends on
+   them only through r T, q T, sigma^2 T); for the first row a binomial tree of 32,000
+   steps gives 0.00888995. Rates 1e-13 and -1e-12 take the rate-0 and the
+   double-boundary paths, within 1e-12 K of the value at rate 0. */
+static void test_continuation_failed_solve(void **state)
 {
     (void)state;
-    const double S = 0.010014767675957473, K = 0.0188748451003279, T = 6.7401832187296788,
-                 q = -0.034008545052262154, sig = 0.25567539673621448;
-    const double rates[3] = { 0.0, 1e-13, -1e-12 };
-    for (int k = 0; k < 3; k++) {
+    const double S1 = 0.010014767675957473, K1 = 0.0188748451003279, T1 = 6.7401832187296788;
+    const struct { double S, K, T, r, q, sig, ref; } c[7] = {
+        { S1, K1, T1, 0.0, -0.034008545052262154, 0.25567539673621448, 0.008889954706 },
+        { S1, K1, T1, 1e-13, -0.034008545052262154, 0.25567539673621448, 0.008889954706 },
+        { S1, K1, T1, -1e-12, -0.034008545052262154, 0.25567539673621448, 0.008889954706 },
+        { S1, K1, T1, 1e-6, -0.034008545052262154, 0.25567539673621448, 0.00888994232105 },
+        { S1, K1, T1, 1e-8, -0.033685463874265666, 0.25531745118078381, 0.00889118387268 },
+        { 100, 81.616463506309159, 9.5650444152288401, 1e-4, -0.056352235575818206,
+          0.32138987110166972, 16.26175693 },
+        { 100, 141.60178798732716, 6.1569723329924431, 1e-6, -0.090680369472295921,
+          0.40369578986068377, 52.86093168 },
+    };
+    for (int k = 0; k < 7; k++) {
         double p = 0;
-        assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, rates[k], q, sig, &p), MGN_OK);
-        assert_close(p, 0.0088899476, 1e-6, 1e-7 * K);
+        assert_int_equal(mgn_american_price(MGN_PUT, c[k].S, c[k].K, c[k].T, c[k].r, c[k].q,
+                                            c[k].sig, &p), MGN_OK);
+        assert_close(p, c[k].ref, 1e-6, 1e-7 * c[k].K);
     }
 }
 
@@ -994,7 +1010,7 @@ int main(void)
         cmocka_unit_test(test_zero_rate_long_life),
         cmocka_unit_test(test_rate_and_carry_next_to_zero),
         cmocka_unit_test(test_far_outside),
-        cmocka_unit_test(test_rate_zero_failed_solve),
+        cmocka_unit_test(test_continuation_failed_solve),
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
