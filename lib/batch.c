@@ -201,6 +201,7 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
                        const double *sigma, double *price)
 {
     double fix[MGN_BATCH_CHUNK];
+    unsigned short at[MGN_BATCH_CHUNK];
     mgn__wing_buf w;
     int status = MGN_OK;
     if (n == 0)
@@ -214,10 +215,11 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
         price_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
                      sigma + base, price + base, fix);
         /* the marked elements with valid input through the far-wing pass first */
+        size_t nm = mgn__marked(m, fix, at);
         w.n = 0;
-        for (size_t j = 0; j < m; j++) {
-            size_t i = base + j;
-            if (fix[j] && mgn__euro_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]))
+        for (size_t k = 0; k < nm; k++) {
+            size_t j = at[k], i = base + j;
+            if (mgn__euro_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]))
                 mgn__wing_add(&w, j, type[i], S[i], K[i], T[i], r[i], q[i], sigma[i]);
         }
         mgn__wing_pass(&w);
@@ -226,10 +228,10 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
                 price[base + w.dst[k]] = w.v[k];
                 fix[w.dst[k]] = 0;
             }
-        for (size_t j = 0; j < m; j++) {
+        for (size_t k = 0; k < nm; k++) {
+            size_t j = at[k], i = base + j;
             if (!fix[j])
                 continue;
-            size_t i = base + j;
             double v;
             int st = mgn_bs_price((mgn_option_type)type[i], S[i], K[i], T[i], r[i], q[i],
                                   sigma[i], &v);

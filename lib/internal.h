@@ -138,6 +138,18 @@ typedef struct mgn__wing_buf {
     double q[MGN__WING_N], sig[MGN__WING_N], v[MGN__WING_N], done[MGN__WING_N];
 } mgn__wing_buf;
 
+/* The positions of the marked lanes (fix[i] != 0) among n, in order, without a branch
+   per lane (the marks are few and unpredictable). Returns their count. */
+static inline size_t mgn__marked(size_t n, const double *fix, unsigned short *at)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        at[k] = (unsigned short)i;
+        k += fix[i] != 0;
+    }
+    return k;
+}
+
 static inline void mgn__wing_add(mgn__wing_buf *w, size_t dst, int type, double S, double K,
                                  double T, double r, double q, double sig)
 {

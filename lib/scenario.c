@@ -298,18 +298,6 @@ void mgn__log_moves(size_t n, const double *f, double *lf)
     }
 }
 
-/* The marked elements' positions in the chunk, in order, without a branch per
-   element (the marks are few and unpredictable). Returns their count. */
-static size_t marked(size_t n, const double *fix, unsigned short *at)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        at[k] = (unsigned short)i;
-        k += fix[i] != 0;
-    }
-    return k;
-}
-
 /* Prices the gathered elements into their rows. A failure is kept in b->st, for
    mgn__block_finish to report (the block's values are then not used). */
 static void block_flush(mgn__price_block *b)
@@ -339,14 +327,14 @@ void mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double l
     double fix[MGN__CH];
     unsigned short at[MGN__CH];
 #ifdef __clang_analyzer__
-    memset(at, 0, sizeof at);   /* marked() writes at[0..count) before it is read */
+    memset(at, 0, sizeof at);   /* mgn__marked() writes at[0..count) before it is read */
 #endif
     double *price = b->price[b->m];
     if (fa)
         price_arr(c->n16, c, fa, lfa, sig, price, fix);
     else
         price_uni(c->n16, c, f, lf, sig, price, fix);
-    size_t nm = marked(c->n, fix, at);
+    size_t nm = mgn__marked(c->n, fix, at);
     for (size_t k = 0; k < nm; k++) {
         size_t i = at[k];
         wing_add_later(&b->wing, b->m * MGN__CH + i, c, i, c->S[i] * (fa ? fa[i] : f), sig[i]);
@@ -447,7 +435,7 @@ typedef struct scen_work {
     } u;
     double conv[SCEN_SB], acc[SCEN_SB], bpl[SCEN_SB], bfix[SCEN_SB];
     double fpl[FLAT_B], ffix[FLAT_B], fconv[FLAT_B], fs[FLAT_B], lfs[FLAT_B], dvs[FLAT_B];
-    unsigned short at[FLAT_B];  /* the marked lanes of a kernel's pass (marked()) */
+    unsigned short at[FLAT_B];  /* the marked lanes of a kernel's pass (mgn__marked()) */
     mgn__price_block blk;       /* across positions: a block's prices; the others use
                                    its buffer for their marked lanes */
 } scen_work;
@@ -529,7 +517,7 @@ static int across_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
             scen_kernel(m16, &pp, fv, w->u.mv.lf[k], dvv, w->bpl, w->bfix);
             mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
-            size_t nm = marked(m, w->bfix, w->at);
+            size_t nm = mgn__marked(m, w->bfix, w->at);
             for (size_t e = 0; e < nm; e++) {
                 size_t j = w->at[e];
                 wing_add_later(wb, j, c, i, c->S[i] * fv[j], mgn__shock_vol(c->sig[i], dvv[j]));
@@ -726,7 +714,7 @@ static int flat_scenarios(const mgn__chunk *c, scen_work *w, size_t nd,
         if (any) {
             mgn__wing_buf *wb = &w->blk.wing;
             wb->n = 0;
-            size_t nm = marked(m, w->ffix, w->at);
+            size_t nm = mgn__marked(m, w->ffix, w->at);
             for (size_t k = 0; k < nm; k++) {
                 size_t l = w->at[k], i = l % n;
                 wing_add_later(wb, l, c, i, c->S[i] * b->f[l], mgn__shock_vol(c->sig[i], b->dv[l]));
