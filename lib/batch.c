@@ -202,6 +202,9 @@ static int price_batch(size_t n, const int *type, const double *S, const double 
 {
     double fix[MGN_BATCH_CHUNK];
     unsigned short at[MGN_BATCH_CHUNK];
+#ifdef __clang_analyzer__
+    memset(at, 0, sizeof at);   /* mgn__marked() writes at[0..count) before it is read */
+#endif
     mgn__wing_buf w;
     int status = MGN_OK;
     if (n == 0)
