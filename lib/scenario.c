@@ -342,6 +342,7 @@ void mgn__block_add(const mgn__chunk *c, mgn__price_block *b, double f, double l
     b->m++;
 }
 
+MGN_MULTIVERSION
 void mgn__chunk_pnl(const mgn__chunk *c, double f, const double *fa, const double *price,
                     double *pl)
 {
