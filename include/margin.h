@@ -211,11 +211,14 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
  * relative where the value exceeds 1e-13 * scale; delta, gamma, vega, theta, rho and
  * dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
- * max(1e-10, 5e-13 / s) relative. So 1e-12 and 1e-10 hold for s >= 0.02 (e.g. 30%
- * vol with more than 40 hours to expiry); closer to expiry the difference grows like
- * 1 / s (the kernel rounds log(S/K) once, which moves d1 by about 1e-16 / s and a
- * Greek by |d1| times that, |d1| up to 37 where values are not 0), and for prices in
- * the far wings only the absolute bound holds. The scalar
+ * max(1e-10, 5e-13 / s) relative to the larger of their value and the size of their
+ * terms (the same Greek with |d1| and |d2| raised to at least 1 and every term taken
+ * in absolute value: near d2 = 0, d1 d2 = 0 or where charm's terms cancel the value
+ * goes to 0, the kernel's rounding does not). So 1e-12 and 1e-10 hold for s >= 0.02
+ * (e.g. 30% vol with more than 40 hours to expiry); closer to expiry the difference
+ * grows like 1 / s (the kernel rounds log(S/K) once, which moves d1 by about
+ * 1e-16 / s and a Greek by |d1| times that, |d1| up to 37 where values are not 0),
+ * and for prices in the far wings only the absolute bound holds. The scalar
  * functions keep full relative accuracy everywhere: use them where that matters.
  * (The kernels use the vector math library, within 4 ulp per elementary function.
  * The elements where the direct formula could lose more go, out of the money in the

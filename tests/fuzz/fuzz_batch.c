@@ -13,7 +13,8 @@
  *     documented batch accuracy of the scalar one, with s = sigma sqrt(T) (prices
  *     max(1e-12, 2e-14 / s) relative, or 1e-13 * max(S e^{-qT}, K e^{-rT}) absolute
  *     for far-wing values worth less than that; delta to dividend_rho
- *     max(1e-10, 5e-15 / s) relative, vanna, volga and charm max(1e-10, 5e-13 / s),
+ *     max(1e-10, 5e-15 / s) relative, vanna, volga and charm max(1e-10, 5e-13 / s)
+ *     relative to the larger of their value and their terms' size,
  *     where the Black-76 rho (-T V) and theta carry the price's tolerance, and 1e-290
  *     absolute near the subnormal range; implied vols as the scalar call); where S,
  *     K, S e^{-qT} or K e^{-rT} is not a normal number only finiteness (such operands
@@ -89,16 +90,40 @@ static int close_to(double batch, double scalar, double tol)
     return isfinite(batch) && fabs(batch - scalar) <= tol;
 }
 
+/* The size of the terms of vanna, volga and charm (header, "Batch forms"): the same
+   Greek with d1 and d2 counted as at least 1 in size and every term in absolute
+   value (with S the forward and q = r for Black-76). They vanish where d2 = 0 (vanna),
+   d1 d2 = 0 (volga) or their terms cancel (charm), while the kernel's single rounding
+   of log(S/K) moves d1 and d2 by about 1e-16 / s: there a bound relative to the value
+   itself cannot hold, one relative to this scale does. 0 where not finite. */
+static void second_order_scale(int type, double S, double K, double T, double r, double q,
+                               double sigma, double out[3])
+{
+    const double s = sigma * sqrt(T), x = log(S / K) + (r - q) * T;
+    const double d1 = x / s + 0.5 * s, d2 = d1 - s, th = type == MGN_CALL ? 1.0 : -1.0;
+    const double eq = exp(-q * T), n1 = exp(-0.5 * d1 * d1) / 2.5066282746310002;
+    const double N1 = 0.5 * erfc(-th * d1 / sqrt(2.0)), vega = S * eq * n1 * sqrt(T);
+    const double a1 = fmax(1.0, fabs(d1)), a2 = fmax(1.0, fabs(d2));
+    out[0] = eq * n1 * a2 / sigma;
+    out[1] = vega * a1 * a2 / sigma;
+    out[2] = eq * (fabs(q) * N1 + n1 * (fabs(r - q) / s + a2 / (2 * T)));
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(out[k]))
+            out[k] = 0;
+}
+
 /* Greeks as the header's bounds, the price as a price; the Black-76 rho is -T V by
    definition, so it carries the price's tolerance (times T) too, and theta, whose
    terms q S e^{-qT} N1 - r K e^{-rT} N2 cancel as the price's do (r V for Black-76),
    carries it times |r| + |q| (far wings: the price is only promised to 1e-13 of the
-   notional there). Below 1e-290 (near
+   notional there); vanna, volga and charm relative to the larger of their value and
+   their terms' size (second_order_scale). Below 1e-290 (near
    the subnormal range, where two evaluations cannot agree to 1e-10 relative) an
    absolute 1e-290; with operands that are not normal numbers (ptol infinite), only
    finiteness. */
 static int greeks_close(const mgn_greeks *b, const mgn_greeks *s, double ptol, int b76,
-                        double T, double r, double q, double sigma)
+                        int type, double S, double K, double T, double r, double q,
+                        double sigma)
 {
     const size_t vanna = offsetof(mgn_greeks, vanna) / sizeof(double);
     const double first = rel_bound(1e-10, 5e-15, sigma * sqrt(T)),
@@ -106,10 +131,14 @@ static int greeks_close(const mgn_greeks *b, const mgn_greeks *s, double ptol, i
     const double *x = (const double *)(const void *)b, *y = (const double *)(const void *)s;
     const size_t rho = offsetof(mgn_greeks, rho) / sizeof(double);
     const size_t theta = offsetof(mgn_greeks, theta) / sizeof(double);
+    double terms[3];
+    second_order_scale(type, S, K, T, r, b76 ? r : q, sigma, terms);
     if (!close_to(b->price, s->price, ptol))
         return 0;
     for (size_t k = 1; k < sizeof *b / sizeof(double); k++) {
-        double tol = rel_of(k >= vanna ? second : first, y[k]) + 1e-290;
+        double tol = k >= vanna ? rel_of(second, fmax(fabs(y[k]), terms[k - vanna]))
+                                : rel_of(first, y[k]);
+        tol += 1e-290;
         if (isinf(ptol))
             tol = INFINITY;
         else if (b76 && k == rho)
@@ -305,7 +334,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FZ_ASSERT(greeks_close(&g[i], &s,
                                        price_tol(s.price, e.S[i], e.K[i], e.T[i], e.r[i],
                                                  e.q[i], e.sigma[i]),
-                                       b76, e.T[i], e.r[i], e.q[i], e.sigma[i]));
+                                       b76, ty, e.S[i], e.K[i], e.T[i], e.r[i], e.q[i],
+                                       e.sigma[i]));
             else
                 FZ_ASSERT(greeks_all_nan(&g[i]));
         } else {
