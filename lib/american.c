@@ -1856,13 +1856,15 @@ static double put_single(double s, double T, double r, double q, double sig, dou
         choose_scheme(T, r, q, sig, level, &sc);
         eep = put_premium(s, T, r, q, sig, &sc, NULL, NULL, &bT);
     }
-    /* Continuation. Newton's method can fail from the usual start at isolated
-       parameter points while the system has its root (found by fuzzing: puts with a
-       carry just below -sigma^2/2 at rates from 0 to about 1e-4 and T of years, where
-       full steps throw ln(X/B) at the longest times out of the root's basin and the
-       shortened steps of the retries stall). The solution for a volatility
-       0.1% or 1% away, if that solve converges, is a start within a couple of Newton
-       steps of the root (same scheme, so the same unknowns). */
+    /* Continuation. Newton's method can fail from the usual start while the system
+       has its root: scattered points of a thin band of carries just below -sigma^2/2
+       at rates from 0 to about 1e-4 and T of years (found by fuzzing; 34 of 20,000
+       puts drawn in the band), where full steps throw ln(X/B) at the longest times
+       out of the root's basin and the shortened steps of the retries stall. The
+       solution for a volatility 0.1% or 1% away, if that solve converges, is a start
+       within a couple of Newton steps of the root (same scheme, so the same
+       unknowns); after it no failure was left in 200,000 puts drawn in the band and
+       100,000 over the documented domain. At most 16 more solves, only here. */
     static const double nudge[4] = { 1.001, 0.999, 1.01, 0.99 };
     for (int level = 0; level < 2 && !far && !(eep == eep); level++) {
         am_scheme sc;
