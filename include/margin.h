@@ -288,9 +288,9 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * its high-precision one; finite differences on 4000 x 8000 grids for the double-
  * boundary cases) for T up to 10 years, sigma from 0.01 to 2, r and q of both signs
  * (tests/test_american.c, tests/data/american_ref.csv). Where Newton's method fails
- * from its usual start (isolated points, e.g. puts with a carry just below
- * -sigma^2/2 at rates near 0), the boundary is solved again from the solution for a
- * volatility 0.1% or 1% away (continuation).
+ * from its usual start (scattered points, e.g. of a thin band of puts with a carry
+ * just below -sigma^2/2 at rates near 0), the boundary is solved again from the
+ * solution for a volatility 0.1% or 1% away (continuation).
  * Speed: about 4 us per price (bench/README.md); strongly drift-dominated cases
  * (T (r - q)^2 / sigma^2 > 2) take 15-30 us, the double-boundary case about 65 us
  * at usual volatilities but up to a few milliseconds as sigma nears 0.01 (where the

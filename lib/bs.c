@@ -12,17 +12,6 @@
 #include <float.h>
 #include "internal.h"
 
-/* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
-   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}.
-   Its two terms are C phi(u) R(u) and C phi(u) R(u + s) (C = Sc or Kr, R = (1-N)/phi
-   the Mills ratio, u the larger term's distance into the tail; Sc phi(d1) = Kr phi(d2)),
-   so with z/(1+z^2) < R(z) < 1/z the cancellation big/v is at least
-   (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (Abramowitz-Stegun 7.1.13). Where that
-   already rules the direct formula out, the normalised Black function is used without
-   evaluating it first; where the larger term is below 1e-300 of the notional the
-   value is 0 to that accuracy. itm: the in-the-money part the value is added to
-   (0 out of the money). n: N(omega d1) and N(omega d2) where the caller has them, or
-   NULL. */
 /* (internal.h) Out of line: inlined into the pricer it made the scalar price 4% slower
    (bench_pricing's options, 41 alternations). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -48,6 +37,17 @@ static inline double otm_distance(int omega, double x, double s, double *d1, dou
 
 #define OTM_NEGLIGIBLE_U 37.0   /* N(-37) = 5.7e-300: nothing to 1e-300 of the notional */
 
+/* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
+   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}.
+   Its two terms are C phi(u) R(u) and C phi(u) R(u + s) (C = Sc or Kr, R = (1-N)/phi
+   the Mills ratio, u the larger term's distance into the tail; Sc phi(d1) = Kr phi(d2)),
+   so with z/(1+z^2) < R(z) < 1/z the cancellation big/v is at least
+   (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (Abramowitz-Stegun 7.1.13). Where that
+   already rules the direct formula out, the normalised Black function is used without
+   evaluating it first; where the larger term is below 1e-300 of the notional the
+   value is 0 to that accuracy. itm: the in-the-money part the value is added to
+   (0 out of the money). n: N(omega d1) and N(omega d2) where the caller has them, or
+   NULL. */
 static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm,
                         const double *n)
 {

@@ -741,8 +741,9 @@ static void test_rate_and_carry_next_to_zero(void **state)
    QdFpTanhSinhIterationScheme(24, 150, 1e-12) (30, 200, 1e-12 agrees to 1e-12), T
    rounded to whole days with r, q, sigma^2 scaled by the ratio (the value depends on
    them only through r T, q T, sigma^2 T); for the first row a binomial tree of 32,000
-   steps gives 0.00888995. Rates 1e-13 and -1e-12 take the rate-0 and the
-   double-boundary paths, within 1e-12 K of the value at rate 0. */
+   steps gives 0.00888995. The rate 1e-13 (r T above the 1e-13 below which a rate is
+   priced as 0) takes the one-boundary solve, -1e-12 the double-boundary one; both
+   within 1e-11 K of the value at rate 0 (the Lipschitz bound T K |r|). */
 static void test_continuation_failed_solve(void **state)
 {
     (void)state;
