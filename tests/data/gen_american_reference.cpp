@@ -17,6 +17,25 @@
  *                                        (m = 24, n = 150, eps = 1e-12); a second run with
  *                                        (m = 30, n = 200, eps = 1e-12) gives the
  *                                        uncertainty column (their difference).
+ *   gen_american_reference qllong N SEED N random long-dated cases where the put of the
+ *                                        symmetry has a high rate (T 5 to 10 years, that
+ *                                        rate 10% to 15% (put) or 20% (call), sigma 0.15 to
+ *                                        0.6), priced as in mode ql: the region where a
+ *                                        scan against the ql engine found the usual
+ *                                        collocation scheme short of 1e-6 (lib/american.c,
+ *                                        choose_scheme).
+ *   gen_american_reference qldrift N SEED N random cases where the forward falls through
+ *                                        the exercise boundary during the life at small
+ *                                        volatilities (the put of the symmetry deep in
+ *                                        the money, strike 1.5 to 5 times the spot, rate
+ *                                        1% to 8%, carry 8 points above it up to 20%, 15%
+ *                                        for a call's rate; sigma 0.01 to 0.02, T 1 to 10
+ *                                        years), priced as in mode
+ *                                        ql: where one quadrature rule over the life
+ *                                        missed the turn of the premium integrand
+ *                                        (lib/american.c, split_time).
+ *   gen_american_reference qllist 0 0    the cases listed on stdin, one per line as
+ *                                        "P|C S K days r q sigma", priced as in mode ql.
  *   gen_american_reference fd   N SEED   N random cases in the double-boundary regime
  *                                        (put with q < r < 0, call with r < q < 0), which
  *                                        QuantLib 1.29 refuses; priced by the finite-
@@ -304,7 +323,7 @@ void print_tables() {
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: %s ql|fd|fdcheck|tables N SEED\n", argv[0]);
+        std::fprintf(stderr, "usage: %s ql|qllong|qldrift|qllist|fd|fdcheck|tables N SEED\n", argv[0]);
         return 2;
     }
     const std::string mode = argv[1];
@@ -316,12 +335,55 @@ int main(int argc, char** argv) {
     rng_state += (uint64_t)std::strtoull(argv[3], nullptr, 10) * 0x2545F4914F6CDD1DULL;
     const auto xp = ext::make_shared<QdFpTanhSinhIterationScheme>(24, 150, 1e-12);
     const auto xp2 = ext::make_shared<QdFpTanhSinhIterationScheme>(30, 200, 1e-12);
+    /* a row priced by the QdFp engine, its uncertainty from the second scheme */
+    auto print_ql = [&](const Case& c) {
+        double a = ql_price(c, xp), b = ql_price(c, xp2);
+        print_row(c, a, std::fabs(a - b), "qdfp-tanhsinh(24,150,1e-12)");
+    };
+    if (mode == "qllist") {
+        char t;
+        Case c;
+        while (std::scanf(" %c %lf %lf %d %lf %lf %lf", &t, &c.S, &c.K, &c.days, &c.r, &c.q,
+                          &c.sig) == 7) {
+            c.put = t == 'P';
+            print_ql(c);
+        }
+        return 0;
+    }
     for (int i = 0; i < N; i++) {
         Case c = random_case();
         if (mode == "ql") {
             if (double_boundary(c)) { i--; continue; }
-            double a = ql_price(c, xp), b = ql_price(c, xp2);
-            print_row(c, a, std::fabs(a - b), "qdfp-tanhsinh(24,150,1e-12)");
+            print_ql(c);
+        } else if (mode == "qllong") {
+            c.days = 1825 + (int)(U() * 1826.0);
+            if (c.days > 3650) c.days = 3650;
+            c.sig = std::round(logU(0.15, 0.6) * 1e6) / 1e6;
+            c.K = std::round(c.S * logU(0.25, 2.5) * 1e6) / 1e6;
+            if (c.put) {
+                c.r = round4(0.10 + 0.05 * U());
+                c.q = round4(-0.05 + 0.25 * U());
+            } else {
+                c.q = round4(0.10 + 0.10 * U());
+                c.r = round4(-0.02 + 0.17 * U());
+            }
+            print_ql(c);
+        } else if (mode == "qldrift") {
+            c.days = 365 + (int)(U() * 3286.0);
+            if (c.days > 3650) c.days = 3650;
+            c.sig = std::round(logU(0.01, 0.02) * 1e6) / 1e6;
+            double lo = round4(0.01 + 0.07 * U()), hi = round4(lo + 0.08 + (0.12 - lo) * U());
+            double m = 1.5 + 3.5 * U();               /* K/S of the put of the symmetry */
+            if (c.put) {
+                c.K = std::round(c.S * m * 1e6) / 1e6;
+                c.r = lo;
+                c.q = hi;
+            } else {
+                c.K = std::round(c.S / m * 1e6) / 1e6;
+                c.q = lo;
+                c.r = hi > 0.15 ? 0.15 : hi;
+            }
+            print_ql(c);
         } else if (mode == "fd") {
             /* force the double-boundary regime: put with q < r < 0, call with r < q < 0,
                inside r in [-2%, 0), q in [-5%, 0) */
