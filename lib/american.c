@@ -25,8 +25,8 @@
  *   Sizes (n, l, p) (choose_scheme): (10, 8, 32) for the bulk of the domain
  *   (T (r-q)^2/sigma^2 < 2, sigma sqrt(T) <= 2 and max(|r|, |q|) T <= 0.1),
  *   (16, 12, 48) up to a drift ratio of 10, (16, 24, 48) with the compressed maps
- *   beyond, and as the retry when an iteration fails. The usual scheme's interpolation weights do not depend on the
- *   inputs and are tabulated.
+ *   beyond, and as the retry when an iteration fails. The usual scheme's
+ *   interpolation weights do not depend on the inputs and are tabulated.
  *
  *   Differences from the paper, each tested against the reference values:
  *   - The collocation equations ln f_j(B) - ln B_j = 0 are solved by Newton's method
@@ -1118,11 +1118,6 @@ AM_SIMD
     }
 }
 
-/* Early-exercise premium of a put with strike 1 and spot s in the single-boundary
-   regime (r > 0, or r == 0 < -q), and the exercise boundary at tau = T. Returns NaN
-   if the iteration failed. guess: NULL, or the unknowns ln(X/B) at the n + 1 nodes to
-   start from (another solve's, same scheme); solved: NULL, or where the unknowns of a
-   converged solve go. */
 /* The price integral's rule: p points (psn, pcs, pwth: theta_rule), the interpolant
    of H on the n + 1 nodes xn (zeta map zT, itm as in put_premium), T, and whether the
    tabulated weights of the usual scheme apply. */
@@ -1183,6 +1178,11 @@ static double split_time(double s, double r, double q, double sig)
     return log(s / binf) / (q - r);
 }
 
+/* Early-exercise premium of a put with strike 1 and spot s in the single-boundary
+   regime (r > 0, or r == 0 < -q), and the exercise boundary at tau = T. Returns NaN
+   if the iteration failed. guess: NULL, or the unknowns ln(X/B) at the n + 1 nodes to
+   start from (another solve's, same scheme); solved: NULL, or where the unknowns of a
+   converged solve go. */
 static double put_premium(double s, double T, double r, double q, double sig,
                           const am_scheme *sc, const double *guess, double *solved,
                           double *bT)
@@ -1873,7 +1873,7 @@ typedef char am_largest_scheme_fits[16 <= AM_MAXN && 24 <= AM_MAXL && 48 <= AM_M
    tests/data/american_ref.csv and of a 1,000-case tuning set (produced the same way)
    within a third of the accuracy target; the third condition came later, from a scan
    of 19,740 single-boundary options against the same engine (T 1 day to 10 years,
-   weighted to long lives): with (10, 8, 32) 21 of them, all with T of 4.4 to 10 years
+   weighted to long lives): with (10, 8, 32) 21 of them, all with T of 5.3 to 10 years
    and max(|r|, |q|) T of 0.29 to 1.8, missed 1e-6 (by up to 2.3 times), and 92 used
    more than half of it; with (16, 12, 48) where max(|r|, |q|) T > 0.1 none of the
    scan's options of that regime uses more than 0.44 of it. */
