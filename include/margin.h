@@ -452,9 +452,11 @@ MGN_API int mgn_portfolio_value(const mgn_market *mkt, size_t n_mkt,
  *   premium-adjusted delta in coin units that coin-settled venues show.
  * The quote delta is in units of the underlying. European options use the closed
  * forms (mgn_bs_greeks); American options central differences of mgn_american_price
- * (steps 1e-3 relative in S and T, 1e-3 absolute in sigma, one-sided below it; about
- * 1e-6 relative accuracy); futures: linear W = qm (S e^{(r-q)T} - E), inverse W = qm (S/E - e^{-(r-q)T}),
- * perpetuals the same with T = 0. An option at T == 0 follows the T == 0 convention of
+ * (steps 1e-3 relative in S and T, 1e-3 absolute in sigma, one-sided below it; the
+ * prices' error, up to 1e-6 relative, is smooth in the inputs and mostly cancels,
+ * except where a step crosses one of the pricer's scheme switches); futures: linear
+ * W = qm (S e^{(r-q)T} - E), inverse W = qm (S/E - e^{-(r-q)T}), perpetuals the same
+ * with T = 0. An option at T == 0 follows the T == 0 convention of
  * mgn_bs_greeks. MGN_ERANGE where mgn_bs_greeks gives it (sigma == 0, F == K). */
 typedef struct mgn_net_greeks {
     double value;       /* W_q, quote */

@@ -135,7 +135,10 @@ static int american_greeks(const mgn_position *p, const mgn_market *m, unit_gree
         return MGN_OK;
     }
     /* Central differences; steps balance truncation against the pricer's 1e-6
-       relative accuracy (the pricer's error is smooth in its inputs). */
+       relative accuracy (the pricer's error is smooth in its inputs, but where a step
+       crosses one of its scheme switches (lib/american.c, choose_scheme): the value
+       then moves by up to that accuracy, and the difference quotient by that over
+       the step). */
     double hS = 1e-3 * S;
     if (!isfinite(S + hS))
         return MGN_ERANGE;              /* the step overflows: no valid bumped input */
