@@ -291,8 +291,9 @@ MGN_API int mgn_implied_vol_batch_status(size_t n, const int *type, const double
  * random single-boundary options each, weighted to long lives, against the QdFp
  * engine: worst 0.44 and 0.61 of that tolerance; 120 double-boundary options against
  * the finite differences: worst 0.44 of it with their uncertainty).
- * Where the drift carries the forward through the exercise boundary during the life
- * (q > r, small volatilities) the premium integral is split at the crossing time. Where Newton's method fails
+ * The premium integral is taken in parts over long lives at high rates, and split at
+ * the crossing time where the drift carries the forward through the exercise
+ * boundary during the life (q > r, small volatilities). Where Newton's method fails
  * from its usual start (scattered points, e.g. of a thin band of puts with a carry
  * just below -sigma^2/2 at rates near 0), the boundary is solved again from the
  * solution for a volatility 0.1% or 1% away (continuation).

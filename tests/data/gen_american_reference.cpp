@@ -2,9 +2,11 @@
  * Regenerates the American option reference values used by tests/test_american.c.
  * Not built by make; kept for reproducibility.
  *
- * Build (Debian 12, QuantLib 1.29 from libquantlib0-dev, Boost 1.74, GSL 2.7, g++ 12):
- *   g++ -std=c++17 -O2 tests/data/gen_american_reference.cpp -o /tmp/gen_american_reference \
- *       $(pkg-config --cflags --libs quantlib) -lgsl -lgslcblas
+ * Build (Debian 12, QuantLib 1.29 from libquantlib0-dev, Boost 1.74, GSL 2.7, g++ 12),
+ * after make (mode scan calls the library):
+ *   g++ -std=c++17 -O2 -Iinclude tests/data/gen_american_reference.cpp \
+ *       -o /tmp/gen_american_reference lib/libmargin.a \
+ *       $(pkg-config --cflags --libs quantlib) -lgsl -lgslcblas -lmvec
  *
  * Modes (every mode prints CSV rows on stdout; the '#' header lines of the data files
  * record the exact command that produced them):
@@ -36,6 +38,13 @@
  *                                        (lib/american.c, split_time).
  *   gen_american_reference qllist 0 0    the cases listed on stdin, one per line as
  *                                        "P|C S K days r q sigma", priced as in mode ql.
+ *   gen_american_reference scan N SEED   not a data file: N random single-boundary cases
+ *                                        of mode ql's domain priced by mgn_american_price
+ *                                        and by QuantLib's highPrecisionScheme(), those
+ *                                        farther apart than 0.2 of the tolerance
+ *                                        (1e-6 relative, 1e-7 K) again by the (24, 150,
+ *                                        1e-12) scheme; prints the cases beyond half the
+ *                                        tolerance and a summary line.
  *   gen_american_reference fd   N SEED   N random cases in the double-boundary regime
  *                                        (put with q < r < 0, call with r < q < 0), which
  *                                        QuantLib 1.29 refuses; priced by the finite-
@@ -63,6 +72,7 @@
  *   T = days / 365 exactly as QuantLib's Actual365Fixed year fraction (printed %.17g).
  */
 #include <ql/quantlib.hpp>
+#include "margin.h"
 #include <gsl/gsl_integration.h>
 #include <algorithm>
 #include <cmath>
@@ -323,7 +333,7 @@ void print_tables() {
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: %s ql|qllong|qldrift|qllist|fd|fdcheck|tables N SEED\n", argv[0]);
+        std::fprintf(stderr, "usage: %s ql|qllong|qldrift|qllist|scan|fd|fdcheck|tables N SEED\n", argv[0]);
         return 2;
     }
     const std::string mode = argv[1];
@@ -340,6 +350,46 @@ int main(int argc, char** argv) {
         double a = ql_price(c, xp), b = ql_price(c, xp2);
         print_row(c, a, std::fabs(a - b), "qdfp-tanhsinh(24,150,1e-12)");
     };
+    if (mode == "scan") {
+        const auto hp = QdFpAmericanEngine::highPrecisionScheme();
+        int n = 0, over = 0, half = 0, fine = 0, refused = 0;
+        double worst = 0;
+        while (n < N) {
+            Case c = random_case();
+            if (double_boundary(c))
+                continue;
+            double v = 0;
+            if (mgn_american_price(c.put ? MGN_PUT : MGN_CALL, c.S, c.K, c.days / 365.0, c.r,
+                                   c.q, c.sig, &v) != MGN_OK)
+                v = NAN;
+            double ref, tol;
+            try {
+                ref = ql_price(c, hp);
+                tol = std::max(1e-6 * std::fabs(ref), 1e-7 * c.K);
+                if (!(std::fabs(v - ref) <= 0.2 * tol)) {
+                    ref = ql_price(c, xp);
+                    tol = std::max(1e-6 * std::fabs(ref), 1e-7 * c.K);
+                    fine++;
+                }
+            } catch (const std::exception&) {   /* QuantLib refuses a few edge cases */
+                refused++;
+                continue;
+            }
+            double e = std::fabs(v - ref) / tol;
+            if (!(e <= 0.5)) {
+                std::printf("# %.3f of the tolerance: ", e);
+                print_row(c, ref, 0, "qdfp-tanhsinh(24,150,1e-12)");
+            }
+            over += !(e <= 1);
+            half += !(e <= 0.5);
+            worst = std::max(worst, e);
+            n++;
+        }
+        std::printf("# scan: %d options, %d beyond the tolerance, %d beyond half of it, "
+                    "worst %.3f of it; %d priced again by the finer scheme, %d more "
+                    "refused by QuantLib\n", n, over, half, worst, fine, refused);
+        return over != 0;
+    }
     if (mode == "qllist") {
         char t;
         Case c;
