@@ -1901,7 +1901,7 @@ typedef char am_largest_scheme_fits[16 <= AM_MAXN && 24 <= AM_MAXL && 48 <= AM_M
    and max(|r|, |q|) T of 0.29 to 1.8, missed 1e-6 (by up to 2.3 times), and 92 used
    more than half of it; with (16, 12, 48) where max(|r|, |q|) T > 0.1 none of the
    scan's options of that regime uses more than 0.44 of it, and none of a second scan
-   drawn alike (19,790 options, another seed) more than 0.61 (0.52 in that regime). */
+   drawn alike (19,790 options, another seed) more than 0.52. */
 static void choose_scheme(double T, double r, double q, double sig, int level, am_scheme *sc)
 {
     double tc = (r != q) ? sig * sig / ((r - q) * (r - q)) : HUGE_VAL;
