@@ -1159,6 +1159,13 @@ static double premium_part(const am_price_rule *pr, double a, double b, double a
     return premium_sum(p, n, pr->H, Lp, lps, pt, pw, log(s), lnX, r, q, sig, s);
 }
 
+/* max(|r|, |q|) T, the rates over the life: the scheme's choice and the price
+   integral's parts depend on it */
+static double rates_over_life(double r, double q, double T)
+{
+    return (fabs(r) > fabs(q) ? fabs(r) : fabs(q)) * T;
+}
+
 /* Where the drift dominates (the compressed scheme) and q > r, the forward s e^{(r-q)t}
    falls through the exercise boundary, which has settled near its perpetual level
    B_inf within about sigma^2/(r-q)^2: the premium integrand's normal terms turn from 0
@@ -1341,7 +1348,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
     theta_rule(gp, psn, pcs, pwth);
     const am_price_rule pr = { p, psn, pcs, pwth, n, xn, H, zT, itm, T, tab };
     const double tx = sc->aq > 0 ? split_time(s, r, q, sig) : HUGE_VAL;
-    const double rates_life = (fabs(r) > fabs(q) ? fabs(r) : fabs(q)) * T;
+    const double rates_life = rates_over_life(r, q, T);
     /* (beyond AM_MAX_PARTS parts, i.e. outside the documented domain, whose rates over
        the life reach 2, one rule over the life as before: far outside any market the
        parts were not checked, and a put of carry 2e5 over 1e7 years came out 1e-5 below
@@ -1916,7 +1923,7 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     sc->tm = 0;
     sc->aq = 0;
     sc->form_a = level == 2;     /* the last retry: the FP-A form (am_residual_form_a) */
-    double rates_life = (fabs(r) > fabs(q) ? fabs(r) : fabs(q)) * T;
+    double rates_life = rates_over_life(r, q, T);
     if (level == 0 && rho < 2 && sT <= 2 && rates_life <= 0.1) {
         sc->n = 10; sc->g = GL_FIXED(8); sc->gp = GL_FIXED(32);
     } else if (level == 0 && rho < 10) {
