@@ -613,6 +613,7 @@ extern double log(double);
 #define AM_MAXN 16   /* Chebyshev intervals */
 #define AM_MAXL 24   /* fixed-point quadrature points */
 #define AM_MAXP 48   /* price quadrature points */
+#define AM_USUAL_RATES 0.1  /* the usual scheme up to this max(|r|, |q|) T */
 #define AM_PART_RATES 0.3   /* the price integral in parts of this max(|r|, |q|) t */
 #define AM_MAX_PARTS 8      /* ... at most this many (the domain needs 7) */
 
@@ -1121,22 +1122,23 @@ AM_SIMD
     }
 }
 
-/* The price integral's rule: p points (psn, pcs, pwth: theta_rule), the interpolant
-   of H on the n + 1 nodes xn (zeta map zT, itm as in put_premium), T, and whether the
-   tabulated weights of the usual scheme apply. */
+/* The premium integral's data: p points (psn, pcs, pwth: theta_rule), the interpolant
+   of H on the n + 1 nodes xn (zeta map zT, itm as in put_premium), whether the
+   tabulated weights of the usual scheme apply, and the put (spot s, ln s, ln X, T, r,
+   q, sigma). */
 typedef struct {
     int p;
     const double *psn, *pcs, *pwth;
     int n;
     const double *xn, *H;
-    double zT, itm, T;
+    double zT, itm;
     int tab;
+    double s, lns, lnX, T, r, q, sig;
 } am_price_rule;
 
 /* The premium integral over t in [a, b] (t: time from now, u = T - t), the p points
    mapped onto [a, b] as quad_nodes does onto [0, tau] (stretched by aq near a). */
-static double premium_part(const am_price_rule *pr, double a, double b, double aq, double s,
-                           double lnX, double r, double q, double sig)
+static double premium_part(const am_price_rule *pr, double a, double b, double aq)
 {
     const int p = pr->p, n = pr->n;
     double pt[AM_MAXP], pu[AM_MAXP], pw[AM_MAXP];
@@ -1156,7 +1158,8 @@ static double premium_part(const am_price_rule *pr, double a, double b, double a
         Lp = &Lbuf[0][0];
         lps = AM_MAXP;
     }
-    return premium_sum(p, n, pr->H, Lp, lps, pt, pw, log(s), lnX, r, q, sig, s);
+    return premium_sum(p, n, pr->H, Lp, lps, pt, pw, pr->lns, pr->lnX, pr->r, pr->q,
+                       pr->sig, pr->s);
 }
 
 /* max(|r|, |q|) T, the rates over the life: the scheme's choice and the price
@@ -1346,7 +1349,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
        keep one part. */
     double psn[AM_MAXP], pcs[AM_MAXP], pwth[AM_MAXP];
     theta_rule(gp, psn, pcs, pwth);
-    const am_price_rule pr = { p, psn, pcs, pwth, n, xn, H, zT, itm, T, tab };
+    const am_price_rule pr = { p, psn, pcs, pwth, n, xn, H, zT, itm, tab,
+                               s, log(s), S.lnX, T, r, q, sig };
     const double tx = sc->aq > 0 ? split_time(s, r, q, sig) : HUGE_VAL;
     const double rates_life = rates_over_life(r, q, T);
     /* (beyond AM_MAX_PARTS parts, i.e. outside the documented domain, whose rates over
@@ -1360,10 +1364,10 @@ static double put_premium(double s, double T, double r, double q, double sig,
     for (int i = 1; i <= parts; i++) {
         double b = i == parts ? T : T * i / parts;
         if (tx > a && tx < b) {
-            total += premium_part(&pr, a, tx, a == 0 ? sc->aq : 0, s, S.lnX, r, q, sig);
+            total += premium_part(&pr, a, tx, a == 0 ? sc->aq : 0);
             a = tx;
         }
-        total += premium_part(&pr, a, b, a == 0 ? sc->aq : 0, s, S.lnX, r, q, sig);
+        total += premium_part(&pr, a, b, a == 0 ? sc->aq : 0);
         a = b;
     }
     return total;
@@ -1924,7 +1928,7 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     sc->aq = 0;
     sc->form_a = level == 2;     /* the last retry: the FP-A form (am_residual_form_a) */
     double rates_life = rates_over_life(r, q, T);
-    if (level == 0 && rho < 2 && sT <= 2 && rates_life <= 0.1) {
+    if (level == 0 && rho < 2 && sT <= 2 && rates_life <= AM_USUAL_RATES) {
         sc->n = 10; sc->g = GL_FIXED(8); sc->gp = GL_FIXED(32);
     } else if (level == 0 && rho < 10) {
         sc->n = 16; sc->g = GL_FIXED(12); sc->gp = GL_FIXED(48);
