@@ -7,6 +7,8 @@
 #                        binaries), and the same unit tests again under AddressSanitizer
 #                        + UBSan
 #   make test-valgrind   the unit tests under valgrind memcheck (fails on any error or leak)
+#   make scan            the randomised accuracy tests (named *_random) with SCAN_SCALE
+#                        (default 100) times their cases, each printing its worst error
 #   make test-tsan       ThreadSanitizer build of the library; runs tests/test_threads.c
 #                        and the other tests of threaded functions under it
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (default 60) each; needs
@@ -78,7 +80,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps test test-unit test-python test-asan test-valgrind test-tsan coverage bench bench-quantlib examples demo \
         install uninstall clean fuzz fuzz-build fuzz-merge abi-check abi-baseline \
-        lint lint-cppcheck lint-clang lint-gcc
+        lint lint-cppcheck lint-clang lint-gcc scan
 .DELETE_ON_ERROR:
 
 all: deps $(STATIC) lib/libmargin.so
@@ -171,6 +173,14 @@ test: all $(TEST_BIN) $(ASAN_BIN)
 
 test-unit: all $(TEST_BIN)
 	@PYTHON="$(PYTHON)" MGN_SKIP_PYTHON=1 sh tests/run.sh $(TEST_BIN) --
+
+# The randomised accuracy tests at scale: each *_random test draws the same cases as in
+# make test and SCAN_SCALE - 1 times as many more (tests/README.md lists them).
+SCAN_SCALE ?= 100
+UNIT_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+scan: all $(UNIT_BIN)
+	@MGN_TEST_FILTER='*_random' MGN_TEST_SCALE=$(SCAN_SCALE) MGN_SECTION=scan MGN_SKIP_PYTHON=1 \
+	  MGN_SKIP_SHELL=1 MGN_SHOW_MESSAGES=1 sh tests/run.sh $(UNIT_BIN) --
 
 # The unit tests (the normal build, not the ASan one) under valgrind memcheck. Under
 # valgrind the CPU dispatch picks a non-AVX-512 clone of the vector kernels (valgrind

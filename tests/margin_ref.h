@@ -91,6 +91,17 @@ static inline mgn_position ref_perp(int u, int settle, double qty, double mult, 
     return p;
 }
 
+/* A dated future (future != 0; 0.01 to 1 year) or a perpetual of the random books,
+   entered within 20% of S. */
+static inline mgn_position ref_random_delta_one(mgn_test_rng *g, int u, int settle, double qty,
+                                                double S, int future)
+{
+    if (future)
+        return ref_future(u, settle, qty, settle ? 10 : 1, mgn_test_logrange(g, 0.01, 1.0),
+                          S * mgn_test_range(g, 0.8, 1.2));
+    return ref_perp(u, settle, qty, settle ? 100 : 0.5, S * mgn_test_range(g, 0.8, 1.2));
+}
+
 /* A random mixed book on n_mkt underlyings: European and American options, linear
    and inverse, futures and perpetuals; some options expire inside short lookaheads. */
 static inline void ref_random_book(mgn_test_rng *g, const mgn_market *mkt, int n_mkt, mgn_position *pos,
@@ -108,11 +119,54 @@ static inline void ref_random_book(mgn_test_rng *g, const mgn_market *mkt, int n
             pos[i] = ref_option(u, mgn_test_uniform(g) < 0.5 ? MGN_CALL : MGN_PUT, settle, ex, qty,
                                 mgn_test_logrange(g, 0.1, 10), S * mgn_test_logrange(g, 0.5, 2.0), T,
                                 mgn_test_range(g, 0.1, 1.5));
-        } else if (x < 0.9) {
-            pos[i] = ref_future(u, settle, qty, settle ? 10 : 1, mgn_test_logrange(g, 0.01, 1.0),
-                                S * mgn_test_range(g, 0.8, 1.2));
         } else {
-            pos[i] = ref_perp(u, settle, qty, settle ? 100 : 0.5, S * mgn_test_range(g, 0.8, 1.2));
+            pos[i] = ref_random_delta_one(g, u, settle, qty, S, x < 0.9);
+        }
+    }
+}
+
+/* The size of p at the scenario price S1, against which the pricers' absolute accuracy
+   (1e-12 of max(S, K) per unit) is measured: |quantity x multiplier| x max(S, S1, K)
+   for options (F instead of S for futures; S1 / entry for delta-one inverse
+   contracts), divided by conv (1 in quote, the coin's price in coin). */
+static inline double ref_position_size(const mgn_position *p, const mgn_market *m, double S1,
+                                       double conv)
+{
+    double big = fmax(fmax(m->spot, S1), p->instrument == MGN_OPTION ? p->strike : 0);
+    if (p->instrument != MGN_OPTION && p->settlement == MGN_INVERSE)
+        big = S1 / p->entry_price;
+    else if (p->instrument == MGN_FUTURE)
+        big *= exp(fabs(m->rate - m->carry) * p->expiry);
+    return fabs(p->quantity * p->multiplier) * big / conv;
+}
+
+/* A random book over the whole pricing domain on n_mkt random markets (spot 0.01 to
+   1e5, rate -2% to 15%, carry -5% to 20%): strikes 0.2 to 5 times spot, T from 1e-6
+   to 10 years (and 5% inside [0, 0.003]), vols 0.01 to 4 (American options, 3%, to
+   2), futures and perpetuals; linear and inverse. */
+static inline void ref_wide_book(mgn_test_rng *g, mgn_market *mk, int n_mkt, mgn_position *pos,
+                                 size_t n)
+{
+    for (int u = 0; u < n_mkt; u++) {
+        mk[u].spot = mgn_test_logrange(g, 1e-2, 1e5);
+        mk[u].rate = mgn_test_range(g, -0.02, 0.15);
+        mk[u].carry = mgn_test_range(g, -0.05, 0.2);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int u = (int)(mgn_test_uniform(g) * n_mkt);
+        double S = mk[u].spot, x = mgn_test_uniform(g);
+        int settle = mgn_test_uniform(g) < 0.5 ? MGN_LINEAR : MGN_INVERSE;
+        double qty = mgn_test_range(g, -20, 20);
+        if (x < 0.75) {
+            int ex = mgn_test_uniform(g) < 0.03 ? MGN_AMERICAN : MGN_EUROPEAN;
+            double T = mgn_test_uniform(g) < 0.05 ? mgn_test_range(g, 0, 0.003)
+                                                 : mgn_test_logrange(g, 1e-6, 10);
+            double vol = mgn_test_logrange(g, 0.01, ex == MGN_AMERICAN ? 2 : 4);
+            pos[i] = ref_option(u, mgn_test_uniform(g) < 0.5 ? MGN_CALL : MGN_PUT, settle, ex,
+                                qty, mgn_test_logrange(g, 0.1, 10),
+                                S * mgn_test_logrange(g, 0.2, 5), T, vol);
+        } else {
+            pos[i] = ref_random_delta_one(g, u, settle, qty, S, x < 0.9);
         }
     }
 }

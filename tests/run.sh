@@ -6,6 +6,8 @@
 # MGN_TEST_WRAPPER (e.g. "valgrind ...") prefixes every test binary; MGN_SECTION names
 # the binaries before "--" (default "unit"); MGN_SKIP_SHELL=1 skips the shell tests;
 # MGN_TEST_LIBRARY is the shared object the Python tests load (default lib/libmargin.so).
+# MGN_SHOW_MESSAGES=1 prints the tests' messages (their measured errors) and leaves
+# out the binaries that ran no test (MGN_TEST_FILTER).
 passed=0; failed=0
 log=$(mktemp); records=$(mktemp); trap 'rm -f "$log" "$records"' EXIT
 # The unit section records its bad-input checks for tests/test_catalogue.sh.
@@ -17,7 +19,9 @@ run_cmocka() {   # $1 label, $2 binary
     f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or sanitizer abort
     passed=$((passed + p)); failed=$((failed + f))
+    if [ -n "$MGN_SHOW_MESSAGES" ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then return; fi
     if [ "$f" -ne 0 ]; then echo "FAIL $1 $2"; cat "$log"; else echo "ok   $1 $(basename "$2"): $p passed"; fi
+    if [ -n "$MGN_SHOW_MESSAGES" ] && [ "$f" -eq 0 ]; then grep -v '^\[' "$log" | sed 's/^/     /'; fi
 }
 section=${MGN_SECTION:-unit}
 for t in "$@"; do

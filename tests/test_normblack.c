@@ -157,7 +157,7 @@ static void test_black_random(void **state)
     (void)state;
     mgn_test_rng g = { 0x9E3779B97F4A7C15ULL };
     double worst = 0.0;
-    for (int i = 0; i < 60000; ++i) {
+    for (long i = 0, n = mgn_test_cases(60000); i < n; ++i) {
         double x, s;
         switch (i % 3) {
         case 0: x = mgn_test_range(&g, -50, 50); s = mgn_test_logrange(&g, 1e-8, 60); break;

@@ -281,6 +281,78 @@ static void test_brute_force(void **state)
     }
 }
 
+/* Random grids (price range, steps, vol states and modes, expiry scaling, lookahead,
+   extended moves) and books over the whole pricing domain (tests/margin_ref.h), in
+   quote and in coin: each underlying's grid loss against the brute force, the
+   positions' contributions summing to it, the net delta. */
+static void test_brute_force_random(void **state)
+{
+    (void)state;
+    enum { NP = 40 };
+    static mgn_position pos[NP];
+    static double contrib[NP];
+    mgn_test_rng g = { 0x2545F4914F6CDD1DULL };
+    long iters = mgn_test_cases(40);
+    double worst = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_pm_params p[3];
+        int nm = 1 + (int)(mgn_test_uniform(&g) * 3), n = 1 + (int)(mgn_test_uniform(&g) * NP);
+        ref_wide_book(&g, m, nm, pos, (size_t)n);
+        double big_move = 0, lowest = 0;
+        for (int u = 0; u < nm; u++) {
+            double y = mgn_test_uniform(&g);
+            int st = y < 0.4 ? mgn_pm_preset_deribit(&p[u])
+                   : y < 0.7 ? mgn_pm_preset_occ(&p[u])
+                             : mgn_pm_preset_span(mgn_test_range(&g, 0.02, 0.3),
+                                                  mgn_test_range(&g, 0, 0.5), &p[u]);
+            assert_int_equal(st, MGN_OK);
+            p[u].price_range = mgn_test_range(&g, 0.01, 0.6);
+            p[u].price_steps = 1 + (int)(mgn_test_uniform(&g) * 20);
+            p[u].vol_scenarios = 1 + (int)(mgn_test_uniform(&g) * 3);
+            p[u].vol_mode = mgn_test_uniform(&g) < 0.5 ? MGN_PM_VOL_ABSOLUTE : MGN_PM_VOL_RELATIVE;
+            p[u].vol_up = mgn_test_range(&g, 0, 0.6);
+            p[u].vol_down = mgn_test_range(&g, 0, 0.6);
+            p[u].vol_ref_days = mgn_test_uniform(&g) < 0.5 ? 0 : mgn_test_range(&g, 1, 90);
+            p[u].vol_min_days = mgn_test_range(&g, 0.1, 2);
+            p[u].vol_power_short = mgn_test_range(&g, 0, 0.5);
+            p[u].vol_power_long = mgn_test_range(&g, 0, 0.5);
+            p[u].lookahead = mgn_test_uniform(&g) < 0.5 ? 0 : mgn_test_range(&g, 0, 0.02);
+            for (int e = 0; e < p[u].n_extended; e++) {
+                big_move = fmax(big_move, p[u].ext_move[e]);
+                lowest = fmin(lowest, p[u].ext_move[e]);
+            }
+            big_move = fmax(big_move, p[u].price_range);
+            lowest = fmin(lowest, -p[u].price_range);
+        }
+        int cur = mgn_test_uniform(&g) < 0.5 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+        mgn_pm_result r;
+        mgn_pm_underlying u[3];
+        assert_int_equal(mgn_pm_margin_detail(m, p, (size_t)nm, pos, (size_t)n, cur, &r, u, contrib), MGN_OK);
+        for (int k = 0; k < nm; k++) {
+            int bind;
+            double want = ref_grid(m, &p[k], k, pos, n, cur, &bind), size = 0, cs = 0, D = 0, units = 0;
+            for (int i = 0; i < n; i++)
+                if (pos[i].underlying == k) {
+                    /* the pricers' absolute accuracy at the largest move (tests/margin_ref.h) */
+                    size += ref_position_size(&pos[i], &m[k], m[k].spot * (1 + big_move),
+                                              cur < 0 ? 1 : m[cur].spot * (1 + lowest));
+                    cs += contrib[i];
+                    D += ref_delta(&pos[i], &m[k]);
+                    units += 2 * fabs(pos[i].quantity * pos[i].multiplier) * fmax(1, 1 / m[k].spot);
+                }
+            double tol = 1e-12 * size;
+            assert_close(u[k].grid_loss, want, 1e-10, tol);
+            worst = fmax(worst, fabs(u[k].grid_loss - want) / (1e-10 * fabs(want) + tol));
+            assert_close(cs, u[k].grid_loss, 1e-10, tol);
+            assert_close(u[k].net_delta, D, 1e-9, 1e-12 * units);
+            assert_true(u[k].requirement >= u[k].grid_loss);
+        }
+    }
+    print_message("%ld random grids and books: worst grid loss %.3g of the tolerance\n", iters,
+                  worst);
+}
+
 /* The SPAN preset's grid loss is mgn_span_margin's scan risk. */
 static void test_span_preset_matches_span(void **state)
 {
@@ -819,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_deribit_addons_published),
         cmocka_unit_test(test_occ_floor),
         cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_brute_force_random),
         cmocka_unit_test(test_span_preset_matches_span),
         cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_per_strike_many),

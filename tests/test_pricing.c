@@ -118,7 +118,8 @@ static void test_price_accuracy_random(void **state)
     (void)state;
     mgn_test_rng g = { 0x9e3779b97f4a7c15ULL };
     double worst_rel = 0;
-    for (int i = 0; i < 200000; i++) {
+    long n = mgn_test_cases(200000);
+    for (long i = 0; i < n; i++) {
         opt o = random_opt(&g);
         double p;
         assert_int_equal(mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p), MGN_OK);
@@ -136,7 +137,7 @@ static void test_price_accuracy_random(void **state)
             assert_true(rel <= 1e-12);
         }
     }
-    print_message("max relative price error over 200000 random options: %.3g\n", worst_rel);
+    print_message("max relative price error over %ld random options: %.3g\n", n, worst_rel);
 }
 
 /* Far wings and tiny sigma*sqrt(T), where the two normal terms cancel. */
@@ -246,21 +247,33 @@ static void test_price_accuracy_otm_wing(void **state)
     print_message("out of the money, far wings: batch error at most %.3g of its bound\n", worst);
 }
 
+/* The accuracy contract of the Greeks: 1e-9 relative, or 1e-9 of the Greek's natural
+   scale where it is near zero (the floors below, in mgn_greeks' field order; unit 1/S
+   for the coin-settled Greeks of V/S, 1 otherwise). */
+static void greek_floors(const opt *o, double unit, double f[10])
+{
+    double sT = sqrt(o->T), p = 1e-9 * maxd(o->S, o->K) * unit, one = 1e-9 * unit;
+    const double v[10] = { p, one, one / (o->S * o->sigma * sT) * 1e-3, p * sT,
+                           p * (1 + o->sigma / sT), p * o->T, p * o->T, one * sT / o->sigma,
+                           p * sT / o->sigma, one / o->T };
+    memcpy(f, v, sizeof v);
+}
+
+static void greek_fields(const mgn_greeks *g, double f[10])
+{
+    const double v[10] = { g->price, g->delta, g->gamma, g->vega, g->theta, g->rho,
+                           g->dividend_rho, g->vanna, g->volga, g->charm };
+    memcpy(f, v, sizeof v);
+}
+
 static void check_greeks(const mgn_greeks *got, const mgn_greeks *ref, const opt *o)
 {
-    /* 1e-9 relative, or 1e-9 of the Greek's natural scale where it is near zero */
-    double sc = maxd(o->S, o->K), sT = sqrt(o->T);
-    double tolp = 1e-9 * sc, tol1 = 1e-9;
-    assert_close(got->price, ref->price, 1e-9, tolp);
-    assert_close(got->delta, ref->delta, 1e-9, tol1);
-    assert_close(got->gamma, ref->gamma, 1e-9, tol1 / (o->S * o->sigma * sT) * 1e-3);
-    assert_close(got->vega, ref->vega, 1e-9, tolp * sT);
-    assert_close(got->theta, ref->theta, 1e-9, tolp * (1 + o->sigma / sT));
-    assert_close(got->rho, ref->rho, 1e-9, tolp * o->T);
-    assert_close(got->dividend_rho, ref->dividend_rho, 1e-9, tolp * o->T);
-    assert_close(got->vanna, ref->vanna, 1e-9, tol1 * sT / o->sigma);
-    assert_close(got->volga, ref->volga, 1e-9, tolp * sT / o->sigma);
-    assert_close(got->charm, ref->charm, 1e-9, tol1 / o->T);
+    double a[10], b[10], fl[10];
+    greek_fields(got, a);
+    greek_fields(ref, b);
+    greek_floors(o, 1.0, fl);
+    for (int k = 0; k < 10; k++)
+        assert_close(a[k], b[k], 1e-9, fl[k]);
 }
 
 static void test_greeks_vs_finite_differences(void **state)
@@ -277,6 +290,100 @@ static void test_greeks_vs_finite_differences(void **state)
         ref_greeks(&o, 1, &ref);
         check_greeks(&got, &ref, &o);
     }
+}
+
+/* The ten Greeks of BSM (model 0), Black-76 (1) or the coin-settled V/S (2) from their
+   closed forms (Haug 2007, ch. 2.3; the quotient rule for V/S) in 113-bit arithmetic.
+   The finite differences of ref_greeks check the formulas; this reference checks the
+   library's evaluation of them to full accuracy, cheaply enough for millions of cases
+   (make scan). */
+static void ref_greeks_closed(const opt *o, int model, mgn_greeks *g)
+{
+    q128 S = o->S, K = o->K, T = o->T, r = o->r, q = model == 1 ? o->r : o->q, v = o->sigma;
+    q128 th = o->type == MGN_CALL ? 1 : -1, sT = sqrtq(T), s = v * sT;
+    q128 d1 = (logq(S / K) + (r - q) * T) / s + s / 2, d2 = d1 - s;
+    q128 eq = expq(-q * T), er = expq(-r * T), N1 = qcdf(th * d1), N2 = qcdf(th * d2);
+    q128 n1 = expq(-d1 * d1 / 2) / sqrtq(2 * acosq((q128)-1));
+    q128 V = qprice(o->type, S, K, T, r, q, v), D = th * eq * N1, G = eq * n1 / (S * s);
+    q128 Ve = S * eq * n1 * sT, Th = -S * eq * n1 * v / (2 * sT) + th * (q * S * eq * N1 - r * K * er * N2);
+    q128 Rh = model == 1 ? -T * V : th * T * K * er * N2, Dr = model == 1 ? 0 : -th * T * S * eq * N1;
+    q128 Va = -eq * n1 * d2 / v, Vo = Ve * d1 * d2 / v;
+    q128 Ch = th * q * eq * N1 - eq * n1 * ((r - q) / (v * sT) - d2 / (2 * T));
+    if (model == 2) {   /* d(V/S)/dS = (V' - V/S)/S, and so on */
+        V /= S; D = (D - V) / S; G = (G - 2 * D) / S; Ve /= S; Th /= S; Rh /= S; Dr /= S;
+        Va = (Va - Ve) / S; Vo /= S; Ch = (Ch - Th) / S;
+    }
+    mgn_greeks out = { (double)V, (double)D, (double)G, (double)Ve, (double)Th, (double)Rh,
+                       (double)Dr, (double)Va, (double)Vo, (double)Ch };
+    *g = out;
+}
+
+/* Largest error of got against ref in units of the accuracy contract (at most 1). */
+static double greeks_error(const mgn_greeks *got, const mgn_greeks *ref, const opt *o,
+                           double unit)
+{
+    double a[10], b[10], fl[10], worst = 0;
+    greek_fields(got, a);
+    greek_fields(ref, b);
+    greek_floors(o, unit, fl);
+    for (int k = 0; k < 10; k++) {
+        double e = fabs(a[k] - b[k]) / (1e-9 * fabs(b[k]) + fl[k]);
+        if (!(e <= worst))
+            worst = isnan(e) ? INFINITY : e;
+    }
+    return worst;
+}
+
+/* Scalar, batch, Black-76 and coin-settled Greeks over the domain, against
+   ref_greeks_closed. */
+static void test_greeks_closed_form_random(void **state)
+{
+    (void)state;
+    enum { B = 64 };
+    mgn_test_rng g = { 0x5851F42D4C957F2DULL };
+    double worst[5] = { 0 };
+    static const char *what[5] = { "BSM", "BSM batch", "Black-76", "Black-76 batch",
+                                   "coin-settled" };
+    long n = mgn_test_cases(20000);
+    for (long i0 = 0; i0 < n; i0 += B) {
+        opt o[B];
+        int ty[B];
+        double S[B], K[B], T[B], r[B], q[B], v[B];
+        mgn_greeks gb[B], g76[B];
+        for (int j = 0; j < B; j++) {
+            o[j] = random_opt(&g);
+            ty[j] = o[j].type; S[j] = o[j].S; K[j] = o[j].K; T[j] = o[j].T;
+            r[j] = o[j].r; q[j] = o[j].q; v[j] = o[j].sigma;
+        }
+        assert_int_equal(mgn_bs_greeks_batch(B, ty, S, K, T, r, q, v, gb), MGN_OK);
+        assert_int_equal(mgn_black76_greeks_batch(B, ty, S, K, T, r, v, g76), MGN_OK);
+        for (int j = 0; j < B; j++) {
+            const opt *x = &o[j];
+            mgn_greeks got[5], ref[3];
+            assert_int_equal(mgn_bs_greeks(x->type, x->S, x->K, x->T, x->r, x->q, x->sigma, &got[0]), MGN_OK);
+            got[1] = gb[j];
+            assert_int_equal(mgn_black76_greeks(x->type, x->S, x->K, x->T, x->r, x->sigma, &got[2]), MGN_OK);
+            got[3] = g76[j];
+            assert_int_equal(mgn_inverse_greeks(x->type, x->S, x->K, x->T, x->r, x->q, x->sigma, &got[4]), MGN_OK);
+            for (int m = 0; m < 3; m++)
+                ref_greeks_closed(x, m, &ref[m]);
+            for (int k = 0; k < 5; k++) {
+                double e = greeks_error(&got[k], &ref[k < 2 ? 0 : k < 4 ? 1 : 2], x,
+                                        k == 4 ? 1.0 / x->S : 1.0);
+                if (!(e <= 1)) {
+                    print_error("%s: S=%.17g K=%.17g T=%.17g r=%.17g q=%.17g sigma=%.17g type=%d: "
+                                "%.3g of the tolerance\n", what[k], x->S, x->K, x->T, x->r, x->q,
+                                x->sigma, x->type, e);
+                    fail();
+                }
+                worst[k] = maxd(worst[k], e);
+            }
+        }
+    }
+    print_message("Greeks of %ld random options against 113-bit closed forms, worst error in units "
+                  "of the tolerance: BSM %.3g, batch %.3g, Black-76 %.3g, batch %.3g, "
+                  "coin-settled %.3g\n", (n + B - 1) / B * B, worst[0], worst[1],
+                  worst[2], worst[3], worst[4]);
 }
 
 /* The classical check in double precision: central differences at several step
@@ -1182,6 +1289,7 @@ int main(void)
         cmocka_unit_test(test_price_accuracy_itm_cancelling),
         cmocka_unit_test(test_price_accuracy_otm_wing),
         cmocka_unit_test(test_greeks_vs_finite_differences),
+        cmocka_unit_test(test_greeks_closed_form_random),
         cmocka_unit_test(test_greeks_double_fd_several_steps),
         cmocka_unit_test(test_put_call_parity),
         cmocka_unit_test(test_black76_is_bsm_on_forward),

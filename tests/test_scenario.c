@@ -73,6 +73,61 @@ static void test_brute_force(void **state)
     }
 }
 
+/* Random books (1-60 positions, 1-4 markets) under random scenarios (1-60; moves from
+   -95% to +500%, vol shocks from -0.5 to +1), dt up to a year, in quote and in coin:
+   every matrix element against the brute force, to 1e-12 relative or 1e-12 of the
+   position's size (|quantity x multiplier| x max(S, S1, K), in the result's
+   currency), and each scenario's total against the sum of the elements' references. */
+static void test_brute_force_random(void **state)
+{
+    (void)state;
+    enum { NP = 60, NS = 60 };
+    static mgn_position pos[NP];
+    static mgn_shock sh[NS * 4];
+    static double mat[NS * NP], pnl[NS];
+    mgn_test_rng g = { 0xD1B54A32D192ED03ULL };
+    double worst = 0;
+    long iters = mgn_test_cases(100);
+    for (long it = 0; it < iters; it++) {
+        mgn_market mk[4];
+        int nm = 1 + (int)(mgn_test_uniform(&g) * 4);
+        size_t n = 1 + (size_t)(mgn_test_uniform(&g) * NP), ns = 1 + (size_t)(mgn_test_uniform(&g) * NS);
+        ref_wide_book(&g, mk, nm, pos, n);
+        for (size_t k = 0; k < ns * (size_t)nm; k++) {
+            double y = mgn_test_uniform(&g);
+            sh[k].price = y < 0.1 ? 0 : y < 0.8 ? mgn_test_range(&g, -0.5, 0.5) : mgn_test_range(&g, -0.95, 5);
+            sh[k].vol = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_range(&g, -0.5, 1);
+        }
+        double y = mgn_test_uniform(&g);
+        double dt = y < 0.4 ? 0 : y < 0.8 ? mgn_test_range(&g, 0, 0.01) : mgn_test_range(&g, 0, 1);
+        int cur = mgn_test_uniform(&g) < 0.5 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+        assert_int_equal(mgn_scenario_pnl_matrix(mk, (size_t)nm, pos, n, sh, ns, dt, cur, mat), MGN_OK);
+        assert_int_equal(mgn_scenario_pnl(mk, (size_t)nm, pos, n, sh, ns, dt, cur, pnl), MGN_OK);
+        for (size_t s = 0; s < ns; s++) {
+            const mgn_shock *row = sh + s * (size_t)nm;
+            double conv = cur < 0 ? 1 : mk[cur].spot * (1 + row[cur].price), tot = 0, size = 0;
+            for (size_t i = 0; i < n; i++) {
+                const mgn_position *p = &pos[i];
+                const mgn_market *m = &mk[p->underlying];
+                double S1 = m->spot * (1 + row[p->underlying].price);
+                double want = ref_pnl_quote(p, m, row[p->underlying].price, row[p->underlying].vol, dt) / conv;
+                double one = ref_position_size(p, m, S1, conv);
+                double e = fabs(mat[s * n + i] - want) / (1e-12 * (fabs(want) + one));
+                if (!(e <= 1)) {
+                    print_error("iteration %ld, scenario %zu, position %zu: %.17g, expected %.17g\n",
+                                it, s, i, mat[s * n + i], want);
+                    fail();
+                }
+                worst = fmax(worst, e);
+                tot += want;
+                size += one;
+            }
+            assert_close(pnl[s], tot, 1e-12, 1e-12 * size);
+        }
+    }
+    print_message("%ld random books: worst element %.3g of the tolerance\n", iters, worst);
+}
+
 /* Wings, tiny values, zero vol, T = 0 and expiry inside dt: the scalar fix path. */
 static void test_edge_options(void **state)
 {
@@ -826,6 +881,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_brute_force_random),
         cmocka_unit_test(test_edge_options),
         cmocka_unit_test(test_zero_scenario_exact),
         cmocka_unit_test(test_small_books_many_scenarios),

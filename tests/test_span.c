@@ -379,6 +379,83 @@ static void test_brute_force(void **state)
     }
 }
 
+/* Random SPAN parameters, pairs and books over the whole pricing domain (tests/
+   margin_ref.h), in quote and in coin, against the brute force: totals, each
+   underlying's parts, the risk arrays, and the binding scenario's loss. */
+static void test_brute_force_random(void **state)
+{
+    (void)state;
+    enum { NP = 60 };
+    static mgn_position pos[NP];
+    static double risk[NP * 16], rrisk[NP * 16];
+    mgn_test_rng g = { 0x9E6C63D0676A9A99ULL };
+    long iters = mgn_test_cases(40);
+    double worst = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_span_params p[3];
+        mgn_span_pair pr[3];
+        int nm = 1 + (int)(mgn_test_uniform(&g) * 3), np = (int)(mgn_test_uniform(&g) * 4) % 4;
+        int n = 1 + (int)(mgn_test_uniform(&g) * NP);
+        ref_wide_book(&g, m, nm, pos, (size_t)n);
+        for (int u = 0; u < nm; u++) {
+            double look = mgn_test_uniform(&g);
+            p[u] = (mgn_span_params){ mgn_test_range(&g, 0.02, 0.3), mgn_test_range(&g, 0, 0.5),
+                                      mgn_test_uniform(&g) < 0.5 ? 2 : 3,
+                                      mgn_test_range(&g, 0.2, 0.5),
+                                      look < 0.3 ? 0 : look < 0.8 ? 1.0 / 365 : mgn_test_range(&g, 0, 0.05),
+                                      mgn_test_range(&g, 0, 0.05), mgn_test_range(&g, 0, 0.02) };
+        }
+        if (nm < 2)
+            np = 0;
+        for (int k = 0; k < np; k++) {
+            int a = (int)(mgn_test_uniform(&g) * nm), b = (a + 1 + (int)(mgn_test_uniform(&g) * (nm - 1))) % nm;
+            pr[k] = (mgn_span_pair){ a, b, mgn_test_logrange(&g, 0.01, 100), mgn_test_logrange(&g, 0.01, 100),
+                                     mgn_test_range(&g, 0, 0.9) };
+        }
+        int cur = mgn_test_uniform(&g) < 0.5 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+        mgn_span_result r, want;
+        mgn_span_underlying u[3];
+        ref_u ru[3];
+        assert_int_equal(mgn_span_margin_detail(m, p, (size_t)nm, pos, (size_t)n, pr, (size_t)np, cur, &r, u, risk), MGN_OK);
+        ref_span(m, p, nm, pos, n, pr, np, cur, ru, &want, rrisk);
+        /* the pricers' absolute accuracy: 1e-12 of each position's size (tests/margin_ref.h)
+           at the largest move; plus 1e-9 of the figures themselves */
+        double size[NP], book = 0;
+        for (int i = 0; i < n; i++) {
+            const mgn_market *mu = &m[pos[i].underlying];
+            double S1 = mu->spot * (1 + p[pos[i].underlying].extreme_mult * p[pos[i].underlying].price_scan);
+            double lo = 1 - p[cur < 0 ? 0 : cur].extreme_mult * p[cur < 0 ? 0 : cur].price_scan;
+            size[i] = ref_position_size(&pos[i], mu, S1, cur < 0 ? 1 : m[cur].spot * lo);
+            book += size[i];
+        }
+        double tol = 1e-9 * (want.scan_risk + fabs(want.net_option_value) + want.short_option_min) + 1e-12 * book;
+        assert_result(&r, &want, tol);
+        for (int k = 0; k < nm; k++) {
+            assert_close(u[k].scan_risk, ru[k].scan, 1e-10, tol);
+            double units = 0;   /* deltas are at most 2 max(1, 1/S) per unit here */
+            for (int i = 0; i < n; i++)
+                if (pos[i].underlying == k)
+                    units += 2 * fabs(pos[i].quantity * pos[i].multiplier) * fmax(1, 1 / m[k].spot);
+            assert_close(u[k].net_delta, ru[k].D, 1e-9, 1e-12 * units);
+            assert_close(u[k].requirement, ru[k].req, 1e-10, tol);
+            if (ru[k].scan > tol) {   /* the binding scenario's loss is the scan risk */
+                double at = 0;
+                for (int i = 0; i < n; i++)
+                    if (pos[i].underlying == k)
+                        at += rrisk[i * 16 + u[k].scan_scenario];
+                assert_close(at, ru[k].scan, 1e-10, tol);
+            }
+        }
+        for (int i = 0; i < n * 16; i++) {
+            assert_close(risk[i], rrisk[i], 1e-10, 1e-12 * size[i / 16]);
+            worst = fmax(worst, fabs(risk[i] - rrisk[i]) / (1e-10 * fabs(rrisk[i]) + 1e-12 * size[i / 16]));
+        }
+    }
+    print_message("%ld random parameter sets, books and pairs: worst risk array element %.3g of "
+                  "the tolerance\n", iters, worst);
+}
+
 static void test_invariants(void **state)
 {
     (void)state;
@@ -865,6 +942,7 @@ int main(void)
         cmocka_unit_test(test_intra_spread),
         cmocka_unit_test(test_inter_spread),
         cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_brute_force_random),
         cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_coin_vs_quote),
         cmocka_unit_test(test_many_tiers),

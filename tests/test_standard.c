@@ -541,7 +541,7 @@ static void test_account_random(void **state)
     double pim[N], pmm[N];
     int ps[N], pp[N];
     mgn_market m[3] = { { 100, 0.02, 0.01 }, { 2000, 0.03, 0 }, { 50000, 0, 0 } };
-    for (int it = 0; it < 300; it++) {
+    for (long it = 0, iters = mgn_test_cases(300); it < iters; it++) {
         int n = 1 + (int)(mgn_test_uniform(&g) * N);
         for (int i = 0; i < n; i++) {
             p[i] = random_position(&g, 3);

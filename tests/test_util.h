@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -46,6 +47,31 @@ static inline double mgn_test_range(mgn_test_rng *g, double lo, double hi)
 static inline double mgn_test_logrange(mgn_test_rng *g, double lo, double hi)
 {
     return exp(log(lo) + (log(hi) - log(lo)) * mgn_test_uniform(g));
+}
+
+/* MGN_TEST_FILTER, a cmocka glob ("*_random"), runs only the tests whose names match. */
+static inline void mgn_test_apply_filter(void)
+{
+    const char *f = getenv("MGN_TEST_FILTER");
+    if (f && *f)
+        cmocka_set_test_filter(f);
+}
+#undef cmocka_run_group_tests
+#undef cmocka_run_group_tests_name
+#define cmocka_run_group_tests_name(name, tests, setup, teardown) \
+    (mgn_test_apply_filter(), \
+     _cmocka_run_group_tests((name), (tests), sizeof(tests) / sizeof((tests)[0]), (setup), (teardown)))
+#define cmocka_run_group_tests(tests, setup, teardown) \
+    cmocka_run_group_tests_name(#tests, tests, setup, teardown)
+
+/* Cases of a randomised accuracy test (the tests named *_random): n times
+   MGN_TEST_SCALE (an integer from 1 to 100000, default 1; make scan sets it), each
+   scaled run drawing the same first n cases and then more. */
+static inline long mgn_test_cases(long n)
+{
+    const char *e = getenv("MGN_TEST_SCALE");
+    long k = e ? strtol(e, NULL, 10) : 1;
+    return n * (k >= 1 && k <= 100000 ? k : 1);
 }
 
 #endif

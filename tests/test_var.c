@@ -135,11 +135,11 @@ static void test_spec_examples(void **state)
 }
 
 /* Random samples with ties, zero weights, both signs: against the brute force. */
-static void test_random_vs_sort(void **state)
+static void test_vs_sort_random(void **state)
 {
     (void)state;
     mgn_test_rng g = { 777 };
-    for (int it = 0; it < 400; it++) {
+    for (long it = 0, iters = mgn_test_cases(400); it < iters; it++) {
         size_t n = 1 + (size_t)(mgn_test_uniform(&g) * (it < 200 ? 300 : 5000));
         double c = mgn_test_range(&g, 0.5, 0.999);
         double *p = malloc(n * sizeof *p), *w = malloc(n * sizeof *w);
@@ -685,7 +685,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_permutation_known_order_statistic),
         cmocka_unit_test(test_spec_examples),
-        cmocka_unit_test(test_random_vs_sort),
+        cmocka_unit_test(test_vs_sort_random),
         cmocka_unit_test(test_large_and_degenerate),
         cmocka_unit_test(test_weighted_equals_duplicated),
         cmocka_unit_test(test_known_distributions),
