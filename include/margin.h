@@ -1577,11 +1577,16 @@ MGN_API int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out);
  * other underlying v moves with it jointly: S_v = S_v0 * (1 + betas[v] * (S/S_u0 - 1))
  * (betas[underlying] is ignored); prices where some S_v <= 0 are outside the search.
  * g(S) = equity - MM (isolated mode: min_i (e_i - MM_i), the first position to reach
- * its MM) is scanned on `grid` points log-spaced over [lo, hi] plus every option strike
+ * its MM, over the positions that have an MM or a negative e_i: a long option on its
+ * own collateral never reaches its MM of 0; with none of them, the account's equity -
+ * MM) is scanned on `grid` points log-spaced over [lo, hi] plus every option strike
  * in range (standard margin and expiry payoffs kink there); each sign change, and each
  * grid point where g == 0, is a crossing, refined with GSL's Brent solver
  * (gsl_root_fsolver_brent, run in the workspace: no allocation; the bracket is
- * verified first so GSL's error handler is never reached) to the last bits.
+ * verified first so GSL's error handler is never reached) to the last bits. Where g
+ * is 0 over a stretch and turns negative (equity at exactly MM there, then below it:
+ * E == MM is no margin call), the end of the stretch is a crossing too, found by
+ * bisection on g < 0 to the last bits, as is the start of a stretch entered from below.
  * Two crossings closer than one grid step can be missed (a tangency); the default
  * 4096 points over a 100x range is a step of 0.11%.
  * Outputs: roots (capacity max_roots, may be NULL when 0) the crossings in increasing
@@ -1610,7 +1615,7 @@ typedef struct mgn_liq_search {
 typedef struct mgn_liq_price_result {
     size_t n_roots;
     double spot;             /* today's price of the moved underlying */
-    double gap;              /* g today: equity - MM (isolated: min over positions) */
+    double gap;              /* g today: equity - MM (isolated: as g above) */
     double below, above;     /* nearest crossing below / above spot (0 if none) */
     double below_pct, above_pct, below_sd, above_sd;
     int    has_below, has_above;

@@ -291,7 +291,10 @@ static int gval(gctx *c, double S, double *g, int *outside)
         int any = 0;
         for (size_t i = 0; i < n; i++) {
             const mgn_position *p = i < c->a->n_pos ? &c->a->pos[i] : c->extra;
-            if (p->quantity == 0)
+            /* a position without MM and with equity >= 0 (a long option on its own
+               collateral) is not at its MM: its e - MM, the option's value, is no
+               distance to a margin call */
+            if (p->quantity == 0 || (c->pp[i].mm == 0 && c->pp[i].equity >= 0))
                 continue;
             double d = c->pp[i].equity - c->pp[i].mm;
             if (!any || d < v) v = d;
@@ -363,6 +366,29 @@ static int brent(gctx *c, double lo, double hi, void *state, double *root)
     return MGN_OK;
 }
 
+/* The edge of {g < 0} between safe (g >= 0) and neg (g < 0), by bisection to the last
+   bits: its safe-side end. Where g is 0 over a stretch (a position at exactly its MM
+   there) the stretch's end is no sign change for Brent's method. */
+static int edge_of_call(gctx *c, double safe, double neg, double *edge)
+{
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (safe + neg), g;
+        int outside;
+        if (!(mid != safe && mid != neg) || fabs(neg - safe) <= 4 * DBL_EPSILON * fabs(safe)) {
+            *edge = safe;
+            return MGN_OK;
+        }
+        int st = gval(c, mid, &g, &outside);
+        if (st != MGN_OK)
+            return st;
+        if (outside || g < 0)   /* outside: beyond the side of the range's end at neg */
+            neg = mid;
+        else
+            safe = mid;
+    }
+    return MGN_ENOCONV;
+}
+
 static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mgn_account *a,
                        const mgn_position *extra, double extra_iso, double extra_eq,
                        const mgn_liq_search *s, void *work, size_t work_size, double *roots,
@@ -428,7 +454,7 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
     double ratio = (log(hi) - log(lo)) / (double)(N - 1);   /* hi / lo may overflow */
     double xp = 0, gp = 0;
     int havep = 0, zero_prev = 0;
-    double best_below = 0, best_above = 0;
+    double best_below = 0, best_above = 0, last_root = 0;
     int hb = 0, ha = 0;
     for (size_t i = 0; i < N || js < ns;) {
         double x;
@@ -453,7 +479,11 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
         double root = 0;
         int found = 0;
         if (g == 0) {
-            if (!zero_prev && (havep ? gp != 0 : 1)) {
+            if (havep && gp < 0) {          /* from below the MM onto it */
+                if ((st = edge_of_call(&c, x, xp, &root)) != MGN_OK)
+                    return st;
+                found = 1;
+            } else if (!zero_prev && (havep ? gp != 0 : 1)) {
                 root = x;
                 found = 1;
             }
@@ -463,10 +493,15 @@ static int search_core(const mgn__acct_env *env, const mgn_market *mkt, const mg
                 if ((st = brent(&c, xp, x, state, &root)) != MGN_OK)
                     return st;
                 found = 1;
+            } else if (havep && gp == 0 && g < 0) {   /* from the MM to below it */
+                if ((st = edge_of_call(&c, xp, x, &root)) != MGN_OK)
+                    return st;
+                found = !(nr > 0 && root == last_root);   /* a single zero: reported */
             }
             zero_prev = 0;
         }
         if (found) {
+            last_root = root;
             if (roots && nr < max_roots)
                 roots[nr] = root;
             nr++;

@@ -10,7 +10,7 @@
 #include <float.h>
 #include <limits.h>
 #include <stdlib.h>
-#include "test_util.h"
+#include "margin_ref.h"
 
 static mgn_liq_input base_input(int settlement, double size, double entry, double wallet,
                                 double mmr)
@@ -405,6 +405,154 @@ static void test_roots_option_portfolio(void **state)
     free(work);
 }
 
+/* equity - MM (isolated: the smallest e_i - MM_i over the positions with an MM or a
+   negative e_i, as mgn_liq_prices defines it) of account a on markets m when
+   underlying 0 is at S and the others move with it by betas (NULL: they stay). */
+static double g_moved(const mgn_market *m0, size_t n_mkt, const double *betas,
+                      const mgn_account *a, const mgn_account_params *prm, double S, void *work,
+                      size_t ws)
+{
+    mgn_market m[3];
+    mgn_position_result per[8];
+    for (size_t v = 0; v < n_mkt; v++) {
+        m[v] = m0[v];
+        if (v > 0 && betas)
+            m[v].spot = m0[v].spot * (1 + betas[v] * (S / m0[0].spot - 1));
+    }
+    m[0].spot = S;
+    mgn_account_result r;
+    assert_int_equal(mgn_account_eval(m, n_mkt, a, prm, 0, INFINITY, work, ws, &r,
+                                      prm->mode == MGN_MODE_ISOLATED ? per : NULL), MGN_OK);
+    if (prm->mode != MGN_MODE_ISOLATED)
+        return r.equity - r.mm;
+    double g = INFINITY;
+    for (size_t i = 0; i < a->n_pos; i++)
+        if (a->pos[i].quantity != 0 && !(per[i].mm == 0 && per[i].equity >= 0))
+            g = fmin(g, per[i].equity - per[i].mm);
+    return g < INFINITY ? g : r.equity - r.mm;
+}
+
+/* Random accounts (1-8 European options, futures and perpetuals over the pricing
+   domain on 1-3 markets, tests/margin_ref.h) in cross, isolated and portfolio mode,
+   with the other underlyings fixed or moving by random betas, and collateral placing
+   today's gap between -0.5 and 1.5 maintenance margins: every returned price has
+   equity = MM to 1e-9 of the account's size, lies in a sign change of an independent
+   scan of mgn_account_eval on 8 times the search's points, and every sign change of
+   that scan holds a returned price unless another lies within one search step of it
+   (the documented tangency). */
+static void test_roots_random(void **state)
+{
+    (void)state;
+    enum { NP = 8, DENSE = 8 };
+    mgn_test_rng g = { 0xB5AD4ECEDA1CE2A9ULL };
+    size_t ws;
+    mgn_account_params probe;
+    mgn_account_params_init(&probe);
+    probe.mode = MGN_MODE_PORTFOLIO;
+    assert_int_equal(mgn_account_work_size(&probe, 3, NP, &ws), MGN_OK);
+    size_t wl;
+    assert_int_equal(mgn_liq_prices_work_size(&probe, 3, NP, &wl), MGN_OK);
+    ws = ws > wl ? ws : wl;
+    void *work = malloc(ws);
+    assert_non_null(work);
+    long iters = mgn_test_cases(6), checked = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_position pos[NP];
+        mgn_pm_params pm[3];
+        double betas[3], iso[NP], roots[64];
+        size_t nm = 1 + (size_t)(mgn_test_uniform(&g) * 3), n = 1 + (size_t)(mgn_test_uniform(&g) * NP);
+        ref_wide_book(&g, m, (int)nm, pos, n);
+        for (size_t i = 0; i < n; i++)
+            pos[i].exercise = MGN_EUROPEAN;
+        for (size_t v = 0; v < nm; v++) {
+            betas[v] = mgn_test_uniform(&g);
+            mgn_pm_preset_deribit(&pm[v]);
+        }
+        mgn_account_params prm;
+        mgn_account_params_init(&prm);
+        double y = mgn_test_uniform(&g);
+        prm.mode = y < 0.4 ? MGN_MODE_CROSS : y < 0.7 ? MGN_MODE_ISOLATED : MGN_MODE_PORTFOLIO;
+        prm.pm = pm;
+        const double *bt = mgn_test_uniform(&g) < 0.5 ? betas : NULL;
+        /* collateral: today's gap a random multiple of the MM */
+        mgn_balance bal = { MGN_QUOTE, 0, 0, 0, 0 };
+        double size = 0;
+        for (size_t i = 0; i < n; i++) {
+            iso[i] = 0;
+            size += ref_position_size(&pos[i], &m[pos[i].underlying], 10 * m[pos[i].underlying].spot, 1);
+        }
+        mgn_account a = acct_of(pos, n, &bal, 1);
+        a.isolated = iso;
+        mgn_account_result r0;
+        mgn_position_result per[NP];
+        assert_int_equal(mgn_account_eval(m, nm, &a, &prm, 0, INFINITY, work, ws, &r0, per), MGN_OK);
+        double k = mgn_test_range(&g, -0.5, 1.5);
+        if (prm.mode == MGN_MODE_ISOLATED)
+            for (size_t i = 0; i < n; i++)
+                iso[i] = fmax(0, per[i].mm - (per[i].equity - iso[i]) + k * per[i].mm);
+        else
+            bal.amount = r0.mm - r0.equity + k * r0.mm;
+        size += fabs(bal.amount);
+
+        mgn_liq_search s;
+        mgn_liq_search_init(&s);
+        s.betas = bt;
+        mgn_liq_price_result res;
+        assert_int_equal(mgn_liq_prices(m, nm, &a, &prm, &s, work, ws, roots, 64, &res), MGN_OK);
+        assert_true(res.n_roots <= 64);
+        double lo = 0.1 * m[0].spot, hi = 10 * m[0].spot, step = pow(hi / lo, 1.0 / (4096 - 1));
+        for (size_t i = 0; i < res.n_roots; i++) {
+            assert_close(g_moved(m, nm, bt, &a, &prm, roots[i], work, ws), 0, 0, 1e-9 * size);
+            if (i)
+                assert_true(roots[i] > roots[i - 1]);
+        }
+        /* the independent scan: its sign changes (xs[c], xe[c]] */
+        enum { MAXC = 256 };
+        double xs[MAXC], xe[MAXC];
+        int hit[MAXC];
+        size_t nd = DENSE * 4096, ri = 0, nc = 0;
+        double xp = lo, gp = g_moved(m, nm, bt, &a, &prm, lo, work, ws);
+        for (size_t j = 1; j < nd; j++) {
+            double x = j + 1 == nd ? hi : lo * pow(hi / lo, (double)j / (double)(nd - 1));
+            double gx = g_moved(m, nm, bt, &a, &prm, x, work, ws);
+            int change = (gp < 0) != (gx < 0);
+            if (change) {
+                assert_true(nc < MAXC);
+                xs[nc] = xp; xe[nc] = x; hit[nc] = 0;
+                nc++;
+            }
+            /* a returned price between xp and x must sit in this sign change */
+            for (; ri < res.n_roots && roots[ri] <= x; ri++) {
+                if (!(change || gp == 0 || gx == 0)) {
+                    print_error("iteration %ld (mode %d): %.17g is no sign change of [%.17g, %.17g]\n",
+                                it, prm.mode, roots[ri], xp, x);
+                    fail();
+                }
+                if (change)
+                    hit[nc - 1] = 1;
+            }
+            xp = x;
+            gp = gx;
+        }
+        assert_int_equal(ri, res.n_roots);
+        /* a sign change without a returned price: only as one of two within a step */
+        for (size_t c = 0; c < nc; c++) {
+            int close_pair = (c > 0 && xs[c] / xe[c - 1] <= step * (1 + 1e-9))
+                             || (c + 1 < nc && xs[c + 1] / xe[c] <= step * (1 + 1e-9));
+            if (!hit[c] && !close_pair) {
+                print_error("iteration %ld (mode %d): no price returned in [%.17g, %.17g]\n", it,
+                            prm.mode, xs[c], xe[c]);
+                fail();
+            }
+        }
+        checked += (long)res.n_roots;
+    }
+    free(work);
+    print_message("%ld random accounts: %ld liquidation prices, each confirmed by the scan\n",
+                  iters, checked);
+}
+
 /* One rule set: a single tier with these rates. */
 static mgn_std_params one_tier(mgn_std_tier *tier)
 {
@@ -424,6 +572,61 @@ static mgn_account_params params_with(const mgn_std_params *sp)
     prm.std = sp;
     prm.n_std = 1;
     return prm;
+}
+
+/* Isolated: a short perpetual (-1 @ 100 on 20 of collateral, MM 5% of the notional:
+   g = 120 - 1.05 S, 0 at 114.2857...) beside a long put worth exactly 0 (K 50, 1e-4
+   years, for S above about 60.2) on no collateral: the put can never reach its MM of
+   0 and takes no part; the search finds the perpetual's price alone. (Counted in the
+   minimum, the put made g 0 from 60.2 up, the liquidation price was missed and the
+   start of that stretch reported instead.) */
+static void test_roots_isolated_worthless_long(void **state)
+{
+    (void)state;
+    mgn_std_tier tier = { 0, 0.1, 0.05, 0 };
+    mgn_std_params sp = one_tier(&tier);
+    mgn_market mk[1] = { { 100, 0, 0 } };
+    mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, -1, 1, 0, 0, 0, 100 },
+                            opt(MGN_PUT, 1, 50, 1e-4, 0.5) };
+    double iso[2] = { 20, 0 }, roots[4];
+    mgn_account a = acct_of(pos, 2, NULL, 0);
+    a.isolated = iso;
+    mgn_account_params prm = params_with(&sp);
+    prm.mode = MGN_MODE_ISOLATED;
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 1, 2, &ws), MGN_OK);
+    void *work = malloc(ws);
+    mgn_liq_price_result r;
+    assert_int_equal(mgn_liq_prices(mk, 1, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_int_equal(r.n_roots, 1);
+    assert_close(roots[0], 120 / 1.05, 1e-14, 0);
+    assert_true(r.has_above && !r.has_below);
+    assert_close(r.gap, 15, 1e-14, 0);
+    /* cross, no MM rate on short options (their MM is then their mark), no collateral,
+       a short put as above: g = -2 x value is < 0 up to where the put's value becomes
+       exactly 0 and 0 from there. The crossing is the edge of g < 0 to the last bits
+       (it was the first grid point beyond it). */
+    mgn_std_params sz = one_tier(&tier);
+    sz.mm_base = 0;
+    prm = params_with(&sz);
+    mgn_balance b0[1] = { { MGN_QUOTE, 0, 0, 0, 0 } };
+    pos[1].quantity = -1;
+    mgn_account c = acct_of(&pos[1], 1, b0, 1);
+    s.lo = 50;
+    s.hi = 100;
+    assert_int_equal(mgn_liq_prices(mk, 1, &c, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_int_equal(r.n_roots, 1);
+    mgn_account_result e0, e1;
+    static char ew[1 << 16];
+    mgn_market at = mk[0];
+    at.spot = roots[0];
+    assert_int_equal(mgn_account_eval(&at, 1, &c, &prm, 0, INFINITY, ew, sizeof ew, &e0, NULL), MGN_OK);
+    at.spot = roots[0] * (1 - 8 * DBL_EPSILON);
+    assert_int_equal(mgn_account_eval(&at, 1, &c, &prm, 0, INFINITY, ew, sizeof ew, &e1, NULL), MGN_OK);
+    assert_true(e0.equity - e0.mm == 0 && e1.equity - e1.mm < 0);
+    free(work);
 }
 
 /* A cross account with one perpetual: the root search equals the closed form. */
@@ -1651,6 +1854,8 @@ int main(void)
         cmocka_unit_test(test_closed_subnormal_size),
         cmocka_unit_test(test_closed_tier_cases),
         cmocka_unit_test(test_roots_option_portfolio),
+        cmocka_unit_test(test_roots_random),
+        cmocka_unit_test(test_roots_isolated_worthless_long),
         cmocka_unit_test(test_roots_match_closed_form),
         cmocka_unit_test(test_roots_exact_and_duplicates),
         cmocka_unit_test(test_roots_beta_outside),

@@ -2962,7 +2962,8 @@ LiqPrices = collections.namedtuple("LiqPrices", ["roots"] + [f for f, _ in
                                                               _CLiqPriceResult._fields_])
 LiqPrices.__doc__ = """Liquidation prices of an account (mgn_liq_price_result and the roots):
 roots (every crossing of equity - MM in the range, increasing: numpy array, list without
-numpy), n_roots, spot, gap (equity - MM today; isolated: min over positions), below,
+numpy), n_roots, spot, gap (equity - MM today; isolated: min over the positions that
+have an MM or a negative equity), below,
 above (nearest crossings, 0 if none), below_pct, above_pct, below_sd, above_sd,
 has_below, has_above."""
 
