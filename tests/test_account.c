@@ -9,7 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "test_util.h"
+#include "margin_ref.h"
 
 static const mgn_market MK[3] = { { 50000, 0.03, 0.0 }, { 3000, 0.03, 0.01 }, { 150, 0.04, 0.0 } };
 
@@ -232,6 +232,98 @@ static void test_portfolio_mode(void **state)
     assert_int_equal(mgn_account_eval(MK, 3, &a, &prm, 0, INFINITY, NULL, 0, &rc, NULL), MGN_OK);
     assert_close(rc.equity, r.equity, 1e-14, 0);
     free(w);
+}
+
+/* The margin ratio after an order of signed size q, minus target. */
+static double ratio_gap(const mgn_market *m, size_t nm, const mgn_account *a,
+                        const mgn_account_params *prm, mgn_position order, double q,
+                        double target, void *work, size_t ws)
+{
+    mgn_whatif_result r;
+    order.quantity = q;
+    assert_int_equal(mgn_account_whatif(m, nm, a, prm, &order, 0, 0, INFINITY, work, ws, &r), MGN_OK);
+    return r.after.margin_ratio - target;
+}
+
+/* Random accounts (up to 8 European options, futures and perpetuals over the pricing
+   domain, tests/margin_ref.h; cross or portfolio mode) and random orders (an option at
+   a limit within 10% of its value, a future or a perpetual within 2% of its price;
+   either side) with random targets: the returned size keeps the ratio at or above the
+   target and 1e-9 more breaks it, the smallest size fails where 0 is returned, and the
+   largest passes where it is returned. */
+static void test_max_order_random(void **state)
+{
+    (void)state;
+    enum { NP = 8 };
+    mgn_test_rng g = { 0x7A3C9E1B5D2F4086ULL };
+    mgn_account_params probe;
+    mgn_account_params_init(&probe);
+    probe.mode = MGN_MODE_PORTFOLIO;
+    size_t ws;
+    assert_int_equal(mgn_whatif_work_size(&probe, 3, NP, &ws), MGN_OK);
+    void *work = malloc(ws);
+    assert_non_null(work);
+    long iters = mgn_test_cases(30), interior = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_position pos[NP + 1];
+        mgn_pm_params pm[3];
+        size_t nm = 1 + (size_t)(mgn_test_uniform(&g) * 3), n = (size_t)(mgn_test_uniform(&g) * (NP + 1));
+        ref_wide_book(&g, m, (int)nm, pos, n + 1);   /* the last one is the order */
+        for (size_t i = 0; i <= n; i++)
+            pos[i].exercise = MGN_EUROPEAN;
+        for (size_t v = 0; v < nm; v++)
+            mgn_pm_preset_deribit(&pm[v]);
+        mgn_position order = pos[n];
+        const mgn_market *mo = &m[order.underlying];
+        if (order.instrument == MGN_OPTION) {
+            double V;
+            assert_int_equal(mgn_bs_price((mgn_option_type)order.option_type, mo->spot, order.strike,
+                                          order.expiry, mo->rate, mo->carry, order.vol, &V), MGN_OK);
+            order.entry_price = fmax(V, 1e-8 * mo->spot) * mgn_test_range(&g, 0.9, 1.1);
+        } else {
+            double F = order.instrument == MGN_FUTURE ? mo->spot * exp((mo->rate - mo->carry) * order.expiry) : mo->spot;
+            order.entry_price = F * mgn_test_range(&g, 0.98, 1.02);
+        }
+        double sign = mgn_test_uniform(&g) < 0.5 ? -1 : 1;
+        order.quantity = sign;
+        mgn_account_params prm;
+        mgn_account_params_init(&prm);
+        prm.mode = mgn_test_uniform(&g) < 0.6 ? MGN_MODE_CROSS : MGN_MODE_PORTFOLIO;
+        prm.pm = pm;
+        mgn_balance bal = { MGN_QUOTE, 0, 0, 0, 0 };
+        mgn_account a = acct_of(pos, n, &bal, 1, MGN_QUOTE);
+        mgn_account_result r0;
+        assert_int_equal(mgn_account_eval(m, nm, &a, &prm, 0, INFINITY, work, ws, &r0, NULL), MGN_OK);
+        /* collateral: the MM of the book (or of one order unit) times 1 to 20, beyond
+           the book's value */
+        double mm1 = r0.mm;
+        if (!(mm1 > 0)) {
+            mgn_whatif_result w;
+            assert_int_equal(mgn_account_whatif(m, nm, &a, &prm, &order, 0, 0, INFINITY, work, ws, &w), MGN_OK);
+            mm1 = fmax(w.after.mm, 1e-6 * mo->spot);
+        }
+        bal.amount = mgn_test_logrange(&g, 1, 20) * mm1 - (r0.equity - r0.collateral);
+        double target = mgn_test_range(&g, 1, 5), max_qty = mgn_test_logrange(&g, 1e-3, 1e4), q;
+        assert_int_equal(mgn_account_max_order(m, nm, &a, &prm, &order, 0, target, max_qty, work, ws, &q), MGN_OK);
+        assert_true(q >= 0 && q <= max_qty);
+        if (q == 0) {
+            assert_true(ratio_gap(m, nm, &a, &prm, order, sign * max_qty * 0x1p-40, target, work, ws) < 0);
+        } else {
+            assert_true(ratio_gap(m, nm, &a, &prm, order, sign * q, target, work, ws) >= 0);
+            if (q < max_qty) {
+                double more = fmin(q * (1 + 1e-9), max_qty);
+                if (!(ratio_gap(m, nm, &a, &prm, order, sign * more, target, work, ws) < 0)) {
+                    print_error("iteration %ld: %.17g passes beyond the returned %.17g\n", it, more, q);
+                    fail();
+                }
+                interior++;
+            }
+        }
+    }
+    free(work);
+    print_message("%ld random accounts and orders, %ld limited inside (0, max_qty)\n", iters,
+                  interior);
 }
 
 static void test_whatif_and_max_order(void **state)
@@ -1143,6 +1235,7 @@ int main(void)
         cmocka_unit_test(test_isolated_independent),
         cmocka_unit_test(test_portfolio_mode),
         cmocka_unit_test(test_whatif_and_max_order),
+        cmocka_unit_test(test_max_order_random),
         cmocka_unit_test(test_sweep_threads),
         cmocka_unit_test(test_portfolio_mode_paths),
         cmocka_unit_test(test_overflow_and_order_status),
