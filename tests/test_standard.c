@@ -13,7 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <float.h>
-#include "test_util.h"
+#include "margin_ref.h"
 
 #define WS_POS 2048
 static double g_ws[WS_POS * 16];   /* >= mgn_std_workspace_size(WS_POS), double-aligned */
@@ -527,6 +527,89 @@ static void test_calendar_straddle_covered(void **state)
     a[1].settlement = MGN_INVERSE;
     assert_int_equal(acct(m2, 2, &c, 1, a, 2, MGN_QUOTE, &im, &mm, NULL, NULL, ps, NULL), MGN_OK);
     assert_int_equal(ps[0], MGN_STD_NAKED);
+}
+
+/* IM and MM of one position in quote at today's prices, from the formulas of the
+   header's standard-margin section, written out here independently of lib/standard.c. */
+static void ref_std_position(const mgn_market *m, const mgn_std_params *r, const mgn_position *p,
+                             double *im, double *mm)
+{
+    double S = m->spot, qm = fabs(p->quantity * p->multiplier);
+    if (p->instrument == MGN_OPTION) {
+        double V = p->expiry == 0 ? fmax(p->option_type == MGN_CALL ? S - p->strike : p->strike - S, 0)
+                                  : bsm(p->option_type, S, p->strike, p->expiry, m->rate, m->carry, p->vol);
+        if (p->quantity >= 0) {
+            int dated = r->long_dated_expiry > 0 && p->expiry > r->long_dated_expiry;
+            *im = qm * (dated ? r->long_dated_im : r->long_im) * V;
+            *mm = qm * (dated ? r->long_dated_mm : r->long_mm) * V;
+            return;
+        }
+        int call = p->option_type == MGN_CALL;
+        double otm = fmax(call ? p->strike - S : S - p->strike, 0);
+        double B = !call && r->put_floor_on_strike ? p->strike : S;
+        double i1 = V + fmax(fmax(0, r->im_base * S - otm), r->im_floor * B);
+        double m1 = V + fmax(fmax(0, r->mm_base * S - r->mm_otm * otm),
+                             fmax(r->mm_floor * B, call ? 0 : r->mm_put_mark * V));
+        *im = qm * fmax(i1, m1);
+        *mm = qm * m1;
+        return;
+    }
+    double P = p->instrument == MGN_FUTURE ? S * exp((m->rate - m->carry) * p->expiry) : S;
+    int inv = p->settlement == MGN_INVERSE;
+    double N = inv ? qm : qm * P, U = N / P;
+    double measure = r->tier_basis == MGN_STD_TIER_QUOTE ? N
+                   : r->tier_basis == MGN_STD_TIER_UNITS ? U : fabs(p->quantity);
+    size_t t = 0;
+    while (t + 1 < r->n_tiers && r->tiers[t + 1].floor <= measure)
+        t++;
+    const mgn_std_tier *tr = &r->tiers[t];
+    double amount = r->tier_basis == MGN_STD_TIER_UNITS ? tr->mm_amount * P : tr->mm_amount;
+    double i1 = N * (tr->im_rate + r->size_im * U);
+    double m1 = fmax(0, N * (tr->mm_rate + r->size_mm * U) - amount);
+    i1 = fmax(i1, m1);
+    double to_quote = inv ? S / P : 1;   /* inverse: the coin amount Q / P at S */
+    *im = i1 * to_quote;
+    *mm = m1 * to_quote;
+}
+
+/* mgn_std_position_margin against ref_std_position: random positions over the pricing
+   domain (tests/margin_ref.h; European; sizes from 1e-3 to 1e4 contracts so that the
+   tiers are crossed) under every preset, in quote and in each coin. */
+static void test_position_formula_random(void **state)
+{
+    (void)state;
+    static const int presets[] = { MGN_STD_PRESET_DEFAULT, MGN_STD_PRESET_DERIBIT_BTC,
+                                   MGN_STD_PRESET_DERIBIT_ETH, MGN_STD_PRESET_BINANCE_BTCUSDT,
+                                   MGN_STD_PRESET_OKX_ETHUSDT, MGN_STD_PRESET_CBOE_EQUITY,
+                                   MGN_STD_PRESET_CBOE_BROAD_INDEX };
+    mgn_test_rng g = { 0x1B873593CC9E2D51ULL };
+    double worst = 0;
+    long iters = mgn_test_cases(3000);
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_position p;
+        int nm = 1 + (int)(mgn_test_uniform(&g) * 3);
+        ref_wide_book(&g, m, nm, &p, 1);
+        p.exercise = MGN_EUROPEAN;
+        p.quantity = (mgn_test_uniform(&g) < 0.5 ? -1 : 1) * mgn_test_logrange(&g, 1e-3, 1e4);
+        mgn_std_params r = preset(presets[it % 7]);
+        int cur = mgn_test_uniform(&g) < 0.5 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+        double im, mm, rim, rmm;
+        assert_int_equal(mgn_std_position_margin(m, (size_t)nm, &r, &p, cur, &im, &mm), MGN_OK);
+        ref_std_position(&m[p.underlying], &r, &p, &rim, &rmm);
+        double conv = cur < 0 ? 1 : m[cur].spot;
+        rim /= conv;
+        rmm /= conv;
+        double size = ref_position_size(&p, &m[p.underlying], m[p.underlying].spot, conv);
+        double e = fmax(fabs(im - rim) / (1e-12 * (rim + size)), fabs(mm - rmm) / (1e-12 * (rmm + size)));
+        if (!(e <= 1)) {
+            print_error("iteration %ld, preset %d: IM %.17g MM %.17g, expected %.17g %.17g\n", it,
+                        presets[it % 7], im, mm, rim, rmm);
+            fail();
+        }
+        worst = fmax(worst, e);
+    }
+    print_message("%ld random positions: worst %.3g of the tolerance\n", iters, worst);
 }
 
 /* Random books: strategies never cost more than the naive sum; the per-position
@@ -1134,6 +1217,7 @@ int main(void)
         cmocka_unit_test(test_currency),
         cmocka_unit_test(test_vertical),
         cmocka_unit_test(test_calendar_straddle_covered),
+        cmocka_unit_test(test_position_formula_random),
         cmocka_unit_test(test_account_random),
         cmocka_unit_test(test_pairing_per_underlying),
         cmocka_unit_test(test_overflow),
