@@ -1577,11 +1577,12 @@ MGN_API int mgn_liq_price_closed(const mgn_liq_input *in, mgn_liq_closed *out);
  * other underlying v moves with it jointly: S_v = S_v0 * (1 + betas[v] * (S/S_u0 - 1))
  * (betas[underlying] is ignored); prices where some S_v <= 0 are outside the search.
  * g(S) = equity - MM (isolated mode: min_i (e_i - MM_i), the first position to reach
- * its MM, over the positions that have an MM or a negative e_i: a long option on its
- * own collateral never reaches its MM of 0; with none of them, the account's equity -
- * MM) is scanned on `grid` points log-spaced over [lo, hi] plus every option strike
- * in range (standard margin and expiry payoffs kink there); each sign change, and each
- * grid point where g == 0, is a crossing, refined with GSL's Brent solver
+ * its MM, over the positions with a quantity that have an MM or a negative e_i: a long
+ * option on its own collateral never reaches its MM of 0; with none of them, over all
+ * positions with a quantity; with none at all, the account's equity - MM) is scanned
+ * on `grid` points log-spaced over [lo, hi] plus every option strike in range
+ * (standard margin and expiry payoffs kink there); each sign change, and each grid
+ * point where g == 0, is a crossing, refined with GSL's Brent solver
  * (gsl_root_fsolver_brent, run in the workspace: no allocation; the bracket is
  * verified first so GSL's error handler is never reached) to the last bits. Where g
  * is 0 over a stretch and turns negative (equity at exactly MM there, then below it:

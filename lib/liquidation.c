@@ -287,19 +287,29 @@ static int gval(gctx *c, double S, double *g, int *outside)
         return st;
     double v = r.equity - r.mm;
     if (iso) {
+        /* The smallest e_i - MM_i over the positions that can be called (an MM, or
+           e_i < 0): a position without MM and with e_i >= 0 (a long option on its own
+           collateral) never reaches its MM, and its e_i - MM_i, the option's value,
+           is no distance to a call (at 0, a worthless option, it hid every other
+           crossing). With none of them, the smallest over all positions with a
+           quantity; the two agree where a position's e_i crosses 0. */
         size_t n = c->a->n_pos + (c->extra != NULL);
-        int any = 0;
+        double v_call = 0, v_all = 0;
+        int any_call = 0, any = 0;
         for (size_t i = 0; i < n; i++) {
             const mgn_position *p = i < c->a->n_pos ? &c->a->pos[i] : c->extra;
-            /* a position without MM and with equity >= 0 (a long option on its own
-               collateral) is not at its MM: its e - MM, the option's value, is no
-               distance to a margin call */
-            if (p->quantity == 0 || (c->pp[i].mm == 0 && c->pp[i].equity >= 0))
+            if (p->quantity == 0)
                 continue;
             double d = c->pp[i].equity - c->pp[i].mm;
-            if (!any || d < v) v = d;
+            if (!any || d < v_all) v_all = d;
             any = 1;
+            if (c->pp[i].mm == 0 && c->pp[i].equity >= 0)
+                continue;
+            if (!any_call || d < v_call) v_call = d;
+            any_call = 1;
         }
+        if (any)
+            v = any_call ? v_call : v_all;
     }
     /* finite after a successful evaluation: e >= mm gives 0 <= e - mm <= e, and e < mm
        <= im opens a call of im - e, finite, with mm - e <= im - e; kept as a guard */

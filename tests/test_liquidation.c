@@ -406,7 +406,7 @@ static void test_roots_option_portfolio(void **state)
 }
 
 /* equity - MM (isolated: the smallest e_i - MM_i over the positions with an MM or a
-   negative e_i, as mgn_liq_prices defines it) of account a on markets m when
+   negative e_i, else over all, as mgn_liq_prices defines it) of account a on markets m when
    underlying 0 is at S and the others move with it by betas (NULL: they stay). */
 static double g_moved(const mgn_market *m0, size_t n_mkt, const double *betas,
                       const mgn_account *a, const mgn_account_params *prm, double S, void *work,
@@ -425,11 +425,15 @@ static double g_moved(const mgn_market *m0, size_t n_mkt, const double *betas,
                                       prm->mode == MGN_MODE_ISOLATED ? per : NULL), MGN_OK);
     if (prm->mode != MGN_MODE_ISOLATED)
         return r.equity - r.mm;
-    double g = INFINITY;
-    for (size_t i = 0; i < a->n_pos; i++)
-        if (a->pos[i].quantity != 0 && !(per[i].mm == 0 && per[i].equity >= 0))
+    double g = INFINITY, all = INFINITY;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        if (a->pos[i].quantity == 0)
+            continue;
+        all = fmin(all, per[i].equity - per[i].mm);
+        if (!(per[i].mm == 0 && per[i].equity >= 0))
             g = fmin(g, per[i].equity - per[i].mm);
-    return g < INFINITY ? g : r.equity - r.mm;
+    }
+    return g < INFINITY ? g : all < INFINITY ? all : r.equity - r.mm;
 }
 
 /* Random accounts (1-8 European options, futures and perpetuals over the pricing

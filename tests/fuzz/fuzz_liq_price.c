@@ -229,8 +229,8 @@ static void check_search(const fa_world *w, const mgn_liq_search *s,
 }
 
 /* g today from mgn_account_eval: equity - MM, or (isolated) the smallest e_i - MM_i of
-   the positions with a quantity and with an MM or a negative e_i (equity - MM where
-   there is none). */
+   the positions with a quantity and with an MM or a negative e_i, else of all with a
+   quantity (equity - MM where there is none). */
 static int gap_of(const fa_world *w, double *gap)
 {
     const mgn_account *a = &w->acct[0];
@@ -246,14 +246,15 @@ static int gap_of(const fa_world *w, double *gap)
         return st;
     double v = r.equity - r.mm;
     if (w->prm.mode == MGN_MODE_ISOLATED) {
-        int any = 0;
+        double call = INFINITY, all = INFINITY;
         for (size_t i = 0; i < a->n_pos; i++) {
-            if (a->pos[i].quantity == 0 || (pp[i].mm == 0 && pp[i].equity >= 0))
+            if (a->pos[i].quantity == 0)
                 continue;
-            double d = pp[i].equity - pp[i].mm;
-            if (!any || d < v) v = d;
-            any = 1;
+            all = fmin(all, pp[i].equity - pp[i].mm);
+            if (!(pp[i].mm == 0 && pp[i].equity >= 0))
+                call = fmin(call, pp[i].equity - pp[i].mm);
         }
+        v = call < INFINITY ? call : all < INFINITY ? all : v;
     }
     *gap = v;
     return MGN_OK;
