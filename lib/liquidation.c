@@ -382,7 +382,10 @@ static int brent(gctx *c, double lo, double hi, void *state, double *root)
 static int edge_of_call(gctx *c, double safe, double neg, double *edge)
 {
     for (int it = 0; it < 200; it++) {
-        double mid = 0.5 * (safe + neg), g;
+        /* geometric halves while the ends are far apart, then arithmetic ones: a
+           bracket from 1e-300 to 1e300 ends in about 62 steps */
+        double ratio = safe > neg ? safe / neg : neg / safe;
+        double mid = ratio > 2 ? sqrt(safe) * sqrt(neg) : 0.5 * (safe + neg), g;
         int outside;
         if (!(mid != safe && mid != neg) || fabs(neg - safe) <= 4 * DBL_EPSILON * fabs(safe)) {
             *edge = safe;
@@ -391,7 +394,9 @@ static int edge_of_call(gctx *c, double safe, double neg, double *edge)
         int st = gval(c, mid, &g, &outside);
         if (st != MGN_OK)
             return st;
-        if (outside || g < 0)   /* outside: beyond the side of the range's end at neg */
+        /* (no point between two inside the search is outside it: the prices a beta
+           excludes form one end of the range) */
+        if (outside || g < 0)
             neg = mid;
         else
             safe = mid;

@@ -630,6 +630,14 @@ static void test_roots_isolated_worthless_long(void **state)
     at.spot = roots[0] * (1 - 8 * DBL_EPSILON);
     assert_int_equal(mgn_account_eval(&at, 1, &c, &prm, 0, INFINITY, ew, sizeof ew, &e1, NULL), MGN_OK);
     assert_true(e0.equity - e0.mm == 0 && e1.equity - e1.mm < 0);
+    /* the same edge from a bracket of two points 400 decades apart */
+    double edge = roots[0];
+    s.lo = 1e-200;
+    s.hi = 1e200;
+    s.grid = 2;
+    assert_int_equal(mgn_liq_prices(mk, 1, &c, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_int_equal(r.n_roots, 1);
+    assert_close(roots[0], edge, 8 * DBL_EPSILON, 0);
     free(work);
 }
 
