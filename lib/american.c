@@ -794,8 +794,13 @@ static void cheb_nodes(int n, double *xn)
 #else
 #define AM_INLINE inline
 #endif
+#define AM_LU_MAX 32   /* largest system lu_solve takes (checked where each is sized) */
 static AM_INLINE int lu_body(int n, double *restrict A, double *restrict b)
 {
+    /* the pivots' reciprocals, kept for the back substitution: a multiplication instead
+       of a division on its dependent chain (the median American price 1.6-2.2% faster,
+       bench_pricing's options alternated in one process) */
+    double rinv[AM_LU_MAX];
     for (int c = 0; c < n; c++) {
         int piv = c;
         for (int i = c + 1; i < n; i++)
@@ -810,6 +815,7 @@ static AM_INLINE int lu_body(int n, double *restrict A, double *restrict b)
             double t = b[c]; b[c] = b[piv]; b[piv] = t;
         }
         double inv = 1.0 / A[c * n + c];
+        rinv[c] = inv;
         for (int i = c + 1; i < n; i++) {
             double f = A[i * n + c] * inv;
             double *restrict Ai = A + i * n;
@@ -824,7 +830,7 @@ AM_SIMD
         double s = b[i];
         for (int k = i + 1; k < n; k++)
             s -= A[i * n + k] * b[k];
-        b[i] = s / A[i * n + i];
+        b[i] = s * rinv[i];
     }
     return 1;
 }
@@ -1402,6 +1408,8 @@ static double put_premium(double s, double T, double r, double q, double sig,
                         sets a time scale (ln(B/Y)/sigma)^2 the kernel must resolve near
                         the meeting time: 16 points gave 5e-6, 32 give 1.5e-7) */
 #define DB_P 48      /* price quadrature points */
+/* both systems fit lu_solve (a negative array size fails the build otherwise) */
+typedef char am_db_system_fits_lu[2 * DB_N <= AM_LU_MAX && AM_MAXN <= AM_LU_MAX ? 1 : -1];
 #define AM_DB_TIP 0.05  /* extrapolated tip: at most this fraction of the solved length */
 
 /* A map of the double-boundary equations (always DB_N intervals, DB_L points). */
