@@ -65,6 +65,15 @@ int mgn_dynmargin_params_init(mgn_dynmargin_params *p)
     return MGN_OK;
 }
 
+/* s + c += x with the rounding error of the addition kept in c (Neumaier, ZAMM 54,
+   1974: the error of the larger operand's sum, found exactly by the two subtractions). */
+static void compensated_add(double *s, double *c, double x)
+{
+    double t = *s + x;
+    *c += fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
+    *s = t;
+}
+
 int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_params *p,
                        double *scan_series, mgn_dynmargin_result *out)
 {
@@ -103,25 +112,34 @@ int mgn_dynamic_margin(const double *returns, size_t n, const mgn_dynmargin_para
     /* With a scan series the recursion runs twice, the first time without storing,
        so that an overflow leaves the caller's series untouched. */
     for (int pass = scan_series ? 0 : 1; pass < 2; pass++) {
-        double *dst = pass ? scan_series : NULL, win = 0;
+        double *dst = pass ? scan_series : NULL, win = 0, comp = 0, peak = 0;
         v = seed; M = base = flo = m = lv = 0;
         for (size_t t = 0; t < n; t++) {
             double r2 = returns[t] * returns[t];
             v = p->lambda * v + (1 - p->lambda) * r2;
             base = k * sqrt(v);
             if (L > 0) {
-                /* RMS over the last min(L, t+1) returns: the window sum is recomputed
-                   every L days to keep rounding from accumulating in the running sum. */
-                win += r2;
+                /* RMS over the last min(L, t+1) returns from a running window sum. A
+                   plain running sum keeps the rounding of every large square that has
+                   left the window (1% days after a 100% day came out 5.5e-14 off,
+                   after a 10,000% day 3.5e-9; a window of zeros gave a nonzero
+                   floor), so the sum is compensated (compensated_add), and summed
+                   afresh, compensated too, every L days and whenever it falls below
+                   2^-20 of its peak since the last such sum, where even the
+                   compensation's own rounding would show. */
+                compensated_add(&win, &comp, r2);
                 if (t >= L)
-                    win -= returns[t - L] * returns[t - L];
-                if ((t + 1) % L == 0 || win < 0) {
-                    win = 0;
+                    compensated_add(&win, &comp, -(returns[t - L] * returns[t - L]));
+                peak = win > peak ? win : peak;
+                double w = win + comp;
+                if ((t + 1) % L == 0 || !(w >= 0x1p-20 * peak)) {
+                    win = comp = 0;
                     for (size_t j = t + 1 - (t + 1 < L ? t + 1 : L); j <= t; j++)
-                        win += returns[j] * returns[j];
+                        compensated_add(&win, &comp, returns[j] * returns[j]);
+                    w = peak = win + comp;
                 }
                 size_t cnt = t + 1 < L ? t + 1 : L;
-                lv = sqrt(win / (double)cnt);
+                lv = sqrt(w / (double)cnt);
                 flo = k * lv;
             }
             m = base > flo ? base : flo;
