@@ -1103,8 +1103,9 @@ typedef struct mgn_hs_params {
 MGN_API size_t mgn_sizeof_hs_params(void);
 /* Fills the defaults above. */
 MGN_API int mgn_hs_params_init(mgn_hs_params *params);
-/* Number of current-period scenarios for n_days of history (MGN_EINVAL if the
-   history is shorter than the horizon). */
+/* Number of current-period scenarios for n_days of history: n_days - h + 1
+   (MGN_HORIZON_OVERLAP; MGN_EINVAL if the history is shorter than the horizon) or
+   n_days (MGN_HORIZON_SQRT, one-day scenarios: any n_days >= 1). */
 MGN_API int mgn_hs_scenario_count(size_t n_days, const mgn_hs_params *params, size_t *n_scen);
 /* Builds the scenarios without revaluing: shocks (n_scen x n_mkt, row-major, date
    order) and, if weights is not NULL, their weights (normalised to sum 1; equal
@@ -1155,7 +1156,8 @@ MGN_API int mgn_var_historical(const mgn_market *mkt, size_t n_mkt,
  * (closed form of the truncated normal moments). The expansion is an approximation;
  * it is reliable for moderate skew and kurtosis (|S| < ~1, K < ~6) and should be
  * checked against full revaluation elsewhere (the CF quantile can even become
- * non-monotone for extreme S, K).
+ * non-monotone for extreme S, K). ES is reported as max(ES, VaR): for extreme S, K
+ * the expansion's ES can fall below its VaR, and the floor then decides it.
  *
  * Validation: n >= 1; every entry finite; cov and gamma symmetric (to 1e-12
  * relative); cov diagonal >= 0 and |cov_ij| <= sqrt(cov_ii cov_jj) (1e-12 slack);
@@ -1190,11 +1192,15 @@ MGN_API int mgn_var_delta_gamma(const double *delta, const double *gamma, const 
  * Antithetic: paths come in pairs (x, -x) sharing W; n_paths must then be even.
  * Random numbers: gsl_rng_mt19937 seeded with (seed mod 2^32) XOR (seed >> 32) (GSL
  * maps 0 to 4357), normals by gsl_ran_gaussian_ziggurat, W by gsl_ran_chisq; all
- * drawn in the calling thread in path order, so the same seed gives the same bits
+ * drawn in the calling thread in path order (per path, or per antithetic pair: the
+ * n_mkt normals z_0..z_{n_mkt-1}, then W), so the same seed gives the same bits
  * whatever the thread count. The generator state lives in the workspace.
- * Standard errors: batch means. The paths are cut into n_batches contiguous batches
- * (antithetic pairs kept together); var_se = sd(VaR of each batch) / sqrt(n_batches),
- * likewise es_se. n_batches 0 or 1: no standard error (0). Default 20.
+ * Standard errors: batch means. The U units (paths, or antithetic pairs kept
+ * together) are cut into n_batches contiguous batches, batch b holding units
+ * floor(b U / B) to floor((b + 1) U / B) - 1 (B = n_batches, at most U: MGN_EINVAL
+ * otherwise); var_se = s / sqrt(B), s the sample standard deviation (divisor B - 1)
+ * of the batches' VaRs, likewise es_se. n_batches 0 or 1: no standard error (0).
+ * Default 20.
  * After the call the first n_paths doubles of the workspace hold the path P&L.
  *--------------------------------------------------------------------*/
 typedef struct mgn_mc_params {
@@ -1237,7 +1243,12 @@ MGN_API int mgn_var_montecarlo(const mgn_market *mkt, size_t n_mkt,
  *   with X ~ Binomial(T, p) and x exceptions, cum_prob = P(X <= x); green when
  *   cum_prob < 0.95, yellow when < 0.9999, red otherwise. For T = 250, c = 0.99 this
  *   is the Basel table: green 0-4, yellow 5-9, red >= 10; the same rule gives the
- *   zones for any T and c. T must fit in an unsigned int (MGN_ERANGE otherwise);
+ *   zones for any T and c. cum_prob comes from GSL's binomial distribution function
+ *   (the incomplete beta function): its relative error is a few u L, u = 2^-53 and
+ *   L = ln (T + 1)! + T (|ln p| + |ln(1 - p)|) (measured: at most 5.1 u L, 3.7e-12,
+ *   over T <= 2000); a cum_prob within that of 0.95 or 0.9999 may fall in either zone
+ *   (exactly at the threshold it takes the higher one: T = 1 at c = 0.95 is yellow).
+ *   T must fit in an unsigned int (MGN_ERANGE otherwise);
  *   from T of a few million on, x near the mean can also give MGN_ERANGE (GSL's
  *   incomplete beta function does not converge there).
  *--------------------------------------------------------------------*/
@@ -1740,10 +1751,13 @@ MGN_API int mgn_oracle_index(const double *price, const double *time, size_t n, 
  * Positions are closed at the mark (the close realises the mark value, so only the
  * penalty changes equity): penalty = penalty_rate * closed notional, the notional of
  * a close being |dq * multiplier| * S (options, linear delta-one: underlying notional)
- * or |dq * multiplier| (inverse futures: quote notional), in the account currency.
- * The target T(q) is MM * (1 + buffer) (MGN_LIQ_TARGET_MM) or IM (MGN_LIQ_TARGET_IM),
- * recomputed for the reduced account; the account is restored when equity - penalty
- * >= T and equity - penalty >= 0.
+ * or |dq * multiplier| (inverse futures and perpetuals: quote notional), in the
+ * account currency. The target T(q) is MM * (1 + buffer) (MGN_LIQ_TARGET_MM) or IM
+ * (MGN_LIQ_TARGET_IM), recomputed for the reduced account; the account is restored
+ * when equity - penalty >= T and equity - penalty >= 0. In isolated mode the test is
+ * per position: each position's equity (on its isolated collateral, which receives
+ * what its close realises less its penalty) >= its own T and >= 0, and the cross
+ * collateral >= 0.
  * Orders (each position closed at most close_factor of its quantity in one round):
  *   MGN_LIQ_PROPORTIONAL  every position reduced by the same fraction f <= close_factor:
  *     the smallest f that restores the account;
@@ -1825,15 +1839,18 @@ MGN_API int mgn_liq_economics(const mgn_market *mkt, size_t n_mkt, const mgn_acc
  * underlying (S_u <- S_u (1 + shock[u])). Then each round: every account not yet
  * liquidated is evaluated (mgn_account_eval with params); those at MGN_ACCT_LIQUIDATE
  * or BANKRUPT are closed in full at the round's prices; their net delta (underlying
- * units, options by their BSM delta; inverse delta-one |N|/S) is sold (longs) or
- * bought (shorts) into the market, which moves each underlying by
+ * units, signed: options by their BSM delta, linear futures e^{(r-q)T} per unit,
+ * inverse delta-one N/S with N = quantity x multiplier; MARGIN-MODEL.md section 4)
+ * is sold (longs) or bought (shorts) into the market, which moves each underlying by
  *   linear:      dS/S = -impact * D_u / depth[u]
  *   square root: dS/S = -impact * sign(D_u) sqrt(|D_u| / depth[u])
- * (D_u the net delta liquidated; a move below -0.99 is clamped there). The
- * insurance fund (quote) receives penalty_rate * notional from each liquidated
- * account's remaining equity (at most that equity) and pays its bad debt (-equity,
- * converted to quote); when it is exhausted the rest is reported as uncovered.
- * The simulation stops after a round that liquidates nothing, or after max_rounds.
+ * (D_u the net delta liquidated; the move is clamped to [-0.99, +100]). The
+ * insurance fund (quote) receives penalty_rate * notional (the closed positions'
+ * notional as mgn_liq_partial defines it, in quote) from each liquidated account's
+ * remaining equity (at most that equity) and pays its bad debt (-equity, converted
+ * to quote); when it is exhausted the rest is reported as uncovered.
+ * The simulation stops after a round that liquidates nothing (not recorded in
+ * rounds or n_rounds), or after max_rounds.
  * rounds[r] (capacity max_rounds) records round r+1; rounds and final_mkt (the prices
  * at the end, may be NULL) are written during the simulation, their contents are
  * unspecified on failure (out is untouched). Deterministic (one thread;

@@ -6,7 +6,10 @@
  *   - a published Kupiec worked example (250 days, 99%, 3 exceptions);
  *   - the BCBS 1996 traffic-light table (zones and cumulative probabilities);
  *   - closed forms of the statistics for x = 0, and a direct binomial sum for the
- *     cumulative probability at other T and c.
+ *     cumulative probability at other T and c;
+ *   - random sequences, P&L / VaR arrays and (T, x, c) (test_backtest_random) against
+ *     the header's definitions in long double, the chi-square tails in closed form and
+ *     a long double binomial sum.
  */
 #include <stdlib.h>
 #include "test_util.h"
@@ -253,6 +256,289 @@ static void test_zone_no_convergence(void **state)
     free(e);
 }
 
+/*---------------------------------------------------------------- random accuracy scan */
+
+/* Sum of the likelihood terms n ln q (0 ln q = 0, whatever q), in long double; *mag
+   collects sum |n ln q| + n, the scale of their rounding error in double (see
+   test_backtest_random). */
+static long double ref_loglik(const long double *n, const long double *q, int terms,
+                              long double *mag)
+{
+    long double s = 0;
+    for (int k = 0; k < terms; k++)
+        if (n[k] > 0) {
+            long double t = n[k] * logl(q[k]);
+            s += t;
+            *mag += fabsl(t) + n[k];
+        }
+    return s;
+}
+
+/* P(X <= x) for X ~ Binomial(T, p), a long double sum of the pmf with its logarithm
+   carried from ln P(X = 0) = T ln(1 - p) by ln P(X = k) / P(X = k - 1)
+   = ln((T - k + 1) / k) + ln(p / (1 - p)): a relative error of ~k 1e-19 at term k. */
+static long double ref_binomial_cdf(size_t T, size_t x, long double p)
+{
+    long double lp = (long double)T * log1pl(-p), odds = logl(p) - log1pl(-p);
+    long double s = expl(lp);
+    for (size_t k = 1; k <= x; k++) {
+        lp += logl((long double)(T - k + 1) / (long double)k) + odds;
+        s += expl(lp);
+    }
+    return s;
+}
+
+/* The tolerance of a cumulative binomial probability P(X <= x) from GSL
+   (gsl_cdf_binomial_P, through the incomplete beta function I_{1-p}(T - x, x + 1)):
+   its prefactor is the exponential of a sum of logarithms (ln Gamma of T + 1, x + 1,
+   T - x; T ln p, T ln(1 - p) at most) of total size up to
+   L = ln (T + 1)! + T (|ln p| + |ln(1 - p)|), each rounded to a relative u = 2^-53, so
+   P carries a relative error of a few u L (up to 5.1 u L seen over 30,000 draws).
+   Tolerance: 1e-14 + 2e-15 L (18 u L) relative, and 1e-300 (subnormal results). */
+static long double cum_tol(size_t T, long double p, long double cum)
+{
+    long double L = lgammal((long double)T + 2) + (long double)T * (fabsl(logl(p))
+                                                                  + fabsl(log1pl(-p)));
+    return cum * (1e-14L + 2e-15L * L) + 1e-300L;
+}
+
+/* Confidences over the documented domain (0, 1): 0.95, 0.975, 0.99, 0.999 (40%),
+   uniform in (0.5, 0.9999) (40%), 1 - 1e-8 to 1 - 1e-4 (10%), uniform in
+   (0.001, 0.5) (10%). */
+static double random_confidence(mgn_test_rng *g)
+{
+    static const double confs[] = { 0.95, 0.975, 0.99, 0.999 };
+    double u = mgn_test_uniform(g);
+    return u < 0.4 ? confs[(int)(u * 10)]
+         : u < 0.8 ? mgn_test_range(g, 0.5, 0.9999)
+         : u < 0.9 ? 1 - mgn_test_logrange(g, 1e-8, 1e-4) : mgn_test_range(g, 0.001, 0.5);
+}
+
+/* The zone of a cumulative probability, or -1 within band of a threshold (either
+   neighbouring zone is then accepted). */
+static int ref_zone(long double cum, long double band)
+{
+    if (fabsl(cum - 0.95L) <= band || fabsl(cum - 0.9999L) <= band)
+        return -1;
+    return cum < 0.95L ? MGN_ZONE_GREEN : cum < 0.9999L ? MGN_ZONE_YELLOW : MGN_ZONE_RED;
+}
+
+static int zone_ok(int zone, long double cum, long double band)
+{
+    int want = ref_zone(cum, band);
+    if (want >= 0)
+        return zone == want;
+    return zone == (cum < 0.9L ? MGN_ZONE_GREEN : MGN_ZONE_YELLOW)
+           || zone == (cum < 0.9L ? MGN_ZONE_YELLOW : MGN_ZONE_RED);
+}
+
+/* |got - want| as a fraction of tol (tol 0: exact); fails above 1. */
+static double frac_of_tol(double got, long double want, long double tol, const char *what,
+                          long it)
+{
+    long double err = fabsl((long double)got - want);
+    double f = err == 0 ? 0 : tol > 0 ? (double)(err / tol) : INFINITY;
+    if (!(f <= 1)) {
+        print_error("case %ld: %s = %.17g, expected %.17Lg (err %.3Lg, tolerance %.3Lg)\n", it,
+                    what, got, want, err, tol);
+        fail();
+    }
+    return f;
+}
+
+/* The chi-square upper tails in closed form: chi2(1) erfc(sqrt(x/2)), chi2(2) exp(-x/2). */
+static long double ref_chi2_q(long double x, int df)
+{
+    if (x < 0)
+        x = 0;
+    return df == 1 ? erfcl(sqrtl(x / 2)) : expl(-x / 2);
+}
+
+/* A p-value's tolerance: its value over the LR's tolerance interval, 1e-12 of itself
+   (GSL's gamma_inc_Q) and 1e-300 (results in the subnormal range). */
+static long double p_tol(long double lr, long double lr_tol, int df)
+{
+    return ref_chi2_q(lr - lr_tol, df) - ref_chi2_q(lr + lr_tol, df)
+           + 1e-12L * ref_chi2_q(lr, df) + 1e-300L;
+}
+
+/* Random exception sequences against the header's definitions written out in long
+   double: transition counts by a plain loop; Kupiec's and Christoffersen's LRs with
+   0 ln 0 = 0; p-values by the closed forms of the chi-square tails (ref_chi2_q); the
+   traffic light's P(X <= x) by ref_binomial_cdf. Then mgn_backtest_exceptions on random
+   P&L / VaR arrays and mgn_backtest_zone on random (T, x, c) up to T = 5000.
+   Sequences (T = 1..2000, log-uniform): i.i.d. with a uniform rate, a rate of 1e-4 to
+   0.5, or the model's p; two-state Markov chains (clustered when P(1 | 1) > P(1 | 0));
+   all zeros; all ones; a single one; alternating. Confidences of random_confidence;
+   p = 1 - c as a double (the library's and the definitions' p; exact for c >= 0.5).
+   Tolerances: an LR is -2 (l0 - l1) with l0, l1 sums of up to 4 terms n ln q. In
+   double each term is within ~2u |n ln q| (the log, the product; u = 2^-53) plus n u
+   where q is an estimate count / count (its rounding moves ln q, log1p(-q) by
+   u, u q / (1 - q), i.e. n u for either term), the sums and the difference add
+   ~5u sum |n ln q|: |l0 - l1| is off by < 8u (sum |n ln q| + sum n) ~ 1e-15 mag.
+   The LR near 0 (x / T near p, pi0 near pi1) is all cancellation, so the tolerance is
+   1e-12 LR + 2e-15 mag; LR_cc that of both. The p-values: their range over the LR's
+   tolerance interval (p_tol; near LR = 0 that is ~sqrt(2 tol / pi), the tail's slope
+   being infinite there). cum_prob: cum_tol (the reference is good to ~1e-15 relative);
+   the zone exact, but within cum_tol of 0.95 and 0.9999 (T = 1 at c = 0.95, T = 2 at
+   c = 0.99 land on them) either neighbouring zone is accepted. */
+static void test_backtest_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x94D049BB133111EBULL };
+    const long double R_LR = 1e-12L, A_LR = 2e-15L;
+    static int e[2000];
+    double worst = 0;
+    long ambiguous = 0, iters = mgn_test_cases(2000);
+    for (long it = 0; it < iters; it++) {
+        size_t T = (size_t)mgn_test_logrange(&g, 1, 2001);
+        if (T > 2000)
+            T = 2000;
+        double c = random_confidence(&g), p = 1 - c;
+        int kind = (int)(mgn_test_uniform(&g) * 8);
+        double rate = kind == 0 ? mgn_test_uniform(&g)
+                    : kind == 1 ? mgn_test_logrange(&g, 1e-4, 0.5) : p;
+        double p01 = mgn_test_logrange(&g, 1e-3, 0.5), p11 = mgn_test_uniform(&g);
+        size_t one = (size_t)(mgn_test_uniform(&g) * (double)T);
+        int first = mgn_test_uniform(&g) < 0.5;
+        for (size_t t = 0; t < T; t++) {
+            switch (kind) {
+            case 3:     /* Markov chain */
+                e[t] = t == 0 ? first : mgn_test_uniform(&g) < (e[t - 1] ? p11 : p01);
+                break;
+            case 4: e[t] = 0; break;
+            case 5: e[t] = 1; break;
+            case 6: e[t] = t == one; break;
+            case 7: e[t] = (int)((t + (size_t)first) % 2); break;
+            default: e[t] = mgn_test_uniform(&g) < rate; break;
+            }
+        }
+        mgn_backtest_result r;
+        assert_int_equal(mgn_backtest(e, T, c, &r), MGN_OK);
+
+        size_t x = 0, cnt[2][2] = { { 0, 0 }, { 0, 0 } };
+        for (size_t t = 0; t < T; t++) {
+            x += (size_t)e[t];
+            if (t > 0)
+                cnt[e[t - 1]][e[t]]++;
+        }
+        assert_int_equal(r.n_obs, T);
+        assert_int_equal(r.n_exceptions, x);
+        assert_true(r.n00 == cnt[0][0] && r.n01 == cnt[0][1] && r.n10 == cnt[1][0]
+                    && r.n11 == cnt[1][1]);
+
+        /* Kupiec: l0 = (T-x) ln(1-p) + x ln p, l1 the same at p = x/T */
+        long double LT = (long double)T, X = (long double)x, pl = p, ph = X / LT;
+        long double mag_pof = 0, mag_ind = 0;
+        long double n_pof[2] = { LT - X, X };
+        long double q0[2] = { 1 - pl, pl }, q1[2] = { 1 - ph, ph };
+        long double lr_pof = -2 * (ref_loglik(n_pof, q0, 2, &mag_pof)
+                                   - ref_loglik(n_pof, q1, 2, &mag_pof));
+        /* Christoffersen: pi0 = n01/(n00+n01), pi1 = n11/(n10+n11), pi = (n01+n11)/(T-1) */
+        long double n00 = (long double)cnt[0][0], n01 = (long double)cnt[0][1];
+        long double n10 = (long double)cnt[1][0], n11 = (long double)cnt[1][1];
+        long double pi0 = n00 + n01 > 0 ? n01 / (n00 + n01) : 0;
+        long double pi1 = n10 + n11 > 0 ? n11 / (n10 + n11) : 0;
+        long double pi = T > 1 ? (n01 + n11) / (LT - 1) : 0;
+        long double m0[2] = { n00 + n10, n01 + n11 }, r0[2] = { 1 - pi, pi };
+        long double m1[4] = { n00, n01, n10, n11 }, r1[4] = { 1 - pi0, pi0, 1 - pi1, pi1 };
+        long double lr_ind = -2 * (ref_loglik(m0, r0, 2, &mag_ind)
+                                   - ref_loglik(m1, r1, 4, &mag_ind));
+        long double tol_pof = R_LR * lr_pof + A_LR * mag_pof;
+        long double tol_ind = R_LR * lr_ind + A_LR * mag_ind;
+        worst = fmax(worst, frac_of_tol(r.lr_pof, lr_pof, tol_pof, "LR_pof", it));
+        worst = fmax(worst, frac_of_tol(r.lr_ind, lr_ind, tol_ind, "LR_ind", it));
+        worst = fmax(worst, frac_of_tol(r.lr_cc, lr_pof + lr_ind, tol_pof + tol_ind, "LR_cc",
+                                        it));
+        worst = fmax(worst, frac_of_tol(r.p_pof, ref_chi2_q(lr_pof, 1),
+                                        p_tol(lr_pof, tol_pof, 1), "p_pof", it));
+        worst = fmax(worst, frac_of_tol(r.p_ind, ref_chi2_q(lr_ind, 1),
+                                        p_tol(lr_ind, tol_ind, 1), "p_ind", it));
+        worst = fmax(worst, frac_of_tol(r.p_cc, ref_chi2_q(lr_pof + lr_ind, 2),
+                                        p_tol(lr_pof + lr_ind, tol_pof + tol_ind, 2), "p_cc",
+                                        it));
+        long double cum = ref_binomial_cdf(T, x, pl), tol_cum = cum_tol(T, pl, cum);
+        worst = fmax(worst, frac_of_tol(r.cum_prob, cum, tol_cum, "cum_prob", it));
+        ambiguous += ref_zone(cum, tol_cum) < 0;
+        if (!zone_ok(r.zone, cum, tol_cum)) {
+            print_error("case %ld: zone %d for P(X <= %zu) = %.17Lg (T = %zu, c = %.17g)\n", it,
+                        r.zone, x, cum, T, c);
+            fail();
+        }
+    }
+
+    /* mgn_backtest_exceptions: a loss strictly beyond the VaR, -pnl > var; a loss equal
+       to it (ties, +-0 included) is no exception. P&L and VaR of random sign and size
+       (1e-300 to 1e300, subnormals, 0 and -0), and P&L at, one ulp inside and one ulp
+       beyond -VaR. */
+    long n_days = 0;
+    for (long it = 0, iters2 = mgn_test_cases(300); it < iters2; it++) {
+        enum { ND = 200 };
+        double pnl[ND], var[ND];
+        int exc[ND];
+        size_t n = 1 + (size_t)(mgn_test_uniform(&g) * ND);
+        for (size_t t = 0; t < n; t++) {
+            double u = mgn_test_uniform(&g);
+            double sv = mgn_test_uniform(&g) < 0.8 ? 1 : -1;
+            double sp = mgn_test_uniform(&g) < 0.5 ? 1 : -1;
+            var[t] = u < 0.05 ? 0 : u < 0.1 ? sv * 0x1p-1070 * mgn_test_range(&g, 1, 16)
+                   : sv * mgn_test_logrange(&g, 1e-300, 1e300);
+            double k = mgn_test_uniform(&g);
+            pnl[t] = k < 0.2 ? -var[t]
+                   : k < 0.3 ? nextafter(-var[t], -INFINITY)
+                   : k < 0.4 ? nextafter(-var[t], INFINITY)
+                   : k < 0.45 ? (mgn_test_uniform(&g) < 0.5 ? 0.0 : -0.0)
+                   : sp * fabs(var[t]) * mgn_test_logrange(&g, 1e-3, 1e3);
+            exc[t] = 7;
+        }
+        assert_int_equal(mgn_backtest_exceptions(pnl, var, n, exc), MGN_OK);
+        for (size_t t = 0; t < n; t++) {
+            int want = -(long double)pnl[t] > (long double)var[t];
+            if (exc[t] != want) {
+                print_error("day %zu: pnl %.17g var %.17g: exception %d, expected %d\n", t,
+                            pnl[t], var[t], exc[t], want);
+                fail();
+            }
+        }
+        n_days += (long)n;
+    }
+
+    /* mgn_backtest_zone: T up to 5000 (log-uniform), x uniform in 0..T or within 3 of
+       the binomial's 95% or 99.99% quantile (normal approximation) */
+    long n_zone = 0;
+    for (long it = 0, iters3 = mgn_test_cases(1000); it < iters3; it++) {
+        size_t T = (size_t)mgn_test_logrange(&g, 1, 5001), x;
+        if (T > 5000)
+            T = 5000;
+        double c = random_confidence(&g), p = 1 - c, u = mgn_test_uniform(&g);
+        if (u < 0.4) {
+            x = (size_t)(mgn_test_uniform(&g) * (double)(T + 1));
+        } else {
+            double zq = u < 0.7 ? 1.6448536269514722 : 3.7190164854556804;
+            double q = (double)T * p + zq * sqrt((double)T * p * (1 - p));
+            q = floor(q + mgn_test_range(&g, -3, 4));
+            x = q < 0 ? 0 : q > (double)T ? T : (size_t)q;
+        }
+        if (x > T)
+            x = T;
+        int zone = -1;
+        double cp = -1;
+        assert_int_equal(mgn_backtest_zone(T, x, c, &zone, &cp), MGN_OK);
+        long double cum = ref_binomial_cdf(T, x, p), tol_cum = cum_tol(T, p, cum);
+        worst = fmax(worst, frac_of_tol(cp, cum, tol_cum, "zone cum_prob", it));
+        ambiguous += ref_zone(cum, tol_cum) < 0;
+        if (!zone_ok(zone, cum, tol_cum)) {
+            print_error("zone case %ld: zone %d for P(X <= %zu) = %.17Lg (T = %zu, c = %.17g)\n",
+                        it, zone, x, cum, T, c);
+            fail();
+        }
+        n_zone++;
+    }
+    print_message("%ld random backtests, %ld days of exceptions, %ld zones (%ld within rounding "
+                  "of a zone's threshold): worst %.3g of the tolerance\n", iters, n_days, n_zone,
+                  ambiguous, worst);
+}
+
 /*---------------------------------------------------------------- bad input catalogue */
 /* Every argument of every function of this file with the bad values of the catalogue
    (tests/README.md, tests/bad_input.h). */
@@ -347,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_zones),
         cmocka_unit_test(test_closed_forms),
         cmocka_unit_test(test_exact_fit),
+        cmocka_unit_test(test_backtest_random),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_zone_no_convergence),
         cmocka_unit_test(test_bad_input_backtest),

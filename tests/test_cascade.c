@@ -2,7 +2,7 @@
  * square-root impact, insurance fund exhausted), determinism, bad input, overflows. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "test_util.h"
+#include "margin_ref.h"
 
 static mgn_std_tier TIER = { 0, 0.10, 0.05, 0 };
 static mgn_position POS[3];
@@ -425,6 +425,398 @@ static void test_delta_overflow(void **state)
     free(w);
 }
 
+/*---------------------------------------------------------------- random cascades */
+
+enum { BF_NA = 30, BF_NP = 8, BF_NM = 3, BF_ROUNDS = 10 };
+
+/* Closed notional of p in quote (the partial liquidation header's definition, which
+   the cascade's fee takes): |quantity x multiplier| S for options and linear
+   futures/perpetuals, |quantity x multiplier| for inverse futures and perpetuals. */
+static double bf_notional(const mgn_market *m, const mgn_position *p)
+{
+    double qm = fabs(p->quantity * p->multiplier);
+    return p->instrument != MGN_OPTION && p->settlement == MGN_INVERSE ? qm
+                                                                       : qm * m[p->underlying].spot;
+}
+
+/* The size of account a at markets m in its currency (positions as the pricers'
+   absolute accuracy measures them, collateral, isolated collateral, margins). */
+static double bf_size(const mgn_market *m, const mgn_account *a, const mgn_account_result *r)
+{
+    double conv = a->currency == MGN_QUOTE ? 1 : m[a->currency].spot, s = fabs(r->collateral);
+    for (size_t i = 0; i < a->n_pos; i++) {
+        const mgn_market *u = &m[a->pos[i].underlying];
+        s += ref_position_size(&a->pos[i], u, u->spot, conv);
+        if (a->isolated)
+            s += a->isolated[i];
+    }
+    return s + fabs(r->im) + fabs(r->mm);
+}
+
+/* How much equity - MM x liq_ratio of account a (with per, its positions' figures)
+   moves, per unit of relative move of the prices: |delta| S and |value| of each
+   position, the margins (about proportional to S) and the collateral (coin balances,
+   coin accounts). Position i alone (isolated mode) when only is not SIZE_MAX. */
+static double bf_sensitivity(const mgn_market *m, const mgn_account *a,
+                             const mgn_account_result *r, const mgn_position_result *per,
+                             size_t only)
+{
+    double conv = a->currency == MGN_QUOTE ? 1 : 1 / m[a->currency].spot, s = 0;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        if (only != SIZE_MAX && i != only)
+            continue;
+        const mgn_market *u = &m[a->pos[i].underlying];
+        s += fabs(ref_delta(&a->pos[i], u)) * u->spot * conv + fabs(per[i].value)
+             + fabs(per[i].mm) + fabs(per[i].im);
+    }
+    return only != SIZE_MAX ? s : s + fabs(r->collateral) + fabs(r->mm) + fabs(r->im);
+}
+
+/* 1 when account a (evaluated: r, per) is within amb of bf_sensitivity of its
+   liquidation boundary: equity - MM x liq_ratio, or in isolated mode any position's
+   (the pooled collateral, one balance here, has that balance's sign whatever the
+   prices). */
+static int bf_near_boundary(const mgn_market *m, const mgn_account *a,
+                            const mgn_account_params *prm, const mgn_account_result *r,
+                            const mgn_position_result *per, double amb)
+{
+    if (prm->mode != MGN_MODE_ISOLATED)
+        return fabs(r->equity - r->mm * prm->liq_ratio)
+               <= amb * bf_sensitivity(m, a, r, per, SIZE_MAX);
+    for (size_t i = 0; i < a->n_pos; i++)
+        if (fabs(per[i].equity - per[i].mm * prm->liq_ratio)
+            <= amb * bf_sensitivity(m, a, r, per, i))
+            return 1;
+    return 0;
+}
+
+/* The cascade written out from the header: per round every live account evaluated
+ * by mgn_account_eval at the round's prices; those at LIQUIDATE or BANKRUPT closed in
+ * full: their notional (quote), their equity converted to quote, the fee
+ * min(penalty_rate x notional, max(equity, 0)) into the fund, the bad debt
+ * max(-equity, 0) paid from it as far as it goes (the rest uncovered); their net
+ * delta (section 4 of MARGIN-MODEL.md, ref_delta: quantity x multiplier x the BSM
+ * delta for options, x e^{(r-q)T} for linear futures, x 1 for linear perpetuals,
+ * x 1/S for inverse futures and perpetuals, signed: longs are sold) moves each
+ * underlying by -impact D/depth or -impact sign(D) sqrt(|D|/depth), clamped at -0.99.
+ * Returns 0 when an account is near its liquidation boundary at some round
+ * (bf_near_boundary): its status there is rounding's choice (the reference's prices
+ * differ from the library's by ulps). Returns 2 when a move above +100 (a rise beyond
+ * 101 times the price) occurs: the library caps rises there, a cap the header does
+ * not state. */
+typedef struct {
+    mgn_cascade_round rounds[BF_ROUNDS];
+    mgn_cascade_result res;
+    mgn_market mk[BF_NM];
+    double money;          /* scale of the money figures: fund, notional, |equity| */
+} bf_sim;
+
+static int bf_simulate(const mgn_market *mkt, size_t nm, const mgn_account *accts, size_t na,
+                       const mgn_account_params *prm, const mgn_cascade_params *cp,
+                       const double *shock, const double *depth, double amb, void *work,
+                       size_t ws, bf_sim *out)
+{
+    int dead[BF_NA] = { 0 };
+    memset(out, 0, sizeof *out);
+    for (size_t u = 0; u < nm; u++) {
+        out->mk[u] = mkt[u];
+        out->mk[u].spot = mkt[u].spot * (1 + shock[u]);
+    }
+    long double fund = cp->insurance_fund, uncovered = 0;
+    long double tot_notional = 0, tot_bad = 0, tot_fees = 0, money = cp->insurance_fund;
+    size_t tot_liq = 0;
+    for (int rd = 0; rd < cp->max_rounds; rd++) {
+        long double D[BF_NM] = { 0 }, notional = 0, bad = 0, fees = 0;
+        size_t n_liq = 0;
+        for (size_t k = 0; k < na; k++) {
+            if (dead[k])
+                continue;
+            const mgn_account *a = &accts[k];
+            mgn_account_result r;
+            mgn_position_result per[BF_NP];
+            assert_int_equal(mgn_account_eval(out->mk, nm, a, prm, 0, INFINITY, work, ws, &r, per),
+                             MGN_OK);
+            /* from round 2 on (round 1's prices are S (1 + shock) on both sides) */
+            if (rd > 0 && bf_near_boundary(out->mk, a, prm, &r, per, amb))
+                return 0;
+            if (r.status < MGN_ACCT_LIQUIDATE)
+                continue;
+            dead[k] = 1;
+            n_liq++;
+            long double E = (long double)r.equity
+                            * (a->currency == MGN_QUOTE ? 1 : out->mk[a->currency].spot);
+            long double nk = 0;
+            for (size_t i = 0; i < a->n_pos; i++) {
+                const mgn_position *p = &a->pos[i];
+                nk += bf_notional(out->mk, p);
+                D[p->underlying] += ref_delta(p, &out->mk[p->underlying]);
+            }
+            long double fee = fminl(cp->penalty_rate * nk, fmaxl(E, 0));
+            long double debt = fmaxl(-E, 0);
+            fund += fee;
+            long double paid = fminl(fund, debt);
+            fund -= paid;
+            uncovered += debt - paid;
+            notional += nk;
+            fees += fee;
+            bad += debt;
+            money += nk + fabsl(E);
+        }
+        if (n_liq == 0) {
+            out->res.converged = 1;
+            break;
+        }
+        for (size_t u = 0; u < nm; u++) {
+            double x = (double)(D[u] / depth[u]);
+            double mv = cp->impact_model == MGN_IMPACT_LINEAR ? -cp->impact * x
+                      : -cp->impact * (x < 0 ? -1 : 1) * sqrt(fabs(x));
+            if (mv > 100)
+                return 2;
+            out->mk[u].spot *= 1 + fmax(mv, -0.99);
+        }
+        mgn_cascade_round *R = &out->rounds[out->res.n_rounds++];
+        R->price = out->mk[cp->report_underlying].spot;
+        R->n_liquidated = n_liq;
+        R->notional = (double)notional;
+        R->bad_debt = (double)bad;
+        R->fees = (double)fees;
+        R->fund = (double)fund;
+        R->uncovered = (double)uncovered;
+        tot_liq += n_liq;
+        tot_notional += notional;
+        tot_bad += bad;
+        tot_fees += fees;
+    }
+    out->res.n_liquidated = tot_liq;
+    out->res.notional = (double)tot_notional;
+    out->res.bad_debt = (double)tot_bad;
+    out->res.fees = (double)tot_fees;
+    out->res.fund = (double)fund;
+    out->res.uncovered = (double)uncovered;
+    out->money = (double)money;
+    return 1;
+}
+
+static void bf_check(double got, double want, double tol, double *worst, long it, size_t rd,
+                     const char *what)
+{
+    double e = fabs(got - want) / tol;
+    if (!(e <= 1)) {
+        print_error("case %ld, round %zu: %s = %.17g, expected %.17g (%.3g of the tolerance)\n",
+                    it, rd, what, got, want, e);
+        fail();
+    }
+    if (e > *worst)
+        *worst = e;
+}
+
+/* Random cascades: 1-30 accounts (0-8 European options, futures and perpetuals,
+ * linear and inverse, tests/margin_ref.h, on 1-3 shared markets of spot 0.01 to 1e5,
+ * in most draws 80% of the positions on one side; quote or coin accounts; collateral
+ * placing each account from somewhat below its liquidation level to well above it; a
+ * few with no position and a balance of either sign) in cross, isolated or portfolio
+ * mode (grid or SPAN), liq_ratio 0.5-1; shocks -50% to +30% (often against the crowded
+ * side), depths 0.02 to 20 times the underlying's total |delta|, linear or square-root
+ * impact 0-1.5, penalty rate 0-0.5, insurance fund 0 to the accounts' equity,
+ * max_rounds 1-10, any report_underlying. Reference: bf_simulate, the header's
+ * cascade by brute force. Rounds, liquidation counts, converged exactly; prices and
+ * final_mkt within 1e-12 relative (the reference's deltas, from mgn_bs_greeks, differ
+ * from the library's by a few ulps and compound over at most 10 rounds); the money
+ * figures within 1e-12 of their scale (fund + notional + |equity| liquidated). A draw
+ * where an account's equity - MM x liq_ratio is within 1e-11 of what a relative price
+ * move of 1 would change it by, at some round after the first, is skipped (its status
+ * is rounding's choice) and counted, and so is a draw whose impact raises a price by
+ * more than +100 (where the library caps the move, a cap its header does not state). */
+static void test_brute_force_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x9E2B6D41C87F3A05ULL };
+    mgn_account_params probe;
+    mgn_account_params_init(&probe);
+    probe.mode = MGN_MODE_PORTFOLIO;
+    size_t ws, w2;
+    assert_int_equal(mgn_cascade_work_size(&probe, BF_NM, BF_NA, BF_NP, &ws), MGN_OK);
+    probe.pm_method = MGN_PM_METHOD_SPAN;
+    assert_int_equal(mgn_cascade_work_size(&probe, BF_NM, BF_NA, BF_NP, &w2), MGN_OK);
+    ws = ws > w2 ? ws : w2;
+    void *work = malloc(ws);
+    assert_non_null(work);
+    static mgn_position pos[BF_NA][BF_NP];
+    static mgn_balance bal[BF_NA];
+    static double iso[BF_NA][BF_NP];
+    static bf_sim ref;
+    mgn_account accts[BF_NA];
+    double worst = 0;
+    long iters = mgn_test_cases(200), skipped = 0, capped = 0, n_liq = 0, n_rounds = 0;
+    for (long it = 0; it < iters; it++) {
+        size_t nm = 1 + (size_t)(mgn_test_uniform(&g) * BF_NM);
+        size_t na = 1 + (size_t)(mgn_test_uniform(&g) * BF_NA);
+        mgn_market m[BF_NM];
+        for (size_t u = 0; u < nm; u++) {
+            m[u].spot = mgn_test_logrange(&g, 1e-2, 1e5);
+            m[u].rate = mgn_test_range(&g, -0.02, 0.15);
+            m[u].carry = mgn_test_range(&g, -0.05, 0.2);
+        }
+        /* account parameters shared by all */
+        mgn_account_params prm;
+        mgn_account_params_init(&prm);
+        mgn_std_params sp[BF_NM];
+        mgn_pm_params pm[BF_NM];
+        mgn_span_params span[BF_NM];
+        for (size_t u = 0; u < nm; u++) {
+            sp[u].struct_size = sizeof sp[u];
+            assert_int_equal(mgn_std_preset((int)(mgn_test_uniform(&g) * 7), &sp[u]), MGN_OK);
+            mgn_pm_preset_deribit(&pm[u]);
+            mgn_span_params s = { mgn_test_range(&g, 0.05, 0.3), mgn_test_range(&g, 0, 0.3),
+                                  mgn_test_range(&g, 1, 3), mgn_test_range(&g, 0, 1),
+                                  mgn_test_range(&g, 0, 0.02), mgn_test_range(&g, 0, 0.05),
+                                  mgn_test_range(&g, 0, 0.01) };
+            span[u] = s;
+        }
+        double y = mgn_test_uniform(&g);
+        prm.mode = y < 0.45 ? MGN_MODE_CROSS : y < 0.65 ? MGN_MODE_ISOLATED : MGN_MODE_PORTFOLIO;
+        if (prm.mode != MGN_MODE_PORTFOLIO && mgn_test_uniform(&g) < 0.5) {
+            prm.std = sp;
+            prm.n_std = mgn_test_uniform(&g) < 0.5 ? 1 : nm;
+        }
+        prm.pm_method = mgn_test_uniform(&g) < 0.6 ? MGN_PM_METHOD_GRID : MGN_PM_METHOD_SPAN;
+        prm.pm = pm;
+        prm.span = span;
+        prm.pm_im_factor = mgn_test_range(&g, 1, 1.5);
+        prm.pm_mm_factor = prm.pm_im_factor * mgn_test_range(&g, 0.5, 1);
+        prm.liq_ratio = mgn_test_uniform(&g) < 0.5 ? 1 : mgn_test_range(&g, 0.5, 1);
+        /* accounts: equity placed at MM (1 + k) today; in most draws 80% of the
+           positions on one side (crowded longs or shorts: cascades) */
+        double y2 = mgn_test_uniform(&g), crowd = y2 < 0.3 ? 0 : y2 < 0.65 ? 1 : -1;
+        double abs_delta[BF_NM] = { 0 }, equity_q = 0;
+        for (size_t k = 0; k < na; k++) {
+            size_t n = mgn_test_uniform(&g) < 0.05 ? 0
+                                                   : 1 + (size_t)(mgn_test_uniform(&g) * BF_NP);
+            ref_random_book(&g, m, (int)nm, pos[k], n, 0);
+            for (size_t i = 0; i < n; i++)
+                if (crowd != 0 && mgn_test_uniform(&g) < 0.8)
+                    pos[k][i].quantity = crowd * fabs(pos[k][i].quantity);
+            int cur = mgn_test_uniform(&g) < 0.7 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+            double cq = cur == MGN_QUOTE ? 1 : 1 / m[cur].spot;   /* quote -> account ccy */
+            mgn_balance b = { MGN_QUOTE, 0, 0, 0, 0 };
+            bal[k] = b;
+            for (size_t i = 0; i < n; i++)
+                iso[k][i] = 0;
+            mgn_account *a = &accts[k];
+            memset(a, 0, sizeof *a);
+            a->struct_size = sizeof *a;
+            a->pos = pos[k];
+            a->n_pos = n;
+            a->bal = &bal[k];
+            a->n_bal = 1;
+            a->isolated = iso[k];
+            a->currency = cur;
+            mgn_account_result r;
+            mgn_position_result per[BF_NP];
+            assert_int_equal(mgn_account_eval(m, nm, a, &prm, 0, INFINITY, work, ws, &r, per),
+                             MGN_OK);
+            double size = bf_size(m, a, &r);
+            double kk = mgn_test_uniform(&g) < 0.5 ? mgn_test_range(&g, -0.1, 0.5)
+                                                   : mgn_test_range(&g, -0.3, 1.5);
+            if (n == 0) {
+                double sign = mgn_test_uniform(&g) < 0.5 ? -1 : 1;
+                bal[k].amount = sign * mgn_test_logrange(&g, 1, 1e3);
+            } else if (prm.mode == MGN_MODE_ISOLATED) {
+                for (size_t i = 0; i < n; i++) {
+                    /* (never about 0 against the position's size: a long option whose
+                       MM is its value, as Cboe's, would sit at MM whatever the prices,
+                       its status rounding's choice) */
+                    const mgn_market *u = &m[pos[k][i].underlying];
+                    double ps = ref_position_size(&pos[k][i], u, u->spot, 1 / cq);
+                    double mi = per[i].mm > 1e-6 * ps ? per[i].mm : 1e-3 * ps;
+                    iso[k][i] = mi * (1 + kk * mgn_test_range(&g, 0.5, 1.5)) - per[i].value;
+                    if (!(iso[k][i] >= 0.01 * mi))
+                        iso[k][i] = mi * mgn_test_range(&g, 0.01, 0.5);
+                }
+                bal[k].amount = mgn_test_uniform(&g) < 0.1 ? -1e-3 * size / cq : 0;
+            } else {
+                double mm = r.mm > 1e-6 * size ? r.mm : 1e-3 * size;
+                bal[k].amount = (mm * (1 + kk) - r.equity) / cq;
+            }
+            for (size_t i = 0; i < n; i++) {
+                int u = pos[k][i].underlying;
+                abs_delta[u] += fabs(ref_delta(&pos[k][i], &m[u]));
+            }
+            assert_int_equal(mgn_account_eval(m, nm, a, &prm, 0, INFINITY, work, ws, &r, NULL),
+                             MGN_OK);
+            equity_q += fabs(r.equity) / cq;
+        }
+        double shock[BF_NM], depth[BF_NM];
+        for (size_t u = 0; u < nm; u++) {
+            double z = mgn_test_uniform(&g);
+            shock[u] = z < 0.2 ? 0 : z < 0.6 && crowd != 0 ? -crowd * mgn_test_range(&g, 0, 0.3)
+                                                          : mgn_test_range(&g, -0.5, 0.3);
+            depth[u] = (abs_delta[u] > 0 ? abs_delta[u] : 1) * mgn_test_logrange(&g, 0.02, 20);
+        }
+        mgn_cascade_params cp;
+        memset(&cp, 0, sizeof cp);
+        cp.struct_size = sizeof cp;
+        cp.impact_model = mgn_test_uniform(&g) < 0.5 ? MGN_IMPACT_LINEAR : MGN_IMPACT_SQRT;
+        cp.max_rounds = 1 + (int)(mgn_test_uniform(&g) * BF_ROUNDS);
+        cp.impact = mgn_test_uniform(&g) < 0.1 ? 0 : mgn_test_range(&g, 0, 1.5);
+        cp.penalty_rate = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_logrange(&g, 1e-4, 0.5);
+        cp.insurance_fund = mgn_test_uniform(&g) < 0.2 ? 0
+                          : (equity_q + 1) * mgn_test_logrange(&g, 1e-3, 1);
+        cp.report_underlying = (int)(mgn_test_uniform(&g) * nm);
+
+        mgn_cascade_round rounds[BF_ROUNDS];
+        mgn_market fin[BF_NM];
+        mgn_cascade_result res;
+        assert_int_equal(mgn_cascade(m, nm, accts, na, &prm, &cp, shock, depth, work, ws, rounds,
+                                     fin, &res), MGN_OK);
+        int sim = bf_simulate(m, nm, accts, na, &prm, &cp, shock, depth, 1e-11, work, ws, &ref);
+        if (sim != 1) {
+            *(sim == 0 ? &skipped : &capped) += 1;
+            continue;
+        }
+        const mgn_cascade_result *want = &ref.res;
+        if (res.n_rounds != want->n_rounds || res.converged != want->converged
+            || res.n_liquidated != want->n_liquidated) {
+            print_error("case %ld: %zu rounds, %zu liquidated, converged %d; expected %zu, %zu, "
+                        "%d\n", it, res.n_rounds, res.n_liquidated, res.converged,
+                        want->n_rounds, want->n_liquidated, want->converged);
+            fail();
+        }
+        double tol_money = 1e-12 * ref.money + 1e-300;
+        for (size_t r = 0; r < res.n_rounds; r++) {
+            const mgn_cascade_round *x = &rounds[r], *w = &ref.rounds[r];
+            if (x->n_liquidated != w->n_liquidated) {
+                print_error("case %ld, round %zu: %zu accounts liquidated, expected %zu\n", it, r,
+                            x->n_liquidated, w->n_liquidated);
+                fail();
+            }
+            bf_check(x->price, w->price, 1e-12 * w->price, &worst, it, r, "price");
+            bf_check(x->notional, w->notional, tol_money, &worst, it, r, "notional");
+            bf_check(x->bad_debt, w->bad_debt, tol_money, &worst, it, r, "bad_debt");
+            bf_check(x->fees, w->fees, tol_money, &worst, it, r, "fees");
+            bf_check(x->fund, w->fund, tol_money, &worst, it, r, "fund");
+            bf_check(x->uncovered, w->uncovered, tol_money, &worst, it, r, "uncovered");
+        }
+        bf_check(res.notional, want->notional, tol_money, &worst, it, res.n_rounds, "notional");
+        bf_check(res.bad_debt, want->bad_debt, tol_money, &worst, it, res.n_rounds, "bad_debt");
+        bf_check(res.fees, want->fees, tol_money, &worst, it, res.n_rounds, "fees");
+        bf_check(res.fund, want->fund, tol_money, &worst, it, res.n_rounds, "fund");
+        bf_check(res.uncovered, want->uncovered, tol_money, &worst, it, res.n_rounds, "uncovered");
+        for (size_t u = 0; u < nm; u++) {
+            bf_check(fin[u].spot, ref.mk[u].spot, 1e-12 * ref.mk[u].spot, &worst, it,
+                     res.n_rounds, "final spot");
+            assert_true(fin[u].rate == m[u].rate && fin[u].carry == m[u].carry);
+        }
+        n_liq += (long)res.n_liquidated;
+        n_rounds += (long)res.n_rounds;
+    }
+    free(work);
+    print_message("%ld random cascades: worst %.3g of the tolerance\n", iters, worst);
+    print_message("  %ld rounds, %ld accounts liquidated; draws skipped: %ld with an account "
+                  "within rounding of its liquidation boundary, %ld with a rise above +100\n",
+                  n_rounds, n_liq, skipped, capped);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_overflow_and_status),
         cmocka_unit_test(test_total_overflow),
         cmocka_unit_test(test_delta_overflow),
+        cmocka_unit_test(test_brute_force_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,11 +5,15 @@
  * shock exactly, so HS VaR must equal mgn_var_es of returns computed here by hand
  * (compounded, sqrt-scaled, age-weighted by the BRW formula, filtered by a separate
  * long-double EWMA recursion); full revaluation of an option book against
- * mgn_scenario_pnl on shocks built here; thread counts 1, 2, 3 giving identical bits.
+ * mgn_scenario_pnl on shocks built here; thread counts 1, 2, 3 giving identical bits;
+ * a brute force on random histories, books and parameters (scenarios from the header's
+ * definitions in long double, every position repriced from scratch in every scenario,
+ * VaR and ES by sorting the losses).
  */
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "test_util.h"
+#include "margin_ref.h"
 
 static double *make_returns(size_t nd, size_t nm, uint64_t seed, double vol)
 {
@@ -244,6 +248,419 @@ static void test_options_threads_contrib(void **state)
     free(cw); free(mat); free(ec); free(pl); free(sh); free(w); free(ps); free(r); free(dv);
 }
 
+/*---------------------------------------------------------------- random vs brute force */
+
+enum { RH_MAX_DAYS = 300, RH_MAX_MKT = 4, RH_MAX_POS = 8 };
+
+/* Rounding scale of a shock's log move: each daily term carries a few ulps (log1p,
+   the factor sigma_now / sigma_t of two EWMA recursions that round once a day over up
+   to 300 days) and the window's sum h more: 1e-13 of the terms' summed magnitude. */
+#define RH_SHOCK_REL 1e-13L
+
+/* A normal-ish draw: the sum of four uniforms, centred and scaled to variance 1. */
+static double rh_normalish(mgn_test_rng *g)
+{
+    double s = 0;
+    for (int k = 0; k < 4; k++)
+        s += mgn_test_uniform(g);
+    return (s - 2) * sqrt(3.0);
+}
+
+/* n_days x n_mkt daily returns, oldest first: per underlying a daily vol of 0.2% to 8%
+   that changes regime on a random day (x 0.25 to x 4, what filtered HS rescales),
+   normal-ish log returns, on 2% of days a jump of -30% to +40%, on 3% of days a holiday
+   on which nothing moves (exact zeros: tied scenarios), and one underlying in 20 that
+   never moves (sigma_t == 0 in the filter). Vol changes, when dv is not NULL: 0.1 to 3
+   vol points a day, on 2% of days a jump of -0.3 to +0.5. */
+static void rh_draw_history(mgn_test_rng *g, size_t nd, size_t nm, double *ret, double *dv)
+{
+    double vol[RH_MAX_MKT], regime_factor[RH_MAX_MKT], dvol[RH_MAX_MKT];
+    int still[RH_MAX_MKT];
+    size_t regime_day = (size_t)(mgn_test_uniform(g) * (double)nd);
+    for (size_t m = 0; m < nm; m++) {
+        vol[m] = mgn_test_logrange(g, 0.002, 0.08);
+        regime_factor[m] = mgn_test_logrange(g, 0.25, 4);
+        dvol[m] = mgn_test_logrange(g, 0.001, 0.03);
+        still[m] = mgn_test_uniform(g) < 0.05;
+    }
+    for (size_t t = 0; t < nd; t++) {
+        int holiday = mgn_test_uniform(g) < 0.03;
+        for (size_t m = 0; m < nm; m++) {
+            double r = 0, d = 0;
+            if (!holiday && !still[m]) {
+                double s = t < regime_day ? vol[m] : vol[m] * regime_factor[m];
+                r = mgn_test_uniform(g) < 0.02 ? mgn_test_range(g, -0.3, 0.4)
+                                               : expm1(s * rh_normalish(g));
+                d = mgn_test_uniform(g) < 0.02 ? mgn_test_range(g, -0.3, 0.5)
+                                               : dvol[m] * rh_normalish(g);
+            }
+            ret[t * nm + m] = r;
+            if (dv)
+                dv[t * nm + m] = d;
+        }
+    }
+}
+
+/* The scenarios of the header ("Historical simulation with full revaluation") written
+   out in long double: l_t = log1p(r_t); filtered, l_t sigma_now / sigma_t with the
+   RiskMetrics EWMA sigma^2_{t+1} = lambda sigma^2_t + (1 - lambda) l_t^2 seeded with
+   the mean of l^2 (l_t left as it is where sigma_t == 0); overlapping windows: expm1
+   of the window's summed l, vol shock the summed dv; sqrt: expm1(sqrt(h) l_t),
+   sqrt(h) dv_t. mag and dv_mag get the summed magnitudes of each shock's terms (the
+   scale of its rounding), lowest and highest the extreme summed log moves. Returns the
+   number of scenarios. */
+static size_t rh_ref_shocks(const double *ret, const double *dv, size_t nd, size_t nm, int h,
+                            int method, int filtered, double ewma_lambda, mgn_shock *sh,
+                            long double *mag, long double *dv_mag, long double *lowest,
+                            long double *highest)
+{
+    long double x[RH_MAX_DAYS];
+    int overlap = method == MGN_HORIZON_OVERLAP;
+    size_t ns = overlap ? nd - (size_t)h + 1 : nd;
+    long double lam = ewma_lambda, sqrt_h = sqrtl((long double)h);
+    *lowest = *highest = 0;
+    for (size_t m = 0; m < nm; m++) {
+        long double seed = 0;
+        for (size_t t = 0; t < nd; t++) {
+            x[t] = log1pl(ret[t * nm + m]);
+            seed += x[t] * x[t];
+        }
+        seed /= (long double)nd;
+        if (filtered) {
+            long double v = seed;
+            for (size_t t = 0; t < nd; t++)
+                v = lam * v + (1 - lam) * x[t] * x[t];
+            long double sigma_now = sqrtl(v);
+            v = seed;
+            for (size_t t = 0; t < nd; t++) {
+                long double l = x[t], sigma_t = sqrtl(v);
+                if (sigma_t > 0)
+                    x[t] = l * sigma_now / sigma_t;
+                v = lam * v + (1 - lam) * l * l;
+            }
+        }
+        for (size_t j = 0; j < ns; j++) {
+            long double sum = 0, abs_sum = 0, dv_sum = 0, dv_abs = 0;
+            if (overlap) {
+                for (size_t t = j; t < j + (size_t)h; t++) {
+                    long double d = dv ? dv[t * nm + m] : 0;
+                    sum += x[t];
+                    abs_sum += fabsl(x[t]);
+                    dv_sum += d;
+                    dv_abs += fabsl(d);
+                }
+            } else {
+                sum = sqrt_h * x[j];
+                abs_sum = fabsl(sum);
+                dv_sum = sqrt_h * (dv ? dv[j * nm + m] : 0);
+                dv_abs = fabsl(dv_sum);
+            }
+            *lowest = fminl(*lowest, sum);
+            *highest = fmaxl(*highest, sum);
+            sh[j * nm + m].price = (double)expm1l(sum);
+            sh[j * nm + m].vol = (double)dv_sum;
+            mag[j * nm + m] = abs_sum;
+            dv_mag[j * nm + m] = dv_abs;
+        }
+    }
+    return ns;
+}
+
+/* Tolerances of one reference shock: price to RH_SHOCK_REL of its log terms times
+   1 + price (the derivative of expm1) plus 2 ulps of the price; vol to 2 (h + 1)
+   ulps of its terms' magnitude (h additions in double, or the product by sqrt(h)). */
+static long double rh_price_tol(const mgn_shock *want, long double mag)
+{
+    return (1 + (long double)want->price) * RH_SHOCK_REL * mag
+           + 2 * DBL_EPSILON * fabsl((long double)want->price);
+}
+
+static long double rh_vol_tol(long double dv_mag, int h)
+{
+    return 2 * (h + 1) * DBL_EPSILON * dv_mag;
+}
+
+/* |got - want| as a fraction of tol (0 when both are 0). */
+static double rh_fraction(long double got, long double want, long double tol)
+{
+    long double d = fabsl(got - want);
+    return d == 0 ? 0 : (double)(d / tol);
+}
+
+/* Brute-force scenario P&L: every position repriced from scratch in every scenario
+   (ref_pnl_quote), converted to the coin of `currency` at its scenario price as
+   mgn_scenario_pnl documents, and the error the library may make on it: 1e-12 of each
+   position's |P&L| plus its size at the scenario price (mgn_scenario_pnl's accuracy,
+   ref_position_size as tests/test_scenario.c holds it), plus what the tolerated
+   rounding of the library's own shocks moves it: a relative price error rho of the
+   underlying moves the position by at most 2 size rho (|delta| <= e^{|q| T}, < 2 on
+   this domain), of the coin by |P&L| rho; a vol error by at most 3 size |dvol|
+   (vega <= S e^{|q| T} sqrt(T / 2 pi) <= 2.1 S at 10 years). */
+static void rh_ref_losses(const mgn_market *mk, size_t nm, const mgn_position *pos, size_t np,
+                          const mgn_shock *sh, const long double *mag,
+                          const long double *dv_mag, size_t ns, int h, double dt, int currency,
+                          long double *loss, long double *err)
+{
+    for (size_t s = 0; s < ns; s++) {
+        const mgn_shock *row = sh + s * nm;
+        double conv = currency < 0 ? 1 : mk[currency].spot * (1 + row[currency].price);
+        long double rho_conv = currency < 0 ? 0
+            : rh_price_tol(&row[currency], mag[s * nm + (size_t)currency])
+              / (1 + (long double)row[currency].price);
+        long double pnl = 0, e = 0;
+        for (size_t i = 0; i < np; i++) {
+            const mgn_position *p = &pos[i];
+            size_t u = (size_t)p->underlying;
+            const mgn_market *m = &mk[u];
+            double want = ref_pnl_quote(p, m, row[u].price, row[u].vol, dt) / conv;
+            double size = ref_position_size(p, m, m->spot * (1 + row[u].price), conv);
+            long double rho = rh_price_tol(&row[u], mag[s * nm + u])
+                              / (1 + (long double)row[u].price);
+            long double dvol = rh_vol_tol(dv_mag[s * nm + u], h);
+            pnl += want;
+            e += 1e-12L * (fabsl((long double)want) + size) + 2 * size * rho
+                 + fabsl((long double)want) * rho_conv + 3 * size * dvol;
+        }
+        loss[s] = -pnl;
+        err[s] = e;
+    }
+}
+
+typedef struct { long double loss, weight; } rh_scenario;
+
+static int rh_worst_first(const void *a, const void *b)
+{
+    long double x = ((const rh_scenario *)a)->loss, y = ((const rh_scenario *)b)->loss;
+    return (x < y) - (x > y);
+}
+
+/* VaR and ES by the order statistic of the conventions block, written out: losses
+   sorted worst-first, VaR = L_(k) for the first k whose cumulative weight reaches
+   a W (within 2^-51 W, which for equal weights is the rule "N a within N 2^-51 of an
+   integer counts as it"), ES = (sum_{i<k} w_(i) L_(i) + (a W - sum_{i<k} w_(i))
+   L_(k)) / (a W), at least VaR. weights NULL: equal. shift[s] (or NULL) is added to
+   loss s: shift_sign -1, 0, +1 gives the figures of the losses moved down, not at
+   all or up by their error. */
+static void rh_ref_var_es(const long double *loss, const long double *shift, int shift_sign,
+                          const long double *weights, size_t n, double confidence,
+                          long double *var, long double *es)
+{
+    rh_scenario v[RH_MAX_DAYS];
+    long double total = 0;
+    for (size_t s = 0; s < n; s++) {
+        v[s].loss = loss[s] + (shift ? shift_sign * shift[s] : 0);
+        v[s].weight = weights ? weights[s] : 1;
+        total += v[s].weight;
+    }
+    qsort(v, n, sizeof *v, rh_worst_first);
+    long double a = 1 - (long double)confidence, target = a * total;
+    long double reach = target - total * 0x1p-51L, cum = 0, tail = 0;
+    size_t k = 0;
+    while (k < n - 1 && !(cum + v[k].weight >= reach)) {
+        cum += v[k].weight;
+        tail += v[k].weight * v[k].loss;
+        k++;
+    }
+    *var = v[k].loss;
+    *es = (tail + (target - cum) * v[k].loss) / target;
+    if (*es < *var)
+        *es = *var;
+}
+
+/* The library's figure against the reference, as a fraction of the tolerance: the
+   order statistic and the tail mean are monotone in every loss, so losses each within
+   err[s] of the reference's put VaR and ES between the reference's figures of the
+   losses moved down and up by err (this also holds when near-tied losses come out in
+   another order); 4 ulps on top for the library's own rounding. */
+static double rh_tail_fraction(double got, long double want, long double lo, long double hi)
+{
+    long double tol = (got >= want ? hi - want : want - lo) + 4 * DBL_EPSILON * fabsl(want);
+    return rh_fraction(got, want, tol + LDBL_MIN);
+}
+
+/* Random histories, books and parameters against the brute force. Drawn: 1-4 markets
+   (ref_wide_book's wide domain, or ref_random_book's mixed book with 10% American
+   options on spots of 0.05 to 1e5), 1-8 positions, horizons of 1-10 days by both
+   methods, n_days from h to 300, vol changes or NULL, every weighting with lambdas in
+   (0.8, 0.999), confidence 0.95, 0.975, 0.99 or in (0.8, 0.999), dt 0, h / 365 or up
+   to 0.1 year, quote or a coin, an optional stressed history (its own vol changes or
+   NULL), 1 or 2 threads. Checked: mgn_hs_scenario_count, and mgn_hs_scenarios' shocks
+   and weights (both histories), against the header's definitions; every figure of
+   mgn_var_historical against VaR and ES of the brute-force P&L. Filtering can blow a
+   jump after a calm spell up beyond what a double holds: a summed log move below -38
+   or above +710 must then be MGN_ERANGE from both functions; other moves beyond +-37
+   are left out (the boundary of 1 + price rounding to 0 or overflowing, and prices
+   near DBL_MAX, belong to the bad-input tests). */
+static void test_vs_brute_force_random(void **state)
+{
+    (void)state;
+    enum { ND = RH_MAX_DAYS, NM = RH_MAX_MKT };
+    static double hist_ret[2][ND * NM], hist_dv[2][ND * NM], lib_w[ND];
+    static mgn_shock ref_sh[2][ND * NM], lib_sh[ND * NM];
+    static long double mag[2][ND * NM], dv_mag[2][ND * NM], ref_w[ND], loss[ND], err[ND];
+    mgn_test_rng g = { 0x9E3779B97F4A7C15ULL };
+    double worst_shock = 0, worst_weight = 0, worst_tail = 0;
+    long iters = mgn_test_cases(100), n_erange = 0, n_left_out = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market mk[RH_MAX_MKT];
+        mgn_position pos[RH_MAX_POS];
+        size_t nm = 1 + (size_t)(mgn_test_uniform(&g) * RH_MAX_MKT);
+        size_t np = 1 + (size_t)(mgn_test_uniform(&g) * RH_MAX_POS);
+        if (mgn_test_uniform(&g) < 0.5) {
+            ref_wide_book(&g, mk, (int)nm, pos, np);
+        } else {
+            for (size_t m = 0; m < nm; m++) {
+                mk[m].spot = mgn_test_logrange(&g, 0.05, 1e5);
+                mk[m].rate = mgn_test_range(&g, -0.01, 0.1);
+                mk[m].carry = mgn_test_range(&g, -0.02, 0.1);
+            }
+            ref_random_book(&g, mk, (int)nm, pos, np, 1);
+        }
+        mgn_hs_params hp;
+        assert_int_equal(mgn_hs_params_init(&hp), MGN_OK);
+        hp.horizon_days = 1 + (int)(mgn_test_uniform(&g) * 10);
+        hp.horizon_method = mgn_test_uniform(&g) < 0.5 ? MGN_HORIZON_OVERLAP : MGN_HORIZON_SQRT;
+        hp.weighting = (int)(mgn_test_uniform(&g) * 4);
+        hp.brw_lambda = mgn_test_range(&g, 0.8, 0.999);
+        hp.ewma_lambda = mgn_test_range(&g, 0.8, 0.999);
+        static const double levels[] = { 0.95, 0.975, 0.99 };
+        int level = (int)(mgn_test_uniform(&g) * 4);
+        hp.confidence = level < 3 ? levels[level] : mgn_test_range(&g, 0.8, 0.999);
+        double y = mgn_test_uniform(&g);
+        hp.dt = y < 0.3 ? 0 : y < 0.6 ? hp.horizon_days / 365.0 : mgn_test_range(&g, 0, 0.1);
+        hp.currency = mgn_test_uniform(&g) < 0.5 ? MGN_QUOTE
+                                                 : (int)(mgn_test_uniform(&g) * (double)nm);
+        hp.threads = mgn_test_uniform(&g) < 0.5 ? 1 : 2;
+
+        /* the two histories, current then the optional stressed one (always equally
+           weighted and unfiltered), with their reference scenarios */
+        size_t h = (size_t)hp.horizon_days, n_days[2], ns[2] = { 0, 0 };
+        int has_dv[2], status[2] = { MGN_OK, MGN_OK }, left_out[2] = { 0, 0 };
+        mgn_hs_params hist_params[2] = { hp, hp };
+        hist_params[1].weighting = 0;
+        for (int k = 0; k < 2; k++) {
+            y = mgn_test_uniform(&g);
+            n_days[k] = h + (size_t)(mgn_test_uniform(&g) * (y < 0.1 ? 3 : (double)(ND + 1 - h)));
+            if (n_days[k] > ND)
+                n_days[k] = ND;
+            has_dv[k] = mgn_test_uniform(&g) < 0.6;
+        }
+        if (mgn_test_uniform(&g) < 0.5)
+            n_days[1] = 0;
+        for (int k = 0; k < 2 && n_days[k] > 0; k++) {
+            long double lowest, highest;
+            rh_draw_history(&g, n_days[k], nm, hist_ret[k], has_dv[k] ? hist_dv[k] : NULL);
+            ns[k] = rh_ref_shocks(hist_ret[k], has_dv[k] ? hist_dv[k] : NULL, n_days[k], nm,
+                                  hp.horizon_days, hp.horizon_method,
+                                  (hist_params[k].weighting & MGN_HS_FILTERED) != 0,
+                                  hp.ewma_lambda, ref_sh[k], mag[k], dv_mag[k], &lowest, &highest);
+            if (lowest <= -38 || highest >= 710)
+                status[k] = MGN_ERANGE;
+            else if (lowest < -37 || highest > 37)
+                left_out[k] = 1;
+        }
+        if ((left_out[0] || left_out[1]) && status[0] == MGN_OK && status[1] == MGN_OK) {
+            n_left_out++;
+            continue;
+        }
+
+        size_t bytes;
+        assert_int_equal(mgn_var_historical_work_size(n_days[0], n_days[1], nm, &hp, &bytes),
+                         MGN_OK);
+        void *work = malloc(bytes);
+        mgn_var_result res;
+        int st = mgn_var_historical(mk, nm, pos, np, hist_ret[0], has_dv[0] ? hist_dv[0] : NULL,
+                                    n_days[0], n_days[1] ? hist_ret[1] : NULL,
+                                    n_days[1] && has_dv[1] ? hist_dv[1] : NULL, n_days[1], &hp,
+                                    work, bytes, &res);
+        free(work);
+        if (status[0] != MGN_OK || status[1] != MGN_OK) {
+            assert_int_equal(st, MGN_ERANGE);
+            n_erange++;
+        } else {
+            assert_int_equal(st, MGN_OK);
+        }
+
+        for (int k = 0; k < 2 && n_days[k] > 0; k++) {
+            const double *r = hist_ret[k], *d = has_dv[k] ? hist_dv[k] : NULL;
+            const mgn_hs_params *q = &hist_params[k];
+            int brw = (q->weighting & MGN_HS_BRW) != 0;
+            size_t lib_ns = 0;
+            assert_int_equal(mgn_hs_scenario_count(n_days[k], q, &lib_ns), MGN_OK);
+            assert_int_equal(lib_ns, ns[k]);
+            int st_scen = mgn_hs_scenarios(r, d, n_days[k], nm, q, lib_sh, lib_w);
+            if (!left_out[k])
+                assert_int_equal(st_scen, status[k]);
+            if (status[k] != MGN_OK || st != MGN_OK)
+                continue;
+            for (size_t i = 0; i < ns[k] * nm; i++) {
+                const mgn_shock *want = &ref_sh[k][i];
+                double e = fmax(rh_fraction(lib_sh[i].price, want->price,
+                                            rh_price_tol(want, mag[k][i])),
+                                rh_fraction(lib_sh[i].vol, want->vol,
+                                            rh_vol_tol(dv_mag[k][i], hp.horizon_days)));
+                if (!(e <= 1)) {
+                    print_error("iteration %ld, history %d, shock %zu: (%.17g, %.17g), expected "
+                                "(%.17g, %.17g)\n", it, k, i, lib_sh[i].price, lib_sh[i].vol,
+                                want->price, want->vol);
+                    fail();
+                }
+                worst_shock = fmax(worst_shock, e);
+            }
+            /* BRW: the scenario of age i (1 = newest) weighs lambda^(i-1) (1 - lambda) /
+               (1 - lambda^N); else 1/N. The library's doubles to 1e-13 relative: pow's and
+               the normalisation's few ulps, the latter's log(lambda) multiplied by N. */
+            long double lam = hp.brw_lambda;
+            for (size_t j = 0; j < ns[k]; j++) {
+                ref_w[j] = brw ? powl(lam, (long double)(ns[k] - j - 1)) * (1 - lam)
+                                     / (1 - powl(lam, (long double)ns[k]))
+                               : 1.0L / (long double)ns[k];
+                double e = rh_fraction(lib_w[j], ref_w[j], 1e-13L * ref_w[j]);
+                if (!(e <= 1)) {
+                    print_error("iteration %ld, history %d, weight %zu: %.17g, expected %.17Lg\n",
+                                it, k, j, lib_w[j], ref_w[j]);
+                    fail();
+                }
+                worst_weight = fmax(worst_weight, e);
+            }
+            rh_ref_losses(mk, nm, pos, np, ref_sh[k], mag[k], dv_mag[k], ns[k],
+                          hp.horizon_days, hp.dt, hp.currency, loss, err);
+            long double want_var, want_es, var_lo, var_hi, es_lo, es_hi;
+            const long double *w = brw ? ref_w : NULL;
+            rh_ref_var_es(loss, NULL, 0, w, ns[k], hp.confidence, &want_var, &want_es);
+            rh_ref_var_es(loss, err, -1, w, ns[k], hp.confidence, &var_lo, &es_lo);
+            rh_ref_var_es(loss, err, +1, w, ns[k], hp.confidence, &var_hi, &es_hi);
+            double got_var = k == 0 ? res.var_current : res.var_stressed;
+            double got_es = k == 0 ? res.es_current : res.es_stressed;
+            double e = fmax(rh_tail_fraction(got_var, want_var, var_lo, var_hi),
+                            rh_tail_fraction(got_es, want_es, es_lo, es_hi));
+            if (!(e <= 1)) {
+                print_error("iteration %ld, history %d: VaR %.17g, ES %.17g, expected %.17Lg in "
+                            "[%.17Lg, %.17Lg], %.17Lg in [%.17Lg, %.17Lg]\n", it, k, got_var,
+                            got_es, want_var, var_lo, var_hi, want_es, es_lo, es_hi);
+                fail();
+            }
+            worst_tail = fmax(worst_tail, e);
+        }
+        if (st != MGN_OK)
+            continue;
+        /* the reported figures: max(current, stressed) with a stressed history */
+        assert_int_equal(res.n_scenarios, ns[0]);
+        if (n_days[1] > 0) {
+            assert_true(res.var == fmax(res.var_current, res.var_stressed));
+            assert_true(res.es == fmax(res.es_current, res.es_stressed));
+        } else {
+            assert_true(res.var == res.var_current && res.es == res.es_current);
+            assert_true(res.var_stressed == 0 && res.es_stressed == 0);
+        }
+        assert_true(res.var_se == 0 && res.es_se == 0);
+    }
+    double worst = fmax(worst_shock, fmax(worst_weight, worst_tail));
+    print_message("%ld random histories: worst %.3g of the tolerance (shocks %.3g, weights %.3g, "
+                  "VaR and ES %.3g; %ld MGN_ERANGE as expected, %ld left out)\n", iters, worst,
+                  worst_shock, worst_weight, worst_tail, n_erange, n_left_out);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -310,6 +727,13 @@ static void test_bad_input(void **state)
     size_t n;
     assert_int_equal(mgn_hs_scenario_count(0, &hp, &n), MGN_EINVAL);
     assert_int_equal(mgn_hs_scenario_count(5, &hp, NULL), MGN_EINVAL);
+    /* shorter than the horizon: no window, but sqrt-scaled one-day scenarios */
+    q = hp;
+    q.horizon_days = 21;
+    assert_int_equal(mgn_hs_scenario_count(nd, &q, &n), MGN_EINVAL);
+    q.horizon_method = MGN_HORIZON_SQRT;
+    assert_int_equal(mgn_hs_scenario_count(nd, &q, &n), MGN_OK);
+    assert_int_equal(n, nd);
     assert_int_equal(mgn_hs_scenarios(NULL, NULL, nd, 1, &hp, sh, NULL), MGN_EINVAL);
     assert_int_equal(mgn_hs_scenarios(r, NULL, nd, 1, &hp, NULL, NULL), MGN_EINVAL);
     assert_int_equal(mgn_hs_scenarios(r, NULL, nd, 0, &hp, sh, NULL), MGN_EINVAL);
@@ -667,6 +1091,7 @@ int main(void)
         cmocka_unit_test(test_brw_and_filtered),
         cmocka_unit_test(test_stressed),
         cmocka_unit_test(test_options_threads_contrib),
+        cmocka_unit_test(test_vs_brute_force_random),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_historical),
     };

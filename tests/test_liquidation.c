@@ -1291,6 +1291,467 @@ static void test_partial_penalty_overflow(void **state)
     free(work);
 }
 
+/*------------------------------------------------------------------ random partial liquidation */
+
+enum { PR_NP = 8 };
+
+/* Closed notional per contract of p in the account currency cur (partial liquidation
+   header): |multiplier| S for options and linear futures/perpetuals (underlying
+   notional at the index price), multiplier for inverse futures and perpetuals (quote
+   notional); quote converts to the coin of cur at its index price. */
+static double pr_notional_per_contract(const mgn_market *m, const mgn_position *p, int cur)
+{
+    double S = m[p->underlying].spot;
+    double q = p->instrument != MGN_OPTION && p->settlement == MGN_INVERSE ? p->multiplier
+                                                                         : p->multiplier * S;
+    return cur == MGN_QUOTE ? q : q / m[cur].spot;
+}
+
+/* Mark per unit of a close (mgn_liq_close.price): the option's BSM value in quote, the
+   future's F = S e^{(r-q)T}, the perpetual's S. */
+static double pr_mark(const mgn_market *m, const mgn_position *p)
+{
+    const mgn_market *u = &m[p->underlying];
+    if (p->instrument == MGN_PERPETUAL)
+        return u->spot;
+    if (p->instrument == MGN_FUTURE)
+        return u->spot * exp((u->rate - u->carry) * p->expiry);
+    double V;
+    assert_int_equal(mgn_bs_price((mgn_option_type)p->option_type, u->spot, p->strike, p->expiry,
+                                  u->rate, u->carry, p->vol, &V), MGN_OK);
+    return V;
+}
+
+/* The account and what the reference needs to apply closes to it. */
+typedef struct {
+    const mgn_market *m;
+    size_t nm;
+    const mgn_account *a;
+    const mgn_account_params *prm;
+    const mgn_liq_params *lp;
+    const double *value;    /* each position's value before (account currency) */
+    const double *npc;      /* closed notional per contract (account currency) */
+    void *work;
+    size_t ws;
+} pr_ctx;
+
+/* The account after closing the fraction fr[i] of each position i at the mark, by
+   the header's definition: quantities reduced by fr[i] * quantity, the closed part's
+   value (fr[i] times the position's value) realised into a cash balance of the
+   account currency without haircut, the penalty (penalty_rate x closed notional) paid
+   out of it; evaluated by mgn_account_eval. */
+static mgn_account_result pr_apply(const pr_ctx *c, const double *fr)
+{
+    const mgn_account *a = c->a;
+    mgn_position q[PR_NP];
+    mgn_balance b[4];
+    long double cash = 0;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        q[i] = a->pos[i];
+        double dq = fr[i] * a->pos[i].quantity;
+        q[i].quantity = a->pos[i].quantity - dq;
+        cash += (long double)fr[i] * c->value[i]
+                - (long double)c->lp->penalty_rate * (fabs(dq) * c->npc[i]);
+    }
+    for (size_t k = 0; k < a->n_bal; k++)
+        b[k] = a->bal[k];
+    mgn_balance cb = { a->currency, 0, (double)cash, 0, 0 };
+    b[a->n_bal] = cb;
+    mgn_account ac = *a;
+    ac.pos = q;
+    ac.bal = b;
+    ac.n_bal = a->n_bal + 1;
+    mgn_account_result r;
+    assert_int_equal(mgn_account_eval(c->m, c->nm, &ac, c->prm, 0, INFINITY, c->work, c->ws, &r,
+                                      NULL), MGN_OK);
+    return r;
+}
+
+/* How far the account is past the liquidation target (header: restored when
+   equity >= T and equity >= 0, T = MM (1 + buffer) or IM): min(E - T, E), >= 0 when
+   restored. */
+static double pr_gap(const mgn_account_result *r, const mgn_liq_params *lp)
+{
+    double T = lp->target == MGN_LIQ_TARGET_IM ? r->im : r->mm * (1 + lp->buffer);
+    return fmin(r->equity - T, r->equity);
+}
+
+/* |got - want| against tol: fails beyond it, else keeps the worst fraction. */
+static void pr_check(double got, double want, double tol, double *worst, long it,
+                     const char *what)
+{
+    double e = fabs(got - want) / tol;
+    if (!(e <= 1)) {
+        print_error("case %ld: %s = %.17g, expected %.17g (%.3g of the tolerance)\n", it, what,
+                    got, want, e);
+        fail();
+    }
+    if (e > *worst)
+        *worst = e;
+}
+
+/* An account result against the reference's, every figure within tol (account
+   currency); the status equal unless the equity lies within tol of a boundary
+   (0, MM * liq_ratio, MM, IM), and so the call amount with it; the margin ratio
+   within what tol on equity and MM allows. */
+static void pr_check_result(const mgn_account_result *got, const mgn_account_result *want,
+                            double tol, double liq_ratio, double *worst, long it, const char *what)
+{
+    char name[64];
+#define PR_FIELD(f)                                                     \
+    do {                                                                \
+        snprintf(name, sizeof name, "%s." #f, what);                    \
+        pr_check(got->f, want->f, tol, worst, it, name);                \
+    } while (0)
+    PR_FIELD(equity);
+    PR_FIELD(collateral);
+    PR_FIELD(position_value);
+    PR_FIELD(im);
+    PR_FIELD(mm);
+    PR_FIELD(available);
+    PR_FIELD(shortfall);
+    if (want->mm > tol && got->mm > tol) {
+        /* ratio E / MM: d(E/MM) <= (dE + |E/MM| dMM) / MM */
+        snprintf(name, sizeof name, "%s.margin_ratio", what);
+        pr_check(got->margin_ratio, want->margin_ratio,
+                 tol * (1 + fabs(want->margin_ratio)) / want->mm, worst, it, name);
+    }
+    if (got->status != want->status) {
+        double E = want->equity, near = fmin(fmin(fabs(E), fabs(E - want->mm * liq_ratio)),
+                                             fmin(fabs(E - want->mm), fabs(E - want->im)));
+        if (!(near <= tol)) {
+            print_error("case %ld: %s.status %d, expected %d (equity %.17g, IM %.17g, MM %.17g)\n",
+                        it, what, got->status, want->status, E, want->im, want->mm);
+            fail();
+        }
+    } else {
+        /* the call amount is IM - E from MARGIN_CALL on: compared with equal statuses */
+        PR_FIELD(call_amount);
+        assert_int_equal(got->n_called, want->n_called);
+    }
+#undef PR_FIELD
+}
+
+/* Random accounts (1-8 European options, futures and perpetuals, linear and inverse,
+ * over the pricing domain on 1-3 markets, tests/margin_ref.h; some positions of zero
+ * quantity, some twice: ties of MM) in cross mode (the default rule set, a preset, or
+ * one preset per market) and portfolio mode (grid or SPAN, random factors), reported
+ * in quote or in a coin, with collateral placing the equity somewhat below MM, far
+ * below it (bankrupt too), or between MM and above the target; every mgn_liq_params
+ * setting (the three orders, random priorities and their prefixes, both targets,
+ * buffer 0-0.5, penalty 0-5%, close factor (0, 1]). The reference composes the
+ * header's definitions: the returned closes are applied to a copy of the account
+ * (quantities reduced, the closed value realised into cash less the penalty, its
+ * notional computed here) and the copy is evaluated by mgn_account_eval: out->after
+ * and out->before must equal those evaluations, restored must be the target met, the
+ * closes must follow the order's rule (which positions, in which order, each at most
+ * close_factor, all but the last at the cap, one fraction f for PROPORTIONAL),
+ * closing the last position (or f) 1e-9 relative less must not restore the account,
+ * and with full = 1 the largest allowed closes (each prefix of the order at the cap,
+ * or f = close_factor) must not. Isolated mode, whose target is met position by
+ * position, is left to test_partial_isolated. */
+static void test_partial_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x3C1F7A92E4B05D68ULL };
+    mgn_account_params probe;
+    mgn_account_params_init(&probe);
+    probe.mode = MGN_MODE_PORTFOLIO;
+    size_t ws, wp;
+    assert_int_equal(mgn_account_work_size(&probe, 3, PR_NP, &ws), MGN_OK);
+    probe.pm_method = MGN_PM_METHOD_SPAN;
+    assert_int_equal(mgn_account_work_size(&probe, 3, PR_NP, &wp), MGN_OK);
+    ws = ws > wp ? ws : wp;
+    assert_int_equal(mgn_liq_partial_work_size(&probe, 3, PR_NP, &wp), MGN_OK);
+    ws = ws > wp ? ws : wp;
+    probe.pm_method = MGN_PM_METHOD_GRID;
+    assert_int_equal(mgn_liq_partial_work_size(&probe, 3, PR_NP, &wp), MGN_OK);
+    ws = ws > wp ? ws : wp;
+    void *work = malloc(ws);
+    assert_non_null(work);
+    double worst = 0;
+    long iters = mgn_test_cases(300);
+    long n_full = 0, n_restored = 0, n_none = 0, n_min = 0, n_min_unsure = 0;
+    for (long it = 0; it < iters; it++) {
+        mgn_market m[3];
+        mgn_position pos[PR_NP];
+        size_t nm = 1 + (size_t)(mgn_test_uniform(&g) * 3);
+        size_t n = 1 + (size_t)(mgn_test_uniform(&g) * PR_NP);
+        ref_wide_book(&g, m, (int)nm, pos, n);
+        for (size_t i = 0; i < n; i++) {
+            pos[i].exercise = MGN_EUROPEAN;
+            double x = mgn_test_uniform(&g);
+            if (x < 0.08)
+                pos[i].quantity = 0;          /* skipped by every order */
+            else if (x < 0.2 && i > 0)
+                pos[i] = pos[(size_t)(mgn_test_uniform(&g) * (double)i)];  /* MM ties */
+        }
+        /* account parameters: cross (default, one preset, or one per market) or
+           portfolio (grid or SPAN) */
+        mgn_account_params prm;
+        mgn_account_params_init(&prm);
+        mgn_std_params sp[3];
+        mgn_pm_params pm[3];
+        mgn_span_params span[3];
+        for (size_t v = 0; v < nm; v++) {
+            sp[v].struct_size = sizeof sp[v];
+            assert_int_equal(mgn_std_preset((int)(mgn_test_uniform(&g) * 7), &sp[v]), MGN_OK);
+            mgn_pm_preset_deribit(&pm[v]);
+            mgn_span_params s = { mgn_test_range(&g, 0.05, 0.3), mgn_test_range(&g, 0, 0.3),
+                                  mgn_test_range(&g, 1, 3), mgn_test_range(&g, 0, 1),
+                                  mgn_test_range(&g, 0, 0.02), mgn_test_range(&g, 0, 0.05),
+                                  mgn_test_range(&g, 0, 0.01) };
+            span[v] = s;
+        }
+        double y = mgn_test_uniform(&g);
+        if (y < 0.6) {
+            prm.mode = MGN_MODE_CROSS;
+            double z = mgn_test_uniform(&g);
+            if (z < 0.7) {
+                prm.std = z < 0.3 ? NULL : sp;
+                prm.n_std = 1;
+            } else {
+                prm.std = sp;
+                prm.n_std = nm;
+            }
+        } else {
+            prm.mode = MGN_MODE_PORTFOLIO;
+            prm.pm_method = y < 0.85 ? MGN_PM_METHOD_GRID : MGN_PM_METHOD_SPAN;
+            prm.pm = pm;
+            prm.span = span;
+            prm.pm_im_factor = mgn_test_range(&g, 1, 1.5);
+            prm.pm_mm_factor = prm.pm_im_factor * mgn_test_range(&g, 0.5, 1);
+        }
+        prm.liq_ratio = mgn_test_uniform(&g) < 0.5 ? 1 : mgn_test_range(&g, 0.5, 1);
+        int cur = mgn_test_uniform(&g) < 0.7 ? MGN_QUOTE : (int)(mgn_test_uniform(&g) * nm);
+        double cq = cur == MGN_QUOTE ? 1 : 1 / m[cur].spot;   /* quote -> account currency */
+        /* balances: quote cash placing the equity, sometimes a coin with a haircut */
+        mgn_balance bal[2] = { { MGN_QUOTE, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
+        size_t nb = 1;
+        if (mgn_test_uniform(&g) < 0.3) {
+            int u = (int)(mgn_test_uniform(&g) * nm);
+            mgn_balance c = { u, 0, mgn_test_logrange(&g, 1e-3, 10), mgn_test_range(&g, 0, 0.3),
+                              mgn_test_range(&g, 0, 0.01) };
+            bal[nb++] = c;
+        }
+        mgn_account a = acct_of(pos, n, bal, nb);
+        a.currency = cur;
+        mgn_account_result r0;
+        mgn_position_result per[PR_NP];
+        assert_int_equal(mgn_account_eval(m, nm, &a, &prm, 0, INFINITY, work, ws, &r0, per),
+                         MGN_OK);
+        /* the account's size (as the pricers' absolute accuracy measures it) */
+        double size = 0;
+        for (size_t i = 0; i < n; i++)
+            size += ref_position_size(&pos[i], &m[pos[i].underlying], m[pos[i].underlying].spot,
+                                      cur == MGN_QUOTE ? 1 : m[cur].spot);
+        double mm = r0.mm > 1e-6 * size ? r0.mm : fmax(1e-3 * size, 1e-300);
+        double z = mgn_test_uniform(&g), k = z < 0.5 ? mgn_test_range(&g, -0.3, 0)
+                                           : z < 0.7 ? mgn_test_range(&g, -3, -0.3)
+                                                     : mgn_test_range(&g, 0, 0.6);
+        bal[0].amount = (mm * (1 + k) - r0.equity) / cq;
+        assert_int_equal(mgn_account_eval(m, nm, &a, &prm, 0, INFINITY, work, ws, &r0, per),
+                         MGN_OK);
+        /* liquidation parameters */
+        mgn_liq_params lp;
+        mgn_liq_params_init(&lp);
+        lp.order = (int)(mgn_test_uniform(&g) * 3);
+        lp.target = mgn_test_uniform(&g) < 0.3 ? MGN_LIQ_TARGET_IM : MGN_LIQ_TARGET_MM;
+        lp.buffer = mgn_test_uniform(&g) < 0.2 ? 0 : mgn_test_range(&g, 0, 0.5);
+        lp.penalty_rate = mgn_test_uniform(&g) < 0.15 ? 0 : mgn_test_logrange(&g, 1e-4, 0.05);
+        z = mgn_test_uniform(&g);
+        lp.close_factor = z < 0.2 ? 1 : z < 0.35 ? 0.5 : 1 - mgn_test_uniform(&g);  /* (0, 1] */
+        int prio[PR_NP];
+        for (size_t i = 0; i < n; i++)
+            prio[i] = (int)i;
+        for (size_t i = n; i-- > 1;) {                  /* Fisher-Yates */
+            size_t j = (size_t)(mgn_test_uniform(&g) * (double)(i + 1));
+            int t = prio[i];
+            prio[i] = prio[j];
+            prio[j] = t;
+        }
+        lp.priority = prio;
+        lp.n_priority = mgn_test_uniform(&g) < 0.5 ? n : (size_t)(mgn_test_uniform(&g) * (n + 1));
+
+        mgn_liq_close cl[PR_NP];
+        mgn_liq_result out;
+        mgn_oracle_result guard;                    /* a passing guard decides as none */
+        memset(&guard, 0, sizeof guard);
+        guard.verdict = MGN_ORACLE_OK;
+        const mgn_oracle_result *gp = mgn_test_uniform(&g) < 0.5 ? &guard : NULL;
+        assert_int_equal(mgn_liq_partial(m, nm, &a, &prm, &lp, gp, work, ws, cl, &out), MGN_OK);
+
+        /* tolerances: figures within 1e-12 of the account's size (its collateral,
+           positions and margins; the pricers' absolute accuracy, and the rounding of
+           reduced quantities, are far below); restored / not restored is judged only
+           where the gap to the target exceeds 1e-14 of that size (the rounding of
+           the two compositions, q - f q here and q (1 - f) in the library, is a few
+           ulps of it) */
+        double scale = size + fabs(r0.collateral) + fabs(r0.im) + fabs(r0.mm) + 1e-300;
+        double tol = 1e-12 * scale, tol_ok = 1e-14 * scale;
+        double value[PR_NP], npc[PR_NP], fr[PR_NP];
+        for (size_t i = 0; i < n; i++) {
+            value[i] = per[i].value;
+            npc[i] = pr_notional_per_contract(m, &pos[i], cur);
+            fr[i] = 0;
+        }
+        pr_ctx c = { m, nm, &a, &prm, &lp, value, npc, work, ws };
+        double cap = lp.close_factor;
+        pr_check_result(&out.before, &r0, tol, prm.liq_ratio, &worst, it, "before");
+        double gap0 = pr_gap(&r0, &lp);
+
+        /* every close: a nonzero position, at most once, its own figures */
+        int seen[PR_NP] = { 0 };
+        double pen = 0, notional = 0;
+        for (size_t k2 = 0; k2 < out.n_closes; k2++) {
+            const mgn_liq_close *x = &cl[k2];
+            assert_true(x->position < n);
+            const mgn_position *p = &pos[x->position];
+            assert_true(p->quantity != 0);
+            assert_int_equal(seen[x->position], 0);
+            seen[x->position] = 1;
+            assert_true(x->fraction > 0 && x->fraction <= (out.full ? 1 : cap));
+            if (out.full)
+                assert_true(x->fraction == 1);
+            fr[x->position] = x->fraction;
+            double qc = x->fraction * p->quantity;
+            pr_check(x->quantity, qc, 1e-15 * fabs(qc), &worst, it, "close quantity");
+            double mark = pr_mark(m, p);
+            /* BSM values to 1e-12 relative or 1e-12 max(S, K) (the pricing header) */
+            pr_check(x->price, mark,
+                     1e-12 * (fabs(mark) + (p->instrument == MGN_OPTION
+                                            ? fmax(m[p->underlying].spot, p->strike) : 0)),
+                     &worst, it, "close price");
+            double nc = fabs(qc) * npc[x->position];
+            pr_check(x->notional, nc, 1e-14 * nc, &worst, it, "close notional");
+            pr_check(x->penalty, lp.penalty_rate * nc, 1e-14 * lp.penalty_rate * nc + 1e-300,
+                     &worst, it, "close penalty");
+            pen += x->penalty;
+            notional += x->notional;
+        }
+        pr_check(out.penalty, pen, 1e-13 * pen + 1e-300, &worst, it, "total penalty");
+        pr_check(out.notional, notional, 1e-13 * notional + 1e-300, &worst, it, "total notional");
+
+        /* the account after the closes, by the reference */
+        mgn_account_result ra = pr_apply(&c, fr);
+        pr_check_result(&out.after, &ra, tol, prm.liq_ratio, &worst, it, "after");
+        double gap = pr_gap(&ra, &lp);
+        if (fabs(gap) > tol_ok && out.restored != (gap >= 0)) {
+            print_error("case %ld: restored %d, but the target gap after is %.17g\n", it,
+                        out.restored, gap);
+            fail();
+        }
+
+        /* the order's rule */
+        size_t ord[PR_NP], n_ord = 0;
+        if (lp.order == MGN_LIQ_GIVEN) {
+            for (size_t k2 = 0; k2 < lp.n_priority; k2++)
+                if (pos[prio[k2]].quantity != 0)
+                    ord[n_ord++] = (size_t)prio[k2];
+        } else if (lp.order == MGN_LIQ_LARGEST_MM) {
+            for (size_t i = 0; i < n; i++) {     /* by decreasing MM, ties: lower index */
+                if (pos[i].quantity == 0)
+                    continue;
+                size_t j = n_ord++;
+                while (j > 0 && per[ord[j - 1]].mm < per[i].mm) {
+                    ord[j] = ord[j - 1];
+                    j--;
+                }
+                ord[j] = i;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (pos[i].quantity != 0)
+                    ord[n_ord++] = i;
+        }
+        double trial[PR_NP];
+        if (out.n_closes == 0 && !out.full) {
+            /* nothing closed: the account met its target already */
+            assert_true(gap0 >= -tol_ok);
+            n_none++;
+        } else if (out.full) {
+            /* everything closed (nothing when every quantity is 0); no allowed close
+               restores the account */
+            n_full++;
+            size_t nz = 0;
+            for (size_t i = 0; i < n; i++)
+                nz += pos[i].quantity != 0;
+            assert_int_equal(out.n_closes, nz);
+            assert_true(gap0 < tol_ok);
+            for (size_t i = 0; i < n; i++)
+                trial[i] = 0;
+            for (size_t k2 = 0; k2 < n_ord; k2++) {
+                trial[ord[k2]] = cap;
+                if (lp.order == MGN_LIQ_PROPORTIONAL && k2 + 1 < n_ord)
+                    continue;                   /* f = cap for all together */
+                mgn_account_result rt = pr_apply(&c, trial);
+                if (!(pr_gap(&rt, &lp) < tol_ok)) {
+                    print_error("case %ld: full liquidation, but closing the first %zu of the "
+                                "order at the cap restores the account (gap %.17g)\n", it,
+                                k2 + 1, pr_gap(&rt, &lp));
+                    fail();
+                }
+            }
+        } else {
+            n_restored++;
+            assert_int_equal(out.restored, 1);
+            assert_true(gap0 < tol_ok);
+            size_t last = out.n_closes - 1;
+            for (size_t i = 0; i < n; i++)
+                trial[i] = 0;
+            if (lp.order == MGN_LIQ_PROPORTIONAL) {
+                /* every nonzero position, one fraction f */
+                assert_int_equal(out.n_closes, n_ord);
+                for (size_t k2 = 0; k2 < out.n_closes; k2++)
+                    assert_true(cl[k2].fraction == cl[0].fraction);
+                for (size_t k2 = 0; k2 < n_ord; k2++)
+                    trial[ord[k2]] = cl[0].fraction * (1 - 1e-9);
+            } else {
+                /* the order's first positions, all but the last at the cap (1 - (1 - cap)
+                   rounds by up to half an ulp of 1) */
+                assert_true(out.n_closes <= n_ord);
+                for (size_t k2 = 0; k2 < out.n_closes; k2++) {
+                    if (cl[k2].position != ord[k2]) {
+                        print_error("case %ld: close %zu is of position %zu, the order has %zu\n",
+                                    it, k2, cl[k2].position, ord[k2]);
+                        fail();
+                    }
+                    if (k2 < last) {
+                        assert_true(fabs(cl[k2].fraction - cap) <= DBL_EPSILON);
+                        /* closing the positions so far did not restore the account */
+                        trial[ord[k2]] = cl[k2].fraction;
+                        mgn_account_result rt = pr_apply(&c, trial);
+                        if (!(pr_gap(&rt, &lp) < tol_ok)) {
+                            print_error("case %ld: the first %zu closes restore the account "
+                                        "already (gap %.17g)\n", it, k2 + 1, pr_gap(&rt, &lp));
+                            fail();
+                        }
+                    }
+                }
+                trial[cl[last].position] = cl[last].fraction * (1 - 1e-9);
+            }
+            /* minimality: 1e-9 less of the last close (or of f) does not restore */
+            mgn_account_result rl = pr_apply(&c, trial);
+            double gl = pr_gap(&rl, &lp);
+            if (gl > tol_ok) {
+                print_error("case %ld (order %d): closing 1e-9 less still restores the account "
+                            "(gap %.17g, tolerance %.3g)\n", it, lp.order, gl, tol_ok);
+                fail();
+            }
+            if (gl >= -tol_ok)
+                n_min_unsure++;
+            else
+                n_min++;
+        }
+    }
+    free(work);
+    print_message("%ld random partial liquidations: worst %.3g of the tolerance\n", iters,
+                  worst);
+    print_message("  %ld restored by a partial close (%ld shown minimal, %ld within rounding "
+                  "of the target at 1e-9 less), %ld full, %ld needing none\n", n_restored, n_min,
+                  n_min_unsure, n_full, n_none);
+}
+
 static void test_economics(void **state)
 {
     mgn_position pos[2] = { { MGN_PERPETUAL, 0, 0, MGN_LINEAR, 0, 0, 0.001, 1, 0, 0, 0, 50000 },
@@ -1878,6 +2339,7 @@ int main(void)
         cmocka_unit_test(test_partial_full_and_bad),
         cmocka_unit_test(test_partial_penalty_overflow),
         cmocka_unit_test(test_partial_subnormal_quantity),
+        cmocka_unit_test(test_partial_random),
         cmocka_unit_test(test_economics),
         cmocka_unit_test(test_bad_input_liquidation),
     };

@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
-#include "test_util.h"
+#include <gsl/gsl_rng.h>
+#include "margin_ref.h"
 
 static mgn_position perp(int u, double q)
 {
@@ -178,6 +180,161 @@ static void test_large_pnl(void **state)
     mp.n_paths = SIZE_MAX / 4;
     assert_int_equal(mgn_var_montecarlo(&m, 1, &p, 1, &cov, &mp, w, b, &rq), MGN_ERANGE);
     free(w);
+}
+
+/* Random books, covariances and parameters against the simulation redone in the test
+   from the header's description: the same generator, seed and draw order (per path or
+   antithetic pair: the n_mkt normals, then W), GSL's Cholesky factor instead of the
+   library's, every position repriced from scratch in every path (tests/margin_ref.h),
+   the batches cut as documented. Tolerance of a path's P&L: 1e-12 of the sum of its
+   positions' sizes (the pricers' absolute accuracy, as in test_scenario.c) plus what
+   the factors' rounding moves the shocks by (about 1e-15 relative of x, times the
+   size); VaR and ES are order statistics and weighted means of them, so they move
+   by no more than the largest path difference; a batch-means error by at most twice
+   that. */
+static void test_paths_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x6d6f6e7465ULL };
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(rng);
+    double worst = 0;
+    long iters = mgn_test_cases(40), paths_checked = 0;
+    for (long it = 0; it < iters; it++) {
+        int n_mkt = 1 + (int)(4 * mgn_test_uniform(&g));
+        mgn_market mk[4];
+        for (int u = 0; u < n_mkt; u++)
+            mk[u] = (mgn_market){ mgn_test_logrange(&g, 1, 1e5), mgn_test_range(&g, -0.02, 0.15),
+                                  mgn_test_range(&g, -0.05, 0.2) };
+        /* covariance: random correlations (B B' plus a ridge, unit diagonal) times
+           horizon volatilities from 0.5% to 50% */
+        double B[16], R[16], sd[4], cov[16];
+        for (int k = 0; k < n_mkt * n_mkt; k++)
+            B[k] = mgn_test_range(&g, -1, 1);
+        for (int i = 0; i < n_mkt; i++) {
+            sd[i] = mgn_test_logrange(&g, 0.005, 0.5);
+            for (int j = 0; j < n_mkt; j++) {
+                double d = i == j ? 0.1 : 0;
+                for (int k = 0; k < n_mkt; k++)
+                    d += B[i * n_mkt + k] * B[j * n_mkt + k];
+                R[i * n_mkt + j] = d;
+            }
+        }
+        for (int i = 0; i < n_mkt; i++)
+            for (int j = 0; j < n_mkt; j++)
+                cov[i * n_mkt + j] = sd[i] * sd[j] * (R[i * n_mkt + j]
+                                                      / sqrt(R[i * n_mkt + i] * R[j * n_mkt + j]));
+        size_t n_pos = 1 + (size_t)(6 * mgn_test_uniform(&g));
+        mgn_position pos[6];
+        ref_random_book(&g, mk, n_mkt, pos, n_pos, 1);
+
+        mgn_mc_params mp;
+        assert_int_equal(mgn_mc_params_init(&mp), MGN_OK);
+        mp.antithetic = mgn_test_uniform(&g) < 0.5;
+        mp.n_paths = 2 + (size_t)(400 * mgn_test_uniform(&g));
+        if (mp.antithetic)
+            mp.n_paths &= ~(size_t)1;
+        mp.seed = (uint64_t)(mgn_test_uniform(&g) * 0x1p53) << 11 ^ (uint64_t)it;
+        mp.df = mgn_test_uniform(&g) < 0.5 ? 0 : mgn_test_logrange(&g, 2.05, 50);
+        mp.dt = mgn_test_uniform(&g) < 0.3 ? 0 : mgn_test_logrange(&g, 1e-4, 0.05);
+        mp.confidence = mgn_test_uniform(&g) < 0.5 ? 0.99 : mgn_test_range(&g, 0.8, 0.999);
+        mp.threads = 1 + (mgn_test_uniform(&g) < 0.3);
+        mp.currency = mgn_test_uniform(&g) < 0.7 ? MGN_QUOTE : (int)(n_mkt * mgn_test_uniform(&g));
+        size_t unit = mp.antithetic ? 2 : 1, units = mp.n_paths / unit;
+        mp.n_batches = (int)(mgn_test_uniform(&g) * (double)(units < 25 ? units + 1 : 25));
+        size_t bytes;
+        assert_int_equal(mgn_var_montecarlo_work_size((size_t)n_mkt, &mp, &bytes), MGN_OK);
+        void *work = malloc(bytes);
+        assert_non_null(work);
+        mgn_var_result r;
+        assert_int_equal(mgn_var_montecarlo(mk, (size_t)n_mkt, pos, n_pos, cov, &mp, work, bytes,
+                                            &r), MGN_OK);
+        const double *lib_pnl = (const double *)work;
+
+        /* the paths again */
+        double Lf[16];
+        memcpy(Lf, cov, sizeof(double) * (size_t)(n_mkt * n_mkt));
+        gsl_matrix_view Lv = gsl_matrix_view_array(Lf, (size_t)n_mkt, (size_t)n_mkt);
+        assert_int_equal(gsl_linalg_cholesky_decomp1(&Lv.matrix), 0);
+        gsl_rng_set(rng, (unsigned long)((uint32_t)mp.seed ^ (uint32_t)(mp.seed >> 32)));
+        double *pnl = malloc(mp.n_paths * sizeof *pnl);
+        assert_non_null(pnl);
+        double tol_max = 0;
+        for (size_t i = 0; i < mp.n_paths; i += unit) {
+            double z[4], x[4], scale = 1;
+            for (int k = 0; k < n_mkt; k++)
+                z[k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+            if (mp.df > 0) {
+                double W = gsl_ran_chisq(rng, mp.df);
+                scale = W > 0 ? sqrt((mp.df - 2) / W) : 1e300;
+            }
+            for (int u = 0; u < n_mkt; u++) {
+                x[u] = 0;
+                for (int k = 0; k <= u; k++)
+                    x[u] += gsl_matrix_get(&Lv.matrix, (size_t)u, (size_t)k) * z[k];
+                x[u] *= scale;
+            }
+            for (size_t a = 0; a < unit; a++) {
+                double dS[4], tol = 0, sum = 0;
+                for (int u = 0; u < n_mkt; u++) {
+                    double xa = a ? -x[u] : x[u];
+                    dS[u] = expm1(xa > 30 ? 30 : xa < -30 ? -30 : xa);
+                }
+                double conv = mp.currency == MGN_QUOTE
+                                  ? 1 : mk[mp.currency].spot * (1 + dS[mp.currency]);
+                for (size_t k = 0; k < n_pos; k++) {
+                    const mgn_position *p = &pos[k];
+                    const mgn_market *m = &mk[p->underlying];
+                    double S1 = m->spot * (1 + dS[p->underlying]);
+                    sum += ref_pnl_quote(p, m, dS[p->underlying], 0, mp.dt) / conv;
+                    double xr = fabs(log1p(dS[p->underlying]));
+                    tol += (1e-12 + 4e-15 * (1 + xr)) * ref_position_size(p, m, S1, conv);
+                }
+                pnl[i + a] = sum;
+                tol_max = fmax(tol_max, tol);
+                double e = fabs(lib_pnl[i + a] - sum) / tol;
+                worst = fmax(worst, e);
+                if (!(e <= 1))
+                    print_error("book %ld path %zu: %.17g, brute force %.17g\n", it, i + a,
+                                lib_pnl[i + a], sum);
+                assert_true(e <= 1);
+            }
+        }
+        paths_checked += (long)mp.n_paths;
+        double v, es;
+        assert_int_equal(mgn_var_es(pnl, NULL, mp.n_paths, mp.confidence, &v, &es), MGN_OK);
+        assert_close(r.var, v, 0, tol_max);
+        assert_close(r.es, es, 0, tol_max);
+        assert_true(r.var_current == r.var && r.es_current == r.es);
+        assert_true(r.var_stressed == 0 && r.es_stressed == 0);
+        assert_true(r.n_scenarios == mp.n_paths);
+        /* batch means: batch b holds units floor(b U / B) .. floor((b + 1) U / B) - 1 */
+        int nb = mp.n_batches;
+        if (nb >= 2) {
+            double sv = 0, sv2 = 0, se = 0, se2 = 0;
+            for (int b = 0; b < nb; b++) {
+                size_t u0 = (size_t)b * units / (size_t)nb, u1 = (size_t)(b + 1) * units / (size_t)nb;
+                double vb, eb;
+                assert_int_equal(mgn_var_es(pnl + u0 * unit, NULL, (u1 - u0) * unit,
+                                            mp.confidence, &vb, &eb), MGN_OK);
+                sv += vb; sv2 += vb * vb; se += eb; se2 += eb * eb;
+            }
+            double mv = sv / nb, me = se / nb;
+            double vv = (sv2 - nb * mv * mv) / (nb - 1), ve = (se2 - nb * me * me) / (nb - 1);
+            double var_se = sqrt(fmax(vv, 0) / nb), es_se = sqrt(fmax(ve, 0) / nb);
+            /* the sums of squares cancel: allow their rounding as well */
+            double slack = 2 * tol_max + 1e-7 * (fabs(mv) + fabs(me) + var_se + es_se);
+            assert_close(r.var_se, var_se, 0, slack);
+            assert_close(r.es_se, es_se, 0, slack);
+        } else {
+            assert_true(r.var_se == 0 && r.es_se == 0);
+        }
+        free(pnl);
+        free(work);
+    }
+    gsl_rng_free(rng);
+    print_message("%ld random books (%ld paths): worst %.3g of the tolerance\n", iters,
+                  paths_checked, worst);
 }
 
 static void test_bad_input(void **state)
@@ -437,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_delta_normal_linear_book),
         cmocka_unit_test(test_determinism_threads),
         cmocka_unit_test(test_large_pnl),
+        cmocka_unit_test(test_paths_random),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_montecarlo),
     };

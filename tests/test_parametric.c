@@ -9,7 +9,9 @@
  *     METHODS-REFERENCE.md 4.5 (a = d, b = g/2: mean b, var a^2 + 2b^2, ...);
  *   - the Cornish-Fisher ES closed form against numerical integration of the CF
  *     quantile function over the tail;
- *   - delta-gamma VaR against a large simulated sample of the quadratic P&L.
+ *   - delta-gamma VaR against a large simulated sample of the quadratic P&L;
+ *   - random problems (test_delta_gamma_random) against the eigenvalue form of the
+ *     cumulants (Mathai and Provost 1992, sec. 3.2b) and a long double normal quantile.
  */
 #include <stdlib.h>
 #include <gsl/gsl_cdf.h>
@@ -267,6 +269,350 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_sizeof_dg_result(), sizeof(mgn_dg_result));
 }
 
+/*---------------------------------------------------------------- random accuracy scan */
+
+/* The standard normal density and the lower quantile Phi^-1(a), a in (0, 0.5], in long
+   double: the reference for both functions' quantiles, independent of GSL's
+   gsl_cdf_ugaussian_Pinv (which the library uses). Newton's method on
+   Phi(x) = erfc(-x / sqrt 2) / 2 (relative accuracy in the lower tail) from
+   Abramowitz and Stegun 26.2.23 (error < 4.5e-4); held to 20-digit quantiles in
+   test_delta_gamma_random. */
+static long double ref_pdf(long double x)
+{
+    return expl(-0.5L * x * x) / sqrtl(8 * atanl(1));
+}
+
+static long double ref_lower_quantile(long double a)
+{
+    long double t = sqrtl(-2 * logl(a));
+    long double x = -(t - (2.515517L + 0.802853L * t + 0.010328L * t * t)
+                              / (1 + 1.432788L * t + 0.189269L * t * t + 0.001308L * t * t * t));
+    for (int k = 0; k < 100; k++) {
+        long double dx = (0.5L * erfcl(-x / sqrtl(2)) - a) / ref_pdf(x);
+        x -= dx;
+        if (fabsl(dx) <= 1e-18L * (1 + fabsl(x)))
+            break;
+    }
+    return x;
+}
+
+/* Random covariance matrices U U' of n <= 8 factors: each row u_i of U is scaled to
+   the factor's standard deviation (1e-4 to 1, or 0 for one factor in ten). kind 0:
+   full rank; 1: rank k < n (U has n - k zero columns: singular); 2: diagonal;
+   3: correlations near +-1 (rows that are +- copies of earlier rows perturbed by
+   1e-9 to 1e-2). Symmetric exactly (each entry computed once). */
+static void random_cov_of_kind(mgn_test_rng *g, size_t n, int kind, double *cov)
+{
+    double U[64] = { 0 };
+    size_t rank = kind == 1 && n > 1 ? 1 + (size_t)(mgn_test_uniform(g) * (double)(n - 1)) : n;
+    for (size_t i = 0; i < n; i++) {
+        double *u = U + i * n, norm = 0;
+        if (kind == 2) {
+            u[i] = 1;
+        } else if (kind == 3 && i > 0 && mgn_test_uniform(g) < 0.7) {
+            const double *src = U + (size_t)(mgn_test_uniform(g) * (double)i) * n;
+            double sign = mgn_test_uniform(g) < 0.5 ? -1 : 1;
+            double pert = mgn_test_logrange(g, 1e-9, 1e-2);
+            for (size_t j = 0; j < n; j++)
+                u[j] = sign * src[j] + pert * mgn_test_range(g, -1, 1);
+        } else {
+            for (size_t j = 0; j < rank; j++)
+                u[j] = mgn_test_range(g, -1, 1);
+        }
+        for (size_t j = 0; j < n; j++)
+            norm += u[j] * u[j];
+        double sd = mgn_test_uniform(g) < 0.1 ? 0 : mgn_test_logrange(g, 1e-4, 1);
+        for (size_t j = 0; j < n; j++)
+            u[j] = norm > 0 ? u[j] * (sd / sqrt(norm)) : 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double s = 0;
+            for (size_t k = 0; k < n; k++)
+                s += U[i * n + k] * U[j * n + k];
+            cov[i * n + j] = cov[j * n + i] = s;
+        }
+}
+
+/* The P&L delta'x + x'Gx/2, x ~ N(0, cov), as a sum of independent terms
+   b_j z_j + lambda_j z_j^2 / 2 (z standard normal): cov = C C', C' G C = P diag(lambda) P',
+   b = P' C' delta. C is built from the correlation matrix R = D^-1 cov D^-1,
+   D = diag(sqrt(cov_ii)) (unit rows where cov_ii = 0), R = Q diag(mu) Q' by
+   gsl_eigen_symmv, C = D Q diag(sqrt(max(mu, 0))): scaling by D first keeps every
+   entry of C C' within ~n^2 eps sd_i sd_j of cov however far apart the variances
+   are; a singular R has mu ~ 0 (perhaps -eps), cut to 0. */
+static void ref_quadratic_form(const double *delta, const double *gamma, const double *cov,
+                               size_t n, long double *b, long double *lambda)
+{
+    gsl_matrix *R = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(n, n);
+    gsl_vector *mu = gsl_vector_alloc(n);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+    double sd[8];
+    long double C[64], Ctd[8];
+    for (size_t i = 0; i < n; i++)
+        sd[i] = sqrt(cov[i * n + i]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            gsl_matrix_set(R, i, j, sd[i] > 0 && sd[j] > 0 ? cov[i * n + j] / sd[i] / sd[j]
+                                                           : (double)(i == j));
+    assert_int_equal(gsl_eigen_symmv(R, mu, Q, w), 0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n; k++)
+            C[i * n + k] = (long double)sd[i] * gsl_matrix_get(Q, i, k)
+                           * sqrtl(fmax(gsl_vector_get(mu, k), 0));
+    /* B = C' G C (into R), then B = P diag(lambda) P' (P into Q) */
+    for (size_t k = 0; k < n; k++)
+        for (size_t l = 0; l <= k; l++) {
+            long double s = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++)
+                    s += C[i * n + k] * gamma[i * n + j] * C[j * n + l];
+            gsl_matrix_set(R, k, l, (double)s);
+            gsl_matrix_set(R, l, k, (double)s);
+        }
+    assert_int_equal(gsl_eigen_symmv(R, mu, Q, w), 0);
+    for (size_t k = 0; k < n; k++) {
+        Ctd[k] = 0;
+        for (size_t i = 0; i < n; i++)
+            Ctd[k] += C[i * n + k] * delta[i];
+    }
+    for (size_t j = 0; j < n; j++) {
+        lambda[j] = gsl_vector_get(mu, j);
+        b[j] = 0;
+        for (size_t k = 0; k < n; k++)
+            b[j] += gsl_matrix_get(Q, k, j) * Ctd[k];
+    }
+    gsl_eigen_symmv_free(w);
+    gsl_vector_free(mu);
+    gsl_matrix_free(Q);
+    gsl_matrix_free(R);
+}
+
+/* The r-th cumulant of sum_j (b_j z_j + lambda_j z_j^2 / 2) (Mathai and Provost 1992,
+   sec. 3.2b): k_1 = sum lambda_j / 2 and, for r >= 2,
+   k_r = sum_j [(r-1)!/2 lambda_j^r + r!/2 b_j^2 lambda_j^(r-2)].
+   One factor, X = b z + l z^2/2: var = b^2 + l^2/2, k3 = 3 b^2 l + l^3,
+   k4 = 12 b^2 l^2 + 3 l^4, the header's trace forms with cov = 1, G = l, delta = b. */
+static long double ref_cumulant(int r, const long double *b, const long double *lambda,
+                                size_t n)
+{
+    long double fact = 1, k = 0;            /* (r-1)! */
+    for (int i = 2; i < r; i++)
+        fact *= i;
+    for (size_t j = 0; j < n; j++)
+        k += r == 1 ? lambda[j] / 2
+                    : fact / 2 * powl(lambda[j], r) + fact * r / 2 * b[j] * b[j]
+                                                          * powl(lambda[j], r - 2);
+    return k;
+}
+
+/* Cornish-Fisher VaR and ES (the header's formulas, z = Phi^-1(a)), and their
+   partial derivatives in S and K; es_cf is before the ES >= VaR floor. */
+typedef struct {
+    long double zcf, zcf_abs, dzcf_ds, dzcf_dk;   /* quantile factor, its terms' sizes */
+    long double e, e_abs, de_ds, de_dk;           /* ES factor phi(z)/a [...] */
+    long double var, es_cf, es;
+} ref_cf;
+
+static ref_cf ref_cornish_fisher(long double mean, long double sd, long double S,
+                                 long double K, long double z, long double a)
+{
+    ref_cf r;
+    long double z2 = z * z, pa = ref_pdf(z) / a;
+    r.zcf = z + (z2 - 1) * S / 6 + (z2 * z - 3 * z) * K / 24 - (2 * z2 * z - 5 * z) * S * S / 36;
+    r.zcf_abs = fabsl(z) + fabsl((z2 - 1) * S) / 6 + fabsl((z2 * z - 3 * z) * K) / 24
+                + fabsl(2 * z2 * z - 5 * z) * S * S / 36;
+    r.dzcf_ds = (z2 - 1) / 6 - (2 * z2 * z - 5 * z) * S / 18;
+    r.dzcf_dk = (z2 * z - 3 * z) / 24;
+    r.e = pa * (1 + z * S / 6 + (z2 - 1) * K / 24 - (2 * z2 - 1) * S * S / 36);
+    r.e_abs = pa * (1 + fabsl(z * S) / 6 + fabsl((z2 - 1) * K) / 24
+                    + fabsl(2 * z2 - 1) * S * S / 36);
+    r.de_ds = pa * (z / 6 - (2 * z2 - 1) * S / 18);
+    r.de_dk = pa * (z2 - 1) / 24;
+    if (sd > 0) {
+        r.var = -(mean + sd * r.zcf);
+        r.es_cf = -mean + sd * r.e;
+    } else {
+        r.var = r.es_cf = -mean;
+    }
+    r.es = r.es_cf < r.var ? r.var : r.es_cf;
+    return r;
+}
+
+/* |got - want| as a fraction of tol (tol 0: exact); fails above 1. */
+static double frac_of_tol(double got, long double want, long double tol, const char *what,
+                          long it)
+{
+    long double err = fabsl((long double)got - want);
+    double f = err == 0 ? 0 : tol > 0 ? (double)(err / tol) : INFINITY;
+    if (!(f <= 1)) {
+        print_error("case %ld: %s = %.17g, expected %.17Lg (err %.3Lg, tolerance %.3Lg)\n", it,
+                    what, got, want, err, tol);
+        fail();
+    }
+    return f;
+}
+
+/* Random delta-gamma problems over the whole domain against the eigenvalue form of the
+   quadratic P&L (ref_quadratic_form, ref_cumulant), and mgn_var_delta_normal on the same
+   draws. Drawn: n = 1..8 factors; the covariance of random_cov_of_kind (full, singular,
+   diagonal, correlations near +-1; zero-variance factors); delta zero, of mixed or one
+   sign, or a single entry; gamma zero, diagonal, full with mixed signs, rank one
+   +-v v', or +-W W' (semi-definite); entries 1e-3 to 1e3 around a scale of 1e-30 to
+   1e30 for delta and 1e-3 to 1e3 times that for gamma; confidence 0.95, 0.975, 0.99,
+   0.999 or uniform in (0.5, 0.9999).
+   Tolerances: R = 1e-10 of each figure's size (mean, VaR and ES: also of the P&L's
+   stdev and of the Cornish-Fisher terms, sums that may cancel; skew and excess kurtosis,
+   of order 1: of 1 + |S|, 1 + |K|), plus E = 1e-13 times the first-order effect of the
+   rounding of the inputs. Both routes' cumulants err by up to ~n^2 eps (the backward
+   error of the eigen-decompositions, n <= 8; E is about 900 eps) of the cumulants of the
+   same P&L with every term positive and perfectly correlated, m_d = sum |delta_i| sd_i,
+   m_g = sum |G_ij| sd_i sd_j (|cov_ij| <= sd_i sd_j): k1 m_g/2, k2 m_d^2 + m_g^2/2,
+   k3 3 m_d^2 m_g + m_g^3, k4 12 m_d^2 m_g^2 + 3 m_g^4; these carried through sqrt,
+   S = k3/k2^1.5, K = k4/k2^2 and Cornish-Fisher to first order. Hedged books (mixed
+   signs, correlations near +-1) lose digits to that cancellation; the E terms allow
+   for that loss and dominate in about 1 case in 400. */
+static void test_delta_gamma_random(void **state)
+{
+    (void)state;
+    /* the reference quantile against Phi^-1(c) = sqrt(2) erfinv(2c - 1) to 20 digits
+       (30-digit arithmetic), to 1e-18 relative (1 - c taken in long double: 1 - 0.95 in
+       double is 4.4e-17 off, which moves the quantile by 4.3e-16) */
+    static const double confs[] = { 0.95, 0.975, 0.99, 0.999 };
+    static const long double z_exact[] = { 1.6448536269514727149L, 1.9599639845400542355L,
+                                               2.3263478740408411009L, 3.0902323061678135415L };
+    static const long double tails[] = { 0.05L, 0.025L, 0.01L, 0.001L };
+    for (int k = 0; k < 4; k++) {
+        long double z = -ref_lower_quantile(tails[k]);
+        if (!(fabsl(z - z_exact[k]) <= 1e-18L * z_exact[k])) {
+            print_error("Phi^-1(%g) = %.21Lg, exact %.21Lg\n", confs[k], z, z_exact[k]);
+            fail();
+        }
+    }
+    const long double R = 1e-10, E = 1e-13;
+    mgn_test_rng g = { 0xD1B54A32D192ED03ULL };
+    double work[2 * 64 + 16], worst = 0;
+    long floored = 0, riskless = 0;
+    long iters = mgn_test_cases(10000);
+    for (long it = 0; it < iters; it++) {
+        size_t n = 1 + (size_t)(mgn_test_uniform(&g) * 8);
+        double cov[64], G[64] = { 0 }, d[8] = { 0 }, v[8];
+        random_cov_of_kind(&g, n, (int)(mgn_test_uniform(&g) * 4), cov);
+        double dscale = mgn_test_logrange(&g, 1e-30, 1e30);
+        double gscale = dscale * mgn_test_logrange(&g, 1e-3, 1e3);
+        double u = mgn_test_uniform(&g);        /* delta: 10% a single entry, 25% of one
+                                                   sign, 55% mixed signs, 10% zero */
+        if (u < 0.9) {
+            double sign = mgn_test_uniform(&g) < 0.5 ? -1 : 1;
+            size_t only = u < 0.1 ? (size_t)(mgn_test_uniform(&g) * (double)n) : n;
+            for (size_t i = 0; i < n; i++)
+                if (only == n || only == i)
+                    d[i] = (u < 0.35 ? sign : mgn_test_uniform(&g) < 0.5 ? -1 : 1)
+                           * mgn_test_logrange(&g, 1e-3, 1e3) * dscale;
+        }
+        int gkind = (int)(mgn_test_uniform(&g) * 6);    /* 0: zero gamma */
+        double gsign = mgn_test_uniform(&g) < 0.5 ? -1 : 1;
+        for (size_t i = 0; i < n; i++)
+            v[i] = (mgn_test_uniform(&g) < 0.5 ? -1 : 1) * mgn_test_logrange(&g, 1e-3, 1e3);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double x = 0;
+                if (gkind == 1 && i == j)
+                    x = v[i];
+                else if (gkind == 2 || gkind == 3)
+                    x = (mgn_test_uniform(&g) < 0.5 ? -1 : 1) * mgn_test_logrange(&g, 1e-3, 1e3);
+                else if (gkind == 4)
+                    x = gsign * v[i] * v[j];
+                else if (gkind == 5)            /* W W' with W = a lower triangle of v */
+                    for (size_t k = 0; k <= j; k++)
+                        x += gsign * v[(i + k) % n] * v[(j + k) % n] * 1e-1;
+                G[i * n + j] = G[j * n + i] = x * gscale;
+            }
+        double conf = it % 5 < 4 ? confs[it % 5] : mgn_test_range(&g, 0.5, 0.9999);
+        double a = 1 - conf;                    /* exact: conf >= 0.5 */
+
+        long double b[8], lambda[8];
+        ref_quadratic_form(d, G, cov, n, b, lambda);
+        long double k1 = ref_cumulant(1, b, lambda, n), k2 = ref_cumulant(2, b, lambda, n);
+        long double k3 = ref_cumulant(3, b, lambda, n), k4 = ref_cumulant(4, b, lambda, n);
+        long double sd = sqrtl(k2), S = sd > 0 ? k3 / (k2 * sd) : 0;
+        long double K = sd > 0 ? k4 / (k2 * k2) : 0;
+        long double md = 0, mg = 0;
+        for (size_t i = 0; i < n; i++) {
+            md += fabsl((long double)d[i]) * sqrtl(cov[i * n + i]);
+            for (size_t j = 0; j < n; j++)
+                mg += fabsl((long double)G[i * n + j]) * sqrtl(cov[i * n + i])
+                      * sqrtl(cov[j * n + j]);
+        }
+        long double za = ref_lower_quantile(a);
+
+        size_t bytes;
+        mgn_dg_result r;
+        assert_int_equal(mgn_var_delta_gamma_work_size(n, &bytes), MGN_OK);
+        assert_true(bytes <= sizeof work);
+        int st = mgn_var_delta_gamma(d, G, cov, n, conf, work, bytes, &r);
+        if (st != MGN_OK) {
+            print_error("case %ld (n = %zu): status %d\n", it, n, st);
+            fail();
+        }
+        ref_cf cf = ref_cornish_fisher(k1, sd, S, K, za, a);
+        /* first-order effects of the inputs' rounding (the E terms) */
+        long double c1 = mg / 2, c2 = md * md + mg * mg / 2;
+        long double c3 = 3 * md * md * mg + mg * mg * mg;
+        long double c4 = 12 * md * md * mg * mg + 3 * mg * mg * mg * mg;
+        long double e_mean = E * c1, tol_mean = R * (fabsl(k1) + sd) + e_mean;
+        worst = fmax(worst, frac_of_tol(r.mean, k1, tol_mean, "mean", it));
+        if (sd == 0) {                          /* VaR = ES = -mean, no skew or kurtosis */
+            riskless++;
+            assert_true(r.stdev == 0 && r.skew == 0 && r.kurtosis == 0);
+            worst = fmax(worst, frac_of_tol(r.var, -k1, tol_mean, "VaR", it));
+            worst = fmax(worst, frac_of_tol(r.es, -k1, tol_mean, "ES", it));
+        } else {
+            long double e_sd = E * c2 / (2 * sd);
+            long double e_s = E * (c3 / (k2 * sd) + 1.5L * fabsl(S) * c2 / k2);
+            long double e_k = E * (c4 / (k2 * k2) + 2 * fabsl(K) * c2 / k2);
+            long double e_var = e_mean + fabsl(cf.zcf) * e_sd
+                                + sd * (fabsl(cf.dzcf_ds) * e_s + fabsl(cf.dzcf_dk) * e_k);
+            long double e_es = e_mean + fabsl(cf.e) * e_sd
+                               + sd * (fabsl(cf.de_ds) * e_s + fabsl(cf.de_dk) * e_k);
+            long double tol_var = R * (fabsl(cf.var) + fabsl(k1) + sd * cf.zcf_abs) + e_var;
+            long double tol_es = R * (fabsl(cf.es_cf) + fabsl(k1) + sd * cf.e_abs) + e_es;
+            /* max(ES, VaR) moves by no more than the larger of its arguments' moves */
+            if (cf.es_cf <= cf.var + tol_var + tol_es)
+                tol_es = fmaxl(tol_es, tol_var);
+            floored += cf.es_cf < cf.var;       /* Cornish-Fisher past its range */
+            worst = fmax(worst, frac_of_tol(r.stdev, sd, R * sd + e_sd, "stdev", it));
+            worst = fmax(worst, frac_of_tol(r.skew, S, R * (1 + fabsl(S)) + e_s, "skew", it));
+            worst = fmax(worst, frac_of_tol(r.kurtosis, K, R * (1 + fabsl(K)) + e_k,
+                                            "kurtosis", it));
+            worst = fmax(worst, frac_of_tol(r.var, cf.var, tol_var, "VaR", it));
+            worst = fmax(worst, frac_of_tol(r.es, cf.es, tol_es, "ES", it));
+        }
+        /* The Cornish-Fisher step alone, on the library's own moments: no rounding of
+           the inputs enters, only R of the terms' sizes. */
+        ref_cf own = ref_cornish_fisher(r.mean, r.stdev, r.skew, r.kurtosis, za, a);
+        long double tv = R * (fabsl(own.var) + fabsl(r.mean) + r.stdev * own.zcf_abs);
+        long double te = R * (fabsl(own.es_cf) + fabsl(r.mean) + r.stdev * own.e_abs);
+        worst = fmax(worst, frac_of_tol(r.var, own.var, tv, "VaR of its moments", it));
+        worst = fmax(worst, frac_of_tol(r.es, own.es, fmaxl(tv, te), "ES of its moments", it));
+
+        /* delta-normal: sigma^2 = delta' cov delta = sum_j b_j^2 (P orthogonal),
+           VaR = z_c sigma, ES = sigma phi(z_c) / a with z_c = -Phi^-1(a) */
+        double dn_var, dn_es;
+        assert_int_equal(mgn_var_delta_normal(d, cov, n, conf, &dn_var, &dn_es), MGN_OK);
+        long double s2 = 0;
+        for (size_t j = 0; j < n; j++)
+            s2 += b[j] * b[j];
+        long double sigma = sqrtl(s2), zc = -za, pa = ref_pdf(zc) / a;
+        long double tol_sigma = sigma > 0 ? R * sigma + E * md * md / (2 * sigma) : 0;
+        worst = fmax(worst, frac_of_tol(dn_var, zc * sigma, zc * tol_sigma, "delta-normal VaR",
+                                        it));
+        worst = fmax(worst, frac_of_tol(dn_es, sigma * pa, pa * tol_sigma, "delta-normal ES", it));
+    }
+    print_message("%ld random delta-gamma problems (%ld riskless, %ld with ES floored at "
+                  "VaR): worst %.3g of the tolerance\n", iters, riskless, floored, worst);
+}
+
 /*---------------------------------------------------------------- bad input catalogue */
 /* Every argument of every function of this file with the bad values of the catalogue
    (tests/README.md, tests/bad_input.h). */
@@ -443,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_cf_es_integral),
         cmocka_unit_test(test_cf_vs_simulation),
         cmocka_unit_test(test_delta_gamma_riskless),
+        cmocka_unit_test(test_delta_gamma_random),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_parametric),
     };

@@ -423,6 +423,92 @@ static void test_contrib(void **state)
     assert_true(vc[0] == 5 && vc[1] == -2 && ec[0] == 5 && ec[1] == -2);
 }
 
+/* Each position's Euler allocation against the header's formulas written out: the
+   VaR from the sort (ref_var_es), the weight above and at it, theta, and the sums per
+   position in long double. The P&L are integers (or integers times a power of 2) in
+   half the draws, so that row sums are exact and ties at the VaR frequent (theta
+   then splits the boundary scenarios' weight); otherwise real numbers. Tolerance:
+   1e-13 of the largest |P&L| times the number of scenarios in the sums (their
+   rounding in either order). */
+static void test_contrib_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 4242 };
+    double worst = 0;
+    long iters = mgn_test_cases(200);
+    for (long it = 0; it < iters; it++) {
+        size_t ns = 1 + (size_t)(mgn_test_uniform(&g) * (it % 4 == 0 ? 20 : 600));
+        size_t np = 1 + (size_t)(mgn_test_uniform(&g) * 10);
+        int ints = it % 2 == 0, weighted = mgn_test_uniform(&g) < 0.5;
+        double scale = ldexp(1, (int)mgn_test_range(&g, -60, 60));
+        double *m = malloc(ns * np * sizeof *m), *w = malloc(ns * sizeof *w);
+        double *L = malloc(ns * sizeof *L), *row = malloc(ns * sizeof *row);
+        assert_true(m && w && L && row);
+        double maxabs = 0;
+        for (size_t s = 0; s < ns; s++) {
+            for (size_t p = 0; p < np; p++) {
+                double x = ints ? nearbyint(mgn_test_range(&g, -4, 4)) : mgn_test_range(&g, -10, 10);
+                m[s * np + p] = x * scale;
+                maxabs = fmax(maxabs, fabs(m[s * np + p]));
+            }
+            w[s] = !weighted ? 1
+                 : ints ? (double)(int)(mgn_test_uniform(&g) * 4)
+                        : (mgn_test_uniform(&g) < 0.1 ? 0 : mgn_test_range(&g, 0.1, 3));
+        }
+        w[0] = weighted ? w[0] + 1 : 1;        /* a positive total weight */
+        for (size_t s = 0; s < ns; s++) {      /* rows summed in index order, as documented */
+            double r = 0;
+            for (size_t p = 0; p < np; p++)
+                r += m[s * np + p];
+            row[s] = r;
+            L[s] = -r;
+        }
+        double c = mgn_test_uniform(&g) < 0.5 ? 0.99 : mgn_test_range(&g, 0.5, 0.999);
+        const double *wp = weighted ? w : NULL;
+        size_t bytes;
+        assert_int_equal(mgn_var_es_contrib_work_size(ns, np, &bytes), MGN_OK);
+        void *work = malloc(bytes);
+        double var, es, vc[10], ec[10];
+        assert_int_equal(mgn_var_es_contrib(m, ns, np, wp, c, work, bytes, &var, &es, vc, ec,
+                                            NULL, NULL), MGN_OK);
+        double rv, re;
+        ref_var_es(row, wp, ns, c, &rv, &re);
+        assert_true(var == rv);
+        long double W = 0, above = 0, at = 0;
+        for (size_t s = 0; s < ns; s++) {
+            W += w[s];
+            if (L[s] > rv)
+                above += w[s];
+            else if (L[s] == rv)
+                at += w[s];
+        }
+        long double aW = (1.0L - (long double)c) * W;
+        long double theta = at > 0 ? (aW - above) / at : 0;
+        double tol = 1e-13 * maxabs * (double)(ns + 1) + 1e-300;   /* all zero: exact */
+        for (size_t p = 0; p < np; p++) {
+            long double e = 0, v = 0;
+            for (size_t s = 0; s < ns; s++) {
+                long double l = -(long double)m[s * np + p];
+                if (L[s] > rv)
+                    e += w[s] * l;
+                else if (L[s] == rv) {
+                    e += theta * w[s] * l;
+                    v += w[s] * l;
+                }
+            }
+            double want_e = (double)(e / aW), want_v = at > 0 ? (double)(v / at) : NAN;
+            double err = fmax(fabs(ec[p] - want_e), fabs(vc[p] - want_v)) / tol;
+            worst = fmax(worst, err);
+            if (!(err <= 1))
+                print_error("case %ld position %zu: es %.17g (want %.17g), var %.17g (want "
+                            "%.17g)\n", it, p, ec[p], want_e, vc[p], want_v);
+            assert_true(err <= 1);
+        }
+        free(work); free(m); free(w); free(L); free(row);
+    }
+    print_message("%ld random matrices: worst %.3g of the tolerance\n", iters, worst);
+}
+
 static void test_contrib_bad_input(void **state)
 {
     (void)state;
@@ -693,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_run_chunks_edges),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_contrib),
+        cmocka_unit_test(test_contrib_random),
         cmocka_unit_test(test_contrib_bad_input),
         cmocka_unit_test(test_bad_input_var_es),
         cmocka_unit_test(test_bad_input_var_contrib),
