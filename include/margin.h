@@ -1710,10 +1710,12 @@ MGN_API int mgn_account_max_order(const mgn_market *mkt, size_t n_mkt, const mgn
  *
  * A robust index from n feeds (price[i] > 0 quoted at time[i], the caller's clock):
  * a quote is fresh when 0 <= now - time[i] <= max_age; quotes with a non-finite or
- * non-positive price or time are rejected as broken feeds (counted, never used).
- * m = median of the fresh quotes; quotes with |p / m - 1| > max_deviation are dropped
- * (Binance's index drops sources more than 5% from the median); the index is the median
- * of the rest. Verdict (out->verdict):
+ * non-positive price, or a non-finite time, are rejected as broken feeds (counted,
+ * never used). m = median of the fresh quotes (for an even count the mean of the two
+ * middle ones); quotes with |p - m| > max_deviation * m (computed so: a quote exactly
+ * 5% from a round median, 105 against 100, is kept at 0.05) are dropped (Binance's
+ * index drops sources more than 5% from the median); the index is the median of the
+ * rest, and n_used their count (0 when STALE). Verdict (out->verdict):
  *   MGN_ORACLE_OK         at least min_quorum quotes remain
  *   MGN_ORACLE_STALE      fewer than min_quorum fresh quotes
  *   MGN_ORACLE_DEVIATION  enough fresh quotes, but fewer than min_quorum within the band

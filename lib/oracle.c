@@ -71,8 +71,10 @@ int mgn_oracle_index(const double *price, const double *time, size_t n, double n
     isort(fresh, nf);
     double m = median_sorted(fresh, nf);
     r.median_fresh = m;
+    /* |p - m| <= d m rather than |p / m - 1| <= d: a quote 5% from a round median
+       (105 against 100) is in the 5% band, where 105 / 100 - 1 rounds above 0.05 */
     for (size_t i = 0; i < nf; i++)
-        if (fabs(fresh[i] / m - 1) <= params->max_deviation)
+        if (fabs(fresh[i] - m) <= params->max_deviation * m)
             used[nu++] = fresh[i];
     r.n_used = nu;
     if (nu < params->min_quorum || nu == 0) {

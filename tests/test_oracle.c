@@ -42,6 +42,20 @@ static void test_index(void **state)
     assert_int_equal(r.n_rejected, 2);
     assert_int_equal(r.verdict, MGN_ORACLE_OK);
     assert_close(r.price, 100.25, 0, 0);
+    /* a quote exactly k% from a round median is inside a k% band (105 / 100 - 1 rounds
+       above 0.05: the band is |p - m| <= d m) */
+    p.min_quorum = 3;
+    for (int k = 1; k <= 20; k++) {
+        double pk[3] = { 100 - k, 100, 100 + k }, tk[3] = { 100, 100, 100 };
+        p.max_deviation = k / 100.0;
+        assert_int_equal(mgn_oracle_index(pk, tk, 3, 100, &p, &r), MGN_OK);
+        assert_int_equal(r.verdict, MGN_ORACLE_OK);
+        assert_int_equal(r.n_used, 3);
+        /* and one step beyond the edge is outside it */
+        pk[2] = nextafter(100 + k, INFINITY);
+        assert_int_equal(mgn_oracle_index(pk, tk, 3, 100, &p, &r), MGN_OK);
+        assert_int_equal(r.n_used, 2);
+    }
 }
 
 static void test_bad(void **state)

@@ -57,7 +57,7 @@ static void expected(const double *price, const double *time, size_t n, double n
     }
     double m = r->median_fresh;
     for (size_t i = 0; i < nf; i++)
-        if (fabs(fresh[i] / m - 1) <= p->max_deviation)
+        if (fabs(fresh[i] - m) <= p->max_deviation * m)     /* the header's band */
             used[nu++] = fresh[i];
     r->n_used = nu;
     if (nu == 0 || nu < p->min_quorum) {
@@ -178,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < n; i++)
             if (isfinite(price[i]) && price[i] > 0 && isfinite(time[i])
                 && now - time[i] >= 0 && now - time[i] <= p.max_age
-                && fabs(price[i] / r.median_fresh - 1) <= p.max_deviation) {
+                && fabs(price[i] - r.median_fresh) <= p.max_deviation * r.median_fresh) {
                 if (price[i] < lo) lo = price[i];
                 if (price[i] > hi) hi = price[i];
             }
