@@ -1,6 +1,7 @@
 /* Pricing benchmarks: ns per option for every pricing hot path, over 1e6 random
  * options from the accuracy domain (bench_util.h). Each figure is the median of
- * BENCH_REPS timed passes over the whole set, one thread.
+ * BENCH_REPS timed passes over the whole set, one thread. A call that fails (any status
+ * but MGN_OK) in a row that checks it aborts the program with a message.
  *
  *   build/bench/bench_pricing [n_options] [reps]
  */
@@ -17,7 +18,16 @@ typedef struct {
 
 static void print_row(const row *r, const char *target)
 {
-    printf("| %-34s | %10.1f | %12.3g | %-10s |\n", r->name, r->ns, 1e9 / r->ns, target);
+    printf("| %-39s | %10.1f | %12.3g | %-10s |\n", r->name, r->ns, 1e9 / r->ns, target);
+}
+
+/* Aborts the benchmark when a call failed: its figure would not time the real path. */
+static void check(const char *what, int status)
+{
+    if (status != MGN_OK) {
+        fprintf(stderr, "%s failed: %s\n", what, mgn_strerror(status));
+        exit(1);
+    }
 }
 
 int main(int argc, char **argv)
@@ -47,8 +57,8 @@ int main(int argc, char **argv)
            __builtin_cpu_supports("avx512f") ? "AVX-512 (avx512f clone)"
            : __builtin_cpu_supports("avx2") ? "AVX2 (avx2 clone)" : "SSE2 (default clone)");
     printf("%zu random options, median of %d passes, one thread\n\n", n, reps);
-    printf("| %-34s | %10s | %12s | %-10s |\n", "path", "ns/option", "options/s", "target");
-    printf("|%s|%s|%s|%s|\n", "------------------------------------", "------------",
+    printf("| %-39s | %10s | %12s | %-10s |\n", "path", "ns/option", "options/s", "target");
+    printf("|%s|%s|%s|%s|\n", "-----------------------------------------", "------------",
            "--------------", "------------");
 
     row r;
@@ -102,6 +112,44 @@ int main(int argc, char **argv)
     r = (row){ "mgn_bs_greeks (scalar, price + 10)", bench_median(t, reps), n };
     print_row(&r, "");
 
+    /* Coin-settled (inverse) options, as Deribit lists them, on the same random set:
+       the BSM value and Greeks converted to coin (V / S and its derivatives). */
+    for (int k = 0; k < reps; k++) {
+        int st = MGN_OK;
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            double p = 0;
+            int s = mgn_inverse_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
+                                      o.sigma[i], &p);
+            if (s != MGN_OK)
+                st = s;
+            acc += p;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_inverse_price", st);
+    }
+    r = (row){ "mgn_inverse_price (scalar)", bench_median(t, reps), n };
+    print_row(&r, "");
+
+    for (int k = 0; k < reps; k++) {
+        int st = MGN_OK;
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            mgn_greeks g;
+            int s = mgn_inverse_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
+                                       o.sigma[i], &g);
+            if (s != MGN_OK)
+                st = s;
+            acc += g.vega;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_inverse_greeks", st);
+    }
+    r = (row){ "mgn_inverse_greeks (scalar, price + 10)", bench_median(t, reps), n };
+    print_row(&r, "");
+
     for (int k = 0; k < reps; k++) {
         double t0 = bench_now();
         mgn_bs_price_batch(n, o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, price);
@@ -117,6 +165,34 @@ int main(int argc, char **argv)
     }
     r = (row){ "mgn_bs_greeks_batch (price + 10)", bench_median(t, reps), n };
     print_row(&r, "<= 30");
+
+    /* Black-76 batch on the same options quoted on their forwards F = S e^{(r-q)T}
+       (futures options; the forwards computed outside the timed region). */
+    double *fwd = malloc(n * sizeof *fwd);
+    if (!fwd)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        fwd[i] = o.S[i] * exp((o.r[i] - o.q[i]) * o.T[i]);
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        int st = mgn_black76_price_batch(n, o.type, fwd, o.K, o.T, o.r, o.sigma, price);
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_black76_price_batch", st);
+        bench_sink = price[n / 2];
+    }
+    r = (row){ "mgn_black76_price_batch", bench_median(t, reps), n };
+    print_row(&r, "");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        int st = mgn_black76_greeks_batch(n, o.type, fwd, o.K, o.T, o.r, o.sigma, gk);
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_black76_greeks_batch", st);
+        bench_sink = gk[n / 2].vega;
+    }
+    r = (row){ "mgn_black76_greeks_batch (price + 10)", bench_median(t, reps), n };
+    print_row(&r, "");
+    free(fwd);
 
     /* Implied vol: options with T >= 1 day whose price carries the vol (the price
        exceeds its lower bound by more than 1e-12 relative). */
@@ -145,10 +221,25 @@ int main(int argc, char **argv)
     r = (row){ "mgn_implied_vol (scalar)", bench_median(t, reps), m };
     print_row(&r, "<= 200");
 
+    /* The batch forms on the same options (a chain's quotes inverted in one call);
+       the second also writes each element's status. */
     for (int k = 0; k < reps; k++) {
         double t0 = bench_now();
-        mgn_implied_vol_batch_status(m, o.type, o.S, o.K, o.T, o.r, o.q, price, iv, ivst);
+        int st = mgn_implied_vol_batch(m, o.type, o.S, o.K, o.T, o.r, o.q, price, iv);
         t[k] = (bench_now() - t0) / (double)m * 1e9;
+        check("mgn_implied_vol_batch", st);
+        bench_sink = iv[m / 2];
+    }
+    r = (row){ "mgn_implied_vol_batch", bench_median(t, reps), m };
+    print_row(&r, "");
+
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now();
+        int st = mgn_implied_vol_batch_status(m, o.type, o.S, o.K, o.T, o.r, o.q, price, iv,
+                                              ivst);
+        t[k] = (bench_now() - t0) / (double)m * 1e9;
+        check("mgn_implied_vol_batch_status", st);
+        bench_sink = iv[m / 2];
     }
     r = (row){ "mgn_implied_vol_batch_status", bench_median(t, reps), m };
     print_row(&r, "");
@@ -159,7 +250,8 @@ int main(int argc, char **argv)
     double worst = 0;
     for (size_t i = 0; i < m; i++) {
         mgn_greeks g;
-        if (mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g) != MGN_OK)
+        if (mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g)
+            != MGN_OK)
             continue;
         if (!(g.vega * o.sigma[i] > 1e-6 * price[i]))
             continue;
