@@ -1,27 +1,36 @@
 /* Parametric VaR and ES: delta-normal, and delta-gamma with the Cornish-Fisher
  * expansion on the exact cumulants of the quadratic P&L (formulas and sources in
  * include/margin.h). */
+#include <float.h>
 #include <gsl/gsl_cdf.h>
 #include "var.h"
 
-/* Symmetric to 1e-12 relative, finite; cov: diag >= 0, |c_ij| <= sqrt(c_ii c_jj). */
+/* Symmetric to 1e-12 relative, finite; cov: diag >= 0, |c_ij| <= sqrt(c_ii c_jj).
+   Each pair once (the upper triangle against the lower); the bound compared in squares
+   where both sides' squares are normal doubles (no square roots: a 100 x 100 matrix
+   took ten times the VaR itself), else with the roots. */
 static int check_sym(const double *A, size_t n, int is_cov)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
+    for (size_t i = 0; i < n; i++) {
+        double dii = A[i * n + i];
+        if (!isfinite(dii) || (is_cov && dii < 0))
+            return 0;
+        for (size_t j = i + 1; j < n; j++) {
             double x = A[i * n + j], y = A[j * n + i];
-            if (!isfinite(x))
+            if (!isfinite(x) || !isfinite(y))
                 return 0;
-            if (fabs(x - y) > 1e-12 * (fabs(x) > fabs(y) ? fabs(x) : fabs(y)))
+            double ax = fabs(x), ay = fabs(y), big = ax > ay ? ax : ay;
+            if (fabs(x - y) > 1e-12 * big)
                 return 0;
             if (is_cov) {
-                double dii = A[i * n + i], djj = A[j * n + j];
-                if (dii < 0 || djj < 0)
-                    return 0;
-                if (i != j && fabs(x) > sqrt(dii) * sqrt(djj) * (1 + 1e-12))
+                double djj = A[j * n + j], x2 = big * big, d2 = dii * djj;
+                const double slack = (1 + 1e-12) * (1 + 1e-12);
+                int squares = x2 >= DBL_MIN && x2 <= DBL_MAX && d2 >= DBL_MIN && d2 <= DBL_MAX;
+                if (squares ? x2 > d2 * slack : big > sqrt(dii) * sqrt(djj) * (1 + 1e-12))
                     return 0;
             }
         }
+    }
     return 1;
 }
 

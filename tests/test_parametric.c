@@ -254,6 +254,19 @@ static void test_bad_input(void **state)
     assert_int_equal(mgn_var_delta_normal(d, negd, 2, 0.99, &v, &e), MGN_EINVAL);
     assert_int_equal(mgn_var_delta_normal(d, corr, 2, 0.99, &v, &e), MGN_EINVAL);
     assert_int_equal(mgn_var_delta_gamma(d, gasym, cov, 2, 0.99, work, sizeof work, &r), MGN_EINVAL);
+    /* the correlation bound |c_ij| <= sqrt(c_ii c_jj) where the squares leave the
+       doubles (variances of 1e200 and 1e-170): a correlation of 1 passes, of 1.001 not */
+    const double scales[2] = { 1e200, 1e-170 };
+    for (int k = 0; k < 2; k++) {
+        double sc = scales[k], ok2[4] = { sc, sc, sc, sc };
+        double bad2[4] = { sc, 1.001 * sc, 1.001 * sc, sc };
+        double dd[2] = { 1e-110, -1e-110 };     /* a variance that stays a double */
+        if (k == 1)
+            dd[0] = 1e80, dd[1] = 0.5e80;
+        double vk, ek;
+        assert_int_equal(mgn_var_delta_normal(dd, ok2, 2, 0.99, &vk, &ek), MGN_OK);
+        assert_int_equal(mgn_var_delta_normal(dd, bad2, 2, 0.99, &vk, &ek), MGN_EINVAL);
+    }
     /* pairwise valid, not PSD: d' S d < 0 */
     double npsd[9] = { 1, 0.9, -0.9, 0.9, 1, 0.9, -0.9, 0.9, 1 }, d3[3] = { 1, -1, 1 }, g3[9] = { 0 };
     assert_int_equal(mgn_var_delta_normal(d3, npsd, 3, 0.99, &v, &e), MGN_EINVAL);
