@@ -171,4 +171,22 @@ static inline void ref_wide_book(mgn_test_rng *g, mgn_market *mk, int n_mkt, mgn
     }
 }
 
+/* Per market of n, the random account tests' rule sets: one of the 7 standard-margin
+   presets, the Deribit portfolio-margin grid and SPAN parameters drawn over their
+   ranges. */
+static inline void ref_random_rule_sets(mgn_test_rng *g, size_t n, mgn_std_params *sp,
+                                        mgn_pm_params *pm, mgn_span_params *span)
+{
+    for (size_t u = 0; u < n; u++) {
+        sp[u].struct_size = sizeof sp[u];
+        assert_int_equal(mgn_std_preset((int)(mgn_test_uniform(g) * 7), &sp[u]), MGN_OK);
+        mgn_pm_preset_deribit(&pm[u]);
+        mgn_span_params s = { mgn_test_range(g, 0.05, 0.3), mgn_test_range(g, 0, 0.3),
+                              mgn_test_range(g, 1, 3), mgn_test_range(g, 0, 1),
+                              mgn_test_range(g, 0, 0.02), mgn_test_range(g, 0, 0.05),
+                              mgn_test_range(g, 0, 0.01) };
+        span[u] = s;
+    }
+}
+
 #endif

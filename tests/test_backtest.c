@@ -332,20 +332,6 @@ static int zone_ok(int zone, long double cum, long double band)
            || zone == (cum < 0.9L ? MGN_ZONE_YELLOW : MGN_ZONE_RED);
 }
 
-/* |got - want| as a fraction of tol (tol 0: exact); fails above 1. */
-static double frac_of_tol(double got, long double want, long double tol, const char *what,
-                          long it)
-{
-    long double err = fabsl((long double)got - want);
-    double f = err == 0 ? 0 : tol > 0 ? (double)(err / tol) : INFINITY;
-    if (!(f <= 1)) {
-        print_error("case %ld: %s = %.17g, expected %.17Lg (err %.3Lg, tolerance %.3Lg)\n", it,
-                    what, got, want, err, tol);
-        fail();
-    }
-    return f;
-}
-
 /* The chi-square upper tails in closed form: chi2(1) erfc(sqrt(x/2)), chi2(2) exp(-x/2). */
 static long double ref_chi2_q(long double x, int df)
 {
@@ -446,19 +432,19 @@ static void test_backtest_random(void **state)
                                    - ref_loglik(m1, r1, 4, &mag_ind));
         long double tol_pof = R_LR * lr_pof + A_LR * mag_pof;
         long double tol_ind = R_LR * lr_ind + A_LR * mag_ind;
-        worst = fmax(worst, frac_of_tol(r.lr_pof, lr_pof, tol_pof, "LR_pof", it));
-        worst = fmax(worst, frac_of_tol(r.lr_ind, lr_ind, tol_ind, "LR_ind", it));
-        worst = fmax(worst, frac_of_tol(r.lr_cc, lr_pof + lr_ind, tol_pof + tol_ind, "LR_cc",
-                                        it));
-        worst = fmax(worst, frac_of_tol(r.p_pof, ref_chi2_q(lr_pof, 1),
-                                        p_tol(lr_pof, tol_pof, 1), "p_pof", it));
-        worst = fmax(worst, frac_of_tol(r.p_ind, ref_chi2_q(lr_ind, 1),
-                                        p_tol(lr_ind, tol_ind, 1), "p_ind", it));
-        worst = fmax(worst, frac_of_tol(r.p_cc, ref_chi2_q(lr_pof + lr_ind, 2),
-                                        p_tol(lr_pof + lr_ind, tol_pof + tol_ind, 2), "p_cc",
-                                        it));
+        worst = fmax(worst, mgn_test_frac(r.lr_pof, lr_pof, tol_pof, "LR_pof", it));
+        worst = fmax(worst, mgn_test_frac(r.lr_ind, lr_ind, tol_ind, "LR_ind", it));
+        worst = fmax(worst, mgn_test_frac(r.lr_cc, lr_pof + lr_ind, tol_pof + tol_ind, "LR_cc",
+                                          it));
+        worst = fmax(worst, mgn_test_frac(r.p_pof, ref_chi2_q(lr_pof, 1),
+                                          p_tol(lr_pof, tol_pof, 1), "p_pof", it));
+        worst = fmax(worst, mgn_test_frac(r.p_ind, ref_chi2_q(lr_ind, 1),
+                                          p_tol(lr_ind, tol_ind, 1), "p_ind", it));
+        worst = fmax(worst, mgn_test_frac(r.p_cc, ref_chi2_q(lr_pof + lr_ind, 2),
+                                          p_tol(lr_pof + lr_ind, tol_pof + tol_ind, 2), "p_cc",
+                                          it));
         long double cum = ref_binomial_cdf(T, x, pl), tol_cum = cum_tol(T, pl, cum);
-        worst = fmax(worst, frac_of_tol(r.cum_prob, cum, tol_cum, "cum_prob", it));
+        worst = fmax(worst, mgn_test_frac(r.cum_prob, cum, tol_cum, "cum_prob", it));
         ambiguous += ref_zone(cum, tol_cum) < 0;
         if (!zone_ok(r.zone, cum, tol_cum)) {
             print_error("case %ld: zone %d for P(X <= %zu) = %.17Lg (T = %zu, c = %.17g)\n", it,
@@ -525,7 +511,7 @@ static void test_backtest_random(void **state)
         double cp = -1;
         assert_int_equal(mgn_backtest_zone(T, x, c, &zone, &cp), MGN_OK);
         long double cum = ref_binomial_cdf(T, x, p), tol_cum = cum_tol(T, p, cum);
-        worst = fmax(worst, frac_of_tol(cp, cum, tol_cum, "zone cum_prob", it));
+        worst = fmax(worst, mgn_test_frac(cp, cum, tol_cum, "zone cum_prob", it));
         ambiguous += ref_zone(cum, tol_cum) < 0;
         if (!zone_ok(zone, cum, tol_cum)) {
             print_error("zone case %ld: zone %d for P(X <= %zu) = %.17Lg (T = %zu, c = %.17g)\n",

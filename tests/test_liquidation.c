@@ -1493,16 +1493,7 @@ static void test_partial_random(void **state)
         mgn_std_params sp[3];
         mgn_pm_params pm[3];
         mgn_span_params span[3];
-        for (size_t v = 0; v < nm; v++) {
-            sp[v].struct_size = sizeof sp[v];
-            assert_int_equal(mgn_std_preset((int)(mgn_test_uniform(&g) * 7), &sp[v]), MGN_OK);
-            mgn_pm_preset_deribit(&pm[v]);
-            mgn_span_params s = { mgn_test_range(&g, 0.05, 0.3), mgn_test_range(&g, 0, 0.3),
-                                  mgn_test_range(&g, 1, 3), mgn_test_range(&g, 0, 1),
-                                  mgn_test_range(&g, 0, 0.02), mgn_test_range(&g, 0, 0.05),
-                                  mgn_test_range(&g, 0, 0.01) };
-            span[v] = s;
-        }
+        ref_random_rule_sets(&g, nm, sp, pm, span);
         double y = mgn_test_uniform(&g);
         if (y < 0.6) {
             prm.mode = MGN_MODE_CROSS;

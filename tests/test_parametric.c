@@ -452,20 +452,6 @@ static ref_cf ref_cornish_fisher(long double mean, long double sd, long double S
     return r;
 }
 
-/* |got - want| as a fraction of tol (tol 0: exact); fails above 1. */
-static double frac_of_tol(double got, long double want, long double tol, const char *what,
-                          long it)
-{
-    long double err = fabsl((long double)got - want);
-    double f = err == 0 ? 0 : tol > 0 ? (double)(err / tol) : INFINITY;
-    if (!(f <= 1)) {
-        print_error("case %ld: %s = %.17g, expected %.17Lg (err %.3Lg, tolerance %.3Lg)\n", it,
-                    what, got, want, err, tol);
-        fail();
-    }
-    return f;
-}
-
 /* Random delta-gamma problems over the whole domain against the eigenvalue form of the
    quadratic P&L (ref_quadratic_form, ref_cumulant), and mgn_var_delta_normal on the same
    draws. Drawn: n = 1..8 factors; the covariance of random_cov_of_kind (full, singular,
@@ -574,12 +560,12 @@ static void test_delta_gamma_random(void **state)
         long double c3 = 3 * md * md * mg + mg * mg * mg;
         long double c4 = 12 * md * md * mg * mg + 3 * mg * mg * mg * mg;
         long double e_mean = E * c1, tol_mean = R * (fabsl(k1) + sd) + e_mean;
-        worst = fmax(worst, frac_of_tol(r.mean, k1, tol_mean, "mean", it));
+        worst = fmax(worst, mgn_test_frac(r.mean, k1, tol_mean, "mean", it));
         if (sd == 0) {                          /* VaR = ES = -mean, no skew or kurtosis */
             riskless++;
             assert_true(r.stdev == 0 && r.skew == 0 && r.kurtosis == 0);
-            worst = fmax(worst, frac_of_tol(r.var, -k1, tol_mean, "VaR", it));
-            worst = fmax(worst, frac_of_tol(r.es, -k1, tol_mean, "ES", it));
+            worst = fmax(worst, mgn_test_frac(r.var, -k1, tol_mean, "VaR", it));
+            worst = fmax(worst, mgn_test_frac(r.es, -k1, tol_mean, "ES", it));
         } else {
             long double e_sd = E * c2 / (2 * sd);
             long double e_s = E * (c3 / (k2 * sd) + 1.5L * fabsl(S) * c2 / k2);
@@ -594,20 +580,20 @@ static void test_delta_gamma_random(void **state)
             if (cf.es_cf <= cf.var + tol_var + tol_es)
                 tol_es = fmaxl(tol_es, tol_var);
             floored += cf.es_cf < cf.var;       /* Cornish-Fisher past its range */
-            worst = fmax(worst, frac_of_tol(r.stdev, sd, R * sd + e_sd, "stdev", it));
-            worst = fmax(worst, frac_of_tol(r.skew, S, R * (1 + fabsl(S)) + e_s, "skew", it));
-            worst = fmax(worst, frac_of_tol(r.kurtosis, K, R * (1 + fabsl(K)) + e_k,
-                                            "kurtosis", it));
-            worst = fmax(worst, frac_of_tol(r.var, cf.var, tol_var, "VaR", it));
-            worst = fmax(worst, frac_of_tol(r.es, cf.es, tol_es, "ES", it));
+            worst = fmax(worst, mgn_test_frac(r.stdev, sd, R * sd + e_sd, "stdev", it));
+            worst = fmax(worst, mgn_test_frac(r.skew, S, R * (1 + fabsl(S)) + e_s, "skew", it));
+            worst = fmax(worst, mgn_test_frac(r.kurtosis, K, R * (1 + fabsl(K)) + e_k,
+                                              "kurtosis", it));
+            worst = fmax(worst, mgn_test_frac(r.var, cf.var, tol_var, "VaR", it));
+            worst = fmax(worst, mgn_test_frac(r.es, cf.es, tol_es, "ES", it));
         }
         /* The Cornish-Fisher step alone, on the library's own moments: no rounding of
            the inputs enters, only R of the terms' sizes. */
         ref_cf own = ref_cornish_fisher(r.mean, r.stdev, r.skew, r.kurtosis, za, a);
         long double tv = R * (fabsl(own.var) + fabsl(r.mean) + r.stdev * own.zcf_abs);
         long double te = R * (fabsl(own.es_cf) + fabsl(r.mean) + r.stdev * own.e_abs);
-        worst = fmax(worst, frac_of_tol(r.var, own.var, tv, "VaR of its moments", it));
-        worst = fmax(worst, frac_of_tol(r.es, own.es, fmaxl(tv, te), "ES of its moments", it));
+        worst = fmax(worst, mgn_test_frac(r.var, own.var, tv, "VaR of its moments", it));
+        worst = fmax(worst, mgn_test_frac(r.es, own.es, fmaxl(tv, te), "ES of its moments", it));
 
         /* delta-normal: sigma^2 = delta' cov delta = sum_j b_j^2 (P orthogonal),
            VaR = z_c sigma, ES = sigma phi(z_c) / a with z_c = -Phi^-1(a) */
@@ -618,9 +604,10 @@ static void test_delta_gamma_random(void **state)
             s2 += b[j] * b[j];
         long double sigma = sqrtl(s2), zc = -za, pa = ref_pdf(zc) / a;
         long double tol_sigma = sigma > 0 ? R * sigma + E * md * md / (2 * sigma) : 0;
-        worst = fmax(worst, frac_of_tol(dn_var, zc * sigma, zc * tol_sigma, "delta-normal VaR",
-                                        it));
-        worst = fmax(worst, frac_of_tol(dn_es, sigma * pa, pa * tol_sigma, "delta-normal ES", it));
+        worst = fmax(worst, mgn_test_frac(dn_var, zc * sigma, zc * tol_sigma, "delta-normal VaR",
+                                          it));
+        worst = fmax(worst, mgn_test_frac(dn_es, sigma * pa, pa * tol_sigma, "delta-normal ES",
+                                          it));
     }
     print_message("%ld random delta-gamma problems (%ld riskless, %ld with ES floored at "
                   "VaR): worst %.3g of the tolerance\n", iters, riskless, floored, worst);

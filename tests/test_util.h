@@ -29,6 +29,21 @@ static inline void mgn_test_assert_close(double got, double want, double rel, do
     }
 }
 
+/* |got - want| as a fraction of tol (tol 0: exact) for the randomised tests' worst-error
+   figures; fails above 1, naming the case and the quantity. */
+static inline double mgn_test_frac(double got, long double want, long double tol,
+                                   const char *what, long it)
+{
+    long double err = fabsl((long double)got - want);
+    double f = err == 0 ? 0 : tol > 0 ? (double)(err / tol) : INFINITY;
+    if (!(f <= 1)) {
+        print_error("case %ld: %s = %.17g, expected %.17Lg (err %.3Lg, tolerance %.3Lg)\n", it,
+                    what, got, want, err, tol);
+        fail();
+    }
+    return f;
+}
+
 /* The values every bad-input test tries for a double argument that must be finite. */
 static const double mgn_test_nonfinite[] = { NAN, INFINITY, -INFINITY };
 
