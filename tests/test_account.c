@@ -4,8 +4,12 @@
  *
  * References: mgn_portfolio_value + mgn_std_margin / mgn_pm_margin (independent code
  * paths of the library) for equity and margin; hand-set boundary accounts whose equity
- * is exactly IM, MM, MM * liq_ratio or 0; bit-identical sweeps across thread counts.
+ * is exactly IM, MM, MM * liq_ratio or 0; bit-identical sweeps across thread counts;
+ * on random accounts in every mode, the header's definitions written out in the test
+ * (collateral, values, equity, the per-position split, thresholds and ratios) over the
+ * margin functions it names, and the sweep and what-if against mgn_account_eval.
  */
+#include <float.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1227,6 +1231,944 @@ static void test_sweep_after_failing_account(void **state)
     }
 }
 
+/*---------------------------------------------------------------- random accounts */
+
+/* The random accounts of test_eval_random and test_sweep_whatif_random: 1 to 3 markets
+   over the pricing domain (tests/margin_ref.h), the rule sets of ref_random_rule_sets
+   (a quarter of them with strategy pairing added, a fifth of the grids OCC's) or the
+   default, every mode and PM method, SPAN pairs, factors and liq_ratio over their
+   ranges, and books of 1 to 8 positions whose collateral puts equity near IM, MM,
+   MM * liq_ratio or 0. */
+enum { RA_POS = 8, RA_BAL = 5 };
+
+typedef struct {
+    mgn_market mkt[3];
+    size_t n_mkt;
+    mgn_std_params std[3], dflt;
+    mgn_pm_params pm[3];
+    mgn_span_params span[3];
+    mgn_span_pair pairs[2];
+    mgn_account_params prm;
+    double now;
+} ra_rules;
+
+typedef struct {
+    mgn_position pos[RA_POS + 1];   /* + 1: room for a what-if order */
+    mgn_balance bal[RA_BAL];        /* the last one: cash in the account currency */
+    double iso[RA_POS + 1];
+    mgn_account a;
+    double deadline;
+} ra_acct;
+
+/* Expected figures of an account in its currency, each with its tolerance; per
+   position its value, equity, IM and MM (pooled modes: the split of the account's). */
+typedef struct {
+    size_t n;
+    long double value[RA_POS + 1], equity[RA_POS + 1], im[RA_POS + 1], mm[RA_POS + 1];
+    double tv[RA_POS + 1], te[RA_POS + 1], tm[RA_POS + 1], size[RA_POS + 1];
+    long double col, im_total, mm_total;
+    double tcol, tim, tmm;
+} ra_ref;
+
+typedef struct {
+    long decided;        /* statuses checked against the expected figures */
+    long near;           /* of them within the tolerance of a threshold (either accepted) */
+    long ties[4];        /* exact equity == IM, == MM, == rounded MM * liq_ratio, == 0 */
+    long product_ties;   /* equity == the rounded MM * liq_ratio, not the exact product */
+    long seen[5], seen_pos[5];
+} ra_stats;
+
+static void ra_draw_rules(mgn_test_rng *g, ra_rules *R)
+{
+    mgn_position none[1];
+    R->n_mkt = 1 + (size_t)(mgn_test_uniform(g) * 3);
+    ref_wide_book(g, R->mkt, (int)R->n_mkt, none, 0);   /* the markets alone */
+    ref_random_rule_sets(g, R->n_mkt, R->std, R->pm, R->span);
+    for (size_t u = 0; u < R->n_mkt; u++) {
+        if (mgn_test_uniform(g) < 0.25)
+            R->std[u].strategies = 1 + (int)(mgn_test_uniform(g) * 7);
+        if (mgn_test_uniform(g) < 0.2)
+            assert_int_equal(mgn_pm_preset_occ(&R->pm[u]), MGN_OK);
+    }
+    R->dflt.struct_size = sizeof R->dflt;
+    assert_int_equal(mgn_std_preset(MGN_STD_PRESET_DEFAULT, &R->dflt), MGN_OK);
+    mgn_account_params *p = &R->prm;
+    assert_int_equal(mgn_account_params_init(p), MGN_OK);
+    p->mode = (int)(mgn_test_uniform(g) * 3);   /* isolated, cross, portfolio */
+    p->pm_method = mgn_test_uniform(g) < 0.5 ? MGN_PM_METHOD_GRID : MGN_PM_METHOD_SPAN;
+    if (mgn_test_uniform(g) < 0.8) {            /* else NULL: the default rule set */
+        p->std = R->std;
+        p->n_std = R->n_mkt == 1 || mgn_test_uniform(g) < 0.4 ? 1 : R->n_mkt;
+    }
+    p->pm = R->pm;
+    p->span = R->span;
+    if (R->n_mkt > 1 && mgn_test_uniform(g) < 0.6) {
+        p->n_pairs = 1 + (size_t)(mgn_test_uniform(g) * 2);
+        for (size_t k = 0; k < p->n_pairs; k++) {
+            int a = (int)(mgn_test_uniform(g) * (double)R->n_mkt);
+            int b = (a + 1 + (int)(mgn_test_uniform(g) * (double)(R->n_mkt - 1))) % (int)R->n_mkt;
+            mgn_span_pair s = { a, b, mgn_test_logrange(g, 0.1, 10), mgn_test_logrange(g, 0.1, 10),
+                                mgn_test_uniform(g) };
+            R->pairs[k] = s;
+        }
+        p->pairs = R->pairs;
+    }
+    if (mgn_test_uniform(g) < 0.75) {           /* else the defaults 1 and 0.8 */
+        p->pm_im_factor = mgn_test_range(g, 0.5, 2);
+        p->pm_mm_factor = p->pm_im_factor
+                        * (mgn_test_uniform(g) < 0.15 ? 1 : mgn_test_range(g, 0.05, 1));
+    }
+    if (mgn_test_uniform(g) < 0.7)              /* else the default 1 */
+        p->liq_ratio = 1 - 0.95 * mgn_test_uniform(g);
+    R->now = mgn_test_uniform(g) < 0.5 ? 0 : mgn_test_range(g, -10, 10);
+}
+
+/* n positions on R's markets: ref_random_book's, or ref_wide_book's moved to these
+   markets at the same moneyness (strikes and entries scaled by the ratio of spots);
+   American options kept with probability american (else made European). */
+static void ra_draw_positions(mgn_test_rng *g, const ra_rules *R, mgn_position *pos, size_t n,
+                              double american)
+{
+    mgn_market tmp[3];
+    int wide = mgn_test_uniform(g) < 0.5;
+    if (wide)
+        ref_wide_book(g, tmp, (int)R->n_mkt, pos, n);
+    else
+        ref_random_book(g, R->mkt, (int)R->n_mkt, pos, n, 1);
+    for (size_t i = 0; i < n; i++) {
+        double k = wide ? R->mkt[pos[i].underlying].spot / tmp[pos[i].underlying].spot : 1;
+        if (pos[i].instrument == MGN_OPTION)
+            pos[i].strike *= k;
+        else
+            pos[i].entry_price *= k;
+        if (pos[i].exercise == MGN_AMERICAN && mgn_test_uniform(g) >= american)
+            pos[i].exercise = MGN_EUROPEAN;
+    }
+}
+
+/* Price of one unit of an asset (MGN_QUOTE, or the coin of underlying u) in the
+   account currency cur, at today's index prices. */
+static long double ra_price(const mgn_market *m, int asset, int cur)
+{
+    long double p = asset == MGN_QUOTE ? 1.0L : (long double)m[asset].spot;
+    return cur == MGN_QUOTE ? p : p / m[cur].spot;
+}
+
+/* Each position's value as the header defines it (mgn_portfolio_value): quantity x
+   multiplier x unit value (ref_unit: options at their mark, futures and perpetuals
+   against entry, inverse contracts in coin), converted at today's prices. Tolerance
+   1e-13 of the value: the header has the account's figures equal mgn_portfolio_value's
+   to a few ulps, the scalar pricers ref_unit calls giving the unit values, so only the
+   rounding of a few products is left (the sign of a long option's value is exact);
+   and DBL_MIN of the size, as values near the subnormal range carry no relative
+   precision. */
+static void ra_ref_values(const ra_rules *R, const mgn_account *a, ra_ref *ref)
+{
+    double conv = a->currency == MGN_QUOTE ? 1 : R->mkt[a->currency].spot;
+    ref->n = a->n_pos;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        const mgn_position *p = &a->pos[i];
+        const mgn_market *m = &R->mkt[p->underlying];
+        double unit = ref_unit(p, m, m->spot, p->vol, p->expiry);
+        int asset = p->settlement == MGN_INVERSE ? p->underlying : MGN_QUOTE;
+        ref->value[i] = (long double)p->quantity * p->multiplier * unit
+                      * ra_price(R->mkt, asset, a->currency);
+        ref->size[i] = ref_position_size(p, m, m->spot, conv);
+        ref->tv[i] = (double)(1e-13L * fabsl(ref->value[i])) + DBL_MIN * ref->size[i];
+    }
+}
+
+/* IM and MM by the composition the header gives: isolated, each position's
+   mgn_std_position_margin; cross, mgn_std_margin of the book with its split between
+   positions; portfolio, pm_im_factor and pm_mm_factor times the requirement of
+   mgn_pm_margin (grid) or mgn_span_margin (SPAN), and per position the factors times
+   its loss in its underlying's binding scenario. Tolerance 1e-13 of the margins (the
+   header: a few ulps), and for futures and perpetuals 1e-15 of the size besides (a
+   maintenance amount cancels part of N x rate, up to ~100 times); DBL_MIN of the size
+   as for the values. */
+static void ra_ref_margins(const ra_rules *R, const mgn_account *a, void *work, size_t ws,
+                           ra_ref *ref)
+{
+    const mgn_account_params *p = &R->prm;
+    size_t n = a->n_pos, nm = R->n_mkt;
+    int cur = a->currency;
+    const mgn_std_params *std = p->std ? p->std : &R->dflt;
+    size_t n_std = p->std ? p->n_std : 1;
+    double im, mm, pim[RA_POS + 1], pmm[RA_POS + 1];
+    if (p->mode == MGN_MODE_ISOLATED) {
+        im = mm = 0;
+        for (size_t i = 0; i < n; i++) {
+            const mgn_std_params *r = n_std == 1 ? std : &std[a->pos[i].underlying];
+            assert_int_equal(mgn_std_position_margin(R->mkt, nm, r, &a->pos[i], cur, &pim[i],
+                                                     &pmm[i]), MGN_OK);
+        }
+    } else if (p->mode == MGN_MODE_CROSS) {
+        assert_int_equal(mgn_std_margin(R->mkt, nm, std, n_std, a->pos, n, cur, work, ws, &im,
+                                        &mm, pim, pmm, NULL, NULL), MGN_OK);
+    } else {
+        double req;
+        if (p->pm_method == MGN_PM_METHOD_GRID) {
+            mgn_pm_result r;
+            mgn_pm_underlying pu[3];
+            assert_int_equal(mgn_pm_margin_detail(R->mkt, p->pm, nm, a->pos, n, cur, &r, pu,
+                                                  pim), MGN_OK);
+            req = r.requirement;
+        } else {
+            mgn_span_result r;
+            mgn_span_underlying su[3];
+            double risk[(RA_POS + 1) * MGN_SPAN_SCENARIOS];
+            assert_int_equal(mgn_span_margin_detail(R->mkt, p->span, nm, a->pos, n, p->pairs,
+                                                    p->n_pairs, cur, &r, su, risk), MGN_OK);
+            req = r.requirement;
+            for (size_t i = 0; i < n; i++) {
+                int k = su[a->pos[i].underlying].scan_scenario;
+                pim[i] = k >= 0 ? risk[i * MGN_SPAN_SCENARIOS + (size_t)k] : 0;
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            pmm[i] = pim[i];
+        im = req;
+        mm = req;
+    }
+    long double fi = p->mode == MGN_MODE_PORTFOLIO ? p->pm_im_factor : 1;
+    long double fm = p->mode == MGN_MODE_PORTFOLIO ? p->pm_mm_factor : 1;
+    ref->im_total = fi * im;
+    ref->mm_total = fm * mm;
+    ref->tim = 1e-13 * fabsl(ref->im_total);
+    ref->tmm = 1e-13 * fabsl(ref->mm_total);
+    if (p->mode == MGN_MODE_ISOLATED)
+        ref->im_total = ref->mm_total = 0;
+    for (size_t i = 0; i < n; i++) {
+        ref->im[i] = fi * pim[i];
+        ref->mm[i] = fm * pmm[i];
+        ref->tm[i] = (double)(1e-13L * (fabsl(ref->im[i]) + fabsl(ref->mm[i])))
+                   + (a->pos[i].instrument != MGN_OPTION ? 1e-15 : DBL_MIN) * ref->size[i];
+        if (p->mode != MGN_MODE_PORTFOLIO) {
+            ref->tim += ref->tm[i];
+            ref->tmm += ref->tm[i];
+        }
+        if (p->mode == MGN_MODE_ISOLATED) {
+            ref->im_total += ref->im[i];
+            ref->mm_total += ref->mm[i];
+        }
+    }
+}
+
+/* Collateral as the header defines it: amount x price x (1 - h), h = min(1, haircut +
+   haircut_slope x amount) for a positive amount, a negative one counted in full,
+   converted at today's prices. Tolerance 1e-14 of the sum of |amount| x price: the
+   library rounds h, 1 - h, two products and a sum per balance. */
+static void ra_ref_collateral(const ra_rules *R, const mgn_account *a, ra_ref *ref)
+{
+    long double c = 0, size = 0;
+    for (size_t k = 0; k < a->n_bal; k++) {
+        const mgn_balance *b = &a->bal[k];
+        long double x = b->amount, px = ra_price(R->mkt, b->asset, a->currency);
+        if (x > 0) {
+            long double h = b->haircut + (long double)b->haircut_slope * x;
+            x *= 1 - (h < 1 ? h : 1);
+        }
+        c += x * px;
+        size += fabsl(b->amount * px);
+    }
+    ref->col = c;
+    ref->tcol = (double)(1e-14L * size);
+}
+
+/* Equity of each position: its value, plus its isolated collateral in isolated mode
+   (the sum rounded once more: 1e-15 of the collateral added to the tolerance). */
+static void ra_ref_equity(const ra_rules *R, const mgn_account *a, ra_ref *ref)
+{
+    for (size_t i = 0; i < ref->n; i++) {
+        double c = R->prm.mode == MGN_MODE_ISOLATED && a->isolated ? a->isolated[i] : 0;
+        ref->equity[i] = ref->value[i] + c;
+        ref->te[i] = ref->tv[i] + 1e-15 * c;
+    }
+}
+
+/* The status of equity e against im and mm as the header decides it, in this order:
+   BANKRUPT e < 0; LIQUIDATE e < mm x liq_ratio, or e < mm and now >= deadline;
+   MARGIN_CALL e < mm; RESTRICTED e < im; else OK. below_liq: whether e < mm x
+   liq_ratio (passed in, so that the caller decides it exactly). */
+static int ra_rule(long double e, long double im, long double mm, int below_liq,
+                   const ra_rules *R, double deadline)
+{
+    if (e < 0)
+        return MGN_ACCT_BANKRUPT;
+    if (below_liq || (e < mm && R->now >= deadline))
+        return MGN_ACCT_LIQUIDATE;
+    if (e < mm)
+        return MGN_ACCT_MARGIN_CALL;
+    if (e < im)
+        return MGN_ACCT_RESTRICTED;
+    return MGN_ACCT_OK;
+}
+
+static int ra_status(long double e, long double im, long double mm, const ra_rules *R,
+                     double deadline)
+{
+    return ra_rule(e, im, mm, e < mm * R->prm.liq_ratio, R, deadline);
+}
+
+/* Whether status is one that equity e +/- t can have against im and mm (t covers
+   their tolerance too): status falls as equity rises, so these form an interval.
+   Counts a near tie where it holds more than one. */
+static int ra_status_ok(int status, long double e, long double im, long double mm, double t,
+                        const ra_rules *R, double deadline, ra_stats *st, int *lo, int *hi)
+{
+    *lo = ra_status(e + t, im, mm, R, deadline);
+    *hi = ra_status(e - t, im, mm, R, deadline);
+    st->decided++;
+    if (*lo != *hi)
+        st->near++;
+    return status >= *lo && status <= *hi;
+}
+
+/* The library's status against its own equity, IM and MM, by the header's rule
+   exactly: e < mm x liq_ratio is decided on the exact product (fma gives the rounding
+   error of mm x liq_ratio); where e is the rounded product but not the exact one,
+   either answer is within rounding (counted). */
+static void ra_rule_exact(int status, double e, double im, double mm, const ra_rules *R,
+                          double deadline, ra_stats *st, long it, const char *what)
+{
+    double lr = R->prm.liq_ratio, p = mm * lr, err = fma(mm, lr, -p);
+    int below = e < p || (e == p && err > 0);
+    int want = ra_rule(e, im, mm, below, R, deadline), alt = want;
+    if (e == p && err != 0) {
+        alt = ra_rule(e, im, mm, !below, R, deadline);
+        st->product_ties++;
+    }
+    if (status != want && status != alt) {
+        print_error("case %ld, %s: status %d for equity %.17g, IM %.17g, MM %.17g, "
+                    "liq_ratio %.17g, now %g, deadline %g: the rule gives %d\n", it, what,
+                    status, e, im, mm, lr, R->now, deadline, want);
+        fail();
+    }
+}
+
+static double ra_frac(double got, long double want, double tol, const char *what, long it,
+                      size_t i)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s[%zu]", what, i);
+    return mgn_test_frac(got, want, tol, name, it);
+}
+
+/* The margin ratio E / MM within [-DBL_MAX, DBL_MAX], with MM == 0 DBL_MAX (E >= 0)
+   or -DBL_MAX, as E and MM move within te and tm: *q within *t, in [*lo, *hi]. Where
+   MM is within tm of 0 only the sign is known (beyond the rounding of E): returns 0
+   then, with the range alone. */
+static long double ra_clamp(long double q)
+{
+    return q > DBL_MAX ? DBL_MAX : q < -DBL_MAX ? -DBL_MAX : q;
+}
+
+static int ra_ratio_range(long double e, double te, long double mm, double tm, long double *q,
+                          long double *t, long double *lo, long double *hi)
+{
+    if (mm > tm) {
+        *t = (te + fabsl(e) * tm / (mm - tm)) / mm;
+        *lo = ra_clamp(e / mm - *t);
+        *hi = ra_clamp(e / mm + *t);
+        *q = ra_clamp(e / mm);
+        return 1;
+    }
+    *lo = e - te >= 0 ? (mm + tm > 0 ? ra_clamp((e - te) / (mm + tm)) : DBL_MAX) : -DBL_MAX;
+    *hi = e + te < 0 ? (mm + tm > 0 ? ra_clamp((e + te) / (mm + tm)) : -DBL_MAX) : DBL_MAX;
+    return 0;
+}
+
+/* The library's ratio: q within t where it is well conditioned (cond), else in
+   [lo, hi] (its error then not counted: only its range is known). */
+static double ra_ratio_frac(double got, long double q, long double t, long double lo,
+                            long double hi, int cond, long it)
+{
+    if (cond)
+        return mgn_test_frac(got, q, t, "margin_ratio", it);
+    mgn_test_frac(got, (lo + hi) / 2, (hi - lo) / 2, "margin_ratio", it);
+    return 0;
+}
+
+static void ra_status_fail(long it, const char *what, size_t i, int status, int lo, int hi,
+                           long double e, long double im, long double mm)
+{
+    print_error("case %ld, %s %zu: status %d, expected %d..%d (equity %.17Lg, IM %.17Lg, "
+                "MM %.17Lg)\n", it, what, i, status, lo, hi, e, im, mm);
+    fail();
+}
+
+/* Every field of r (and of pp[0..n), when given) against the expected figures, in the
+   pooled modes: equity = collateral + value, the status by the header's thresholds,
+   ratio, available, call amount, shortfall and n_called as the header defines them. */
+static double ra_check_pool(const ra_rules *R, const ra_ref *ref, double deadline,
+                            const mgn_account_result *r, const mgn_position_result *pp,
+                            long it, ra_stats *st)
+{
+    long double pv = 0;
+    double tpv = 0, w = 0;
+    for (size_t i = 0; i < ref->n; i++) {
+        pv += ref->value[i];
+        tpv += ref->tv[i];
+    }
+    long double E = ref->col + pv, IM = ref->im_total, MM = ref->mm_total;
+    double tE = ref->tcol + tpv;
+    w = fmax(w, ra_frac(r->collateral, ref->col, ref->tcol, "collateral", it, 0));
+    w = fmax(w, ra_frac(r->position_value, pv, tpv, "position_value", it, 0));
+    w = fmax(w, ra_frac(r->equity, E, tE, "equity", it, 0));
+    w = fmax(w, ra_frac(r->im, IM, ref->tim, "im", it, 0));
+    w = fmax(w, ra_frac(r->mm, MM, ref->tmm, "mm", it, 0));
+    int lo, hi;
+    if (!ra_status_ok(r->status, E, IM, MM, tE + fmax(ref->tim, ref->tmm), R, deadline, st, &lo,
+                      &hi))
+        ra_status_fail(it, "account", 0, r->status, lo, hi, E, IM, MM);
+    ra_rule_exact(r->status, r->equity, r->im, r->mm, R, deadline, st, it, "account");
+    st->seen[r->status]++;
+    long double q, tq, qlo, qhi;
+    int cond = ra_ratio_range(E, tE, MM, ref->tmm, &q, &tq, &qlo, &qhi);
+    w = fmax(w, ra_ratio_frac(r->margin_ratio, q, tq, qlo, qhi, cond, it));
+    w = fmax(w, ra_frac(r->available, E > IM ? E - IM : 0, tE + ref->tim, "available", it, 0));
+    int called = r->status >= MGN_ACCT_MARGIN_CALL;
+    w = fmax(w, ra_frac(r->call_amount, called ? IM - E : 0, called ? tE + ref->tim : 0,
+                        "call_amount", it, 0));
+    w = fmax(w, ra_frac(r->shortfall, E < 0 ? -E : 0, tE, "shortfall", it, 0));
+    assert_int_equal(r->n_called, called);
+    for (size_t i = 0; pp && i < ref->n; i++) {
+        w = fmax(w, ra_frac(pp[i].value, ref->value[i], ref->tv[i], "value", it, i));
+        w = fmax(w, ra_frac(pp[i].equity, ref->value[i], ref->tv[i], "pos equity", it, i));
+        w = fmax(w, ra_frac(pp[i].im, ref->im[i], ref->tm[i], "pos im", it, i));
+        w = fmax(w, ra_frac(pp[i].mm, ref->mm[i], ref->tm[i], "pos mm", it, i));
+        assert_int_equal(pp[i].status, r->status);
+        assert_int_equal(pp[i].reserved, 0);
+    }
+    return w;
+}
+
+/* Isolated mode (the header's definitions): e_i = isolated[i] + value_i with its own
+   status; equity = collateral + sum max(e_i, 0); shortfall = sum max(-e_i, 0) +
+   max(-collateral, 0); status the worst status_i (BANKRUPT when the collateral is
+   negative); ratio min_i e_i / MM_i; available max(collateral, 0) + sum max(e_i - IM_i,
+   0); call amount the sum of IM_i - e_i over the positions at MARGIN_CALL or worse.
+   Without pp (a sweep's or a what-if's result) the positions' statuses are the
+   expected ones; where one of them is within rounding of a threshold only the
+   account's status interval is checked. */
+static double ra_check_isolated(const ra_rules *R, const ra_ref *ref, double deadline,
+                                const mgn_account_result *r, const mgn_position_result *pp,
+                                long it, ra_stats *st)
+{
+    long double pv = 0, eq = ref->col, shortf = ref->col < 0 ? -ref->col : 0;
+    long double avail = ref->col > 0 ? ref->col : 0, call = 0;
+    double tpv = 0, tsum = ref->tcol, tcall = 0, w = 0;
+    /* min_i e_i / MM_i: within the largest tolerance of the min of the expected ones */
+    long double qmin = DBL_MAX, tq = 0, qlo = DBL_MAX, qhi = DBL_MAX;
+    int cond = 1;
+    /* the balances' part: BANKRUPT below 0, either where within rounding of it */
+    int lo_all = ref->col + ref->tcol < 0 ? MGN_ACCT_BANKRUPT : MGN_ACCT_OK;
+    int hi_all = ref->col - ref->tcol < 0 ? MGN_ACCT_BANKRUPT : MGN_ACCT_OK;
+    int worst = lo_all == hi_all ? lo_all : r->collateral < 0 ? MGN_ACCT_BANKRUPT : MGN_ACCT_OK;
+    int amb = 0, n_called = 0;
+    for (size_t i = 0; i < ref->n; i++) {
+        long double e = ref->equity[i], im = ref->im[i], mm = ref->mm[i];
+        double te = ref->te[i];
+        pv += ref->value[i];
+        tpv += ref->tv[i];
+        tsum += te;
+        if (e > 0) eq += e; else shortf -= e;
+        if (e > im) avail += e - im;
+        int lo, hi, s;
+        if (pp) {
+            w = fmax(w, ra_frac(pp[i].value, ref->value[i], ref->tv[i], "value", it, i));
+            w = fmax(w, ra_frac(pp[i].equity, e, te, "pos equity", it, i));
+            w = fmax(w, ra_frac(pp[i].im, im, ref->tm[i], "pos im", it, i));
+            w = fmax(w, ra_frac(pp[i].mm, mm, ref->tm[i], "pos mm", it, i));
+            assert_int_equal(pp[i].reserved, 0);
+            if (!ra_status_ok(pp[i].status, e, im, mm, te + ref->tm[i], R, deadline, st, &lo, &hi))
+                ra_status_fail(it, "position", i, pp[i].status, lo, hi, e, im, mm);
+            ra_rule_exact(pp[i].status, pp[i].equity, pp[i].im, pp[i].mm, R, deadline, st, it,
+                          "position");
+            s = pp[i].status;
+            st->seen_pos[s]++;
+        } else {
+            ra_status_ok(0, e, im, mm, te + ref->tm[i], R, deadline, st, &lo, &hi);
+            amb |= lo != hi;
+            s = hi;
+        }
+        if (lo > lo_all) lo_all = lo;
+        if (hi > hi_all) hi_all = hi;
+        if (s > worst) worst = s;
+        if (s >= MGN_ACCT_MARGIN_CALL) {
+            call += im - e;
+            tcall += te + ref->tm[i];
+            n_called++;
+        }
+        long double q, t, lo_q, hi_q;
+        cond &= ra_ratio_range(e, te, mm, ref->tm[i], &q, &t, &lo_q, &hi_q);
+        qmin = fminl(qmin, q);
+        tq = fmaxl(tq, t);
+        qlo = fminl(qlo, lo_q);
+        qhi = fminl(qhi, hi_q);
+    }
+    w = fmax(w, ra_frac(r->collateral, ref->col, ref->tcol, "collateral", it, 0));
+    w = fmax(w, ra_frac(r->position_value, pv, tpv, "position_value", it, 0));
+    w = fmax(w, ra_frac(r->equity, eq, tsum, "equity", it, 0));
+    w = fmax(w, ra_frac(r->im, ref->im_total, ref->tim, "im", it, 0));
+    w = fmax(w, ra_frac(r->mm, ref->mm_total, ref->tmm, "mm", it, 0));
+    w = fmax(w, ra_frac(r->shortfall, shortf, tsum, "shortfall", it, 0));
+    w = fmax(w, ra_frac(r->available, avail, tsum + ref->tim, "available", it, 0));
+    w = fmax(w, ra_ratio_frac(r->margin_ratio, qmin, tq, qlo, qhi, cond, it));
+    if (r->status < lo_all || r->status > hi_all)
+        ra_status_fail(it, "account", 0, r->status, lo_all, hi_all, eq, ref->im_total,
+                       ref->mm_total);
+    if (!amb) {
+        assert_int_equal(r->status, worst);
+        assert_int_equal(r->n_called, n_called);
+        w = fmax(w, ra_frac(r->call_amount, call, tcall, "call_amount", it, 0));
+    }
+    if (pp) {   /* the account's status from the library's own figures, exactly */
+        int s = r->collateral < 0 ? MGN_ACCT_BANKRUPT : MGN_ACCT_OK;
+        for (size_t i = 0; i < ref->n; i++)
+            if (pp[i].status > s) s = pp[i].status;
+        assert_int_equal(r->status, s);
+    }
+    st->seen[r->status]++;
+    return w;
+}
+
+static double ra_check(const ra_rules *R, const ra_ref *ref, double deadline,
+                       const mgn_account_result *r, const mgn_position_result *pp, long it,
+                       ra_stats *st)
+{
+    if (R->prm.mode == MGN_MODE_ISOLATED)
+        return ra_check_isolated(R, ref, deadline, r, pp, it, st);
+    return ra_check_pool(R, ref, deadline, r, pp, it, st);
+}
+
+/* Equity near a threshold: IM, MM, MM x liq_ratio (relative offsets 1e-16 to 30%,
+   either side, or none), 0 (offsets of the scale), or anywhere in [-0.5, 3] scales. */
+static long double ra_near_threshold(mgn_test_rng *g, long double im, long double mm,
+                                     const ra_rules *R, long double scale)
+{
+    double x = mgn_test_uniform(g), d = mgn_test_uniform(g) < 0.1 ? 0
+                                       : (mgn_test_uniform(g) < 0.5 ? -1 : 1)
+                                         * mgn_test_logrange(g, 1e-16, 0.3);
+    if (x < 0.25)
+        return im * (1 + d);
+    if (x < 0.45)
+        return mm * (1 + d);
+    if (x < 0.65)
+        return mm * R->prm.liq_ratio * (1 + d);
+    if (x < 0.8)
+        return scale * d;
+    return scale * mgn_test_range(g, -0.5, 3);
+}
+
+/* A random account on R's markets: 1 to 8 positions, quote or coin currency, up to 4
+   balances in quote and coins (haircuts 0, 1 or between, size add-ons that reach the
+   cap, some borrowed, some 0) and a cash balance in the account currency, and in
+   isolated mode each position's collateral (or none: NULL), drawn so that equity
+   (each position's, isolated) lands near a threshold; ref gets the expected figures. */
+static void ra_draw_account(mgn_test_rng *g, const ra_rules *R, double american, ra_acct *A,
+                            void *work, size_t ws, ra_ref *ref)
+{
+    size_t n = 1 + (size_t)(mgn_test_uniform(g) * RA_POS), nm = R->n_mkt;
+    ra_draw_positions(g, R, A->pos, n, american);
+    int cur = mgn_test_uniform(g) < 0.5 ? MGN_QUOTE : (int)(mgn_test_uniform(g) * (double)nm);
+    A->a = acct_of(A->pos, n, A->bal, 0, cur);
+    ra_ref_values(R, &A->a, ref);
+    ra_ref_margins(R, &A->a, work, ws, ref);
+    long double size = 0, value = 0;
+    for (size_t i = 0; i < n; i++) {
+        size += ref->size[i];
+        value += ref->value[i];
+    }
+    long double scale = fmaxl(fabsl(ref->im_total), 0.01L * size);
+    size_t nb = (size_t)(mgn_test_uniform(g) * RA_BAL);
+    for (size_t k = 0; k < nb; k++) {
+        mgn_balance *b = &A->bal[k];
+        b->asset = mgn_test_uniform(g) < 0.4 ? MGN_QUOTE : (int)(mgn_test_uniform(g) * (double)nm);
+        b->reserved = 0;
+        b->amount = (double)(scale * mgn_test_logrange(g, 1e-3, 2)
+                             / ra_price(R->mkt, b->asset, cur));
+        double x = mgn_test_uniform(g);
+        if (x < 0.15)
+            b->amount = -b->amount / 3;
+        else if (x < 0.2)
+            b->amount = 0;
+        x = mgn_test_uniform(g);
+        b->haircut = x < 0.3 ? 0 : x < 0.35 ? 1 : mgn_test_uniform(g);
+        b->haircut_slope = mgn_test_uniform(g) < 0.5 || b->amount == 0 ? 0
+                         : mgn_test_logrange(g, 1e-6, 2) / fabs(b->amount);
+    }
+    A->a.n_bal = nb;
+    ra_ref_collateral(R, &A->a, ref);   /* the balances before the cash */
+    mgn_balance cash = { cur, 0, 0, 0, 0 };
+    if (R->prm.mode != MGN_MODE_ISOLATED) {
+        long double e = ra_near_threshold(g, ref->im_total, ref->mm_total, R, scale);
+        cash.amount = (double)(e - value - ref->col);
+        A->a.isolated = NULL;
+    } else {
+        double x = mgn_test_uniform(g);
+        cash.amount = (double)(x < 0.1 ? -ref->col - scale * mgn_test_logrange(g, 1e-16, 1)
+                               : x < 0.15 ? -ref->col : scale * mgn_test_logrange(g, 1e-3, 1));
+        A->a.isolated = mgn_test_uniform(g) < 0.1 ? NULL : A->iso;
+        for (size_t i = 0; i < n; i++) {
+            long double pscale = fmaxl(ref->im[i], 0.01L * ref->size[i]);
+            long double e = ra_near_threshold(g, ref->im[i], ref->mm[i], R, pscale);
+            A->iso[i] = e > ref->value[i] ? (double)(e - ref->value[i]) : 0;
+        }
+    }
+    A->bal[nb] = cash;
+    A->a.n_bal = nb + 1;
+    ra_ref_collateral(R, &A->a, ref);
+    ra_ref_equity(R, &A->a, ref);
+    double x = mgn_test_uniform(g);   /* a margin call's deadline, reached or not */
+    A->deadline = x < 0.5 ? INFINITY : x < 0.65 ? R->now : x < 0.8 ? R->now - 1 : R->now + 1;
+}
+
+/* Moves *x (the cash, or an isolated collateral, on which *got increases) until the
+   library's *got is exactly target; a few steps, each re-evaluating. Returns whether
+   it got there. */
+static int ra_hit(const ra_rules *R, ra_acct *A, double *x, const double *got, double target,
+                  double lower, void *work, size_t ws, mgn_account_result *r,
+                  mgn_position_result *pp)
+{
+    for (int k = 0;; k++) {
+        assert_int_equal(mgn_account_eval(R->mkt, R->n_mkt, &A->a, &R->prm, R->now, A->deadline,
+                                          work, ws, r, pp), MGN_OK);
+        if (*got == target)
+            return 1;
+        double step = *x + (target - *got);
+        if (step == *x)
+            step = nextafter(*x, target > *got ? INFINITY : -INFINITY);
+        if (step < lower || k == 9)
+            return 0;   /* r and pp are those of *x */
+        *x = step;
+    }
+}
+
+/* Random accounts in every mode (see ra_draw_account) evaluated by mgn_account_eval
+   against the header's definitions written out above: collateral, each position's
+   value, equity, the requirements by composition with the margin functions the header
+   names, the status by its thresholds (either neighbour where equity is within the
+   tolerance of one: counted), ratio, available, call amount, shortfall, n_called and
+   every per-position record. In a third of the cases the cash (or a position's
+   isolated collateral, or the balances' sum) is then moved until the library's own
+   equity is exactly at IM, MM, the rounded MM x liq_ratio or 0, where the status must
+   follow the header's boundaries exactly (E == IM is OK, E == MM is RESTRICTED, E == 0
+   is not bankrupt). */
+static void test_eval_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x5C1E7A3D92B04F61ULL };
+    mgn_account_params probe;
+    size_t ws = 0, need;
+    for (int mode = 0; mode < 3; mode++)
+        for (int method = 0; method < 2; method++) {
+            mgn_std_params pair;
+            pair.struct_size = sizeof pair;
+            assert_int_equal(mgn_std_preset(MGN_STD_PRESET_CBOE_EQUITY, &pair), MGN_OK);
+            mgn_account_params_init(&probe);
+            probe.mode = mode;
+            probe.pm_method = method;
+            probe.std = &pair;
+            probe.n_std = 1;
+            assert_int_equal(mgn_account_work_size(&probe, 3, RA_POS + 1, &need), MGN_OK);
+            ws = need > ws ? need : ws;
+        }
+    assert_int_equal(mgn_std_workspace_size(RA_POS + 1, &need), MGN_OK);
+    ws = need > ws ? need : ws;
+    void *work = malloc(ws);
+    assert_non_null(work);
+    ra_stats st;
+    memset(&st, 0, sizeof st);
+    double worst = 0;
+    long iters = mgn_test_cases(800), tie_tries = 0;
+    for (long it = 0; it < iters; it++) {
+        ra_rules R;
+        ra_acct A;
+        ra_ref ref;
+        ra_draw_rules(&g, &R);
+        ra_draw_account(&g, &R, 0.25, &A, work, ws, &ref);
+        mgn_account_result r;
+        mgn_position_result pp[RA_POS + 1];
+        assert_int_equal(mgn_account_eval(R.mkt, R.n_mkt, &A.a, &R.prm, R.now, A.deadline, work,
+                                          ws, &r, pp), MGN_OK);
+        worst = fmax(worst, ra_check(&R, &ref, A.deadline, &r, pp, it, &st));
+        if (mgn_test_uniform(&g) >= 1.0 / 3)
+            continue;
+        /* an exact tie: the library's equity (a position's, isolated) at a threshold */
+        int kind = (int)(mgn_test_uniform(&g) * 4), hit;
+        tie_tries++;
+        if (R.prm.mode != MGN_MODE_ISOLATED) {
+            double t = kind == 0 ? r.im : kind == 1 ? r.mm : kind == 2 ? r.mm * R.prm.liq_ratio : 0;
+            double *cash = &A.bal[A.a.n_bal - 1].amount;
+            hit = ra_hit(&R, &A, cash, &r.equity, t, -INFINITY, work, ws, &r, pp);
+        } else if (A.a.isolated && mgn_test_uniform(&g) < 0.8) {
+            size_t j = (size_t)(mgn_test_uniform(&g) * (double)A.a.n_pos);
+            double t = kind == 0 ? pp[j].im : kind == 1 ? pp[j].mm
+                     : kind == 2 ? pp[j].mm * R.prm.liq_ratio : 0;
+            A.iso[j] = fmax(0, t - pp[j].value);
+            hit = ra_hit(&R, &A, &A.iso[j], &pp[j].equity, t, 0, work, ws, &r, pp);
+        } else {   /* the balances summing to exactly 0 */
+            kind = 3;
+            double *cash = &A.bal[A.a.n_bal - 1].amount;
+            hit = ra_hit(&R, &A, cash, &r.collateral, 0, -INFINITY, work, ws, &r, pp);
+        }
+        st.ties[kind] += hit;
+        ra_ref_collateral(&R, &A.a, &ref);
+        ra_ref_equity(&R, &A.a, &ref);
+        worst = fmax(worst, ra_check(&R, &ref, A.deadline, &r, pp, it, &st));
+    }
+    free(work);
+    for (int s = 0; s < 5; s++)   /* every status occurs, pooled and per isolated position */
+        assert_true(st.seen[s] > 0 && st.seen_pos[s] > 0);
+    print_message("%ld random accounts: worst %.3g of the tolerance\n", iters, worst);
+    print_message("  statuses %ld/%ld/%ld/%ld/%ld (isolated positions %ld/%ld/%ld/%ld/%ld), "
+                  "%ld of %ld within the tolerance of a threshold; exact ties constructed %ld of "
+                  "%ld (IM %ld, MM %ld, MM x liq_ratio %ld, 0 %ld), %ld at a rounded product\n",
+                  st.seen[0], st.seen[1], st.seen[2], st.seen[3], st.seen[4], st.seen_pos[0],
+                  st.seen_pos[1], st.seen_pos[2], st.seen_pos[3], st.seen_pos[4], st.near,
+                  st.decided,
+                  st.ties[0] + st.ties[1] + st.ties[2] + st.ties[3], tie_tries, st.ties[0],
+                  st.ties[1], st.ties[2], st.ties[3], st.product_ties);
+}
+
+/* The batch pricer's documented accuracy against the scalar one (include/margin.h,
+   batch forms: 1e-13 x max(S e^{-qT}, K e^{-rT}) per unit) as an amount of position p
+   in the account currency cur; 0 for what the sweep does not price with it. */
+static double ra_batch_tol(const ra_rules *R, const mgn_position *p, int cur)
+{
+    if (p->instrument != MGN_OPTION || (p->exercise == MGN_AMERICAN && p->expiry > 0))
+        return 0;
+    const mgn_market *m = &R->mkt[p->underlying];
+    double scale = fmax(m->spot * exp(-m->carry * p->expiry),
+                        p->strike * exp(-m->rate * p->expiry));
+    return 1e-13 * scale * fabs(p->quantity * p->multiplier)
+         / (cur == MGN_QUOTE ? 1 : R->mkt[cur].spot);
+}
+
+/* Expected figures taken from a library evaluation (r, pp) of account a: each amount
+   within rel of itself (sums rounded in another order; DBL_MIN of the size near the
+   subnormal range), plus (batch) the batch
+   pricer's accuracy on an option's value and twice it on its margins (a short
+   option's IM holds V once, its MM up to 1 + mm_put_mark times). */
+static void ra_ref_from_eval(const ra_rules *R, const mgn_account *a,
+                             const mgn_account_result *r, const mgn_position_result *pp,
+                             double rel, int batch, ra_ref *ref)
+{
+    double conv = a->currency == MGN_QUOTE ? 1 : R->mkt[a->currency].spot;
+    ref->n = a->n_pos;
+    ref->col = r->collateral;
+    ref->tcol = rel * fabs(r->collateral);
+    ref->im_total = r->im;
+    ref->mm_total = r->mm;
+    ref->tim = rel * fabs(r->im);
+    ref->tmm = rel * fabs(r->mm);
+    for (size_t i = 0; i < a->n_pos; i++) {
+        const mgn_position *p = &a->pos[i];
+        double tb = batch ? ra_batch_tol(R, p, a->currency) : 0;
+        ref->size[i] = ref_position_size(p, &R->mkt[p->underlying], R->mkt[p->underlying].spot,
+                                         conv);
+        ref->value[i] = pp[i].value;
+        ref->equity[i] = pp[i].equity;
+        ref->im[i] = pp[i].im;
+        ref->mm[i] = pp[i].mm;
+        ref->tv[i] = tb + rel * fabs(pp[i].value) + DBL_MIN * ref->size[i];
+        ref->te[i] = ref->tv[i] + rel * fabs(pp[i].equity);
+        ref->tm[i] = 2 * tb + rel * (fabs(pp[i].im) + fabs(pp[i].mm)) + DBL_MIN * ref->size[i];
+        ref->tim += ref->tm[i];
+        ref->tmm += ref->tm[i];
+    }
+}
+
+/* An order on R's markets (ref_random_book's position) at a limit of 0.8 to 1.2 times
+   its mark (a fifth at the mark): an option's premium against its quote value, a
+   future's or a perpetual's price against F or S. */
+static void ra_draw_order(mgn_test_rng *g, const ra_rules *R, mgn_position *o)
+{
+    ref_random_book(g, R->mkt, (int)R->n_mkt, o, 1, 1);
+    const mgn_market *m = &R->mkt[o->underlying];
+    double x = mgn_test_uniform(g) < 0.2 ? 1 : mgn_test_range(g, 0.8, 1.2);
+    if (o->instrument == MGN_OPTION) {
+        mgn_position lin = *o;
+        lin.settlement = MGN_LINEAR;
+        o->entry_price = x * ref_unit(&lin, m, m->spot, o->vol, o->expiry);
+    } else {
+        o->entry_price = x * (o->instrument == MGN_FUTURE
+                              ? m->spot * exp((m->rate - m->carry) * o->expiry) : m->spot);
+    }
+}
+
+/* The equity the header counts for an order before its fill, account currency, from
+   its value v as a position (the limit as entry): futures and perpetuals min(0, their
+   unrealised P&L); a long option min(0, Q (V - limit)) (the premium paid against its
+   mark value); a short option its mark liability -|Q| V. *paid: Q x limit. */
+static long double ra_order_counted(const ra_rules *R, const mgn_position *o, long double v,
+                                    int cur, long double *paid)
+{
+    *paid = (long double)o->quantity * o->multiplier * o->entry_price
+          * ra_price(R->mkt, MGN_QUOTE, cur);
+    if (o->instrument != MGN_OPTION)
+        return v < 0 ? v : 0;
+    if (o->quantity < 0)
+        return v;
+    return v - *paid < 0 ? v - *paid : 0;
+}
+
+/* Batches of the random accounts of test_eval_random (a tenth of their American options
+   kept; 1 to 100 accounts, or in one batch of 24 2,049 to 3,048 so that two threads
+   split them; per-account call deadlines or none) under one
+   set of params: mgn_account_sweep on 1 and 2 threads bit for bit the same, and each
+   account's result that of mgn_account_eval, bit for bit except where the header lets
+   the sweep price European options with the batch pricer (the no-workspace path):
+   there within that pricer's accuracy, the status the same but within it of a
+   threshold. Then random orders (options at limits around their value, futures and
+   perpetuals around their price, either side; isolated collateral of their own):
+   mgn_account_whatif's before is mgn_account_eval's result bit for bit, its after that
+   of the account with the order appended, the order's value replaced by the equity the
+   header counts before the fill, up to rounding; order_im, order_mm, order_equity and
+   accept as the header defines them. */
+static void test_sweep_whatif_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0xD3A5F0971C2B6E48ULL };
+    mgn_account_params probe;
+    size_t ws = 0, need;
+    for (int mode = 0; mode < 3; mode++)
+        for (int method = 0; method < 2; method++) {
+            mgn_std_params pair;
+            pair.struct_size = sizeof pair;
+            assert_int_equal(mgn_std_preset(MGN_STD_PRESET_CBOE_EQUITY, &pair), MGN_OK);
+            mgn_account_params_init(&probe);
+            probe.mode = mode;
+            probe.pm_method = method;
+            probe.std = &pair;
+            probe.n_std = 1;
+            assert_int_equal(mgn_account_work_size(&probe, 3, RA_POS + 1, &need), MGN_OK);
+            ws = need > ws ? need : ws;
+        }
+    assert_int_equal(mgn_std_workspace_size(RA_POS + 1, &need), MGN_OK);
+    ws = need > ws ? need : ws;
+    void *work = malloc(2 * ws);   /* also the sweep's, two threads */
+    assert_non_null(work);
+    ra_stats st;
+    memset(&st, 0, sizeof st);
+    double worst = 0;
+    long iters = mgn_test_cases(24), n_accts = 0, n_batched = 0, n_orders = 0;
+    for (long it = 0; it < iters; it++) {
+        ra_rules R;
+        ra_draw_rules(&g, &R);
+        size_t na = it % 24 == 23 ? 2049 + (size_t)(mgn_test_uniform(&g) * 1000)
+                                  : 1 + (size_t)(mgn_test_uniform(&g) * 100);
+        ra_acct *A = malloc(na * sizeof *A);
+        mgn_account *accts = malloc(na * sizeof *accts);
+        double *dl = malloc(na * sizeof *dl);
+        mgn_account_result *o1 = malloc(na * sizeof *o1), *o2 = malloc(na * sizeof *o2);
+        assert_true(A && accts && dl && o1 && o2);
+        for (size_t k = 0; k < na; k++) {
+            ra_ref ref;
+            ra_draw_account(&g, &R, 0.1, &A[k], work, ws, &ref);
+            accts[k] = A[k].a;
+            dl[k] = A[k].deadline;
+        }
+        const double *dls = mgn_test_uniform(&g) < 0.7 ? dl : NULL;
+        size_t sweep_need;
+        assert_int_equal(mgn_account_work_size(&R.prm, R.n_mkt, RA_POS, &sweep_need), MGN_OK);
+        assert_true(2 * sweep_need <= 2 * ws);
+        void *sw = sweep_need ? work : NULL;
+        assert_int_equal(mgn_account_sweep(R.mkt, R.n_mkt, accts, na, &R.prm, R.now, dls, 1, sw,
+                                           sweep_need, o1), MGN_OK);
+        assert_int_equal(mgn_account_sweep(R.mkt, R.n_mkt, accts, na, &R.prm, R.now, dls, 2, sw,
+                                           2 * sweep_need, o2), MGN_OK);
+        assert_memory_equal(o1, o2, na * sizeof *o1);
+        size_t order_every = na > 200 ? 50 : 1;
+        for (size_t k = 0; k < na; k++) {
+            const mgn_account *a = &A[k].a;
+            double d = dls ? dls[k] : INFINITY;
+            mgn_account_result e;
+            mgn_position_result pp[RA_POS + 1];
+            assert_int_equal(mgn_account_eval(R.mkt, R.n_mkt, a, &R.prm, R.now, d, work, ws, &e,
+                                              pp), MGN_OK);
+            int european = 0;
+            for (size_t i = 0; i < a->n_pos; i++)
+                european |= a->pos[i].instrument == MGN_OPTION
+                         && a->pos[i].exercise == MGN_EUROPEAN;
+            if (sweep_need == 0 && european) {
+                ra_ref ref;
+                ra_ref_from_eval(&R, a, &e, pp, 1e-14, 1, &ref);
+                worst = fmax(worst, ra_check(&R, &ref, d, &o1[k], NULL, it, &st));
+                n_batched++;
+            } else if (memcmp(&o1[k], &e, sizeof e) != 0) {
+                print_error("case %ld, account %zu: the sweep's result is not "
+                            "mgn_account_eval's (equity %.17g against %.17g)\n", it, k,
+                            o1[k].equity, e.equity);
+                fail();
+            }
+            n_accts++;
+            if (k % order_every != 0)
+                continue;
+            /* what-if: the order, and the account with it appended */
+            ra_acct *X = &A[k];
+            size_t n = a->n_pos;
+            ra_draw_order(&g, &R, &X->pos[n]);
+            double ocol = mgn_test_uniform(&g) < 0.3 ? 0
+                        : mgn_test_logrange(&g, 1e-3, 1) * 0.2
+                          * ref_position_size(&X->pos[n], &R.mkt[X->pos[n].underlying],
+                                              R.mkt[X->pos[n].underlying].spot,
+                                              a->currency == MGN_QUOTE ? 1
+                                              : R.mkt[a->currency].spot);
+            size_t wneed;
+            assert_int_equal(mgn_whatif_work_size(&R.prm, R.n_mkt, n, &wneed), MGN_OK);
+            assert_true(wneed <= ws);
+            mgn_whatif_result wr;
+            assert_int_equal(mgn_account_whatif(R.mkt, R.n_mkt, a, &R.prm, &X->pos[n], ocol, R.now,
+                                                d, wneed ? work : NULL, wneed, &wr), MGN_OK);
+            assert_memory_equal(&wr.before, &e, sizeof e);
+            mgn_account with = *a;
+            with.n_pos = n + 1;
+            if (!a->isolated)
+                memset(X->iso, 0, sizeof X->iso);
+            X->iso[n] = ocol;
+            with.isolated = X->iso;
+            mgn_account_result ea;
+            assert_int_equal(mgn_account_eval(R.mkt, R.n_mkt, &with, &R.prm, R.now, d, work, ws,
+                                              &ea, pp), MGN_OK);
+            ra_ref ref;
+            ra_ref_from_eval(&R, &with, &ea, pp, 1e-14, 0, &ref);
+            long double paid;
+            long double counted = ra_order_counted(&R, &X->pos[n], ref.value[n], a->currency,
+                                                   &paid);
+            ref.equity[n] += counted - ref.value[n];
+            ref.value[n] = counted;
+            ref.tv[n] += 1e-14 * fabsl(paid);
+            ref.te[n] += 1e-14 * fabsl(paid);
+            worst = fmax(worst, ra_check(&R, &ref, d, &wr.after, NULL, it, &st));
+            double tsum = 0;
+            for (size_t i = 0; i <= n; i++)
+                tsum += ref.tv[i];
+            worst = fmax(worst, ra_frac(wr.order_equity, counted, tsum, "order_equity", it, k));
+            ra_frac(wr.order_im, wr.after.im - wr.before.im, 0, "order_im", it, k);
+            ra_frac(wr.order_mm, wr.after.mm - wr.before.mm, 0, "order_mm", it, k);
+            int accept = wr.after.status == MGN_ACCT_OK
+                      || (wr.after.status <= wr.before.status && wr.after.mm <= wr.before.mm);
+            assert_int_equal(wr.accept, accept);
+            assert_int_equal(wr.reserved, 0);
+            n_orders++;
+        }
+        free(A);
+        free(accts);
+        free(dl);
+        free(o1);
+        free(o2);
+    }
+    free(work);
+    print_message("%ld random accounts in %ld sweeps (%ld with batch-priced options) and %ld "
+                  "orders: worst %.3g of the tolerance\n", n_accts, iters, n_batched, n_orders,
+                  worst);
+    print_message("  statuses %ld/%ld/%ld/%ld/%ld, %ld of %ld within the tolerance of a "
+                  "threshold\n", st.seen[0], st.seen[1], st.seen[2], st.seen[3], st.seen[4],
+                  st.near, st.decided);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1236,6 +2178,8 @@ int main(void)
         cmocka_unit_test(test_portfolio_mode),
         cmocka_unit_test(test_whatif_and_max_order),
         cmocka_unit_test(test_max_order_random),
+        cmocka_unit_test(test_eval_random),
+        cmocka_unit_test(test_sweep_whatif_random),
         cmocka_unit_test(test_sweep_threads),
         cmocka_unit_test(test_portfolio_mode_paths),
         cmocka_unit_test(test_overflow_and_order_status),
