@@ -1845,20 +1845,10 @@ static int ra_hit(const ra_rules *R, ra_acct *A, double *x, const double *got, d
     }
 }
 
-/* Random accounts in every mode (see ra_draw_account) evaluated by mgn_account_eval
-   against the header's definitions written out above: collateral, each position's
-   value, equity, the requirements by composition with the margin functions the header
-   names, the status by its thresholds (either neighbour where equity is within the
-   tolerance of one: counted), ratio, available, call amount, shortfall, n_called and
-   every per-position record. In a third of the cases the cash (or a position's
-   isolated collateral, or the balances' sum) is then moved until the library's own
-   equity is exactly at IM, MM, the rounded MM x liq_ratio or 0, where the status must
-   follow the header's boundaries exactly (E == IM is OK, E == MM is RESTRICTED, E == 0
-   is not bankrupt). */
-static void test_eval_random(void **state)
+/* The largest workspace the random accounts need: every mode and portfolio method,
+   with a pairing rule set, and mgn_std_margin's own. */
+static size_t ra_work_size(void)
 {
-    (void)state;
-    mgn_test_rng g = { 0x5C1E7A3D92B04F61ULL };
     mgn_account_params probe;
     size_t ws = 0, need;
     for (int mode = 0; mode < 3; mode++)
@@ -1875,7 +1865,24 @@ static void test_eval_random(void **state)
             ws = need > ws ? need : ws;
         }
     assert_int_equal(mgn_std_workspace_size(RA_POS + 1, &need), MGN_OK);
-    ws = need > ws ? need : ws;
+    return need > ws ? need : ws;
+}
+
+/* Random accounts in every mode (see ra_draw_account) evaluated by mgn_account_eval
+   against the header's definitions written out above: collateral, each position's
+   value, equity, the requirements by composition with the margin functions the header
+   names, the status by its thresholds (either neighbour where equity is within the
+   tolerance of one: counted), ratio, available, call amount, shortfall, n_called and
+   every per-position record. In a third of the cases the cash (or a position's
+   isolated collateral, or the balances' sum) is then moved until the library's own
+   equity is exactly at IM, MM, the rounded MM x liq_ratio or 0, where the status must
+   follow the header's boundaries exactly (E == IM is OK, E == MM is RESTRICTED, E == 0
+   is not bankrupt). */
+static void test_eval_random(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x5C1E7A3D92B04F61ULL };
+    size_t ws = ra_work_size();
     void *work = malloc(ws);
     assert_non_null(work);
     ra_stats st;
@@ -2031,23 +2038,7 @@ static void test_sweep_whatif_random(void **state)
 {
     (void)state;
     mgn_test_rng g = { 0xD3A5F0971C2B6E48ULL };
-    mgn_account_params probe;
-    size_t ws = 0, need;
-    for (int mode = 0; mode < 3; mode++)
-        for (int method = 0; method < 2; method++) {
-            mgn_std_params pair;
-            pair.struct_size = sizeof pair;
-            assert_int_equal(mgn_std_preset(MGN_STD_PRESET_CBOE_EQUITY, &pair), MGN_OK);
-            mgn_account_params_init(&probe);
-            probe.mode = mode;
-            probe.pm_method = method;
-            probe.std = &pair;
-            probe.n_std = 1;
-            assert_int_equal(mgn_account_work_size(&probe, 3, RA_POS + 1, &need), MGN_OK);
-            ws = need > ws ? need : ws;
-        }
-    assert_int_equal(mgn_std_workspace_size(RA_POS + 1, &need), MGN_OK);
-    ws = need > ws ? need : ws;
+    size_t ws = ra_work_size();
     void *work = malloc(2 * ws);   /* also the sweep's, two threads */
     assert_non_null(work);
     ra_stats st;
