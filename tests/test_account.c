@@ -1575,6 +1575,8 @@ static int ra_ratio_range(long double e, double te, long double mm, double tm, l
     }
     *lo = e - te >= 0 ? (mm + tm > 0 ? ra_clamp((e - te) / (mm + tm)) : DBL_MAX) : -DBL_MAX;
     *hi = e + te < 0 ? (mm + tm > 0 ? ra_clamp((e + te) / (mm + tm)) : -DBL_MAX) : DBL_MAX;
+    *q = (*lo + *hi) / 2;       /* not used for a check (the caller learns cond = 0), but */
+    *t = (*hi - *lo) / 2;       /* set: the isolated mode takes minima over every position */
     return 0;
 }
 
