@@ -1,7 +1,7 @@
 /* Margin benchmarks: SPAN on a 1,000-option book over 4 underlyings, scenario P&L
  * per position-scenario from 10^2 to 10^6 position-scenarios, and the portfolio-margin
  * grid (33 price x 3 vol scenarios) on 1,000 options, each margin method also with its
- * full breakdown; the value and Greeks of the 1,000-option book; the scenario tables of
+ * full breakdown; the check, value and Greeks of the 1,000-option book; the scenario tables of
  * SPAN and the portfolio-margin grid. Each figure is the median of BENCH_REPS timed
  * passes; a pass repeats the call until it has run for at least 2 ms. One thread. A
  * row's call is made once untimed first: a failure aborts the program, naming the row.
@@ -92,6 +92,7 @@ typedef int (*pos_greeks_fn)(const mgn_market *, size_t, const mgn_position *,
 typedef int (*span_scen_fn)(const mgn_span_params *, int, double *, double *, double *);
 typedef int (*pm_scen_fn)(const mgn_pm_params *, int, double *, int *, double *);
 typedef int (*pm_count_fn)(const mgn_pm_params *, int *);
+typedef int (*check_fn)(const mgn_market *, size_t, const mgn_position *, size_t, size_t *);
 typedef struct {
     pnl_fn pnl;
     span_fn span;
@@ -105,12 +106,13 @@ typedef struct {
     span_scen_fn span_scen;
     pm_scen_fn pm_scen;
     pm_count_fn pm_count;
+    check_fn check;
 } api_t;
 static api_t api[2] = { { mgn_scenario_pnl, mgn_span_margin, mgn_pm_margin,
                           mgn_scenario_pnl_matrix, mgn_span_margin_detail,
                           mgn_pm_margin_detail, mgn_portfolio_value, mgn_portfolio_greeks,
                           mgn_position_greeks, mgn_span_scenario, mgn_pm_scenario,
-                          mgn_pm_scenario_count } };
+                          mgn_pm_scenario_count, mgn_portfolio_check } };
 static int n_api = 1, cur = 0;
 
 /* The POSIX way to take a function pointer from dlsym: *fn is the pointer's storage. */
@@ -140,7 +142,8 @@ static int load_api(api_t *a, const char *path)
            || load_fn(h, path, "mgn_position_greeks", (void **)&a->pos_greeks)
            || load_fn(h, path, "mgn_span_scenario", (void **)&a->span_scen)
            || load_fn(h, path, "mgn_pm_scenario", (void **)&a->pm_scen)
-           || load_fn(h, path, "mgn_pm_scenario_count", (void **)&a->pm_count) ? -1 : 0;
+           || load_fn(h, path, "mgn_pm_scenario_count", (void **)&a->pm_count)
+           || load_fn(h, path, "mgn_portfolio_check", (void **)&a->check) ? -1 : 0;
 }
 
 typedef struct {
@@ -216,6 +219,15 @@ static int run_value(void *c_)
     double v = 0;
     int st = api[cur].value(c->mkt, c->n_mkt, c->pos, c->n_pos, MGN_QUOTE, &v);
     bench_sink = v;
+    return st;
+}
+
+static int run_check(void *c_)
+{
+    ctx_t *c = c_;
+    size_t bad = 0;
+    int st = api[cur].check(c->mkt, c->n_mkt, c->pos, c->n_pos, &bad);
+    bench_sink = (double)bad;
     return st;
 }
 
@@ -464,6 +476,8 @@ int main(int argc, char **argv)
     make_book(pos, 1000, 4, 11);
     c.n_mkt = 4;
     c.n_pos = 1000;
+    bench_row("mgn_portfolio_check, 1000 opts, 4 und.", run_check, &c, 1000, 1, reps, "ns/pos",
+              "");
     bench_row("mgn_portfolio_value, 1000 opts, 4 und.", run_value, &c, 1000, 1, reps, "ns/pos",
               "");
     bench_row("mgn_portfolio_greeks, 1000 opts, 4 und.", run_book_greeks, &c, 1000, 1, reps,

@@ -192,7 +192,41 @@ int main(int argc, char **argv)
     }
     r = (row){ "mgn_black76_greeks_batch (price + 10)", bench_median(t, reps), n };
     print_row(&r, "");
-    free(fwd);
+
+    /* the scalar Black-76 forms on the same forwards */
+    for (int k = 0; k < reps; k++) {
+        int st = MGN_OK;
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            double p = 0;
+            int s = mgn_black76_price(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &p);
+            if (s != MGN_OK)
+                st = s;
+            acc += p;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_black76_price", st);
+    }
+    r = (row){ "mgn_black76_price (scalar)", bench_median(t, reps), n };
+    print_row(&r, "");
+
+    for (int k = 0; k < reps; k++) {
+        int st = MGN_OK;
+        double t0 = bench_now(), acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            mgn_greeks g;
+            int s = mgn_black76_greeks(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &g);
+            if (s != MGN_OK)
+                st = s;
+            acc += g.vega;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)n * 1e9;
+        check("mgn_black76_greeks", st);
+    }
+    r = (row){ "mgn_black76_greeks (scalar, price + 10)", bench_median(t, reps), n };
+    print_row(&r, "");
 
     /* Implied vol: options with T >= 1 day whose price carries the vol (the price
        exceeds its lower bound by more than 1e-12 relative). */
@@ -243,6 +277,29 @@ int main(int argc, char **argv)
     }
     r = (row){ "mgn_implied_vol_batch_status", bench_median(t, reps), m };
     print_row(&r, "");
+
+    /* Black-76 on the same options' forwards: S e^{-qT} = F e^{-rT}, so the same prices
+       carry the same vols */
+    for (size_t i = 0; i < m; i++)
+        fwd[i] = o.S[i] * exp((o.r[i] - o.q[i]) * o.T[i]);
+    for (int k = 0; k < reps; k++) {
+        double t0 = bench_now(), acc = 0;
+        int st = MGN_OK;
+        for (size_t i = 0; i < m; i++) {
+            double s = 0;
+            int e = mgn_black76_implied_vol(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], price[i],
+                                            &s);
+            if (e != MGN_OK && e != MGN_ENOSOL)
+                st = e;
+            acc += s;
+        }
+        bench_sink = acc;
+        t[k] = (bench_now() - t0) / (double)m * 1e9;
+        check("mgn_black76_implied_vol", st);
+    }
+    r = (row){ "mgn_black76_implied_vol (scalar)", bench_median(t, reps), m };
+    print_row(&r, "");
+    free(fwd);
 
     /* accuracy of that run: |sigma - true| / true where vega * sigma is not
        negligible against the price (vega * sigma > 1e-6 * price) */
