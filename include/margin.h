@@ -100,8 +100,9 @@ MGN_API size_t mgn_sizeof_greeks(void);
  *
  * Method: closed forms evaluated in normalised form (Jaeckel, "Let's Be Rational",
  * 2015, sec. 2): an out-of-the-money option is priced directly and an in-the-money
- * one through put-call parity, so the intrinsic part never cancels; normal tails use
- * erfc, never 1 - N(x); where the difference of the two normal terms itself cancels
+ * one through put-call parity, so the intrinsic part never cancels; normal tails are
+ * computed as tails (the density times the Mills ratio, within 4 eps), never as
+ * 1 - N(x); where the difference of the two normal terms itself cancels
  * (small sigma*sqrt(T), far from the money) a series in sigma*sqrt(T) of the scaled
  * normal ratio is used instead (Jaeckel 2015, sec. 3.4).
  *

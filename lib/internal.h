@@ -33,10 +33,25 @@
 
 static inline int mgn__finite(double x) { return isfinite(x); }
 
-/* Standard normal density and distribution function (the CDF through erfc, so the
-   lower tail keeps full relative accuracy). */
+/* Exact product a*b = *p + *e (Dekker 1971, Veltkamp splitting; fma when the target
+   has a fast one). |a|, |b| < 2^995. */
+static inline void mgn__two_prod(double a, double b, double *p, double *e)
+{
+    *p = a * b;
+#if defined(FP_FAST_FMA)
+    *e = fma(a, b, -*p);
+#else
+    const double sp = 134217729.0; /* 2^27 + 1 */
+    const double ca = sp * a, ah = ca - (ca - a), al = a - ah;
+    const double cb = sp * b, bh = cb - (cb - b), bl = b - bh;
+    *e = ((ah * bh - *p) + ah * bl + al * bh) + al * bl;
+#endif
+}
+
+/* Standard normal density, and distribution function with full relative accuracy in
+   the lower tail (within 4 eps; lib/normal.c). */
 static inline double mgn__norm_pdf(double x) { return MGN_INV_SQRT_2PI * exp(-0.5 * x * x); }
-static inline double mgn__norm_cdf(double x) { return 0.5 * erfc(-x * MGN_SQRT1_2); }
+MGN_INTERNAL double mgn__norm_cdf(double z);
 
 /* Normalised Black function (Jaeckel, "Let's Be Rational", 2015, eq. 2.2):
      b(x, s, theta) = theta * [ e^{x/2} N(theta (x/s + s/2)) - e^{-x/2} N(theta (x/s - s/2)) ]
@@ -64,15 +79,28 @@ static inline double mgn__carry_exponent(double r, double q, double T)
     return d == d ? d : c;
 }
 
-/* ln(S/K) without under- or overflow of the ratio; near the money through
-   log1p((S - K)/K), S - K exact there (Sterbenz), so x keeps its relative accuracy
-   (a rounded S/K would cost an absolute eps in x, which deep-wing prices amplify). */
+/* ln(S/K) without under- or overflow of the ratio, with full relative accuracy near
+   the money. For S, K in [2^-900, 2^900]: q = S/K rounded, e = q K - S is a double
+   (the remainder of a correctly rounded quotient), computed exactly (q K by Dekker's
+   product, its high part minus S exact by Sterbenz), so S/K = q - e/K and
+   ln(S/K) = ln q + ln(1 - e/(q K)) = ln q - e/S to far below an ulp (|e/S| <= eps).
+   ln q is within an ulp of itself next to 1 as well (glibc), so x keeps its relative
+   accuracy there without log1p (which costs twice log) and without a branch on the
+   moneyness, which random inputs mispredict. Elsewhere (the exact product could
+   over- or underflow) near the money log1p((S - K)/K), S - K exact there (Sterbenz),
+   and far from it ln q, or log(S) - log(K) where q is not a normal double. */
 static inline double mgn__log_ratio(double S, double K)
 {
-    double d = S - K, q = S / K;
-    if (fabs(d) < 0.5 * K)
-        return log1p(d / K);
-    return isnormal(q) ? log(q) : log(S) - log(K);
+    if (!(S >= 0x1p-900 && S <= 0x1p900 && K >= 0x1p-900 && K <= 0x1p900)) {
+        const double d = S - K, q = S / K;
+        if (fabs(d) < 0.5 * K)
+            return log1p(d / K);
+        return isnormal(q) ? log(q) : log(S) - log(K);
+    }
+    const double q = S / K;
+    double p, pe;
+    mgn__two_prod(q, K, &p, &pe);
+    return log(q) - ((p - S) + pe) / S;
 }
 
 /* theta (Sc - Kr), the discounted forward intrinsic value (eq = e^{-qT}, Sc = S eq,

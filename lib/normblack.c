@@ -136,21 +136,6 @@ static inline double mills_asym_g(double w)
     return ((e0 + e1 * w2) + (e2 + e3 * w2) * w4) + (e4 + e5 * w2) * w8;
 }
 
-/* Exact product a*b = *p + *e (Dekker 1971, Veltkamp splitting; fma when the target
-   has a fast one).  |a|, |b| < 2^995. */
-static inline void two_prod(double a, double b, double *p, double *e)
-{
-    *p = a * b;
-#if defined(FP_FAST_FMA)
-    *e = fma(a, b, -*p);
-#else
-    const double sp = 134217729.0; /* 2^27 + 1 */
-    const double ca = sp * a, ah = ca - (ca - a), al = a - ah;
-    const double cb = sp * b, bh = cb - (cb - b), bl = b - bh;
-    *e = ((ah * bh - *p) + ah * bl + al * bh) + al * bl;
-#endif
-}
-
 /* Exact sum a + b = *s + *e (Knuth's TwoSum). */
 static inline void two_sum(double a, double b, double *s, double *e)
 {
@@ -291,10 +276,10 @@ static double vega_exact(double x, double s, double h, double t)
     double p, pe, hh, hhe, tt, tte, e, se, E, Ee;
     if (!(0.5 * (h * h + t * t) < 746.0))
         return 0.5 * (h * h + t * t) > 0.0 ? 0.0 : h + t; /* underflow (or NaN) */
-    two_prod(h, s, &p, &pe);
+    mgn__two_prod(h, s, &p, &pe);
     const double hl = ((x - p) - pe) / s; /* x/s = h + hl to about 2^-106 */
-    two_prod(h, h, &hh, &hhe);
-    two_prod(t, t, &tt, &tte);
+    mgn__two_prod(h, h, &hh, &hhe);
+    mgn__two_prod(t, t, &tt, &tte);
     two_sum(hh, tt, &e, &se);
     two_sum(0.5 * e, LN_SQRT_2PI_HI, &E, &Ee);
     const double El = Ee + 0.5 * (se + hhe + tte + 2.0 * h * hl) + LN_SQRT_2PI_LO;

@@ -1,6 +1,7 @@
 /*
- * The 113-bit reference price shared by the tests that check the pricers' accuracy
- * (libquadmath, linked into every test program).
+ * The 113-bit references shared by the tests that check the pricers' accuracy: the
+ * normal distribution function and the BSM price (libquadmath, linked into every test
+ * program).
  */
 #ifndef MGN_TEST_QREF_H
 #define MGN_TEST_QREF_H
@@ -11,6 +12,12 @@
 typedef __float128 q128;
 
 static inline q128 qcdf(q128 x) { return ((q128)0.5) * erfcq(-x / sqrtq(((q128)2.0))); }
+
+/* |got - want| / |want| of a double against its 113-bit reference. */
+static inline double qrelerr(double got, q128 want)
+{
+    return (double)fabsq(((q128)got - want) / want);
+}
 
 /* BSM price in 113-bit arithmetic, direct closed form (its cancellation costs at most
    a few of its 34 digits over the tested domain). */

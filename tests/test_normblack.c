@@ -17,16 +17,12 @@
  *   s -> 0 (intrinsic) and s -> inf (e^{theta x/2}), monotonicity in s.
  */
 #include <float.h>
-#include <quadmath.h>
 #include <stdlib.h>
 #include "test_util.h"
+#include "qref.h"
 #include "normblack.h"
 
-typedef __float128 q128;
-
 #define NB_TOL 1e-14
-
-static q128 qcdf(q128 z) { return ((q128)0.5) * erfcq(-z / sqrtq((q128)2)); }
 
 /* b(x, s, theta) in 113-bit arithmetic, direct formula. */
 static q128 qblack(double x, double s, int theta)
@@ -48,11 +44,6 @@ static q128 qratio(double z)
     return sqrtq(acosq((q128)-1) / 2) * erfcq(-Z / sqrtq((q128)2)) * expq(Z * Z / 2);
 }
 
-static double relerr(double got, q128 want)
-{
-    return (double)fabsq(((q128)got - want) / want);
-}
-
 /* Asserts b(x, s, theta) against the reference; returns the relative error (0 when
    the reference is below the tested range). */
 static double check_black(double x, double s, int theta)
@@ -61,7 +52,7 @@ static double check_black(double x, double s, int theta)
     double got = mgn__normalised_black(x, s, theta), e;
     if (!(ref > (q128)1e-290))
         return 0.0;
-    e = relerr(got, ref);
+    e = qrelerr(got, ref);
     if (!(e <= NB_TOL)) {
         print_error("b(x=%.17g, s=%.17g, theta=%d) = %.17g, want %.17g (rel err %.3g)\n", x, s,
                     theta, got, (double)ref, e);
@@ -77,7 +68,7 @@ static void test_ratio_vs_quad(void **state)
     (void)state;
     double worst = 0.0;
     for (int i = 0; i <= 40000; ++i) {
-        double z = 1.0 - 61.0 * i / 40000.0, e = relerr(mgn__norm_ratio(z), qratio(z));
+        double z = 1.0 - 61.0 * i / 40000.0, e = qrelerr(mgn__norm_ratio(z), qratio(z));
         if (e > worst)
             worst = e;
         assert_true(e <= 4e-16);
@@ -105,7 +96,7 @@ static void test_ratio_table_edges(void **state)
         double edge = k <= 10 ? 1.0 - 0.5 * k : -4.0 - (k - 10) * 0.5;
         double z = nextafter(nextafter(edge, 2.0), 2.0);
         for (int step = 0; step < 5; ++step, z = nextafter(z, -INFINITY)) {
-            double e = relerr(mgn__norm_ratio(z), qratio(z));
+            double e = qrelerr(mgn__norm_ratio(z), qratio(z));
             if (!(e <= 4e-16)) {
                 print_error("Y(%.17g) off by %.3g relative\n", z, e);
                 fail();
@@ -222,7 +213,7 @@ static void test_vega(void **state)
         q128 ref = qvega(x, s);
         if (ref < (q128)1e-290)
             continue;
-        double e = relerr(mgn__normalised_vega(x, s), ref);
+        double e = qrelerr(mgn__normalised_vega(x, s), ref);
         worst = fmax(worst, e);
         assert_true(e <= 1e-15);
     }
@@ -239,7 +230,7 @@ static void test_vega(void **state)
         } else {
             assert_true(b == mgn__nb_call(x, s));
             if (qvega(x, s) > (q128)1e-290)
-                assert_true(relerr(v, qvega(x, s)) <= 1e-13);
+                assert_true(qrelerr(v, qvega(x, s)) <= 1e-13);
         }
     }
     print_message("vega: max relative error %.3g\n", worst);
