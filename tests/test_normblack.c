@@ -12,7 +12,7 @@
  *         s in [1e-8, 60] [1.7e-15 over 3e6 points], and across every internal
  *         region boundary;
  *   vega: relative error <= 1e-15 [3.1e-16];
- *   Y:    relative error <= 4e-16 for z <= 1 [1.7e-16, 1.5 ulp], erfcx <= 1e-15;
+ *   Y:    relative error <= 4e-16 for z <= 1 [1.3e-16, 0.6 eps], erfcx <= 1e-15;
  *   identities: b(x,s,theta) == b(-x,s,-theta) exactly, put-call parity, the limits
  *   s -> 0 (intrinsic) and s -> inf (e^{theta x/2}), monotonicity in s.
  */
@@ -83,18 +83,25 @@ static void test_ratio_vs_quad(void **state)
     print_message("Y(z), z in [-60, 1]: max relative error %.3g\n", worst);
 }
 
-/* Every edge of Y's table intervals (and the centres of the far ones), the doubles
-   next to each on both sides, against the 113-bit ratio. The double just above -4
-   once mapped to row 10 of the 10-row table (1 - z rounds to 5): a read past the
-   table's end and a value 4% off (a fuzzing find). (The index arithmetic of the
-   tables of a = 1 + z Y cannot leave them: -1 - z and -4 - z are exact at their
-   intervals' ends.) */
+/* Every edge of Y's table intervals, the doubles next to each on both sides, against
+   the 113-bit ratio: the two rows on (0, 1], the Mills ratio rows of lib/normal.h (a
+   sixteenth of each octave of 1 - z from 1 to 64) and the switch to the asymptotic
+   series at z = -63. (The index arithmetic of the tables of a = 1 + z Y cannot leave
+   them: -1 - z and -4 - z are exact at their intervals' ends.) */
 static void test_ratio_table_edges(void **state)
 {
     (void)state;
-    for (int k = 0; k <= 34; ++k) {
-        double edge = k <= 10 ? 1.0 - 0.5 * k : -4.0 - (k - 10) * 0.5;
-        double z = nextafter(nextafter(edge, 2.0), 2.0);
+    double edges[3 + 6 * 16 + 1];
+    int n = 0;
+    edges[n++] = 1.0;
+    edges[n++] = 0.5;
+    edges[n++] = 0.0;
+    for (int k = 0; k < 6; ++k)
+        for (int j = 1; j <= 16; ++j)
+            edges[n++] = 1.0 - ldexp(1.0, k) * (1.0 + j / 16.0);
+    edges[n++] = -63.0;
+    for (int k = 0; k < n; ++k) {
+        double z = nextafter(nextafter(edges[k], 2.0), 2.0);
         for (int step = 0; step < 5; ++step, z = nextafter(z, -INFINITY)) {
             double e = qrelerr(mgn__norm_ratio(z), qratio(z));
             if (!(e <= 4e-16)) {

@@ -2,11 +2,11 @@
 #   R(a) = (1 - N(a)) / phi(a) = sqrt(pi/2) erfcx(a / sqrt 2),  a >= 0,
 # as piecewise polynomials. Row i covers an interval of a + 1 in [2^k, 2^(k+1)),
 # k = 0..5, cut into 16 equal parts (so the row is read off the exponent and the top
-# four mantissa bits of a + 1); row = { centre c, R's coefficients in (a - c)^0..9 }:
+# four mantissa bits of a + 1); row = { centre c, R's coefficients in (a - c)^0..9,
+# the constant term as a double-double (high, low) }:
 # the Chebyshev interpolant truncated to degree 9, as monomials (the converter of
 # gen_normblack_tables.py). Its truncation error is printed to stderr (below 2e-18
-# relative on every row; rounding the coefficients to doubles adds at most half an
-# ulp of the constant term).
+# relative on every row).
 # Needs mpmath (Debian: python3-mpmath). Usage:
 #   python3 tests/data/gen_normal_table.py > table
 import os, sys
@@ -21,7 +21,7 @@ def R(a):
     return mp.sqrt(mp.pi / 2) * mp.erfc(a / mp.sqrt(2)) * mp.exp(a * a / 2)
 
 worst = 0
-print("static const double mills_rows[%d][%d] = {" % (OCTAVES * PER, DEG + 2))
+print("const double mgn__mills_rows[%d][%d] = {" % (OCTAVES * PER, DEG + 3))
 for k in range(OCTAVES):
     w = mp.mpf(2 ** k) / PER
     for j in range(PER):
@@ -31,6 +31,8 @@ for k in range(OCTAVES):
             t = w / 2 * (-1 + mp.mpf(i) / 20)
             p = mp.fsum(mono[m] * t ** m for m in range(DEG + 1))
             worst = max(worst, abs(p / R(c + t) - 1))
-        print("    {" + ", ".join(repr(float(v)) for v in [c] + mono) + "},")
+        hi = float(mono[0])
+        lo = float(mono[0] - mp.mpf(hi))
+        print("    {" + ", ".join(repr(v) for v in [c, hi, lo] + [float(m) for m in mono[1:]]) + "},")
 print("};")
 print("truncation error below %s" % mp.nstr(worst, 3), file=sys.stderr)

@@ -1,7 +1,7 @@
 # Generates the coefficient tables of lib/normblack.c (Y = N/phi and a = 1 + zY as
 # piecewise Chebyshev interpolants, emitted as monomials around each centre).
 # Needs mpmath (Debian: python3-mpmath). Usage:
-#   python3 tests/data/gen_normblack_tables.py        > tables (mills_near, mills_far, mills_a)
+#   python3 tests/data/gen_normblack_tables.py        > table (mills_near: Y on [0, 1])
 #   python3 tests/data/gen_normblack_tables.py a      > tables (mills_a_near, mills_a_far)
 import mpmath as mp, struct, sys
 mp.mp.dps = 50
@@ -61,17 +61,11 @@ def emit(name, rows, deg):
 
 def main_y():
     deg = 13
-    # Y on [-4, 1], width 0.5
-    cA = [mp.mpf(1) - mp.mpf('0.25') - mp.mpf('0.5')*i for i in range(10)]
+    # Y on [0, 1], width 0.5 (z <= 0: gen_normal_table.py)
+    cA = [mp.mpf(1) - mp.mpf('0.25') - mp.mpf('0.5')*i for i in range(2)]
     rA, wA = table(Y, cA, '0.25', deg)
-    cB = [mp.mpf(-4) - mp.mpf('0.5') - i for i in range(12)]
-    rB, wB = table(Y, cB, '0.5', deg)
-    cC = [mp.mpf(-1) - mp.mpf('0.25') - mp.mpf('0.5')*i for i in range(19)]
-    rC, wC = table(A, cC, '0.25', deg)
-    sys.stderr.write('worst rel approx errors: Y[-4,1] %s  Y[-16,-4] %s  a[-10.5,-1] %s\n' % (mp.nstr(wA,3), mp.nstr(wB,3), mp.nstr(wC,3)))
+    sys.stderr.write('worst rel approx error: Y[0,1] %s\n' % mp.nstr(wA,3))
     print(emit('mills_near', rA, deg))
-    print(emit('mills_far', rB, deg))
-    print(emit('mills_a', rC, deg))
 
 def main_a():
     deg=13
