@@ -6,7 +6,7 @@
  *
  * Asserted (measured on x86-64, gcc 12 -O2, in brackets):
  *   N(z): relative error <= 4 eps (8.9e-16) wherever N(z) >= DBL_MIN, z in [-38, 9]
- *         [2.6 eps], on a grid, at random points and at every edge of its table rows;
+ *         [2.3 eps], on a grid, at random points and at every edge of its table rows;
  *         |N(z) + N(-z) - 1| <= 2^-53; N(0) within an ulp of 1/2; 0 below -40, 1 above
  *         40, NaN for NaN;
  *   ln(S/K): relative error <= 2 eps for S/K within a few ulps of 1 up to far from it,
