@@ -80,24 +80,25 @@ static inline double mgn__carry_exponent(double r, double q, double T)
 }
 
 /* ln(S/K) without under- or overflow of the ratio, with full relative accuracy near
-   the money. For S, K in [2^-900, 2^900]: q = S/K rounded, e = q K - S is a double
+   the money. For S, K and q = S/K in [2^-900, 2^900] (q rounded): e = q K - S is a double
    (the remainder of a correctly rounded quotient), computed exactly (q K by Dekker's
    product, its high part minus S exact by Sterbenz), so S/K = q - e/K and
    ln(S/K) = ln q + ln(1 - e/(q K)) = ln q - e/S to far below an ulp (|e/S| <= eps).
    ln q is within an ulp of itself next to 1 as well (glibc), so x keeps its relative
    accuracy there without log1p (which costs twice log) and without a branch on the
    moneyness, which random inputs mispredict. Elsewhere (the exact product could
-   over- or underflow) near the money log1p((S - K)/K), S - K exact there (Sterbenz),
-   and far from it ln q, or log(S) - log(K) where q is not a normal double. */
+   over- or underflow, or q itself) near the money log1p((S - K)/K), S - K exact there
+   (Sterbenz), and far from it ln q, or log(S) - log(K) where q is not a normal double. */
 static inline double mgn__log_ratio(double S, double K)
 {
-    if (!(S >= 0x1p-900 && S <= 0x1p900 && K >= 0x1p-900 && K <= 0x1p900)) {
-        const double d = S - K, q = S / K;
+    const double q = S / K;
+    if (!(S >= 0x1p-900 && S <= 0x1p900 && K >= 0x1p-900 && K <= 0x1p900
+          && q >= 0x1p-900 && q <= 0x1p900)) {
+        const double d = S - K;
         if (fabs(d) < 0.5 * K)
             return log1p(d / K);
         return isnormal(q) ? log(q) : log(S) - log(K);
     }
-    const double q = S / K;
     double p, pe;
     mgn__two_prod(q, K, &p, &pe);
     return log(q) - ((p - S) + pe) / S;

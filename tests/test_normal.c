@@ -162,6 +162,19 @@ static void test_log_ratio_random(void **state)
     }
     print_message("ln(S/K), %ld pairs: max relative error %.3g\n", n, worst);
     assert_true(mgn__log_ratio(3.0, 3.0) == 0.0);
+    /* S and K inside the exact product's range, their ratio not: overflowing (a
+       fuzzing find: ln of an infinite ratio), next to DBL_MAX (the splitting of the
+       exact product overflowed), past 2^900 and 2^-900, subnormal, underflowing */
+    static const double pairs[][2] = {
+        { 3.4111089582301264e+168, 4.252799761946266e-183 },
+        { 3.7332969572779817e+130, 2.7689538218945706e-178 },
+        { 0x1p450, 0x1p-451 }, { 0x1p-451, 0x1p450 }, { 1e-200, 1e110 }, { 1e-200, 1e150 },
+        { 1e-300, 1e10 }, { 1e300, 1e-10 }, { 0x1p900, 1.0 }, { 1.0, 0x1p900 },
+    };
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; ++k) {
+        check_log_ratio(pairs[k][0], pairs[k][1]);
+        check_log_ratio(pairs[k][1], pairs[k][0]);
+    }
 }
 
 int main(void)
