@@ -197,8 +197,8 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double sqT = sqrt(T);
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
-    double n1 = mgn__norm_pdf(d1);
-    double N1 = mgn__norm_cdf(theta * d1), N2 = mgn__norm_cdf(theta * d2);
+    double n1;                        /* phi(d1) = phi(theta d1) */
+    double N1 = mgn__norm_cdf_pdf(theta * d1, &n1), N2 = mgn__norm_cdf(theta * d2);
     /* out of the money the price's normal terms are N1 and N2 themselves */
     const double n12[2] = { N1, N2 };
     o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, n12);

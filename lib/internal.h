@@ -52,6 +52,9 @@ static inline void mgn__two_prod(double a, double b, double *p, double *e)
    the lower tail (within 4 eps; lib/normal.c). */
 static inline double mgn__norm_pdf(double x) { return MGN_INV_SQRT_2PI * exp(-0.5 * x * x); }
 MGN_INTERNAL double mgn__norm_cdf(double z);
+/* N(z), and phi(z) in *pdf (within 2 eps: its exponent without the rounding of z^2),
+   from the one exponential both need. */
+MGN_INTERNAL double mgn__norm_cdf_pdf(double z, double *pdf);
 
 /* Normalised Black function (Jaeckel, "Let's Be Rational", 2015, eq. 2.2):
      b(x, s, theta) = theta * [ e^{x/2} N(theta (x/s + s/2)) - e^{-x/2} N(theta (x/s - s/2)) ]

@@ -119,15 +119,25 @@ const double mgn__mills_rows[96][12] = {
     {62.0, 0.016124839630357123, 2.7788748327392346e-19, -0.0002599429178583823, 4.189361568710536e-06, -6.750019944299091e-08, 1.0873008112890099e-09, -1.7509828797962416e-11, 2.8190426252631577e-13, -4.537421648846323e-15, 7.306097614424824e-17, -1.1754295110010563e-18},
 };
 
-double mgn__norm_cdf(double z)
+double mgn__norm_cdf_pdf(double z, double *pdf)
 {
     const double a = fabs(z);
-    if (a > 40.0)
+    if (a > 40.0) {             /* phi(a) < 1e-347 and N(-a) below it: both 0 */
+        *pdf = 0.0;
         return z > 0 ? 1.0 : 0.0;
+    }
     const double mills = mgn__mills(a);
     double h, l;
     mgn__two_prod(a, a, &h, &l);
     const double e = exp(-0.5 * h);
-    const double tail = MGN_INV_SQRT_2PI * (e - 0.5 * l * e) * mills;   /* N(-a) */
+    const double phi = MGN_INV_SQRT_2PI * (e - 0.5 * l * e);
+    const double tail = phi * mills;   /* N(-a) */
+    *pdf = phi;
     return z > 0 ? 1.0 - tail : tail;
+}
+
+double mgn__norm_cdf(double z)
+{
+    double pdf;
+    return mgn__norm_cdf_pdf(z, &pdf);
 }

@@ -8,7 +8,7 @@
  *   N(z): relative error <= 4 eps (8.9e-16) wherever N(z) >= DBL_MIN, z in [-38, 9]
  *         [2.3 eps], on a grid, at random points and at every edge of its table rows;
  *         |N(z) + N(-z) - 1| <= 2^-53; N(0) within an ulp of 1/2; 0 below -40, 1 above
- *         40, NaN for NaN;
+ *         40, NaN for NaN; the density beside it within 2 eps [1.5 eps];
  *   ln(S/K): relative error <= 2 eps for S/K within a few ulps of 1 up to far from it,
  *         S and K from 1e-300 to 1e300 [1.1 eps].
  */
@@ -113,6 +113,37 @@ static void test_cdf_identities_and_limits(void **state)
     }
 }
 
+/* The density that mgn__norm_cdf_pdf returns beside N(z): within 2 eps of phi(z) (its
+   exponent without the rounding of z^2) wherever phi(z) >= DBL_MIN, and N(z) the same
+   bits as mgn__norm_cdf. */
+static void test_pdf(void **state)
+{
+    (void)state;
+    double worst = 0.0;
+    for (int i = 0; i <= 200000; ++i) {
+        double z = -38.5 + 77.0 * i / 200000.0, pdf;
+        double n = mgn__norm_cdf_pdf(z, &pdf);
+        assert_true(n == mgn__norm_cdf(z));
+        q128 Z = z, ref = expq(-Z * Z / 2) / sqrtq(2 * acosq((q128)-1));
+        if (ref < (q128)DBL_MIN)
+            continue;
+        double e = qrelerr(pdf, ref);
+        worst = e > worst ? e : worst;
+        if (!(e <= 2 * DBL_EPSILON)) {
+            print_error("phi(%.17g) = %.17g, want %.17g (rel err %.3g)\n", z, pdf, (double)ref, e);
+            fail();
+        }
+    }
+    print_message("phi(z), z in [-38.5, 38.5]: max relative error %.3g\n", worst);
+    double pdf = 1.0;
+    assert_true(mgn__norm_cdf_pdf(40.5, &pdf) == 1.0 && pdf == 0.0);
+    pdf = 1.0;
+    assert_true(mgn__norm_cdf_pdf(-INFINITY, &pdf) == 0.0 && pdf == 0.0);
+    assert_true(isnan(mgn__norm_cdf_pdf(NAN, &pdf)) && isnan(pdf));
+    assert_true(mgn__norm_cdf_pdf(0.0, &pdf) == mgn__norm_cdf(0.0));
+    assert_close(pdf, 0.398942280401432677939946059934, DBL_EPSILON, 0);
+}
+
 /*---------------------------------------------------------------- ln(S/K) */
 
 static double check_log_ratio(double S, double K)
@@ -184,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_cdf_random),
         cmocka_unit_test(test_cdf_row_edges),
         cmocka_unit_test(test_cdf_identities_and_limits),
+        cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_log_ratio_random),
     };
     return cmocka_run_group_tests_name("normal", tests, NULL, NULL);
