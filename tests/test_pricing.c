@@ -904,6 +904,26 @@ static void test_batch_small_total_vol(void **state)
     }
 }
 
+/* A batch element's Greeks against the scalar ones within the header's bounds, for
+   s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): the price 1e-12 relative or
+   1e-13 scale absolute, delta to dividend_rho max(1e-10, 5e-15 / s), vanna, volga and
+   charm max(1e-10, 5e-13 / s) relative. */
+static void assert_batch_greeks_close(const mgn_greeks *b, const mgn_greeks *h, double s,
+                                      double scale)
+{
+    double tol_g = maxd(1e-10, 5e-15 / s), tol_d = maxd(1e-10, 5e-13 / s);
+    assert_close(b->price, h->price, 1e-12, 1e-13 * scale);
+    assert_close(b->delta, h->delta, tol_g, 0);
+    assert_close(b->gamma, h->gamma, tol_g, 0);
+    assert_close(b->vega, h->vega, tol_g, 0);
+    assert_close(b->theta, h->theta, tol_g, 0);
+    assert_close(b->rho, h->rho, tol_g, 0);
+    assert_close(b->dividend_rho, h->dividend_rho, tol_g, 0);
+    assert_close(b->vanna, h->vanna, tol_d, 0);
+    assert_close(b->volga, h->volga, tol_d, 0);
+    assert_close(b->charm, h->charm, tol_d, 0);
+}
+
 /* The far wings: |d1|, |d2| from 30 to 300, spots of 100 and of 1e-300 (where a
    density term below 1e-282 times 1/(S s) is a sizeable gamma). Where the vector
    kernel's clamped exp and erfc would give 0 but the scalar functions do not (|d|
@@ -935,21 +955,11 @@ static void test_batch_greeks_far_tails(void **state)
                 K[i] = S[i] * exp(z * s);       /* tiny spots: strikes above them */
             }
             assert_int_equal(mgn_bs_greeks_batch(M, type, S, K, T, r, q, v, gb), MGN_OK);
-            double tol_g = maxd(1e-10, 5e-15 / s), tol_d = maxd(1e-10, 5e-13 / s);
             for (int i = 0; i < M; i++) {
                 mgn_greeks h;
                 assert_int_equal(mgn_bs_greeks(type[i], S[i], K[i], T[i], r[i], q[i], v[i], &h), MGN_OK);
-                double sc = maxd(S[i] * exp(-q[i] * T[i]), K[i] * exp(-r[i] * T[i]));
-                assert_close(gb[i].price, h.price, 1e-12, 1e-13 * sc);
-                assert_close(gb[i].delta, h.delta, tol_g, 0);
-                assert_close(gb[i].gamma, h.gamma, tol_g, 0);
-                assert_close(gb[i].vega, h.vega, tol_g, 0);
-                assert_close(gb[i].theta, h.theta, tol_g, 0);
-                assert_close(gb[i].rho, h.rho, tol_g, 0);
-                assert_close(gb[i].dividend_rho, h.dividend_rho, tol_g, 0);
-                assert_close(gb[i].vanna, h.vanna, tol_d, 0);
-                assert_close(gb[i].volga, h.volga, tol_d, 0);
-                assert_close(gb[i].charm, h.charm, tol_d, 0);
+                assert_batch_greeks_close(&gb[i], &h, s,
+                                          maxd(S[i] * exp(-q[i] * T[i]), K[i] * exp(-r[i] * T[i])));
             }
         }
 }
@@ -993,17 +1003,8 @@ static void test_batch_greeks_extreme_ratio(void **state)
     for (int i = 0; i < M; i++) {
         mgn_greeks h;
         assert_int_equal(mgn_black76_greeks(type[i], S[i], K[i], T[i], r[i], v[i], &h), MGN_OK);
-        double s = v[i] * sqrt(T[i]);
-        double tol_g = maxd(1e-10, 5e-15 / s), tol_d = maxd(1e-10, 5e-13 / s);
-        double sc = maxd(S[i] * exp(-r[i] * T[i]), K[i] * exp(-r[i] * T[i]));
-        assert_close(gb[i].price, h.price, 1e-12, 1e-13 * sc);
-        assert_close(gb[i].delta, h.delta, tol_g, 0);
-        assert_close(gb[i].gamma, h.gamma, tol_g, 0);
-        assert_close(gb[i].vega, h.vega, tol_g, 0);
-        assert_close(gb[i].theta, h.theta, tol_g, 0);
-        assert_close(gb[i].vanna, h.vanna, tol_d, 0);
-        assert_close(gb[i].volga, h.volga, tol_d, 0);
-        assert_close(gb[i].charm, h.charm, tol_d, 0);
+        assert_batch_greeks_close(&gb[i], &h, v[i] * sqrt(T[i]),
+                                  maxd(S[i] * exp(-r[i] * T[i]), K[i] * exp(-r[i] * T[i])));
     }
 }
 
