@@ -1,4 +1,5 @@
-/* The standard normal distribution function N(z) of the scalar pricers.
+/* The standard normal distribution function N(z) of the scalar pricers, and the density
+ * beside it from the same exponential (mgn__norm_cdf_pdf).
  *
  * N(-a) = phi(a) R(a) for a = |z|, with R(a) = (1 - N(a)) / phi(a) the Mills ratio
  * (N(z) = 1 - N(-a) for z > 0, no cancellation: N(-a) <= 1/2):
