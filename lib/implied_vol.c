@@ -54,13 +54,6 @@
 
 /* ---------------------------------------------------------------- normal helpers */
 
-/* N(z) for z <= 0 through the scaled ratio Y = N/phi of lib/normblack.c (no
-   cancellation in the lower tail); the one use is N(-s/2), s > 0. */
-static double norm_cdf_lower(double z)
-{
-    return mgn__norm_pdf(z) * mgn__norm_ratio(z);
-}
-
 /* Inverse of N: Wichura, "Algorithm AS 241: The percentage points of the normal
    distribution", Applied Statistics 37(3), 1988 (PPND16, about 1e-16 relative);
    coefficients from that paper. 0 < p < 1. */
@@ -223,7 +216,7 @@ static double lower_map_inverse(double x, double f)
 /* Highest branch: f = N(-s/2) and its derivatives with respect to beta. */
 static void upper_map(double x, double s, double *f, double *fp, double *fpp)
 {
-    *f = norm_cdf_lower(-0.5 * s);
+    *f = mgn__norm_cdf(-0.5 * s);   /* lower tail: full relative accuracy */
     if (x == 0.0) {
         *fp = -0.5;
         *fpp = 0.0;
