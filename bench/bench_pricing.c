@@ -30,6 +30,31 @@ static void check(const char *what, int status)
     }
 }
 
+/* One row for a function called option by option: reps timed passes over items
+   0..count-1 (the loop variable is i), each declaring decl, calling call and adding
+   value to the sink; a status other than MGN_OK and also_ok stops the program (check).
+   The median pass goes into the table. A macro, so that every row's loop is the
+   plain call, as a user's would be (no function pointer in the timed code). */
+#define SCALAR_ROW(label, target, name, count, also_ok, decl, call, value)     \
+    do {                                                                       \
+        for (int k_ = 0; k_ < reps; k_++) {                                    \
+            int st_ = MGN_OK;                                                  \
+            double t0_ = bench_now(), acc_ = 0;                                \
+            for (size_t i = 0; i < (count); i++) {                             \
+                decl;                                                          \
+                int s_ = (call);                                               \
+                if (s_ != MGN_OK && s_ != (also_ok))                           \
+                    st_ = s_;                                                  \
+                acc_ += (value);                                               \
+            }                                                                  \
+            bench_sink = acc_;                                                 \
+            t[k_] = (bench_now() - t0_) / (double)(count) * 1e9;               \
+            check(name, st_);                                                  \
+        }                                                                      \
+        r = (row){ label, bench_median(t, reps), (count) };                    \
+        print_row(&r, target);                                                 \
+    } while (0)
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -62,19 +87,9 @@ int main(int argc, char **argv)
            "--------------", "------------");
 
     row r;
-    /* scalar price */
-    for (int k = 0; k < reps; k++) {
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            double p = 0;
-            mgn_bs_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &p);
-            acc += p;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-    }
-    r = (row){ "mgn_bs_price (scalar)", bench_median(t, reps), n };
-    print_row(&r, "<= 45");
+    SCALAR_ROW("mgn_bs_price (scalar)", "<= 45", "mgn_bs_price", n, MGN_OK, double p = 0,
+               mgn_bs_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &p),
+               p);
 
     /* The same options in the order of a listed chain (by expiry, type and moneyness
        K/S), where consecutive options take the same branches: what pricing a venue's
@@ -84,71 +99,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    for (int k = 0; k < reps; k++) {
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            double p = 0;
-            mgn_bs_price(ch.type[i], ch.S[i], ch.K[i], ch.T[i], ch.r[i], ch.q[i], ch.sigma[i],
-                         &p);
-            acc += p;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-    }
+    SCALAR_ROW("mgn_bs_price (scalar, chain order)", "", "mgn_bs_price", n, MGN_OK,
+               double p = 0,
+               mgn_bs_price(ch.type[i], ch.S[i], ch.K[i], ch.T[i], ch.r[i], ch.q[i],
+                            ch.sigma[i], &p),
+               p);
     bench_options_free(&ch);
-    r = (row){ "mgn_bs_price (scalar, chain order)", bench_median(t, reps), n };
-    print_row(&r, "");
 
-    for (int k = 0; k < reps; k++) {
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            mgn_greeks g;
-            mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g);
-            acc += g.vega;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-    }
-    r = (row){ "mgn_bs_greeks (scalar, price + 10)", bench_median(t, reps), n };
-    print_row(&r, "");
+    SCALAR_ROW("mgn_bs_greeks (scalar, price + 10)", "", "mgn_bs_greeks", n, MGN_OK,
+               mgn_greeks g = { 0 },
+               mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g),
+               g.vega);
 
     /* Coin-settled (inverse) options, as Deribit lists them, on the same random set:
        the BSM value and Greeks converted to coin (V / S and its derivatives). */
-    for (int k = 0; k < reps; k++) {
-        int st = MGN_OK;
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            double p = 0;
-            int s = mgn_inverse_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
-                                      o.sigma[i], &p);
-            if (s != MGN_OK)
-                st = s;
-            acc += p;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-        check("mgn_inverse_price", st);
-    }
-    r = (row){ "mgn_inverse_price (scalar)", bench_median(t, reps), n };
-    print_row(&r, "");
-
-    for (int k = 0; k < reps; k++) {
-        int st = MGN_OK;
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            mgn_greeks g;
-            int s = mgn_inverse_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
-                                       o.sigma[i], &g);
-            if (s != MGN_OK)
-                st = s;
-            acc += g.vega;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-        check("mgn_inverse_greeks", st);
-    }
-    r = (row){ "mgn_inverse_greeks (scalar, price + 10)", bench_median(t, reps), n };
-    print_row(&r, "");
+    SCALAR_ROW("mgn_inverse_price (scalar)", "", "mgn_inverse_price", n, MGN_OK, double p = 0,
+               mgn_inverse_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
+                                 o.sigma[i], &p),
+               p);
+    SCALAR_ROW("mgn_inverse_greeks (scalar, price + 10)", "", "mgn_inverse_greeks", n, MGN_OK,
+               mgn_greeks g = { 0 },
+               mgn_inverse_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i],
+                                  o.sigma[i], &g),
+               g.vega);
 
     for (int k = 0; k < reps; k++) {
         double t0 = bench_now();
@@ -194,39 +167,12 @@ int main(int argc, char **argv)
     print_row(&r, "");
 
     /* the scalar Black-76 forms on the same forwards */
-    for (int k = 0; k < reps; k++) {
-        int st = MGN_OK;
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            double p = 0;
-            int s = mgn_black76_price(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &p);
-            if (s != MGN_OK)
-                st = s;
-            acc += p;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-        check("mgn_black76_price", st);
-    }
-    r = (row){ "mgn_black76_price (scalar)", bench_median(t, reps), n };
-    print_row(&r, "");
-
-    for (int k = 0; k < reps; k++) {
-        int st = MGN_OK;
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            mgn_greeks g;
-            int s = mgn_black76_greeks(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &g);
-            if (s != MGN_OK)
-                st = s;
-            acc += g.vega;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)n * 1e9;
-        check("mgn_black76_greeks", st);
-    }
-    r = (row){ "mgn_black76_greeks (scalar, price + 10)", bench_median(t, reps), n };
-    print_row(&r, "");
+    SCALAR_ROW("mgn_black76_price (scalar)", "", "mgn_black76_price", n, MGN_OK, double p = 0,
+               mgn_black76_price(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &p), p);
+    SCALAR_ROW("mgn_black76_greeks (scalar, price + 10)", "", "mgn_black76_greeks", n, MGN_OK,
+               mgn_greeks g = { 0 },
+               mgn_black76_greeks(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], o.sigma[i], &g),
+               g.vega);
 
     /* Implied vol: options with T >= 1 day whose price carries the vol (the price
        exceeds its lower bound by more than 1e-12 relative). */
@@ -242,18 +188,10 @@ int main(int argc, char **argv)
             m++;
         }
     }
-    for (int k = 0; k < reps; k++) {
-        double t0 = bench_now(), acc = 0;
-        for (size_t i = 0; i < m; i++) {
-            double s = 0;
-            mgn_implied_vol(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], price[i], &s);
-            acc += s;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)m * 1e9;
-    }
-    r = (row){ "mgn_implied_vol (scalar)", bench_median(t, reps), m };
-    print_row(&r, "<= 200");
+    SCALAR_ROW("mgn_implied_vol (scalar)", "<= 200", "mgn_implied_vol", m, MGN_ENOSOL,
+               double v = 0,
+               mgn_implied_vol(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], price[i], &v),
+               v);
 
     /* The batch forms on the same options (a chain's quotes inverted in one call);
        the second also writes each element's status. */
@@ -282,23 +220,10 @@ int main(int argc, char **argv)
        carry the same vols */
     for (size_t i = 0; i < m; i++)
         fwd[i] = o.S[i] * exp((o.r[i] - o.q[i]) * o.T[i]);
-    for (int k = 0; k < reps; k++) {
-        double t0 = bench_now(), acc = 0;
-        int st = MGN_OK;
-        for (size_t i = 0; i < m; i++) {
-            double s = 0;
-            int e = mgn_black76_implied_vol(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], price[i],
-                                            &s);
-            if (e != MGN_OK && e != MGN_ENOSOL)
-                st = e;
-            acc += s;
-        }
-        bench_sink = acc;
-        t[k] = (bench_now() - t0) / (double)m * 1e9;
-        check("mgn_black76_implied_vol", st);
-    }
-    r = (row){ "mgn_black76_implied_vol (scalar)", bench_median(t, reps), m };
-    print_row(&r, "");
+    SCALAR_ROW("mgn_black76_implied_vol (scalar)", "", "mgn_black76_implied_vol", m,
+               MGN_ENOSOL, double v = 0,
+               mgn_black76_implied_vol(o.type[i], fwd[i], o.K[i], o.T[i], o.r[i], price[i], &v),
+               v);
     free(fwd);
 
     /* accuracy of that run: |sigma - true| / true where vega * sigma is not
