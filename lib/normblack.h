@@ -10,6 +10,10 @@
    z <= 1; beyond, 1/phi(z) - Y(-z), +inf for z > ~37.7. */
 MGN_INTERNAL double mgn__norm_ratio(double z);
 
+/* a(z) = 1 + z Y(z) = Y'(z) for z <= 0, full relative accuracy (a ~ 1/z^2 for large
+   |z|, where 1 + z Y would cancel). */
+MGN_INTERNAL double mgn__mills_a(double z);
+
 /* erfcx(u) = exp(u^2) erfc(u) = sqrt(2/pi) Y(-sqrt(2) u), within 2 ulp. */
 MGN_INTERNAL double mgn__erfcx(double u);
 

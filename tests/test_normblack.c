@@ -13,6 +13,9 @@
  *         region boundary;
  *   vega: relative error <= 1e-15 [3.1e-16];
  *   Y:    relative error <= 4e-16 for z <= 1 [1.3e-16, 0.6 eps], erfcx <= 1e-15;
+ *   a = 1 + z Y: relative error <= 2e-16 on its table, z in (-31, 0] [1.4e-16],
+ *         <= 5e-16 beyond (the asymptotic series) [3.8e-16] and at every table row's
+ *         edges;
  *   identities: b(x,s,theta) == b(-x,s,-theta) exactly, put-call parity, the limits
  *   s -> 0 (intrinsic) and s -> inf (e^{theta x/2}), monotonicity in s.
  */
@@ -86,8 +89,7 @@ static void test_ratio_vs_quad(void **state)
 /* Every edge of Y's table intervals, the doubles next to each on both sides, against
    the 113-bit ratio: the two rows on (0, 1], the Mills ratio rows of lib/normal.h (a
    sixteenth of each octave of 1 - z from 1 to 64) and the switch to the asymptotic
-   series at z = -63. (The index arithmetic of the tables of a = 1 + z Y cannot leave
-   them: -1 - z and -4 - z are exact at their intervals' ends.) */
+   series at z = -63. */
 static void test_ratio_table_edges(void **state)
 {
     (void)state;
@@ -110,6 +112,50 @@ static void test_ratio_table_edges(void **state)
             }
         }
     }
+}
+
+/* a(z) = 1 + z Y(z) in 113-bit arithmetic: the sum cancels to about 1/z^2, which
+   costs the reference at most 11 of its 113 bits for |z| <= 40. */
+static q128 qmills_a(double z)
+{
+    return 1 + (q128)z * qratio(z);
+}
+
+static double check_mills_a(double z, double tol)
+{
+    double e = qrelerr(mgn__mills_a(z), qmills_a(z));
+    if (!(e <= tol)) {
+        print_error("a(%.17g) = %.17g, want %.17g (rel err %.3g)\n", z, mgn__mills_a(z),
+                    (double)qmills_a(z), e);
+        fail();
+    }
+    return e;
+}
+
+/* a(z) = 1 + z Y(z) = Y'(z), the normalised Black function's Taylor and difference
+   forms' building block: on a grid over [-40, 0] (table to -31, series beyond), at
+   every edge of its table rows (a sixteenth of each octave of 1 - z from 1 to 32) and
+   the doubles next to each, and at its limits. */
+static void test_mills_a(void **state)
+{
+    (void)state;
+    double worst = 0.0;
+    for (int i = 0; i <= 40000; ++i) {
+        double z = -40.0 * i / 40000.0;
+        double e = check_mills_a(z, z > -31.0 ? 2e-16 : 5e-16);   /* table, series */
+        worst = e > worst ? e : worst;
+    }
+    for (int k = 0; k < 5; ++k)
+        for (int j = 1; j <= 16; ++j) {
+            double z = nextafter(nextafter(1.0 - ldexp(1.0, k) * (1.0 + j / 16.0), 2.0), 2.0);
+            for (int step = 0; step < 5; ++step, z = nextafter(z, -INFINITY))
+                check_mills_a(z, 5e-16);
+        }
+    assert_true(mgn__mills_a(0.0) == 1.0 && mgn__mills_a(-0.0) == 1.0);
+    assert_close(mgn__mills_a(-1e10), 1e-20, 4e-16, 0);     /* a ~ 1/z^2 */
+    assert_true(mgn__mills_a(-INFINITY) == 0.0);
+    assert_true(isnan(mgn__mills_a(NAN)));
+    print_message("a(z), z in [-40, 0]: max relative error %.3g\n", worst);
 }
 
 static void test_erfcx_vs_quad(void **state)
@@ -323,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ratio_vs_quad),
         cmocka_unit_test(test_ratio_table_edges),
+        cmocka_unit_test(test_mills_a),
         cmocka_unit_test(test_erfcx_vs_quad),
         cmocka_unit_test(test_black_grid),
         cmocka_unit_test(test_black_random),

@@ -1,17 +1,13 @@
-# Generates the coefficient tables of lib/normblack.c (Y = N/phi and a = 1 + zY as
-# piecewise Chebyshev interpolants, emitted as monomials around each centre).
+# Generates the coefficient table mills_near of lib/normblack.c (Y = N/phi on [0, 1] as
+# piecewise Chebyshev interpolants, emitted as monomials around each centre; its
+# tables for z <= 0 come from gen_normal_table.py, which imports cheb_to_mono).
 # Needs mpmath (Debian: python3-mpmath). Usage:
-#   python3 tests/data/gen_normblack_tables.py        > table (mills_near: Y on [0, 1])
-#   python3 tests/data/gen_normblack_tables.py a      > tables (mills_a_near, mills_a_far)
+#   python3 tests/data/gen_normblack_tables.py > table
 import mpmath as mp, struct, sys
 mp.mp.dps = 50
 def Y(z):
     z = mp.mpf(z)
     return mp.sqrt(mp.pi/2)*mp.erfc(-z/mp.sqrt(2))*mp.exp(z*z/2)
-def A(z):
-    z = mp.mpf(z)
-    return 1 + z*Y(z)
-
 def cheb_to_mono(f, c, hw, deg, N=48):
     # Chebyshev interpolation coefficients of f(c + hw*xi) on xi in [-1,1]
     pts = [mp.cos(mp.pi*(k+mp.mpf(1)/2)/N) for k in range(N)]
@@ -67,17 +63,5 @@ def main_y():
     sys.stderr.write('worst rel approx error: Y[0,1] %s\n' % mp.nstr(wA,3))
     print(emit('mills_near', rA, deg))
 
-def main_a():
-    deg=13
-    cA = [mp.mpf(-1) - mp.mpf('0.25') - mp.mpf('0.5')*i for i in range(6)]
-    rA, wA = table(A, cA, '0.25', deg)
-    cB = [mp.mpf(-4) - mp.mpf('0.5') - i for i in range(12)]
-    rB, wB = table(A, cB, '0.5', deg)
-    sys.stderr.write('a near %s far %s\n' % (mp.nstr(wA,3), mp.nstr(wB,3)))
-    print('/* a(z) = 1 + z Y(z) = Y\'(z) on [-4, -1]: row i covers [-1.5 - 0.5 i, -1 - 0.5 i], centre\n   -1.25 - 0.5 i. */')
-    print(emit('mills_a_near', rA, deg))
-    print('/* a(z) on [-16, -4]: row j covers [-5 - j, -4 - j], centre -4.5 - j. */')
-    print(emit('mills_a_far', rB, deg))
-
 if __name__ == '__main__':
-    main_a() if len(sys.argv) > 1 and sys.argv[1] == 'a' else main_y()
+    main_y()
