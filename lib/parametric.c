@@ -4,6 +4,7 @@
 #include <float.h>
 #include <gsl/gsl_cdf.h>
 #include "var.h"
+#include "simd.h"
 
 /* Symmetric to 1e-12 relative, finite; cov: diag >= 0, |c_ij| <= sqrt(c_ii c_jj).
    Each pair once (the upper triangle against the lower); the bound compared in squares
@@ -79,6 +80,47 @@ int mgn_var_delta_normal(const double *delta, const double *cov, size_t n, doubl
     return MGN_OK;
 }
 
+/* C = A B (n x n, row-major, C distinct from A and B). Row by row, each row of B
+   scaled and added in k order: every C_ij is the same sum, in the same order, as the
+   inner product over k (the same bits), but the inner loop runs along rows, in vector
+   registers (lib/simd.h; the loop has no selects, so this file needs none of the
+   kernels' compiler flags), instead of down B's columns (stride n). */
+MGN_MULTIVERSION
+static void mat_mul_rows(const double *restrict A, const double *restrict B,
+                         double *restrict C, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double *c = C + i * n;
+MGN_SIMD_LOOP
+        for (size_t j = 0; j < n; j++)
+            c[j] = 0;
+        for (size_t k = 0; k < n; k++) {
+            const double a = A[i * n + k], *b = B + k * n;
+MGN_SIMD_LOOP
+            for (size_t j = 0; j < n; j++)
+                c[j] += a * b[j];
+        }
+    }
+}
+
+/* Below MAT_MUL_ROWS_MIN the rows are too short for the vector loops' overhead: the
+   inner products directly (the same sums in the same order). */
+#define MAT_MUL_ROWS_MIN 16
+static void mat_mul(const double *A, const double *B, double *C, size_t n)
+{
+    if (n >= MAT_MUL_ROWS_MIN) {
+        mat_mul_rows(A, B, C, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t k = 0; k < n; k++)
+                s += A[i * n + k] * B[k * n + j];
+            C[i * n + j] = s;
+        }
+}
+
 size_t mgn_sizeof_dg_result(void) { return sizeof(mgn_dg_result); }
 
 int mgn_var_delta_gamma_work_size(size_t n, size_t *bytes)
@@ -108,20 +150,8 @@ int mgn_var_delta_gamma(const double *delta, const double *gamma, const double *
         return MGN_EINVAL;
     double *M = (double *)work, *M2 = M + n * n, *v = M2 + n * n, *u = v + n;
     /* M = G cov, M2 = M^2, v = cov d, u = G v */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0;
-            for (size_t k = 0; k < n; k++)
-                s += gamma[i * n + k] * cov[k * n + j];
-            M[i * n + j] = s;
-        }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0;
-            for (size_t k = 0; k < n; k++)
-                s += M[i * n + k] * M[k * n + j];
-            M2[i * n + j] = s;
-        }
+    mat_mul(gamma, cov, M, n);
+    mat_mul(M, M, M2, n);
     for (size_t i = 0; i < n; i++) {
         double s = 0;
         for (size_t j = 0; j < n; j++)
