@@ -21,7 +21,7 @@ MGN_INTERNAL extern const double mgn__mills_rows[MGN_MILLS_ROWS][12];
    a + 1 below 2^(n_rows / 16) (NaN for NaN): the row is read off the exponent and the
    top four mantissa bits of a + 1, no branch; c2..c9 by Estrin's scheme, the last
    steps by Horner with the constant term's low part, so that their rounding stays
-   below the constant term's. The Mills ratio here, a(z) = 1 + z Y(z) in
+   below the constant term's. Evaluates the Mills ratio below and a(z) = 1 + z Y(z) in
    lib/normblack.c. */
 static inline double mgn__octave_poly(const double (*rows)[12], unsigned n_rows, double a)
 {
