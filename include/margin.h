@@ -206,9 +206,11 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * Batch forms (structure of arrays)
  *
  * n elements; type[i] is MGN_CALL or MGN_PUT (any other value is invalid input). The
- * kernels are vectorised and pick the best instruction set of the running CPU
- * (SSE2, AVX2, AVX-512) at load time. Accuracy against the scalar functions, with
- * s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
+ * price and Greeks kernels are vectorised and pick the best instruction set of the
+ * running CPU (SSE2, AVX2, AVX-512) at load time; the implied-vol forms solve element
+ * by element with the scalar method (the same bits as mgn_implied_vol; its branches
+ * and iterations are per element). Accuracy of prices and Greeks against the scalar
+ * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
  * relative where the value exceeds 1e-13 * scale; delta, gamma, vega, theta, rho and
  * dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
