@@ -213,6 +213,8 @@ static void test_closed_degenerate(void **state)
 static void test_closed_subnormal_size(void **state)
 {
     (void)state;
+    if (mgn_long_double_is_double())    /* the closed forms' extended range (ldbl.h) */
+        skip();
     const double sizes[] = { 4.9406564584124654e-324, 3 * 4.9406564584124654e-324,
                              DBL_MIN / 3, DBL_MIN * 1.5 };
     int checked = 0;

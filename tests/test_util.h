@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "margin.h"
+#include "ldbl.h"
 
 /* |got - want| <= rel * |want| + abs; on failure prints both values. */
 #define assert_close(got, want, rel, abs_tol) \

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "margin.h"
+#include "../ldbl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -101,7 +101,7 @@ static void fuzz_closed(fa_world *w, fz_in *in)
     /* The residuals in long double, as the library solves them: with an extreme size
        and entry, Q / E may overflow a double where the price is still a double. */
     long double Q = li.size, aQ = fabsl(Q), W = (long double)li.wallet + li.other;
-    if (r.found) {
+    if (r.found && !mgn_long_double_is_double()) {     /* the extended format: ldbl.h */
         long double P = r.price, eq, scale;
         /* the scale of the rounding: every term of equity and of MM + fee (which may
            cancel, e.g. a large maintenance amount) */
@@ -128,7 +128,7 @@ static void fuzz_closed(fa_world *w, fz_in *in)
             FZ_ASSERT(m >= lo - sl && m < hi + sl);
         }
     }
-    if (r.bankruptcy > 0) {
+    if (r.bankruptcy > 0 && !mgn_long_double_is_double()) {
         long double P = r.bankruptcy, eq, scale;
         if (inv) {
             eq = W + Q / E - Q / P;

@@ -85,6 +85,8 @@ static int reference_pnl(const scen_case *c, size_t s, size_t i, double *ref, do
        while w times the pricing error is still a normal number */
     double qm = p->quantity * p->multiplier;
     long double w = fabsl((long double)qm * conv);
+    if (w < DBL_MIN && mgn_long_double_is_double())   /* w lost to underflow: ldbl.h */
+        return 0;
     int inv = p->settlement == MGN_INVERSE;
     const double eps = DBL_EPSILON;
     int moderate = fabs(r * T) <= 2 && fabs(q * T) <= 2 && T <= 30;
