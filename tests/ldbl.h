@@ -10,10 +10,20 @@
 
 #include <float.h>
 
+/* The spacing of long doubles next to 1 as the arithmetic actually carried out sees
+   it: LDBL_EPSILON natively, DBL_EPSILON under valgrind or where long double is
+   double. */
+static inline long double mgn_long_double_ulp(void)
+{
+    volatile long double ulp = 1;
+    while (1 + ulp / 2 != 1)
+        ulp /= 2;
+    return ulp;
+}
+
 static inline int mgn_long_double_is_double(void)
 {
-    volatile long double one = 1, tiny = LDBL_EPSILON;
-    return LDBL_MANT_DIG <= DBL_MANT_DIG || one + tiny == one;
+    return mgn_long_double_ulp() >= DBL_EPSILON;
 }
 
 #endif
