@@ -14,10 +14,11 @@ MGN_INTERNAL int mgn__american_gl_table(int n, const double **x, const double **
 
 /* The tabulated barycentric Lagrange weights of the usual scheme: *n Chebyshev
    intervals, *l fixed-point and *p price quadrature points; (*L)[(j (n+1) + i) l + k] is
-   the weight of node i at fixed-point point k of node j, (*Lp)[i p + k] that of node i
-   at price point k (see the comment above the tables in lib/american.c). Returns 1.
-   Exposed for tests/test_american.c, which recomputes them in long double. */
+   the weight of node i at fixed-point point k of node j, (*LT)[(j l + k) 16 + i] the
+   same transposed (zero for i > n), (*Lp)[i p + k] that of node i at price point k (see
+   the comment above the tables in lib/american.c). Returns 1. Exposed for
+   tests/test_american.c, which recomputes them in long double. */
 MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const double **L,
-                                               const double **Lp);
+                                               const double **LT, const double **Lp);
 
 #endif

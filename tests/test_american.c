@@ -1306,9 +1306,9 @@ static void test_tables(void **state)
        recomputes them at the rounded table points, the generator at the exact ones, so
        they agree to a few ulps) */
     double worst = 0;
-    const double *L, *Lp;
+    const double *L, *LT, *Lp;
     int n, l, p;
-    assert_true(mgn__american_lagrange_tables(&n, &l, &p, &L, &Lp));
+    assert_true(mgn__american_lagrange_tables(&n, &l, &p, &L, &LT, &Lp));
     const double *gx, *gw, *gc;
     assert_true(mgn__american_gl_table(l, &gx, &gw, &gc));
     const double *px, *pw, *pc;
@@ -1321,7 +1321,13 @@ static void test_tables(void **state)
                 double d = fabs(L[(j * (n + 1) + i) * l + k] - (double)lagrange_ld(n, xx, i));
                 worst = fmax(worst, d);
                 assert_true(d <= 5e-15);
+                /* the Jacobian's copy, transposed: the same numbers */
+                assert_true(LT[(j * l + k) * 16 + i] == L[(j * (n + 1) + i) * l + k]);
             }
+    for (int j = 0; j < n; j++)      /* ... padded with zeros */
+        for (int k = 0; k < l; k++)
+            for (int i = n + 1; i < 16; i++)
+                assert_true(LT[(j * l + k) * 16 + i] == 0);
     for (int i = 0; i <= n; i++)
         for (int k = 0; k < p; k++)
         {

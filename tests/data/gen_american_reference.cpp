@@ -55,7 +55,8 @@
  *   gen_american_reference tables 0 0    the static tables of lib/american.c: Gauss-Legendre
  *                                        nodes and weights (GSL), cos(theta_k) of the angle
  *                                        rules and the Lagrange weights of the usual scheme
- *                                        (long double), printed with %.17g.
+ *                                        (long double; the fixed-point weights also
+ *                                        transposed and padded to 16), printed with %.17g.
  *
  * The finite-difference solver (independent of the integral-equation method):
  *   x = ln S, uniform grid with ln S0 on a node, half-width 10 sigma sqrt(T) + |r-q| T
@@ -312,6 +313,20 @@ void print_tables() {
                 lagrange_ld(n, (1 + xj) * cl[k] - 1, L);
                 std::printf("%s%.17g", k ? ", " : "", (double)L[i]);
             }
+            std::printf("}");
+        }
+        std::printf("}%s\n", j + 1 < n ? "," : "");
+    }
+    std::printf("};\n");
+    std::printf("static const double am10_fp_LT[10][8][16] = {\n");
+    for (int j = 0; j < n; j++) {
+        long double xj = cosl(LPI * j / n);
+        std::printf("  {");
+        for (int k = 0; k < l; k++) {
+            lagrange_ld(n, (1 + xj) * cl[k] - 1, L);
+            std::printf("%s{", k ? ",\n   " : "");
+            for (int i = 0; i < 16; i++)
+                std::printf("%s%.17g", i ? ", " : "", i <= n ? (double)L[i] : 0.0);
             std::printf("}");
         }
         std::printf("}%s\n", j + 1 < n ? "," : "");
