@@ -938,7 +938,7 @@ static int lu_solve(int n, double *restrict A, double *restrict b)
 
 typedef struct {
     int n, l, form_a;
-    double r, q, sig, lnX;
+    double r, q, sig, X, lnX;    /* X: the boundary at expiry */
     double tau[AM_MAXN + 1];
     am_node nd[AM_MAXN];
 } am_system;
@@ -1285,6 +1285,59 @@ static double split_time(double s, double r, double q, double sig)
     return log(s / binf) / (q - r);
 }
 
+/* The collocation system of scheme sc for the put (strike 1) with T, r, q, sigma: nodes,
+   quadrature data and interpolation weights, fixed for the iteration (put_premium).
+   xn: the n + 1 Chebyshev-Lobatto nodes; *zT_out, *itm_out: the collocation map (see
+   put_premium). Returns 1 where the usual scheme's tabulated weights serve. */
+static int am_system_init(am_system *S, const am_scheme *sc, double T, double r, double q,
+                          double sig, double *xn, double *zT_out, double *itm_out)
+{
+    const gl_rule *g = &sc->g;
+    const int n = sc->n, l = g->n, p = sc->gp.n;
+    MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && l >= 1 && l <= AM_MAXL);
+    S->n = n; S->l = l; S->r = r; S->q = q; S->sig = sig; S->form_a = sc->form_a;
+    S->X = (q > 0 && r < q) ? r / q : 1.0;
+    S->lnX = log(S->X);
+    const double itm = sc->tm > 0 ? 1 / sc->tm : 0;
+    const double zT = sqrt(T / (1 + T * itm));
+    *itm_out = itm;
+    *zT_out = zT;
+    cheb_nodes(n, xn);
+    for (int i = 0; i <= n; i++) {
+        double z = 0.5 * zT * (1 + xn[i]), z2 = z * z;
+        S->tau[i] = z2 / (1 - z2 * itm);
+    }
+    S->tau[n] = 0;
+
+    /* quadrature nodes and interpolation weights, fixed for the iteration; the usual
+       scheme's weights do not depend on the inputs and are tabulated */
+    const int tab = n == 10 && l == 8 && p == 32 && !(sc->tm > 0) && !(sc->aq > 0);
+    double sn[AM_MAXP], cs[AM_MAXP], wth[AM_MAXP];
+    theta_rule(g, sn, cs, wth);
+    for (int j = 0; j < n; j++) {
+        am_node *nd = &S->nd[j];
+        double t[AM_MAXL], u[AM_MAXL], w[AM_MAXL], xm[AM_MAXL];
+        quad_nodes(l, sn, cs, wth, S->tau[j], sc->aq, t, u, w);
+        node_setup(nd, l, t, u, w, r, q, sig, itm, zT, xm);
+        if (tab) {
+            nd->L = &am10_fp_L[j][0][0];
+            nd->ls = 8;
+            nd->LT = &am10_fp_LT[j][0][0];      /* the Jacobian's layout (am_residual) */
+            nd->lts = 16;
+        } else {
+            lagrange_block(n, xn, l, xm, &nd->Lbuf[0][0], AM_MAXL);
+            nd->L = &nd->Lbuf[0][0];
+            nd->ls = AM_MAXL;
+            for (int k = 0; k < l; k++)
+                for (int i = 0; i <= AM_MAXN; i++)
+                    nd->LTbuf[k][i] = i <= n ? nd->L[i * nd->ls + k] : 0;
+            nd->LT = &nd->LTbuf[0][0];
+            nd->lts = AM_MAXN + 1;
+        }
+    }
+    return tab;
+}
+
 /* Early-exercise premium of a put with strike 1 and spot s in the single-boundary
    regime (r > 0, or r == 0 < -q), and the exercise boundary at tau = T. Returns NaN
    if the iteration failed. guess: NULL, or the unknowns ln(X/B) at the n + 1 nodes to
@@ -1295,53 +1348,13 @@ static double put_premium(double s, double T, double r, double q, double sig,
                           double *bT)
 {
     /* choose_scheme's sizes have tables and fit the fixed arrays (checked there) */
-    const gl_rule *g = &sc->g, *gp = &sc->gp;
-    const int n = sc->n, l = g->n, p = gp->n;
-    MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && l >= 1 && l <= AM_MAXL && p >= 1
-                        && p <= AM_MAXP);
+    const gl_rule *gp = &sc->gp;
+    const int n = sc->n, p = gp->n;
+    MGN_ANALYZER_ASSUME(n >= 1 && n <= AM_MAXN && p >= 1 && p <= AM_MAXP);
     am_system S;
-    S.n = n; S.l = l; S.r = r; S.q = q; S.sig = sig; S.form_a = sc->form_a;
-    const double X = (q > 0 && r < q) ? r / q : 1.0;    /* boundary at expiry */
-    S.lnX = log(X);
-    const double itm = sc->tm > 0 ? 1 / sc->tm : 0;
-    const double zT = sqrt(T / (1 + T * itm));
-    double xn[AM_MAXN + 1];
-    cheb_nodes(n, xn);
-    for (int i = 0; i <= n; i++) {
-        double z = 0.5 * zT * (1 + xn[i]), z2 = z * z;
-        S.tau[i] = z2 / (1 - z2 * itm);
-    }
-    S.tau[n] = 0;
-
-    /* quadrature nodes and interpolation weights, fixed for the iteration; the usual
-       scheme's weights do not depend on the inputs and are tabulated */
-    const int tab = n == 10 && l == 8 && p == 32 && !(sc->tm > 0) && !(sc->aq > 0);
-    double sn[AM_MAXP], cs[AM_MAXP], wth[AM_MAXP];
-    theta_rule(g, sn, cs, wth);
-    for (int j = 0; j < n; j++) {
-        am_node *nd = &S.nd[j];
-        double t[AM_MAXL], u[AM_MAXL], w[AM_MAXL], xm[AM_MAXL];
-        quad_nodes(l, sn, cs, wth, S.tau[j], sc->aq, t, u, w);
-        node_setup(nd, l, t, u, w, r, q, sig, itm, zT, xm);
-        if (tab) {
-            nd->L = &am10_fp_L[j][0][0];
-            nd->ls = 8;
-        } else {
-            lagrange_block(n, xn, l, xm, &nd->Lbuf[0][0], AM_MAXL);
-            nd->L = &nd->Lbuf[0][0];
-            nd->ls = AM_MAXL;
-        }
-        if (tab) {          /* the Jacobian's layout (am_residual) */
-            nd->LT = &am10_fp_LT[j][0][0];
-            nd->lts = 16;
-        } else {
-            for (int k = 0; k < l; k++)
-                for (int i = 0; i <= AM_MAXN; i++)
-                    nd->LTbuf[k][i] = i <= n ? nd->L[i * nd->ls + k] : 0;
-            nd->LT = &nd->LTbuf[0][0];
-            nd->lts = AM_MAXN + 1;
-        }
-    }
+    double xn[AM_MAXN + 1], zT, itm;
+    const int tab = am_system_init(&S, sc, T, r, q, sig, xn, &zT, &itm);
+    const double X = S.X;
 
     /* Initial boundary: the perpetual boundary B_inf = lambda/(lambda - 1) (lambda < 0
        the negative root of sigma^2/2 x (x-1) + (r-q) x - r = 0) approached from X
@@ -1363,6 +1376,12 @@ static double put_premium(double s, double T, double r, double q, double sig,
         if (Binf > X)
             Binf = X;
         double vq[AM_MAXN];
+#ifdef __clang_analyzer__
+        /* initial_boundary fills v and vq from S.tau, which am_system_init set; the
+           analyzer does not follow that far */
+        memset(v, 0, sizeof v);
+        memset(vq, 0, sizeof vq);
+#endif
         initial_boundary(n, S.tau, r, q, sig, X, Binf, v, vq);
         for (int j = 0; j < n; j++) {
             if (vq[j] > 0 && vq[j] < 50)    /* QD+ landed inside (0, X) */
@@ -2043,6 +2062,40 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
             sc->aq = sqrt(16 * tc);
         }
     }
+}
+
+/* (american.h) The Newton step's Jacobian against central differences of the
+   residuals, on the system of choose_scheme(level) at ln(X/B(tau)) = v_scale
+   zeta/zeta(T) (zeta the collocation variable: sqrt(tau) or its compressed form). */
+MGN_INTERNAL double mgn__american_jacobian_error(double T, double r, double q, double sig,
+                                                 int level, double v_scale)
+{
+    am_scheme sc;
+    choose_scheme(T, r, q, sig, level, &sc);
+    am_system S;
+    double xn[AM_MAXN + 1], zT, itm;
+    am_system_init(&S, &sc, T, r, q, sig, xn, &zT, &itm);
+    const int n = S.n;
+    double v[AM_MAXN + 1], R[AM_MAXN], J[AM_MAXN * AM_MAXN], Rp[AM_MAXN], Rm[AM_MAXN];
+    for (int j = 0; j <= n; j++)   /* a quadratic in the collocation variable: H >= 0 */
+        v[j] = v_scale * 0.5 * (1 + xn[j]);
+    double worst = 0;
+    if (!((S.form_a ? am_residual_form_a(&S, v, R, J) : am_residual(&S, v, R, J)) < HUGE_VAL))
+        return HUGE_VAL;
+    for (int i = 0; i < n; i++) {
+        const double vi = v[i], h = 1e-6 * (vi > 1e-3 ? vi : 1e-3);
+        v[i] = vi + h;
+        if (S.form_a) am_residual_form_a(&S, v, Rp, NULL); else am_residual(&S, v, Rp, NULL);
+        v[i] = vi - h;
+        if (S.form_a) am_residual_form_a(&S, v, Rm, NULL); else am_residual(&S, v, Rm, NULL);
+        v[i] = vi;
+        for (int j = 0; j < n; j++) {
+            const double fd = (Rp[j] - Rm[j]) / (2 * h);
+            const double e = fabs(J[j * n + i] - fd) / (1 + fabs(fd));
+            worst = e > worst || e != e ? e : worst;
+        }
+    }
+    return worst;
 }
 
 /* Single-boundary put (r > 0, or r == 0 < -q) with strike 1 and spot s, T > 0,

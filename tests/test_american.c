@@ -1338,6 +1338,37 @@ static void test_tables(void **state)
     print_message("Lagrange tables: largest difference %.3g\n", worst);
 }
 
+/* The Newton step's Jacobian is the derivative of the collocation residuals (the
+   solution does not depend on it, only the number of steps to it, so no price test
+   can see it wrong): against central differences on every scheme choose_scheme
+   picks (the usual one with its tabulated weights, the 12- and 24-point ones, the
+   compressed maps, the retries and the FP-A form), r above and below q. */
+static void test_jacobian(void **state)
+{
+    (void)state;
+    static const struct { double T, r, q, sig; int level; } c[] = {
+        { 1.0, 0.05, 0.02, 0.3, 0 },    /* usual scheme, tabulated weights */
+        { 0.25, 0.03, 0.08, 0.4, 0 },   /* usual, q > r (X = r/q) */
+        { 5.0, 0.06, 0.01, 0.25, 0 },   /* 16 nodes, 12 points */
+        { 10.0, 0.1, 0.0, 0.1, 0 },     /* 24 points, compressed maps */
+        { 1.0, 0.05, 0.02, 0.3, 1 },    /* the retry */
+        { 1.0, 0.05, 0.02, 0.3, 2 },    /* FP-A form */
+        { 3.0, 0.02, 0.06, 0.2, 2 },
+    };
+    double worst = 0;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        for (double vs = 0.1; vs < 1; vs *= 2.5) {
+            double e = mgn__american_jacobian_error(c[i].T, c[i].r, c[i].q, c[i].sig,
+                                                    c[i].level, vs);
+            if (!(e <= 2e-6))
+                print_error("T %g r %g q %g sigma %g level %d scale %g: %.3g\n", c[i].T,
+                            c[i].r, c[i].q, c[i].sig, c[i].level, vs, e);
+            assert_true(e <= 2e-6);
+            worst = fmax(worst, e);
+        }
+    print_message("Jacobian against central differences: worst %.3g\n", worst);
+}
+
 /*---------------------------------------------------------------- bad input catalogue */
 /* Every argument with the bad values of the catalogue (tests/README.md,
    tests/bad_input.h). */
@@ -1418,6 +1449,7 @@ int main(void)
         cmocka_unit_test(test_extreme_inputs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_bad_input_american),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
