@@ -2064,40 +2064,6 @@ static void choose_scheme(double T, double r, double q, double sig, int level, a
     }
 }
 
-/* (american.h) The Newton step's Jacobian against central differences of the
-   residuals, on the system of choose_scheme(level) at ln(X/B(tau)) = v_scale
-   zeta/zeta(T) (zeta the collocation variable: sqrt(tau) or its compressed form). */
-MGN_INTERNAL double mgn__american_jacobian_error(double T, double r, double q, double sig,
-                                                 int level, double v_scale)
-{
-    am_scheme sc;
-    choose_scheme(T, r, q, sig, level, &sc);
-    am_system S;
-    double xn[AM_MAXN + 1], zT, itm;
-    am_system_init(&S, &sc, T, r, q, sig, xn, &zT, &itm);
-    const int n = S.n;
-    double v[AM_MAXN + 1], R[AM_MAXN], J[AM_MAXN * AM_MAXN], Rp[AM_MAXN], Rm[AM_MAXN];
-    for (int j = 0; j <= n; j++)   /* a quadratic in the collocation variable: H >= 0 */
-        v[j] = v_scale * 0.5 * (1 + xn[j]);
-    double worst = 0;
-    if (!((S.form_a ? am_residual_form_a(&S, v, R, J) : am_residual(&S, v, R, J)) < HUGE_VAL))
-        return HUGE_VAL;
-    for (int i = 0; i < n; i++) {
-        const double vi = v[i], h = 1e-6 * (vi > 1e-3 ? vi : 1e-3);
-        v[i] = vi + h;
-        if (S.form_a) am_residual_form_a(&S, v, Rp, NULL); else am_residual(&S, v, Rp, NULL);
-        v[i] = vi - h;
-        if (S.form_a) am_residual_form_a(&S, v, Rm, NULL); else am_residual(&S, v, Rm, NULL);
-        v[i] = vi;
-        for (int j = 0; j < n; j++) {
-            const double fd = (Rp[j] - Rm[j]) / (2 * h);
-            const double e = fabs(J[j * n + i] - fd) / (1 + fabs(fd));
-            worst = e > worst || e != e ? e : worst;
-        }
-    }
-    return worst;
-}
-
 /* Single-boundary put (r > 0, or r == 0 < -q) with strike 1 and spot s, T > 0,
    sigma > 0; euro: its European value. *exercise = 1 where s lies in the exercise
    region (the value is then the intrinsic one); NaN where every iteration failed (far:
@@ -2218,6 +2184,88 @@ static double put_sigma0(double S, double K, double T, double r, double q)
         }
     }
     return best < 0 ? 0 : best;
+}
+
+/*---------------------------------------------------------------- Jacobian checks */
+
+/* Residual functions of either system behind one signature (jacobian_error). */
+static double am_residual_any(const void *S, const double *v, double *R, double *J)
+{
+    const am_system *Sy = S;
+    return Sy->form_a ? am_residual_form_a(Sy, v, R, J) : am_residual(Sy, v, R, J);
+}
+
+static double db_residual_any(const void *S, const double *v, double *R, double *J)
+{
+    return db_residual(S, v, R, J);
+}
+
+/* The largest difference between the Jacobian res gives at v (m unknowns) and central
+   differences of its residuals, relative to 1 + |difference quotient|; HUGE_VAL where
+   a residual is not finite or a row is not an equation's (the step towards X that
+   replaces it far from the solution, R = v/2 with a unit row, is no derivative). */
+static double jacobian_error(double (*res)(const void *, const double *, double *, double *),
+                             const void *sys, int m, double *v)
+{
+    double R[AM_LU_MAX], Rp[AM_LU_MAX], Rm[AM_LU_MAX];
+    double J[AM_LU_MAX * AM_LU_MAX], Jx[AM_LU_MAX * AM_LU_MAX];
+    if (!(res(sys, v, R, J) < HUGE_VAL))
+        return HUGE_VAL;
+    for (int j = 0; j < m; j++) {
+        int unit = R[j] == 0.5 * v[j];
+        for (int i = 0; i < m && unit; i++)
+            unit = J[j * m + i] == (i == j);
+        if (unit)
+            return HUGE_VAL;
+    }
+    double worst = 0;
+    for (int i = 0; i < m; i++) {
+        const double vi = v[i], h = 1e-6 * (vi > 1e-3 ? vi : 1e-3);
+        v[i] = vi + h;
+        res(sys, v, Rp, Jx);
+        v[i] = vi - h;
+        res(sys, v, Rm, Jx);
+        v[i] = vi;
+        for (int j = 0; j < m; j++) {
+            const double fd = (Rp[j] - Rm[j]) / (2 * h);
+            const double e = fabs(J[j * m + i] - fd) / (1 + fabs(fd));
+            worst = e > worst || e != e ? e : worst;
+        }
+    }
+    return worst;
+}
+
+/* (american.h) The single-boundary system of choose_scheme(level) at ln(X/B(tau)) =
+   v_scale zeta/zeta(T) (zeta the collocation variable: sqrt(tau) or its compressed
+   form). */
+MGN_INTERNAL double mgn__american_jacobian_error(double T, double r, double q, double sig,
+                                                 int level, double v_scale)
+{
+    am_scheme sc;
+    choose_scheme(T, r, q, sig, level, &sc);
+    am_system S;
+    double xn[AM_MAXN + 1], zT, itm, v[AM_MAXN + 1];
+    am_system_init(&S, &sc, T, r, q, sig, xn, &zT, &itm);
+    for (int j = 0; j <= S.n; j++)   /* a quadratic in the collocation variable: H >= 0 */
+        v[j] = v_scale * 0.5 * (1 + xn[j]);
+    return jacobian_error(am_residual_any, &S, S.n, v);
+}
+
+/* (american.h) The double-boundary system collocated over [0, te] at ln(K/B) =
+   2 ln(Y/Y0) = frac ln(K/Y0) w, w = sqrt(tau/te) the collocation variable. */
+MGN_INTERNAL double mgn__american_db_jacobian_error(double te, double r, double q, double sig,
+                                                    double frac)
+{
+    const int n = DB_N;
+    db_system Sy;
+    Sy.M.r = r; Sy.M.q = q; Sy.M.sig = sig; Sy.M.lnY0 = log(r / q);
+    db_setup(&Sy, te);
+    double z[2 * DB_N];
+    for (int j = 0; j < n; j++) {
+        z[j] = -frac * Sy.M.lnY0 * 0.5 * (1 + Sy.M.xn[j]);
+        z[n + j] = 0.5 * z[j];
+    }
+    return jacobian_error(db_residual_any, &Sy, 2 * n, z);
 }
 
 /* When is early exercise never optimal? For a put (strike K, value V >= K - S) the

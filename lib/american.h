@@ -26,9 +26,16 @@ MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const dou
    system (strike 1) of the scheme choose_scheme picks for T, r, q, sigma at retry
    level 0, 1 or 2 (2: the FP-A form), at the boundary ln(X/B(tau)) = v_scale
    zeta/zeta(T), zeta the collocation variable (sqrt(tau), or its compressed form where
-   drift dominates; lib/american.c). HUGE_VAL where a residual is not finite there.
+   drift dominates; lib/american.c). HUGE_VAL where a residual is not finite there or
+   a row is not its equation's (far from the solution the step towards X replaces it).
    Exposed for tests/test_american.c. */
 MGN_INTERNAL double mgn__american_jacobian_error(double T, double r, double q, double sig,
                                                  int level, double v_scale);
+
+/* The same for the double-boundary put (q < r < 0, strike 1): both boundaries
+   collocated over [0, te] at ln(K/B) = 2 ln(Y/Y0) = frac ln(K/Y0) zeta/zeta(te),
+   Y0 = r/q (frac < 2/3 keeps Y below B). Exposed for tests/test_american.c. */
+MGN_INTERNAL double mgn__american_db_jacobian_error(double te, double r, double q, double sig,
+                                                    double frac);
 
 #endif

@@ -1342,7 +1342,8 @@ static void test_tables(void **state)
    solution does not depend on it, only the number of steps to it, so no price test
    can see it wrong): against central differences on every scheme choose_scheme
    picks (the usual one with its tabulated weights, the 12- and 24-point ones, the
-   compressed maps, the retries and the FP-A form), r above and below q. */
+   compressed maps, the retries and the FP-A form), r above and below q, and the
+   double-boundary system. */
 static void test_jacobian(void **state)
 {
     (void)state;
@@ -1363,6 +1364,20 @@ static void test_jacobian(void **state)
             if (!(e <= 2e-6))
                 print_error("T %g r %g q %g sigma %g level %d scale %g: %.3g\n", c[i].T,
                             c[i].r, c[i].q, c[i].sig, c[i].level, vs, e);
+            assert_true(e <= 2e-6);
+            worst = fmax(worst, e);
+        }
+    /* the double-boundary system (put, q < r < 0), over short and long collocation
+       intervals */
+    static const struct { double te, r, q, sig; } d[] = {
+        { 0.5, -0.01, -0.03, 0.2 }, { 5.0, -0.02, -0.05, 0.3 }, { 0.05, -0.005, -0.1, 0.5 },
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        for (double frac = 0.05; frac < 0.15; frac *= 2) {
+            double e = mgn__american_db_jacobian_error(d[i].te, d[i].r, d[i].q, d[i].sig, frac);
+            if (!(e <= 2e-6))
+                print_error("double boundary: te %g r %g q %g sigma %g frac %g: %.3g\n",
+                            d[i].te, d[i].r, d[i].q, d[i].sig, frac, e);
             assert_true(e <= 2e-6);
             worst = fmax(worst, e);
         }
