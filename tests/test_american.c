@@ -1381,6 +1381,10 @@ static void test_jacobian(void **state)
             assert_true(e <= 2e-6);
             worst = fmax(worst, e);
         }
+    /* a point where a row is the step towards X, not its equation, and a system whose
+       residuals are not finite are refused, not compared */
+    assert_true(mgn__american_db_jacobian_error(0.05, -0.005, -0.1, 0.5, 0.4) == HUGE_VAL);
+    assert_true(mgn__american_jacobian_error(1.0, 0.05, 0.02, 0.3, 0, INFINITY) == HUGE_VAL);
     print_message("Jacobian against central differences: worst %.3g\n", worst);
 }
 
