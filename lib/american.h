@@ -22,8 +22,8 @@ MGN_INTERNAL int mgn__american_lagrange_tables(int *n, int *l, int *p, const dou
                                                const double **LT, const double **Lp);
 
 /* The largest difference between the Newton step's Jacobian and central differences
-   of the collocation residuals, relative to 1 + |difference quotient|, on the put's
-   system (strike 1) of the scheme choose_scheme picks for T, r, q, sigma at retry
+   of the collocation residuals, relative to 1 + |difference quotient|, for the put
+   (strike 1) under the scheme choose_scheme picks for T, r, q, sigma at retry
    level 0, 1 or 2 (2: the FP-A form), at the boundary ln(X/B(tau)) = v_scale
    zeta/zeta(T), zeta the collocation variable (sqrt(tau), or its compressed form where
    drift dominates; lib/american.c). HUGE_VAL where a residual is not finite there or
