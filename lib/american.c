@@ -1137,6 +1137,15 @@ static double am_residual_form_a(const am_system *S, const double *v, double *R,
     return rmax;
 }
 
+/* The residuals and Jacobian of the single-boundary system in the form it is set up
+   for (FP-B: am_residual, FP-A: am_residual_form_a); S an am_system, the signature
+   shared with the double-boundary check (jacobian_error). */
+static double am_residual_any(const void *S, const double *v, double *R, double *J)
+{
+    const am_system *Sy = S;
+    return Sy->form_a ? am_residual_form_a(Sy, v, R, J) : am_residual(Sy, v, R, J);
+}
+
 /* One Newton step on the QD+ function F (initial_boundary). */
 static inline double qd_step(double S, double r, double q, double s2, double tj, double v1,
                              double dr, double dq, double al, double be)
@@ -1405,7 +1414,7 @@ static double put_premium(double s, double T, double r, double q, double sig,
 #endif
     memcpy(vold, v, sizeof v);
     for (int it = 0, nbt = 0; it < sc->maxit; it++) {
-        double rn = S.form_a ? am_residual_form_a(&S, v, R, J) : am_residual(&S, v, R, J);
+        double rn = am_residual_any(&S, v, R, J);
         /* back off along the last step dv (none yet in the first iteration) */
         if (it > 0 && !(rn < rold * (1 - 1e-4 * alpha)) && nbt < 8) {
             alpha *= 0.5;
@@ -2188,13 +2197,8 @@ static double put_sigma0(double S, double K, double T, double r, double q)
 
 /*---------------------------------------------------------------- Jacobian checks */
 
-/* Residual functions of either system behind one signature (jacobian_error). */
-static double am_residual_any(const void *S, const double *v, double *R, double *J)
-{
-    const am_system *Sy = S;
-    return Sy->form_a ? am_residual_form_a(Sy, v, R, J) : am_residual(Sy, v, R, J);
-}
-
+/* The double-boundary residuals behind the signature of am_residual_any
+   (jacobian_error). */
 static double db_residual_any(const void *S, const double *v, double *R, double *J)
 {
     return db_residual(S, v, R, J);
