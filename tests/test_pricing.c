@@ -1039,6 +1039,60 @@ static void test_batch_bad_elements(void **state)
     assert_int_equal(mgn_bs_price_batch(NB, b.type, b.S, b.K, b.T, b.r, b.q, b.sigma, b.out), MGN_OK);
 }
 
+/* A Greeks output of 16 MiB or more is written with streaming stores (lib/batch.c):
+   the same bits, statuses and NaN elements as the same options in calls small
+   enough for ordinary stores, for both forms, and with an output that is not 16-byte
+   aligned (ordinary stores again). */
+static void test_batch_greeks_large_output(void **state)
+{
+    (void)state;
+    enum { NL = 1 << 18, PART = 1000 };   /* 21 MB of mgn_greeks */
+    int *type = malloc(NL * sizeof *type);
+    double *in = malloc(6 * (size_t)NL * sizeof *in);
+    mgn_greeks *big = malloc(NL * sizeof *big), *ref = malloc(NL * sizeof *ref);
+    char *raw = malloc((NL + 1) * sizeof(mgn_greeks));
+    assert_non_null(type); assert_non_null(in); assert_non_null(big); assert_non_null(ref);
+    assert_non_null(raw);
+    mgn_greeks *shifted = (mgn_greeks *)(void *)(raw + 8);
+    double *S = in, *K = in + NL, *T = in + 2 * NL, *r = in + 3 * NL, *q = in + 4 * NL,
+           *v = in + 5 * NL;
+    mgn_test_rng g = { 2718 };
+    for (int i = 0; i < NL; i++) {
+        opt o = random_opt(&g);
+        type[i] = o.type; S[i] = o.S; K[i] = o.K; T[i] = o.T; r[i] = o.r; q[i] = o.q;
+        v[i] = o.sigma;
+    }
+    T[3] = 0; v[4] = 0; v[5] = 1e-7; S[6] = NAN; v[NL - 1] = -1;
+    /* the unbounded gamma (sigma = 0 at the forward): MGN_ERANGE beside MGN_EINVAL */
+    v[7] = 0; K[7] = S[7]; r[7] = q[7] = 0.01;
+    for (int form = 0; form < 2; form++) {
+        int want = MGN_OK;
+        for (int at = 0; at < NL; at += PART) {
+            int m = NL - at < PART ? NL - at : PART;
+            int st = form == 0
+                   ? mgn_bs_greeks_batch(m, type + at, S + at, K + at, T + at, r + at, q + at, v + at, ref + at)
+                   : mgn_black76_greeks_batch(m, type + at, S + at, K + at, T + at, r + at, v + at, ref + at);
+            if (st == MGN_EINVAL || want == MGN_OK)
+                want = st == MGN_OK ? want : st;
+        }
+        assert_int_equal(want, MGN_EINVAL);
+        for (int k = 0; k < 2; k++) {
+            mgn_greeks *out = k == 0 ? big : shifted;
+            memset(out, 0x5a, NL * sizeof *out);
+            int st = form == 0 ? mgn_bs_greeks_batch(NL, type, S, K, T, r, q, v, out)
+                               : mgn_black76_greeks_batch(NL, type, S, K, T, r, v, out);
+            assert_int_equal(st, want);
+            int differ = 0;
+            for (int i = 0; i < NL; i++)
+                differ += memcmp(&out[i], &ref[i], sizeof *out) != 0;
+            assert_int_equal(differ, 0);
+        }
+        assert_true(isnan(big[6].price) && isnan(big[7].gamma) && isnan(big[NL - 1].charm));
+        assert_true(big[3].price >= 0 && isfinite(big[5].vega));
+    }
+    free(type); free(in); free(big); free(ref); free(raw);
+}
+
 static void test_batch_null_and_empty(void **state)
 {
     (void)state;
@@ -1355,6 +1409,7 @@ int main(void)
         cmocka_unit_test(test_batch_overflowing_forward),
         cmocka_unit_test(test_batch_greeks_extreme_ratio),
         cmocka_unit_test(test_batch_bad_elements),
+        cmocka_unit_test(test_batch_greeks_large_output),
         cmocka_unit_test(test_batch_null_and_empty),
         cmocka_unit_test(test_status_and_version),
         cmocka_unit_test(test_bad_input_pricing_scalar),
