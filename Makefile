@@ -116,7 +116,8 @@ VECTOR_FLAGS := $(if $(CC_IS_CLANG),,$(GCC_VECTOR_FLAGS))
 # hoisted above the test that guards it), raising exception flags the code does not
 # raise; the library leaves the caller's flags as found (tests/test_fpenv.c).
 CC_FP_FLAGS  := $(if $(CC_IS_CLANG),-ffp-exception-behavior=maytrap)
-build/obj/batch.o build/asan/obj/batch.o build/obj/scenario.o build/asan/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
+VECTOR_UNITS := batch scenario implied_vol_batch
+$(VECTOR_UNITS:%=build/obj/%.o) $(VECTOR_UNITS:%=build/asan/obj/%.o): KERNEL_CFLAGS = $(VECTOR_FLAGS)
 # The American pricer's loops contract a * b + c into fused multiply-adds where the
 # clone running has them (the AVX-512 one; the portable and AVX2 clones have none): the
 # median American price 3% faster, within its 1e-6 as before (tests/test_american.c).
@@ -213,7 +214,7 @@ TSAN_IS_CLANG := $(findstring clang,$(shell $(TSAN_CC) --version 2>/dev/null | h
 TSAN_LIBFLAGS := $(if $(TSAN_IS_CLANG),,--param=tsan-instrument-func-entry-exit=0)
 TSAN_OBJ   := $(LIB_SRC:lib/%.c=build/tsan/obj/%.o)
 TSAN_BIN   := $(patsubst %,build/tsan/tests/%,test_threads test_account test_historical test_montecarlo)
-build/tsan/obj/batch.o build/tsan/obj/scenario.o: KERNEL_CFLAGS = $(if $(TSAN_IS_CLANG),,$(GCC_VECTOR_FLAGS))
+$(VECTOR_UNITS:%=build/tsan/obj/%.o): KERNEL_CFLAGS = $(if $(TSAN_IS_CLANG),,$(GCC_VECTOR_FLAGS))
 build/tsan/obj/american.o: KERNEL_CFLAGS = $(AMERICAN_FLAGS)
 
 build/tsan/obj/%.o: lib/%.c $(LIB_HDR) | deps
@@ -276,7 +277,7 @@ lint-gcc: | deps
 	  { echo "$(LINT_GCC) has no -fanalyzer (GCC 10 or later; Debian: apt-get install gcc)"; exit 1; }
 	@$(MAKE) --no-print-directory $(LINT_SUBMAKE_J) $(LINT_GCC_OBJ)
 
-$(LINT_DIR)/gcc/batch.o $(LINT_DIR)/gcc/scenario.o: KERNEL_CFLAGS = $(GCC_VECTOR_FLAGS)
+$(VECTOR_UNITS:%=$(LINT_DIR)/gcc/%.o): KERNEL_CFLAGS = $(GCC_VECTOR_FLAGS)
 $(LINT_DIR)/gcc/american.o: KERNEL_CFLAGS = $(AMERICAN_FLAGS)
 
 $(LINT_DIR)/gcc/%.o: lib/%.c $(LIB_HDR)
@@ -311,7 +312,7 @@ COV_BRANCHES ?= 95
 COVFLAGS     := --coverage -fprofile-update=atomic -O0 -g -DMGN_NO_MULTIVERSION
 COV_OBJ      := $(LIB_SRC:lib/%.c=build/cov/obj/%.o)
 COV_BIN      := $(TEST_SRC:tests/%.c=build/cov/tests/%) $(FUZZ_NAMES:%=build/cov/tests/fuzz_%)
-build/cov/obj/batch.o build/cov/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
+$(VECTOR_UNITS:%=build/cov/obj/%.o): KERNEL_CFLAGS = $(VECTOR_FLAGS)
 build/cov/obj/american.o: KERNEL_CFLAGS = $(AMERICAN_FLAGS)
 
 build/cov/obj/%.o: lib/%.c $(LIB_HDR) | deps
@@ -416,7 +417,7 @@ test-python: all
 ABI_BASELINE := tests/abi/libmargin.so.$(VERSION_MAJOR).abi
 ABI_OBJ      := $(LIB_SRC:lib/%.c=build/abi/obj/%.o)
 ABIDW_FLAGS  := --headers-dir include --drop-private-types --no-corpus-path
-build/abi/obj/batch.o build/abi/obj/scenario.o: KERNEL_CFLAGS = $(VECTOR_FLAGS)
+$(VECTOR_UNITS:%=build/abi/obj/%.o): KERNEL_CFLAGS = $(VECTOR_FLAGS)
 build/abi/obj/american.o: KERNEL_CFLAGS = $(AMERICAN_FLAGS)
 
 build/abi/obj/%.o: lib/%.c $(LIB_HDR) | deps

@@ -206,10 +206,16 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * Batch forms (structure of arrays)
  *
  * n elements; type[i] is MGN_CALL or MGN_PUT (any other value is invalid input). The
- * price and Greeks kernels are vectorised and pick the best instruction set of the
- * running CPU (SSE2, AVX2, AVX-512) at load time; the implied-vol forms solve element
- * by element with the scalar method (the same bits as mgn_implied_vol; its branches
- * and iterations are per element). Accuracy of prices and Greeks against the scalar
+ * kernels are vectorised and pick the best instruction set of the running CPU (SSE2,
+ * AVX2, AVX-512) at load time. The implied-vol forms solve in a vector pass of their
+ * own (the normalised price inverted from a closed-form guess by three third-order
+ * Householder steps on its logarithm, after Jaeckel, "Let's Be Rational", 2015) every
+ * element whose sigma that pass can vouch for, and with mgn_implied_vol's method the
+ * others (invalid input, prices at or outside the bounds, far wings, and sigmas the
+ * price determines to less than about 1e-12); every status is mgn_implied_vol's, and
+ * every sigma meets its accuracy, within 1e-12 relative of its result wherever the
+ * price determines sigma to that (values may differ from it in the last digits).
+ * Accuracy of prices and Greeks against the scalar
  * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
  * relative where the value exceeds 1e-13 * scale; delta, gamma, vega, theta, rho and

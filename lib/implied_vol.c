@@ -56,57 +56,55 @@
 
 /* Inverse of N: Wichura, "Algorithm AS 241: The percentage points of the normal
    distribution", Applied Statistics 37(3), 1988 (PPND16, about 1e-16 relative);
-   coefficients from that paper. 0 < p < 1. */
-static double inv_norm_tail(double r);
+   coefficients from that paper: numerator and denominator for |p - 1/2| <= 0.425 in
+   r = 0.180625 - (p - 1/2)^2, then for the tails in r = sqrt(-ln p) - 1.6 (r <= 5)
+   and r - 5 (internal.h; the batch solver evaluates the same). */
+const double mgn__as241[6][8] = {
+    { 3.3871328727963666080e0, 1.3314166789178437745e+2, 1.9715909503065514427e+3,
+      1.3731693765509461125e+4, 4.5921953931549871457e+4, 6.7265770927008700853e+4,
+      3.3430575583588128105e+4, 2.5090809287301226727e+3 },
+    { 1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2, 5.3941960214247511077e+3,
+      2.1213794301586595867e+4, 3.9307895800092710610e+4, 2.8729085735721942674e+4,
+      5.2264952788528545610e+3 },
+    { 1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
+      3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
+      2.27238449892691845833e-2, 7.74545014278341407640e-4 },
+    { 1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
+      1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
+      1.05075007164441684324e-9 },
+    { 6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
+      2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
+      2.71155556874348757815e-5, 2.01033439929228813265e-7 },
+    { 1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
+      7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
+      2.04426310338993978564e-15 },
+};
 
-static double inv_norm_cdf(double p)
+static double as241_ratio(const double *num, const double *den, double r)
 {
-    static const double a[8] = { 3.3871328727963666080e0, 1.3314166789178437745e+2,
-        1.9715909503065514427e+3, 1.3731693765509461125e+4, 4.5921953931549871457e+4,
-        6.7265770927008700853e+4, 3.3430575583588128105e+4, 2.5090809287301226727e+3 };
-    static const double b[8] = { 1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2,
-        5.3941960214247511077e+3, 2.1213794301586595867e+4, 3.9307895800092710610e+4,
-        2.8729085735721942674e+4, 5.2264952788528545610e+3 };
-    const double q = p - 0.5;
-    if (fabs(q) <= 0.425) {
-        const double r = 0.180625 - q * q;
-        double pn = a[7], pd = b[7];
-        for (int i = 6; i >= 0; --i) {
-            pn = pn * r + a[i];
-            pd = pd * r + b[i];
-        }
-        return q * pn / pd;
-    } else {
-        const double z = inv_norm_tail(sqrt(-log(q < 0.0 ? p : 1.0 - p)));
-        return q < 0.0 ? -z : z;
-    }
-}
-
-/* AS 241 for the tails: -N^{-1}(p) for p < 0.075 from r = sqrt(-ln p). */
-static double inv_norm_tail(double r)
-{
-    static const double c[8] = { 1.42343711074968357734e0, 4.63033784615654529590e0,
-        5.76949722146069140550e0, 3.64784832476320460504e0, 1.27045825245236838258e0,
-        2.41780725177450611770e-1, 2.27238449892691845833e-2, 7.74545014278341407640e-4 };
-    static const double d[8] = { 1.0, 2.05319162663775882187e0, 1.67638483018380384940e0,
-        6.89767334985100004550e-1, 1.48103976427480074590e-1, 1.51986665636164571966e-2,
-        5.47593808499534494600e-4, 1.05075007164441684324e-9 };
-    static const double e[8] = { 6.65790464350110377720e0, 5.46378491116411436990e0,
-        1.78482653991729133580e0, 2.96560571828504891230e-1, 2.65321895265761230930e-2,
-        1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7 };
-    static const double f[8] = { 1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1,
-        1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5,
-        1.42151175831644588870e-7, 2.04426310338993978564e-15 };
-    const double *num = r <= 5.0 ? c : e, *den = r <= 5.0 ? d : f;
-    double pn, pd;
-    r -= r <= 5.0 ? 1.6 : 5.0;
-    pn = num[7];
-    pd = den[7];
+    double pn = num[7], pd = den[7];
     for (int i = 6; i >= 0; --i) {
         pn = pn * r + num[i];
         pd = pd * r + den[i];
     }
     return pn / pd;
+}
+
+/* AS 241 for the tails: -N^{-1}(p) for p < 0.075 from r = sqrt(-ln p). */
+static double inv_norm_tail(double r)
+{
+    return r <= 5.0 ? as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6)
+                    : as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0);
+}
+
+/* N^{-1}(p), 0 < p < 1 */
+static double inv_norm_cdf(double p)
+{
+    const double q = p - 0.5;
+    if (fabs(q) <= 0.425)
+        return q * as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q);
+    const double z = inv_norm_tail(sqrt(-log(q < 0.0 ? p : 1.0 - p)));
+    return q < 0.0 ? -z : z;
 }
 
 /* ---------------------------------------------------------------- rational cubic */
@@ -429,8 +427,8 @@ middle:
 
 /* ---------------------------------------------------------------- money form */
 
-/* Arguments already validated. theta = +1 call, -1 put. */
-static int implied_vol_core(int theta, double S, double K, double T, double r, double q,
+/* (internal.h) Arguments already validated. theta = +1 call, -1 put. */
+int mgn__implied_vol_core(int theta, double S, double K, double T, double r, double q,
                             double price, double *sigma)
 {
     const double eq = exp(-q * T);
@@ -495,84 +493,27 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
     return MGN_OK;
 }
 
-static int type_ok(int type) { return type == MGN_CALL || type == MGN_PUT; }
-
-static int bsm_args_ok(int type, double S, double K, double T, double r, double q,
-                       double price)
+/* (internal.h) */
+int mgn__implied_vol_args_ok(int type, double S, double K, double T, double r, double q,
+                             double price)
 {
-    return type_ok(type) && isfinite(S) && S > 0.0 && isfinite(K) && K > 0.0 && isfinite(T)
+    return (type == MGN_CALL || type == MGN_PUT) && isfinite(S) && S > 0.0 && isfinite(K) && K > 0.0 && isfinite(T)
         && T > 0.0 && isfinite(r) && isfinite(q) && isfinite(price) && price >= 0.0;
 }
 
 int mgn_implied_vol(mgn_option_type type, double S, double K, double T, double r, double q,
                     double price, double *sigma)
 {
-    if (sigma == NULL || !bsm_args_ok((int)type, S, K, T, r, q, price))
+    if (sigma == NULL || !mgn__implied_vol_args_ok((int)type, S, K, T, r, q, price))
         return MGN_EINVAL;
-    return implied_vol_core(type == MGN_CALL ? 1 : -1, S, K, T, r, q, price, sigma);
+    return mgn__implied_vol_core(type == MGN_CALL ? 1 : -1, S, K, T, r, q, price, sigma);
 }
 
 int mgn_black76_implied_vol(mgn_option_type type, double F, double K, double T, double r,
                             double price, double *sigma)
 {
     /* Black-76 is BSM on S = F with q = r. */
-    if (sigma == NULL || !bsm_args_ok((int)type, F, K, T, r, r, price))
+    if (sigma == NULL || !mgn__implied_vol_args_ok((int)type, F, K, T, r, r, price))
         return MGN_EINVAL;
-    return implied_vol_core(type == MGN_CALL ? 1 : -1, F, K, T, r, r, price, sigma);
-}
-
-/* ---------------------------------------------------------------- batch */
-
-static int batch(size_t n, const int *type, const double *S, const double *K,
-                 const double *T, const double *r, const double *q, const double *price,
-                 double *sigma, int *status)
-{
-    int any_inval = 0, any_nosol = 0, any_range = 0, any_noconv = 0;
-    if (n == 0)
-        return MGN_OK;
-    if (!type || !S || !K || !T || !r || !q || !price || !sigma)
-        return MGN_EINVAL;
-    for (size_t i = 0; i < n; ++i) {
-        double v = NAN;
-        int st;
-        if (!bsm_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], price[i]))
-            st = MGN_EINVAL;
-        else
-            st = implied_vol_core(type[i] == MGN_CALL ? 1 : -1, S[i], K[i], T[i], r[i], q[i],
-                                  price[i], &v);
-        if (st != MGN_OK)
-            v = NAN;
-        sigma[i] = v;
-        if (status)
-            status[i] = st;
-        any_inval |= st == MGN_EINVAL;
-        any_nosol |= st == MGN_ENOSOL;
-        any_range |= st == MGN_ERANGE;
-        any_noconv |= st == MGN_ENOCONV;
-    }
-    /* MGN_ENOSOL only when it is the only kind of failure; an element's MGN_ERANGE
-       (or MGN_ENOCONV) is reported as such, not as another code. */
-    if (any_inval)
-        return MGN_EINVAL;
-    if (any_range)
-        return MGN_ERANGE;
-    if (any_noconv)
-        return MGN_ENOCONV;
-    return any_nosol ? MGN_ENOSOL : MGN_OK;
-}
-
-int mgn_implied_vol_batch(size_t n, const int *type, const double *S, const double *K,
-                          const double *T, const double *r, const double *q,
-                          const double *price, double *sigma)
-{
-    return batch(n, type, S, K, T, r, q, price, sigma, NULL);
-}
-
-int mgn_implied_vol_batch_status(size_t n, const int *type, const double *S, const double *K,
-                                 const double *T, const double *r, const double *q,
-                                 const double *price, double *sigma, int *status)
-{
-    if (n > 0 && status == NULL)
-        return MGN_EINVAL;
-    return batch(n, type, S, K, T, r, q, price, sigma, status);
+    return mgn__implied_vol_core(type == MGN_CALL ? 1 : -1, F, K, T, r, r, price, sigma);
 }

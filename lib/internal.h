@@ -65,6 +65,22 @@ MGN_INTERNAL double mgn__norm_cdf_pdf(double z, double *pdf);
 MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
 
 
+/* Implied volatility (lib/implied_vol.c), shared with the batch solver
+   (lib/implied_vol_batch.c): whether the arguments of mgn_implied_vol are valid, its
+   solver for valid ones (theta = +1 call, -1 put), and the coefficients of Wichura's
+   inverse normal distribution function (AS 241, PPND16). */
+MGN_INTERNAL int mgn__implied_vol_args_ok(int type, double S, double K, double T, double r,
+                                          double q, double price);
+MGN_INTERNAL int mgn__implied_vol_core(int theta, double S, double K, double T, double r,
+                                       double q, double price, double *sigma);
+MGN_INTERNAL extern const double mgn__as241[6][8];
+/* How many of n valid elements the batch solver's vector pass solves itself, the
+   others going to mgn_implied_vol's solver (for the tests) */
+MGN_INTERNAL size_t mgn__implied_vol_batch_vector_count(size_t n, const int *type,
+                                                        const double *S, const double *K,
+                                                        const double *T, const double *r,
+                                                        const double *q, const double *price);
+
 #define MGN_LOG_DBL_MAX 709.78271289338397   /* ln DBL_MAX */
 
 /* (r - q) T, the log of the carry factor e^{(r - q) T}: r - q is exact for close r and
