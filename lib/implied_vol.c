@@ -80,21 +80,22 @@ const double mgn__as241[6][8] = {
       2.04426310338993978564e-15 },
 };
 
-static double as241_ratio(const double *num, const double *den, double r)
+/* scale num(r) / den(r), rounded as (scale num) / den */
+static double as241_ratio(const double *num, const double *den, double r, double scale)
 {
     double pn = num[7], pd = den[7];
     for (int i = 6; i >= 0; --i) {
         pn = pn * r + num[i];
         pd = pd * r + den[i];
     }
-    return pn / pd;
+    return scale * pn / pd;
 }
 
 /* AS 241 for the tails: -N^{-1}(p) for p < 0.075 from r = sqrt(-ln p). */
 static double inv_norm_tail(double r)
 {
-    return r <= 5.0 ? as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6)
-                    : as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0);
+    return r <= 5.0 ? as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6, 1.0)
+                    : as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0, 1.0);
 }
 
 /* N^{-1}(p), 0 < p < 1 */
@@ -102,7 +103,7 @@ static double inv_norm_cdf(double p)
 {
     const double q = p - 0.5;
     if (fabs(q) <= 0.425)
-        return q * as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q);
+        return as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q, q);
     const double z = inv_norm_tail(sqrt(-log(q < 0.0 ? p : 1.0 - p)));
     return q < 0.0 ? -z : z;
 }
