@@ -213,8 +213,8 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * element whose sigma that pass can vouch for, and with mgn_implied_vol's method the
  * others (invalid input, prices at or outside the bounds, far wings, and sigmas the
  * price determines to less than about 1e-12); every status is mgn_implied_vol's, and
- * every sigma meets its accuracy, within 1e-12 relative of its result wherever the
- * price determines sigma to that (values may differ from it in the last digits).
+ * every sigma is its result or, where the vector pass solved it, within 1e-12 relative
+ * of it and of the true value (they may differ in the last digits).
  * Accuracy of prices and Greeks against the scalar
  * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)

@@ -27,7 +27,7 @@
 /* A Greeks output of at least this many bytes is written with streaming
    (non-temporal) stores, as glibc's memcpy does above its cache-size threshold: it
    would not stay in a last-level cache share anyway, and an ordinary store first reads
-   each line it fills (bench_pricing's 1e6 options, 80 MB: 0.94 of the time). Smaller
+   each line it fills (bench_pricing's 1e6 options, 80 MB: 0.95-0.97 of the time). Smaller
    outputs stay in cache for the caller. */
 #define MGN_STREAM_MIN_BYTES ((size_t)16 << 20)
 
