@@ -207,14 +207,13 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  *
  * n elements; type[i] is MGN_CALL or MGN_PUT (any other value is invalid input). The
  * kernels are vectorised and pick the best instruction set of the running CPU (SSE2,
- * AVX2, AVX-512) at load time. The implied-vol forms solve in a vector pass of their
+ * AVX2, AVX-512) at load time. The implied-vol forms solve in vector passes of their
  * own (the normalised price inverted from a closed-form guess by three third-order
  * Householder steps on its logarithm, after Jaeckel, "Let's Be Rational", 2015) every
- * element whose sigma that pass can vouch for, and with mgn_implied_vol's method the
- * others (invalid input, prices at or outside the bounds, far wings, and sigmas the
- * price determines to less than about 1e-12); every status is mgn_implied_vol's, and
- * every sigma is its result or, where the vector pass solved it, within 1e-12 relative
- * of it and of the true value (they may differ in the last digits).
+ * element whose sigma those passes can vouch for, and with mgn_implied_vol's method the
+ * others (invalid input, prices at or outside the bounds, the far wings of very short
+ * lives); every status is mgn_implied_vol's, and every sigma within 1e-12 relative of
+ * its result (measured 7e-14; they may differ in the last digits).
  * Accuracy of prices and Greeks against the scalar
  * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)

@@ -428,16 +428,17 @@ middle:
 
 /* ---------------------------------------------------------------- money form */
 
-/* (internal.h) Arguments already validated. theta = +1 call, -1 put. */
-int mgn__implied_vol_core(int theta, double S, double K, double T, double r, double q,
-                            double price, double *sigma)
+/* (internal.h) The bounds and the normalised problem of valid arguments. theta = +1
+   call, -1 put. */
+int mgn__implied_vol_normalise(int theta, double S, double K, double T, double r, double q,
+                               double price, double *beta_out, double *xo_out,
+                               double *bmax_out, double *sigma)
 {
     const double eq = exp(-q * T);
     const double A = S * eq, B = K * exp(-r * T);           /* S e^{-qT}, K e^{-rT} */
     const double upper = theta > 0 ? A : B;
     const double x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
-    double lower = 0.0, tol = 0.0, tv, s;
-    int status;
+    double lower = 0.0, tol = 0.0, tv;
 
     /* Bounds that overflow cannot be compared with the price (an infinite lower bound
        would pass as the price "at the lower bound", sigma = 0). */
@@ -460,38 +461,63 @@ int mgn__implied_vol_core(int theta, double S, double K, double T, double r, dou
         *sigma = 0.0;
         return MGN_OK;
     }
-    {
-        const double xo = -fabs(x);          /* out-of-the-money call form */
-        /* sqrt(A B); from S, K and the rates only where A or B is not a normal number
-           (sqrt(S) sqrt(K) of subnormal S, K would itself be subnormal, imprecise) */
-        const double norm = isnormal(A) && isnormal(B) ? sqrt(A) * sqrt(B)
-                                                       : sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
-        /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K); from
-           sqrt(A/B), the same value, where S/K is subnormal (a few significant bits);
-           from x itself where both ratios are */
-        const double ex2 = isnormal(S / K) ? sqrt(S / K) * exp(0.5 * (r - q) * T)
-                         : isnormal(A / B) ? sqrt(A / B) : NAN;
-        const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
-        if (!(isfinite(xo) && norm > 0.0 && isfinite(norm) && isfinite(A) && isfinite(B)))
-            return MGN_ERANGE;
-        double beta = tv / norm;
-        if (!(beta >= DBL_MIN)) { /* time value below the normal range: sigma = 0 to
-                                     within an absolute DBL_MIN * norm of the price */
-            *sigma = 0.0;
-            return MGN_OK;
-        }
-        if (!(beta < bmax)) /* price within rounding of the upper bound */
-            beta = bmax * (1.0 - DBL_EPSILON);
-        status = solve_normalised(beta, xo, bmax, &s);
+    const double xo = -fabs(x);          /* out-of-the-money call form */
+    /* sqrt(A B); from S, K and the rates only where A or B is not a normal number
+       (sqrt(S) sqrt(K) of subnormal S, K would itself be subnormal, imprecise) */
+    const double norm = isnormal(A) && isnormal(B) ? sqrt(A) * sqrt(B)
+                                                   : sqrt(S) * sqrt(K) * exp(-0.5 * (r + q) * T);
+    /* e^{-|x|/2} from sqrt(S/K) e^{(r-q)T/2}, off the critical path of ln(S/K); from
+       sqrt(A/B), the same value, where S/K is subnormal (a few significant bits);
+       from x itself where both ratios are */
+    const double ex2 = isnormal(S / K) ? sqrt(S / K) * exp(0.5 * (r - q) * T)
+                     : isnormal(A / B) ? sqrt(A / B) : NAN;
+    const double bmax = isnormal(ex2) ? (x < 0.0 ? ex2 : 1.0 / ex2) : exp(0.5 * xo);
+    if (!(isfinite(xo) && norm > 0.0 && isfinite(norm) && isfinite(A) && isfinite(B)))
+        return MGN_ERANGE;
+    double beta = tv / norm;
+    if (!(beta >= DBL_MIN)) { /* time value below the normal range: sigma = 0 to
+                                 within an absolute DBL_MIN * norm of the price */
+        *sigma = 0.0;
+        return MGN_OK;
     }
-    if (status != MGN_OK)
-        return status;
+    if (!(beta < bmax)) /* price within rounding of the upper bound */
+        beta = bmax * (1.0 - DBL_EPSILON);
+    *beta_out = beta;
+    *xo_out = xo;
+    *bmax_out = bmax;
+    return MGN__IV_SOLVE;
+}
+
+/* (internal.h) */
+int mgn__implied_vol_solve(double beta, double xo, double bmax, double *s)
+{
+    return solve_normalised(beta, xo, bmax, s);
+}
+
+/* (internal.h) */
+int mgn__implied_vol_finish(double s, double T, double *sigma)
+{
     s /= sqrt(T);
     if (!(s < DBL_MAX) || !(s >= DBL_MIN))  /* sigma overflows, or underflows (a total
                                                vol s > 0 over T near DBL_MAX) */
         return MGN_ERANGE;
     *sigma = s;
     return MGN_OK;
+}
+
+/* (internal.h) */
+int mgn__implied_vol_core(int theta, double S, double K, double T, double r, double q,
+                          double price, double *sigma)
+{
+    double beta, xo, bmax, s;
+    int status = mgn__implied_vol_normalise(theta, S, K, T, r, q, price, &beta, &xo, &bmax,
+                                            sigma);
+    if (status != MGN__IV_SOLVE)
+        return status;
+    status = solve_normalised(beta, xo, bmax, &s);
+    if (status != MGN_OK)
+        return status;
+    return mgn__implied_vol_finish(s, T, sigma);
 }
 
 /* (internal.h) */

@@ -1,17 +1,24 @@
 /* Batch implied volatility (mgn_implied_vol_batch, mgn_implied_vol_batch_status).
  *
- * Each call walks the arrays in chunks. A vectorised pass (compiled like lib/batch.c's
- * kernels, see lib/simd.h) solves every element of a chunk in the normalised form of
+ * Each call walks the arrays in chunks, with two vectorised passes (compiled like
+ * lib/batch.c's kernels, see lib/simd.h) that solve the normalised form of
  * lib/implied_vol.c, the out-of-the-money call b(x, s) = beta with x = -|ln(F/K)| <= 0,
  * total vol s = sigma sqrt(T) and 0 < beta < b_max = e^{x/2}, by a fixed number of
- * branch-free steps, and marks the elements it cannot vouch for; the scalar solver
- * (mgn_implied_vol) then redoes those. On bench_pricing's implied-vol set the vector
- * pass solves 82% of the elements; nearly all the others are those whose sigma the
- * price determines to less than about 1e-12 (bench/README.md).
+ * branch-free steps:
+ *   - the first pass sets up each element's problem itself (its discount factors and
+ *     log-moneyness from the vector math library) and keeps the elements whose sigma
+ *     that set-up cannot move by more than 5e-13;
+ *   - for the others, mgn_implied_vol's own code decides the bounds and special cases
+ *     and sets up the normalised problem, which the second pass solves: only the
+ *     solver then differs from mgn_implied_vol's, so however ill-conditioned sigma is
+ *     in the inputs the results agree with its results to the solver's error;
+ *   - mgn_implied_vol's solver takes what neither pass can vouch for (far wings at
+ *     small s, very large or small s).
+ * On bench_pricing's implied-vol set the passes solve 97.8% of the elements; every
+ * status is the scalar one and every sigma within 1e-13 of the scalar one (measured
+ * 7.1e-14, tests/test_implied_vol.c and bench/README.md).
  *
- * The vector pass, per element:
- *   - the bounds as mgn_implied_vol takes them (the in-the-money time value over the
- *     discounted forward intrinsic, with its cancellation-free form near the money);
+ * The solver (solve_v), per element:
  *   - an initial guess: the inflexion point s_c = sqrt(2|x|) splits beta at
  *     b_c = b(s_c); below it the smaller of the tangent at s_c (b is convex there, the
  *     tangent meets beta above the root) and the inverse of Jaeckel's lower map
@@ -26,15 +33,14 @@
  *     the two Mills ratios of b nearly cancel, D comes from Taylor's series of M about
  *     the first point (M' = a M - 1, M^(k+1) = a M^(k) + k M^(k-1)).
  *   An element is kept when the last step was below 2^-17 s (after a step of order
- *   four from there the error is far below an ulp), when the rounding of D, of the
- *   exponent and of ln beta moves s by at most 2e-14 relative, and when the condition
- *   number of sigma in the inputs (the kappa of tests/test_implied_vol.c, bounded from
- *   above) is small enough that the vector pass's discount factors and log-moneyness
- *   (libmvec, within 4 ulp) move sigma by at most 5e-13: kappa (8 + 4|x|) <= 4500.
- *   Everything else (invalid input, prices at or outside the bounds, time values
- *   within rounding of the intrinsic, far wings, very large or small s) goes to the
- *   scalar solver, so every status is the scalar one and every sigma the pass did not
- *   solve is the scalar result itself.
+ *   four from there the error is far below an ulp) and the rounding of D, of the
+ *   exponent and of ln beta moves s by at most 2e-14 relative. The first pass also
+ *   takes the bounds as mgn_implied_vol does (the in-the-money time value over the
+ *   discounted forward intrinsic, with its cancellation-free form near the money) and
+ *   keeps an element only where the condition number of sigma in the inputs (the kappa
+ *   of tests/test_implied_vol.c, bounded from above) is small enough that its discount
+ *   factors and log-moneyness (libmvec, within 4 ulp) move sigma by at most 5e-13:
+ *   kappa (8 + 4|x|) <= 4500.
  */
 #include "simd.h"
 
@@ -156,6 +162,50 @@ static MGN_ALWAYS_INLINE double iv_step(double s, double xo, double ax, double s
     return sn == sn ? sn : s;
 }
 
+/* b(xo, s) = beta solved for s (xo = -ax <= 0, 0 < beta < bmax = e^{xo/2}, ibmax =
+   1/bmax): the guess and the three steps of the file comment. *ds the last step, *err,
+   *lnbp, *D and *msum as iv_step's at the last step, *sg the objective's sign. */
+static MGN_ALWAYS_INLINE double solve_v(double beta, double ax, double bmax, double ibmax,
+                                        double *ds_out, double *err_out, double *lnbp_out,
+                                        double *D_out, double *msum_out, double *sg_out)
+{
+    double xo = -ax;
+    /* the initial guess (file comment) */
+    double sc = sqrt(2.0 * ax), scs = sc > 1e-3 ? sc : 1e-3;
+    double bc = bmax * MGN_INV_SQRT_2PI * (SQRT_PI_OVER_2 - mills_v(sc));
+    int below = beta <= bc;
+    double axs = ax > 1e-300 ? ax : 1e-300;
+    double z = cbrt(THREE_SQRT3_OVER_2PI * beta / axs);
+    z = z < 0.49 ? z : 0.49;
+    double pu = (bmax - beta) / (bmax + ibmax);
+    pu = pu < 0.5 ? pu : 0.5;
+    pu = pu > 1e-300 ? pu : 1e-300;
+    double w = neg_inv_norm_v(below ? z : pu);
+    double s_map = below ? axs / (SQRT_THREE * w) : 2.0 * w;
+    double s_tan = scs + (beta - bc) * MGN_SQRT_2PI * ibmax;
+    double s_pos = s_tan > 0 ? s_tan : s_map;
+    double s_lo = s_pos < s_map ? s_pos : s_map, s_hi = s_tan > s_map ? s_tan : s_map;
+    double s = below ? s_lo : s_hi;
+    double s_min = 1e-4 * (sc + 1e-3);
+    s = s > s_min ? s : s_min;
+    s = s < 200.0 ? s : 200.0;
+
+    /* three steps on ln b (beta <= b_max/2) or ln(b_max - b) */
+    double sg = beta <= 0.5 * bmax ? 1.0 : -1.0;
+    double lt = log(sg > 0 ? beta : bmax - beta);
+    double ds, err, lnbp, D, msum;
+    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
+    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
+    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
+    *ds_out = ds;
+    *err_out = err;
+    *lnbp_out = lnbp;
+    *D_out = D;
+    *msum_out = msum;
+    *sg_out = sg;
+    return s;
+}
+
 /* The vector pass: sigma[i] and fix[i] = 1 where the scalar solver must redo element i
    (sigma[i] is then meaningless). */
 MGN_MULTIVERSION
@@ -206,33 +256,8 @@ MGN_SIMD_LOOP
         ok &= (beta >= 1e-300) & (beta <= bmax * (1.0 - 1e-9));
         beta = ok ? beta : 0.5 * bmax;
 
-        /* the initial guess (file comment) */
-        double sc = sqrt(2.0 * ax), scs = sc > 1e-3 ? sc : 1e-3;
-        double bc = bmax * MGN_INV_SQRT_2PI * (SQRT_PI_OVER_2 - mills_v(sc));
-        int below = beta <= bc;
-        double axs = ax > 1e-300 ? ax : 1e-300;
-        double z = cbrt(THREE_SQRT3_OVER_2PI * beta / axs);
-        z = z < 0.49 ? z : 0.49;
-        double pu = (bmax - beta) / (bmax + ibmax);
-        pu = pu < 0.5 ? pu : 0.5;
-        pu = pu > 1e-300 ? pu : 1e-300;
-        double w = neg_inv_norm_v(below ? z : pu);
-        double s_map = below ? axs / (SQRT_THREE * w) : 2.0 * w;
-        double s_tan = scs + (beta - bc) * MGN_SQRT_2PI * ibmax;
-        double s_pos = s_tan > 0 ? s_tan : s_map;
-        double s_lo = s_pos < s_map ? s_pos : s_map, s_hi = s_tan > s_map ? s_tan : s_map;
-        double s = below ? s_lo : s_hi;
-        double s_min = 1e-4 * (sc + 1e-3);
-        s = s > s_min ? s : s_min;
-        s = s < 200.0 ? s : 200.0;
-
-        /* three steps on ln b (beta <= b_max/2) or ln(b_max - b) */
-        double sg = beta <= 0.5 * bmax ? 1.0 : -1.0;
-        double lt = log(sg > 0 ? beta : bmax - beta);
-        double ds, err, lnbp, D, msum;
-        s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
-        s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
-        s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
+        double ds, err, lnbp, D, msum, sg;
+        double s = solve_v(beta, ax, bmax, ibmax, &ds, &err, &lnbp, &D, &msum, &sg);
 
         /* kappa = (price + A N(theta d1) (1 + 2|q|T) + B N(theta d2) (1 + 2|r|T)) /
            (vega sigma) with vega sigma = sqrt(A B) b' s (b' at the last step's s, a few
@@ -251,12 +276,62 @@ MGN_SIMD_LOOP
     }
 }
 
+/* The second vector pass, over the elements the first left whose normalised problem
+   mgn_implied_vol's own code has set up (beta, xo, bmax): only the solver differs from
+   mgn_implied_vol's, so the results are within the solver's error (2e-14) of its
+   results however ill-conditioned sigma is in the inputs. s[i], and fix[i] = 1 where
+   mgn_implied_vol's solver must redo element i. n a multiple of 16 (padded). */
+MGN_MULTIVERSION
+static void iv_norm_kernel(size_t n, const double *restrict beta, const double *restrict xo,
+                           const double *restrict bmax, double *restrict s_out,
+                           double *restrict fix)
+{
+MGN_SIMD_LOOP
+    for (size_t i = 0; i < n; i++) {
+        double ax = -xo[i];
+        int ok = (ax >= 0.0) & (ax <= 500.0) & (beta[i] >= 1e-300)
+               & (beta[i] <= bmax[i] * (1.0 - 1e-9)) & (bmax[i] > 0.0);
+        double bm = ok ? bmax[i] : 0.6065306597126334;       /* stand-ins: x = -1 */
+        double ax_c = ok ? ax : 1.0, b = ok ? beta[i] : 0.3;
+        double ds, err, lnbp, D, msum, sg;
+        double s = solve_v(b, ax_c, bm, 1.0 / bm, &ds, &err, &lnbp, &D, &msum, &sg);
+        s_out[i] = s;
+        fix[i] = (double)!(ok & (fabs(ds) <= 0x1p-17 * s) & (err <= IVB_ERR_MAX)
+                           & (s <= 150.0));
+    }
+}
+
+/* The elements of a chunk for the second pass. */
+typedef struct {
+    size_t n;
+    size_t at[IVB_CHUNK + 16];
+    double beta[IVB_CHUNK + 16], xo[IVB_CHUNK + 16], bmax[IVB_CHUNK + 16];
+    double s[IVB_CHUNK + 16], fix[IVB_CHUNK + 16];
+} iv_norm_buf;
+
+/* Element i's result: sigma[i], status[i] when wanted, and the failures seen. */
+typedef struct { int inval, nosol, range, noconv; } iv_tally;
+
+static void put_result(size_t i, int st, double v, double *sigma, int *status, iv_tally *t)
+{
+    sigma[i] = st == MGN_OK ? v : NAN;
+    if (status)
+        status[i] = st;
+    t->inval |= st == MGN_EINVAL;
+    t->nosol |= st == MGN_ENOSOL;
+    t->range |= st == MGN_ERANGE;
+    t->noconv |= st == MGN_ENOCONV;
+}
+
+/* solved (may be NULL): incremented by the number of elements the vector passes
+   solved */
 static int batch(size_t n, const int *type, const double *S, const double *K,
                  const double *T, const double *r, const double *q, const double *price,
-                 double *sigma, int *status)
+                 double *sigma, int *status, size_t *solved)
 {
     double fix[IVB_CHUNK];
-    int any_inval = 0, any_nosol = 0, any_range = 0, any_noconv = 0;
+    iv_norm_buf nb;
+    iv_tally t = { 0, 0, 0, 0 };
     if (n == 0)
         return MGN_OK;
     if (!type || !S || !K || !T || !r || !q || !price || !sigma)
@@ -267,54 +342,80 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
             m = IVB_CHUNK;
         iv_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
                   price + base, sigma + base, fix);
+        /* the others: bounds and special cases as mgn_implied_vol decides them, and the
+           normalised problems of the rest for the second pass */
+        nb.n = 0;
         for (size_t j = 0; j < m; j++) {
             size_t i = base + j;
-            int st = MGN_OK;
-            if (fix[j] != 0) {
-                double v = NAN;
-                if (!mgn__implied_vol_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], price[i]))
-                    st = MGN_EINVAL;
-                else
-                    st = mgn__implied_vol_core(type[i] == MGN_CALL ? 1 : -1, S[i], K[i], T[i],
-                                               r[i], q[i], price[i], &v);
-                sigma[i] = st == MGN_OK ? v : NAN;
-                any_inval |= st == MGN_EINVAL;
-                any_nosol |= st == MGN_ENOSOL;
-                any_range |= st == MGN_ERANGE;
-                any_noconv |= st == MGN_ENOCONV;
+            if (fix[j] == 0) {
+                if (status)
+                    status[i] = MGN_OK;
+                if (solved)
+                    ++*solved;
+                continue;
             }
-            if (status)
-                status[i] = st;
+            double v = NAN, b = 0, xo = 0, bm = 0;
+            int st = MGN_EINVAL;
+            if (mgn__implied_vol_args_ok(type[i], S[i], K[i], T[i], r[i], q[i], price[i]))
+                st = mgn__implied_vol_normalise(type[i] == MGN_CALL ? 1 : -1, S[i], K[i], T[i],
+                                                r[i], q[i], price[i], &b, &xo, &bm, &v);
+            if (st != MGN__IV_SOLVE) {
+                put_result(i, st, v, sigma, status, &t);
+                continue;
+            }
+            size_t k = nb.n++;
+            nb.at[k] = i;
+            nb.beta[k] = b;
+            nb.xo[k] = xo;
+            nb.bmax[k] = bm;
+        }
+        if (nb.n == 0)
+            continue;
+        size_t padded = (nb.n + 15) / 16 * 16;
+        for (size_t k = nb.n; k < padded; k++) {     /* harmless padding */
+            nb.beta[k] = 0.3;
+            nb.xo[k] = -1.0;
+            nb.bmax[k] = 0.6065306597126334;
+        }
+        iv_norm_kernel(padded, nb.beta, nb.xo, nb.bmax, nb.s, nb.fix);
+        for (size_t k = 0; k < nb.n; k++) {
+            size_t i = nb.at[k];
+            double s = nb.s[k], v = NAN;
+            int st = nb.fix[k] == 0 ? MGN_OK
+                                    : mgn__implied_vol_solve(nb.beta[k], nb.xo[k], nb.bmax[k], &s);
+            if (solved && nb.fix[k] == 0)
+                ++*solved;
+            if (st == MGN_OK)
+                st = mgn__implied_vol_finish(s, T[i], &v);
+            put_result(i, st, v, sigma, status, &t);
         }
     }
     /* MGN_ENOSOL only when it is the only kind of failure; an element's MGN_ERANGE
        (or MGN_ENOCONV) is reported as such, not as another code. */
-    if (any_inval)
+    if (t.inval)
         return MGN_EINVAL;
-    if (any_range)
+    if (t.range)
         return MGN_ERANGE;
-    if (any_noconv)
+    if (t.noconv)
         return MGN_ENOCONV;
-    return any_nosol ? MGN_ENOSOL : MGN_OK;
+    return t.nosol ? MGN_ENOSOL : MGN_OK;
 }
 
-/* (internal.h) How many of n valid elements the vector pass solves itself (tests). */
+/* (internal.h) How many of n elements the vector passes solve (tests). */
 size_t mgn__implied_vol_batch_vector_count(size_t n, const int *type, const double *S,
                                            const double *K, const double *T, const double *r,
                                            const double *q, const double *price)
 {
-    double fix[IVB_CHUNK], sigma[IVB_CHUNK];
-    size_t kept = 0;
+    double sigma[IVB_CHUNK];
+    size_t solved = 0;
     for (size_t base = 0; base < n; base += IVB_CHUNK) {
         size_t m = n - base;
         if (m > IVB_CHUNK)
             m = IVB_CHUNK;
-        iv_kernel(m, type + base, S + base, K + base, T + base, r + base, q + base,
-                  price + base, sigma, fix);
-        for (size_t j = 0; j < m; j++)
-            kept += fix[j] == 0;
+        (void)batch(m, type + base, S + base, K + base, T + base, r + base, q + base,
+                    price + base, sigma, NULL, &solved);
     }
-    return kept;
+    return solved;
 }
 
 /*---------------------------------------------------------------- public */
@@ -323,7 +424,7 @@ int mgn_implied_vol_batch(size_t n, const int *type, const double *S, const doub
                           const double *T, const double *r, const double *q,
                           const double *price, double *sigma)
 {
-    return batch(n, type, S, K, T, r, q, price, sigma, NULL);
+    return batch(n, type, S, K, T, r, q, price, sigma, NULL, NULL);
 }
 
 int mgn_implied_vol_batch_status(size_t n, const int *type, const double *S, const double *K,
@@ -332,5 +433,5 @@ int mgn_implied_vol_batch_status(size_t n, const int *type, const double *S, con
 {
     if (n > 0 && status == NULL)
         return MGN_EINVAL;
-    return batch(n, type, S, K, T, r, q, price, sigma, status);
+    return batch(n, type, S, K, T, r, q, price, sigma, status, NULL);
 }

@@ -73,9 +73,19 @@ MGN_INTERNAL int mgn__implied_vol_args_ok(int type, double S, double K, double T
                                           double q, double price);
 MGN_INTERNAL int mgn__implied_vol_core(int theta, double S, double K, double T, double r,
                                        double q, double price, double *sigma);
+/* ... in its three parts: the bounds and the normalised problem b(xo, s) = beta with
+   b's supremum bmax (returns MGN__IV_SOLVE with those set, or the final status with
+   *sigma set where MGN_OK: sigma = 0 at the lower bound); its solution s; and
+   sigma = s / sqrt(T) with its range checked. */
+#define MGN__IV_SOLVE (-1)
+MGN_INTERNAL int mgn__implied_vol_normalise(int theta, double S, double K, double T, double r,
+                                            double q, double price, double *beta, double *xo,
+                                            double *bmax, double *sigma);
+MGN_INTERNAL int mgn__implied_vol_solve(double beta, double xo, double bmax, double *s);
+MGN_INTERNAL int mgn__implied_vol_finish(double s, double T, double *sigma);
 MGN_INTERNAL extern const double mgn__as241[6][8];
-/* How many of n valid elements the batch solver's vector pass solves itself, the
-   others going to mgn_implied_vol's solver (for the tests) */
+/* How many of n elements the batch solver's vector passes solve, the others going to
+   mgn_implied_vol's solver or ending at a bound (for the tests) */
 MGN_INTERNAL size_t mgn__implied_vol_batch_vector_count(size_t n, const int *type,
                                                         const double *S, const double *K,
                                                         const double *T, const double *r,

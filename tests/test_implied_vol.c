@@ -570,10 +570,9 @@ static void test_batch(void **state)
 }
 
 /* The batch equals the scalar function bit for bit on a random set. */
-/* The batch forms solve most elements in a vector pass of their own
-   (lib/implied_vol_batch.c): every status is the scalar one, and every value meets the
-   accuracy contract of the file comment, which also puts it within 1e-12 of the scalar
-   value where kappa <= KAPPA_MAX. The cases: the random round trips' domain (a tenth
+/* The batch forms solve most elements in vector passes of their own
+   (lib/implied_vol_batch.c): every status is the scalar one, every value meets the
+   accuracy contract of the file comment and is within 1e-12 of the scalar value. The cases: the random round trips' domain (a tenth
    one day), and the wings grid of test_round_trip_wings. */
 typedef struct {
     size_t n;
@@ -637,25 +636,30 @@ static void test_batch_round_trip_random(void **state)
     size_t checked = 0;
     for (size_t i = 0; i < b.n; ++i) {
         double e = check_result(&b.c[i], b.sigma[i], b.P[i], b.st[i], b.got[i]);
-        if (e < 0)
-            continue;
+        /* within 1e-12 of mgn_implied_vol's sigma, however ill-conditioned */
         double v = NAN;
         assert_int_equal(mgn_implied_vol(b.type[i], b.S[i], b.K[i], b.T[i], b.r[i], b.q[i],
                                          b.P[i], &v), MGN_OK);
-        double d = fabs(b.got[i] - v) / v;
+        double d = v > 0 ? fabs(b.got[i] - v) / v : (b.got[i] == v ? 0.0 : INFINITY);
+        if (!(d <= IV_TOL))
+            print_error("batch %.17g, mgn_implied_vol %.17g for type %d S %.17g K %.17g "
+                        "T %.17g r %.17g q %.17g price %.17g\n", b.got[i], v, b.type[i], b.S[i],
+                        b.K[i], b.T[i], b.r[i], b.q[i], b.P[i]);
         assert_true(d <= IV_TOL);
-        worst = fmax(worst, e);
         worst_vs_scalar = fmax(worst_vs_scalar, d);
+        if (e < 0)
+            continue;
+        worst = fmax(worst, e);
         checked++;
     }
     assert_true(checked > 15000);
-    /* and the vector pass solved most of the well-conditioned ones itself (the others
-       cost a scalar solve) */
+    /* and the vector passes solved most of them (the others cost a scalar solve) */
     size_t vec = mgn__implied_vol_batch_vector_count(b.n, b.type, b.S, b.K, b.T, b.r, b.q, b.P);
-    print_message("batch round trip: %zu cases (%zu by the vector pass), %zu with kappa <= %g: "
-                  "max relative error %.3g, %.3g from mgn_implied_vol\n", b.n, vec, checked,
-                  KAPPA_MAX, worst, worst_vs_scalar);
-    assert_true(vec >= checked * 17 / 20);   /* 95% measured */
+    print_message("batch round trip: %zu cases (%zu by the vector passes), %zu with kappa <= %g: "
+                  "max relative error %.3g; all within %.3g of mgn_implied_vol\n", b.n, vec,
+                  checked, KAPPA_MAX, worst, worst_vs_scalar);
+    assert_true(vec >= b.n * 3 / 5);   /* 68% measured: the far wings of one-day
+                                          options are the scalar solver's */
     cases_free(&b);
 }
 
@@ -686,11 +690,7 @@ static void test_batch_matches_scalar(void **state)
         int rc = mgn_implied_vol(type[i], S[i], K[i], T[i], r[i], q[i], P[i], &v);
         assert_int_equal(rc, st[i]);
         if (rc == MGN_OK) {
-            contract c = { type[i], S[i], K[i], T[i], r[i], q[i] };
-            if (kappa(&c, v, P[i]) <= KAPPA_MAX)
-                assert_close(sig[i], v, IV_TOL, 0);
-            else            /* both sigmas reprice within the contract's residual */
-                assert_true(check_result(&c, v, P[i], MGN_OK, sig[i]) == -1.0);
+            assert_close(sig[i], v, IV_TOL, 0);
         } else {
             assert_true(isnan(sig[i]));
         }

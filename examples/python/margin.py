@@ -1477,8 +1477,8 @@ def implied_vol_batch(type, S, K, T, r, q, price, strict=False, statuses=True,
     two arrays (lists without numpy) of the broadcast shape; status[i] is the code
     implied_vol would have returned for element i (MGN_ENOSOL for a price below
     intrinsic or at or above the upper bound, MGN_EINVAL for bad input) and sigma[i]
-    is NaN wherever status[i] != MGN_OK. The library solves most elements in a
-    vector pass: sigma[i] is implied_vol's result or within 1e-12 relative of it.
+    is NaN wherever status[i] != MGN_OK. The library solves most elements in
+    vector passes: sigma[i] is within 1e-12 relative of implied_vol's result.
     return_status=True appends the C call's overall status: (sigma, status, overall).
     statuses=False (mgn_implied_vol_batch) returns only sigma, or (sigma, overall)
     with return_status=True.
