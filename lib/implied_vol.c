@@ -505,9 +505,9 @@ int mgn__implied_vol_finish(double s, double T, double *sigma)
     return MGN_OK;
 }
 
-/* (internal.h) */
-int mgn__implied_vol_core(int theta, double S, double K, double T, double r, double q,
-                          double price, double *sigma)
+/* Valid arguments, theta = +1 call, -1 put: the three parts in turn. */
+static int implied_vol_core(int theta, double S, double K, double T, double r, double q,
+                            double price, double *sigma)
 {
     double beta, xo, bmax, s;
     int status = mgn__implied_vol_normalise(theta, S, K, T, r, q, price, &beta, &xo, &bmax,
@@ -524,8 +524,9 @@ int mgn__implied_vol_core(int theta, double S, double K, double T, double r, dou
 int mgn__implied_vol_args_ok(int type, double S, double K, double T, double r, double q,
                              double price)
 {
-    return (type == MGN_CALL || type == MGN_PUT) && isfinite(S) && S > 0.0 && isfinite(K) && K > 0.0 && isfinite(T)
-        && T > 0.0 && isfinite(r) && isfinite(q) && isfinite(price) && price >= 0.0;
+    return (type == MGN_CALL || type == MGN_PUT) && isfinite(S) && S > 0.0 && isfinite(K)
+        && K > 0.0 && isfinite(T) && T > 0.0 && isfinite(r) && isfinite(q) && isfinite(price)
+        && price >= 0.0;
 }
 
 int mgn_implied_vol(mgn_option_type type, double S, double K, double T, double r, double q,
@@ -533,7 +534,7 @@ int mgn_implied_vol(mgn_option_type type, double S, double K, double T, double r
 {
     if (sigma == NULL || !mgn__implied_vol_args_ok((int)type, S, K, T, r, q, price))
         return MGN_EINVAL;
-    return mgn__implied_vol_core(type == MGN_CALL ? 1 : -1, S, K, T, r, q, price, sigma);
+    return implied_vol_core(type == MGN_CALL ? 1 : -1, S, K, T, r, q, price, sigma);
 }
 
 int mgn_black76_implied_vol(mgn_option_type type, double F, double K, double T, double r,
@@ -542,5 +543,5 @@ int mgn_black76_implied_vol(mgn_option_type type, double F, double K, double T, 
     /* Black-76 is BSM on S = F with q = r. */
     if (sigma == NULL || !mgn__implied_vol_args_ok((int)type, F, K, T, r, r, price))
         return MGN_EINVAL;
-    return mgn__implied_vol_core(type == MGN_CALL ? 1 : -1, F, K, T, r, r, price, sigma);
+    return implied_vol_core(type == MGN_CALL ? 1 : -1, F, K, T, r, r, price, sigma);
 }

@@ -46,7 +46,7 @@
 
 #define IVB_CHUNK 256
 #define IVB_ERR_MAX 2e-14      /* rounding error allowed in s, relative */
-/* Bound on kappa (8 + 4|x|): the vector pass's discount factors and ln(S/K) (libmvec,
+/* Bound on kappa (8 + 4|x|): the first pass's discount factors and ln(S/K) (libmvec,
    within 4 ulp) perturb the inputs by up to (8 + 4|x|) eps, which moves sigma by kappa
    times that: at most 5e-13 */
 #define IVB_KAPPA_X 4500.0
@@ -206,8 +206,8 @@ static MGN_ALWAYS_INLINE double solve_v(double beta, double ax, double bmax, dou
     return s;
 }
 
-/* The vector pass: sigma[i] and fix[i] = 1 where the scalar solver must redo element i
-   (sigma[i] is then meaningless). */
+/* The first vector pass: sigma[i], and fix[i] = 1 where the scalar code must take
+   element i over (sigma[i] is then meaningless). */
 MGN_MULTIVERSION
 static void iv_kernel(size_t n, const int *restrict type, const double *restrict S,
                       const double *restrict K, const double *restrict T,
@@ -237,7 +237,7 @@ MGN_SIMD_LOOP
         A = ok ? A : 1.0;
         B = ok ? B : 1.0;
         double x = log(ok ? ratio : 1.0) + (ok ? c : 0.0);
-        /* the bounds, as mgn__forward_intrinsic and mgn__implied_vol_core take them */
+        /* the bounds, as mgn__forward_intrinsic and mgn__implied_vol_normalise take them */
         int near = (fabs(Si - Ki) < 0.5 * Ki) & (fabs(c) < 0.5);
         double em = expm1(near ? -c : 0.0);
         double fi = near ? th * eq * ((Si - Ki) - Ki * em) : th * (A - B);

@@ -66,17 +66,15 @@ MGN_INTERNAL double mgn__normalised_black(double x, double s, int theta);
 
 
 /* Implied volatility (lib/implied_vol.c), shared with the batch solver
-   (lib/implied_vol_batch.c): whether the arguments of mgn_implied_vol are valid, its
-   solver for valid ones (theta = +1 call, -1 put), and the coefficients of Wichura's
-   inverse normal distribution function (AS 241, PPND16). */
+   (lib/implied_vol_batch.c): whether the arguments of mgn_implied_vol are valid; its
+   method for valid ones (theta = +1 call, -1 put) in three parts: the bounds and the
+   normalised problem b(xo, s) = beta with b's supremum bmax (returns MGN__IV_SOLVE
+   with those set, or the final status with *sigma set where MGN_OK: sigma = 0 at the
+   lower bound), its solution s, and sigma = s / sqrt(T) with its range checked; and
+   the coefficients of Wichura's inverse normal distribution function (AS 241,
+   PPND16). */
 MGN_INTERNAL int mgn__implied_vol_args_ok(int type, double S, double K, double T, double r,
                                           double q, double price);
-MGN_INTERNAL int mgn__implied_vol_core(int theta, double S, double K, double T, double r,
-                                       double q, double price, double *sigma);
-/* ... in its three parts: the bounds and the normalised problem b(xo, s) = beta with
-   b's supremum bmax (returns MGN__IV_SOLVE with those set, or the final status with
-   *sigma set where MGN_OK: sigma = 0 at the lower bound); its solution s; and
-   sigma = s / sqrt(T) with its range checked. */
 #define MGN__IV_SOLVE (-1)
 MGN_INTERNAL int mgn__implied_vol_normalise(int theta, double S, double K, double T, double r,
                                             double q, double price, double *beta, double *xo,
