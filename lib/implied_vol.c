@@ -43,14 +43,10 @@
 #define IV_STEP_TOL 0x1p-17    /* a step below this (relative) means converged */
 #define IV_LB_ULPS 4.0         /* tolerance of the lower bound, in DBL_EPSILON units */
 
-#define LN_SQRT_2PI 0.91893853320467274178    /* ln sqrt(2 pi) */
-#define SQRT_THREE 1.7320508075688772935
 #define SQRT_ONE_OVER_THREE 0.57735026918962576451
 #define TWO_PI 6.2831853071795864769
 #define TWO_PI_OVER_SQRT_27 1.2091995761561452337       /* 2 pi / sqrt(27) */
-#define THREE_SQRT3_OVER_2PI 0.82699334313268016075     /* 3 sqrt(3) / (2 pi) */
 #define PI_OVER_SIX 0.52359877559829887308
-#define SQRT_PI_OVER_TWO 1.2533141373155002512
 
 /* ---------------------------------------------------------------- normal helpers */
 
@@ -80,22 +76,11 @@ const double mgn__as241[6][8] = {
       2.04426310338993978564e-15 },
 };
 
-/* scale num(r) / den(r), rounded as (scale num) / den */
-static double as241_ratio(const double *num, const double *den, double r, double scale)
-{
-    double pn = num[7], pd = den[7];
-    for (int i = 6; i >= 0; --i) {
-        pn = pn * r + num[i];
-        pd = pd * r + den[i];
-    }
-    return scale * pn / pd;
-}
-
 /* AS 241 for the tails: -N^{-1}(p) for p < 0.075 from r = sqrt(-ln p). */
 static double inv_norm_tail(double r)
 {
-    return r <= 5.0 ? as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6, 1.0)
-                    : as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0, 1.0);
+    return r <= 5.0 ? mgn__as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6, 1.0)
+                    : mgn__as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0, 1.0);
 }
 
 /* N^{-1}(p), 0 < p < 1 */
@@ -103,7 +88,7 @@ static double inv_norm_cdf(double p)
 {
     const double q = p - 0.5;
     if (fabs(q) <= 0.425)
-        return as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q, q);
+        return mgn__as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q, q);
     const double z = inv_norm_tail(sqrt(-log(q < 0.0 ? p : 1.0 - p)));
     return q < 0.0 ? -z : z;
 }
@@ -190,7 +175,7 @@ static void lower_map(double x, double s, double *f, double *fp, double *fpp)
     const double ey = exp(0.5 * y), es = exp(0.125 * s2);   /* e^{y/2}, e^{s^2/8} */
     const double Phi = MGN_INV_SQRT_2PI * Yz / ey;          /* N(-z) */
     *fpp = PI_OVER_SIX * y * (is * is * is) * Yz * MGN_INV_SQRT_2PI
-           * (8.0 * SQRT_THREE * s * ax + (3.0 * s2 * (s2 - 8.0) - 8.0 * x * x) * Yz)
+           * (8.0 * MGN_SQRT_3 * s * ax + (3.0 * s2 * (s2 - 8.0) - 8.0 * x * x) * Yz)
            * (ey * ey * ey) * (es * es);                    /* e^{3y/2 + s^2/4} */
     *fp = y * Yz * Yz * es;                                 /* 2 pi y N(-z)^2 e^{y + s^2/8} */
     *f = TWO_PI_OVER_SQRT_27 * ax * (Phi * Phi * Phi);
@@ -201,15 +186,15 @@ static void lower_map(double x, double s, double *f, double *fp, double *fpp)
    f > 0 (else the result is NaN, which the caller's bracket turns into s_left). */
 static double lower_map_inverse(double x, double f)
 {
-    const double ax = fabs(x), u = THREE_SQRT3_OVER_2PI * f / ax;
+    const double ax = fabs(x), u = MGN_THREE_SQRT3_OVER_2PI * f / ax;
     double z;
     if (u < 0.075 * 0.075 * 0.075) {
-        const double lu = u >= DBL_MIN ? log(u) : log(THREE_SQRT3_OVER_2PI) + log(f) - log(ax);
+        const double lu = u >= DBL_MIN ? log(u) : log(MGN_THREE_SQRT3_OVER_2PI) + log(f) - log(ax);
         z = inv_norm_tail(sqrt(-lu * (1.0 / 3.0)));
     } else {
         z = -inv_norm_cdf(cbrt(u));
     }
-    return ax / (SQRT_THREE * fabs(z));
+    return ax / (MGN_SQRT_3 * fabs(z));
 }
 
 /* Highest branch: f = N(-s/2) and its derivatives with respect to beta. */
@@ -222,7 +207,7 @@ static void upper_map(double x, double s, double *f, double *fp, double *fpp)
     } else {
         const double w = (x / s) * (x / s);
         *fp = -0.5 * exp(0.5 * w);
-        *fpp = SQRT_PI_OVER_TWO * exp(w + 0.125 * s * s) * w / s;
+        *fpp = MGN_SQRT_PI_OVER_2 * exp(w + 0.125 * s * s) * w / s;
     }
 }
 
@@ -260,8 +245,8 @@ static void black_h23(double h, double s, double is, double *h2, double *h3)
     *h3 = *h2 * *h2 - 3.0 * hs * hs - 0.25;
 }
 
-/* Solves b(x, s) = beta for s > 0, x <= 0 finite, 0 < beta < bmax = e^{x/2}. */
-static int solve_normalised(double beta, double x, double bmax, double *s_out)
+/* (internal.h) Solves b(x, s) = beta for s > 0, x <= 0 finite, 0 < beta < bmax = e^{x/2}. */
+int mgn__implied_vol_solve(double beta, double x, double bmax, double *s_out)
 {
     const double sc = sqrt(-2.0 * x);
     const double vc = MGN_INV_SQRT_2PI * bmax;          /* b_s(x, s_c) */
@@ -279,7 +264,7 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
         const double scale = -1e-20 / x;
         if (beta * scale < 4e-10) {          /* scaled root below about 1e-9 */
             double s_scaled;
-            const int status = solve_normalised(beta * scale, -1e-20, 1.0, &s_scaled);
+            const int status = mgn__implied_vol_solve(beta * scale, -1e-20, 1.0, &s_scaled);
             if (status == MGN_OK)
                 *s_out = s_scaled / scale;
             return status;
@@ -359,7 +344,7 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
         for (it = 0; it < IV_MAX_ITER; ++it) {
             const double s = st.s, is = 1.0 / s, h = x * is, t = 0.5 * s;
             const double bx = mgn__nb_ratio(h, t);
-            const double ln_b = log(bx) - 0.5 * (h * h + t * t) - LN_SQRT_2PI;
+            const double ln_b = log(bx) - 0.5 * (h * h + t * t) - MGN_LN_SQRT_2PI;
             const double inv = 1.0 / (bx * ln_b), bpob = inv * ln_b, lambda = inv * bx;
             const double otl = 1.0 + 2.0 * lambda;
             double bh2, bh3;
@@ -383,7 +368,7 @@ static int solve_normalised(double beta, double x, double bmax, double *s_out)
             const double s = st.s, is = 1.0 / s, h = x * is, t = 0.5 * s;
             const double cbx = mgn__norm_ratio(-(h + t)) + mgn__norm_ratio(h - t);
             const double gp = 1.0 / cbx;
-            const double g = ln_beta_bar - (log(cbx) - 0.5 * (h * h + t * t) - LN_SQRT_2PI);
+            const double g = ln_beta_bar - (log(cbx) - 0.5 * (h * h + t * t) - MGN_LN_SQRT_2PI);
             double bh2, bh3;
             black_h23(h, s, is, &bh2, &bh3);
             {
@@ -489,12 +474,6 @@ int mgn__implied_vol_normalise(int theta, double S, double K, double T, double r
 }
 
 /* (internal.h) */
-int mgn__implied_vol_solve(double beta, double xo, double bmax, double *s)
-{
-    return solve_normalised(beta, xo, bmax, s);
-}
-
-/* (internal.h) */
 int mgn__implied_vol_finish(double s, double T, double *sigma)
 {
     s /= sqrt(T);
@@ -514,7 +493,7 @@ static int implied_vol_core(int theta, double S, double K, double T, double r, d
                                             sigma);
     if (status != MGN__IV_SOLVE)
         return status;
-    status = solve_normalised(beta, xo, bmax, &s);
+    status = mgn__implied_vol_solve(beta, xo, bmax, &s);
     if (status != MGN_OK)
         return status;
     return mgn__implied_vol_finish(s, T, sigma);

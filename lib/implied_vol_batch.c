@@ -50,10 +50,6 @@
    within 4 ulp) perturb the inputs by up to (8 + 4|x|) eps, which moves sigma by kappa
    times that: at most 5e-13 */
 #define IVB_KAPPA_X 4500.0
-#define LN_SQRT_2PI 0.91893853320467274178
-#define SQRT_PI_OVER_2 1.2533141373155002512
-#define THREE_SQRT3_OVER_2PI 0.82699334313268016075     /* 3 sqrt(3) / (2 pi) */
-#define SQRT_THREE 1.7320508075688772935
 
 #ifdef MGN_VECTOR_KERNELS
 #pragma omp declare simd notinbranch
@@ -65,7 +61,7 @@ extern double expm1(double);
 /* The Mills ratio M(a) = (1 - N(a))/phi(a) = sqrt(pi/2) erfcx(a/sqrt 2), a >= 0 */
 static MGN_ALWAYS_INLINE double mills_v(double a)
 {
-    return SQRT_PI_OVER_2 * mgn__erfcx_all_v(a * MGN_SQRT1_2);
+    return MGN_SQRT_PI_OVER_2 * mgn__erfcx_all_v(a * MGN_SQRT1_2);
 }
 
 /* ... for any a: M(a) = sqrt(2 pi) e^{a^2/2} - M(-a) for a < 0 (a^2/2 kept below 700:
@@ -95,27 +91,14 @@ static MGN_ALWAYS_INLINE double mills_diff_v(double a, double m0, double s)
     return -sum;
 }
 
-static MGN_ALWAYS_INLINE double as241_v(const double *num, const double *den, double r)
-{
-    double pn = num[7], pd = den[7];
-    pn = pn * r + num[6]; pd = pd * r + den[6];
-    pn = pn * r + num[5]; pd = pd * r + den[5];
-    pn = pn * r + num[4]; pd = pd * r + den[4];
-    pn = pn * r + num[3]; pd = pd * r + den[3];
-    pn = pn * r + num[2]; pd = pd * r + den[2];
-    pn = pn * r + num[1]; pd = pd * r + den[1];
-    pn = pn * r + num[0]; pd = pd * r + den[0];
-    return pn / pd;
-}
-
 /* -N^{-1}(p) for 1e-300 <= p <= 1/2 (Wichura's three pieces, all evaluated) */
 static MGN_ALWAYS_INLINE double neg_inv_norm_v(double p)
 {
     double q = p - 0.5;
-    double central = -q * as241_v(mgn__as241[0], mgn__as241[1], 0.180625 - q * q);
+    double central = mgn__as241_ratio(mgn__as241[0], mgn__as241[1], 0.180625 - q * q, -q);
     double r = sqrt(-log(p));
-    double t1 = as241_v(mgn__as241[2], mgn__as241[3], r - 1.6);
-    double t2 = as241_v(mgn__as241[4], mgn__as241[5], r - 5.0);
+    double t1 = mgn__as241_ratio(mgn__as241[2], mgn__as241[3], r - 1.6, 1.0);
+    double t2 = mgn__as241_ratio(mgn__as241[4], mgn__as241[5], r - 5.0, 1.0);
     return fabs(q) <= 0.425 ? central : (r <= 5.0 ? t1 : t2);
 }
 
@@ -136,7 +119,7 @@ static MGN_ALWAYS_INLINE double iv_step(double s, double xo, double ax, double s
     int taylor = (sg > 0) & (s <= 0.25) & (fabs(a1) <= 3.0);
     double D = taylor ? mills_diff_v(a1, m1, s) : m1 - sg * m2;
     D = D > 1e-300 ? D : 1e-300;
-    double lb = 0.5 * xo - 0.5 * d1 * d1 - LN_SQRT_2PI;
+    double lb = 0.5 * xo - 0.5 * d1 * d1 - MGN_LN_SQRT_2PI;
     double p = 1.0 / D;
     double H2 = h * h * is - 0.25 * s, H3 = H2 * H2 - 3.0 * h * h * is * is - 0.25;
     double nu = -sg * (lb + log(D) - lt) * D;
@@ -172,16 +155,16 @@ static MGN_ALWAYS_INLINE double solve_v(double beta, double ax, double bmax, dou
     double xo = -ax;
     /* the initial guess (file comment) */
     double sc = sqrt(2.0 * ax), scs = sc > 1e-3 ? sc : 1e-3;
-    double bc = bmax * MGN_INV_SQRT_2PI * (SQRT_PI_OVER_2 - mills_v(sc));
+    double bc = bmax * MGN_INV_SQRT_2PI * (MGN_SQRT_PI_OVER_2 - mills_v(sc));
     int below = beta <= bc;
     double axs = ax > 1e-300 ? ax : 1e-300;
-    double z = cbrt(THREE_SQRT3_OVER_2PI * beta / axs);
+    double z = cbrt(MGN_THREE_SQRT3_OVER_2PI * beta / axs);
     z = z < 0.49 ? z : 0.49;
     double pu = (bmax - beta) / (bmax + ibmax);
     pu = pu < 0.5 ? pu : 0.5;
     pu = pu > 1e-300 ? pu : 1e-300;
     double w = neg_inv_norm_v(below ? z : pu);
-    double s_map = below ? axs / (SQRT_THREE * w) : 2.0 * w;
+    double s_map = below ? axs / (MGN_SQRT_3 * w) : 2.0 * w;
     double s_tan = scs + (beta - bc) * MGN_SQRT_2PI * ibmax;
     double s_pos = s_tan > 0 ? s_tan : s_map;
     double s_lo = s_pos < s_map ? s_pos : s_map, s_hi = s_tan > s_map ? s_tan : s_map;

@@ -30,6 +30,10 @@
 #define MGN_SQRT_2PI    2.50662827463100050241576528481   /* sqrt(2 pi) */
 #define MGN_INV_SQRT_2PI 0.398942280401432677939946059934 /* 1/sqrt(2 pi) */
 #define MGN_SQRT1_2     0.707106781186547524400844362104849039 /* 1/sqrt(2) */
+#define MGN_SQRT_PI_OVER_2 1.25331413731550025120788264241  /* sqrt(pi/2) */
+#define MGN_LN_SQRT_2PI 0.918938533204672741780329736406    /* ln sqrt(2 pi) */
+#define MGN_SQRT_3      1.73205080756887729352744634151     /* sqrt(3) */
+#define MGN_THREE_SQRT3_OVER_2PI 0.82699334313268016075  /* 3 sqrt(3) / (2 pi) */
 
 static inline int mgn__finite(double x) { return isfinite(x); }
 
@@ -82,6 +86,21 @@ MGN_INTERNAL int mgn__implied_vol_normalise(int theta, double S, double K, doubl
 MGN_INTERNAL int mgn__implied_vol_solve(double beta, double xo, double bmax, double *s);
 MGN_INTERNAL int mgn__implied_vol_finish(double s, double T, double *sigma);
 MGN_INTERNAL extern const double mgn__as241[6][8];
+/* scale num(r) / den(r) for one pair of those rows (degree 7), rounded as
+   (scale num) / den; written out so that vector loops inline it */
+static inline double mgn__as241_ratio(const double *num, const double *den, double r,
+                                      double scale)
+{
+    double pn = num[7], pd = den[7];
+    pn = pn * r + num[6]; pd = pd * r + den[6];
+    pn = pn * r + num[5]; pd = pd * r + den[5];
+    pn = pn * r + num[4]; pd = pd * r + den[4];
+    pn = pn * r + num[3]; pd = pd * r + den[3];
+    pn = pn * r + num[2]; pd = pd * r + den[2];
+    pn = pn * r + num[1]; pd = pd * r + den[1];
+    pn = pn * r + num[0]; pd = pd * r + den[0];
+    return scale * pn / pd;
+}
 /* How many of n elements the batch solver's vector passes solve, the others going to
    mgn_implied_vol's solver or ending at a bound (for the tests) */
 MGN_INTERNAL size_t mgn__implied_vol_batch_vector_count(size_t n, const int *type,
