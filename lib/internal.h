@@ -33,7 +33,7 @@
 #define MGN_SQRT_PI_OVER_2 1.25331413731550025120788264241  /* sqrt(pi/2) */
 #define MGN_LN_SQRT_2PI 0.918938533204672741780329736406    /* ln sqrt(2 pi) */
 #define MGN_SQRT_3      1.73205080756887729352744634151     /* sqrt(3) */
-#define MGN_THREE_SQRT3_OVER_2PI 0.82699334313268016075  /* 3 sqrt(3) / (2 pi) */
+#define MGN_THREE_SQRT3_OVER_2PI 0.826993343132688074267 /* 3 sqrt(3) / (2 pi) */
 
 static inline int mgn__finite(double x) { return isfinite(x); }
 

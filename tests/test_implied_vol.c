@@ -697,6 +697,25 @@ static void test_batch_matches_scalar(void **state)
     }
 }
 
+/* The solvers' constants (lib/internal.h) against their 113-bit values: within 2^-53
+   relative, as rounding a correct decimal expansion gives (3 sqrt(3)/(2 pi) was once
+   1e-14 off, which moved the lowest branch's initial guess). */
+static void test_constants(void **state)
+{
+    (void)state;
+    const q128 pi = acosq((q128)-1);
+    const struct { double got; q128 want; } c[] = {
+        { MGN_THREE_SQRT3_OVER_2PI, 3 * sqrtq((q128)3) / (2 * pi) },
+        { MGN_SQRT_3, sqrtq((q128)3) },
+        { MGN_LN_SQRT_2PI, logq(2 * pi) / 2 },
+        { MGN_SQRT_PI_OVER_2, sqrtq(pi / 2) },
+        { MGN_SQRT_2PI, sqrtq(2 * pi) },
+        { MGN_INV_SQRT_2PI, 1 / sqrtq(2 * pi) },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        assert_true(fabsq((q128)c[i].got - c[i].want) <= 0.5 * DBL_EPSILON * fabsq(c[i].want));
+}
+
 /* erfcx(y) of the vector pass (lib/simd.h, three ranges) against 113-bit references. */
 static void test_batch_erfcx(void **state)
 {
@@ -900,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_batch_round_trip_random),
         cmocka_unit_test(test_batch_matches_scalar),
         cmocka_unit_test(test_batch_erfcx),
+        cmocka_unit_test(test_constants),
         cmocka_unit_test(test_bad_input_implied_vol_scalar),
         cmocka_unit_test(test_bad_input_implied_vol_batch),
     };
