@@ -102,17 +102,22 @@ static MGN_ALWAYS_INLINE double neg_inv_norm_v(double p)
     return fabs(q) <= 0.425 ? central : (r <= 5.0 ? t1 : t2);
 }
 
+/* A solve's state after its last step: s; the step that led to it; the relative error
+   of s the rounding of y leaves; ln b', D = y/b' and msum = M(-d1) + M(-d2)
+   (N(d1)/phi(d1) + N(d2)/phi(d2); meaningful for sg = 1) at the step's start; sg the
+   objective's sign. */
+typedef struct {
+    double s, ds, err, lnbp, D, msum, sg;
+} iv_state;
+
 /* One Householder step of order four (Householder 1970; Jaeckel 2015, sec. 5) on
-   g = ln y - lt at s, with y = b (sg = 1) or b_max - b (sg = -1):
+   g = ln y - lt at st->s, with y = b (sg = 1) or b_max - b (sg = -1):
    g' = sg/D, g''/g' = H2 - sg/D, g'''/g' = H3 - 3 sg H2/D + 2/D^2 with b''/b' = H2 =
-   h^2/s - s/4 and b'''/b' = H3 = H2^2 - 3 h^2/s^2 - 1/4 (h = x/s). Returns the new s
-   (the step kept within [s/2, 2s + 1]); *step the step, *err the relative error of s
-   the rounding of y leaves, *lnbp = ln b', *D = y/b' and *msum = M(-d1) + M(-d2)
-   (N(d1)/phi(d1) + N(d2)/phi(d2); meaningful for sg = 1). */
-static MGN_ALWAYS_INLINE double iv_step(double s, double xo, double ax, double sg, double lt,
-                                        double *step, double *err, double *lnbp, double *Dy,
-                                        double *msum)
+   h^2/s - s/4 and b'''/b' = H3 = H2^2 - 3 h^2/s^2 - 1/4 (h = x/s). The new s is kept
+   within [s/2, 2s + 1]. */
+static MGN_ALWAYS_INLINE void iv_step(iv_state *st, double xo, double ax, double lt)
 {
+    const double s = st->s, sg = st->sg;
     double is = 1.0 / s, h = xo * is, d1 = h + 0.5 * s, d2 = d1 - s;
     double a1 = -sg * d1;
     double m1 = mills_any_v(a1), m2 = mills_v(-d2);
@@ -133,24 +138,21 @@ static MGN_ALWAYS_INLINE double iv_step(double s, double xo, double ax, double s
     /* s moves by (relative error of y) D / s: D's own error (1e-15 per Mills ratio,
        times a M(a) in the series) and the exponent's (d1^2 + |x| + 1 ulps) */
     double e_exp = 2.3e-16 * (d1 * d1 + ax + 1.0) * D * is;
-    *err = taylor ? 1e-15 * fabs(a1) * m1 + 4.4e-16 + e_exp
-                  : 1e-15 * (fabs(m1) + m2) * is + e_exp;
-    *step = ds;
-    *lnbp = lb;
-    *Dy = D;
-    *msum = m1 + m2;
+    st->err = taylor ? 1e-15 * fabs(a1) * m1 + 4.4e-16 + e_exp
+                     : 1e-15 * (fabs(m1) + m2) * is + e_exp;
+    st->ds = ds;
+    st->lnbp = lb;
+    st->D = D;
+    st->msum = m1 + m2;
     double sn = s + ds;
     sn = sn > 0.5 * s ? sn : 0.5 * s;
     sn = sn < 2.0 * s + 1.0 ? sn : 2.0 * s + 1.0;
-    return sn == sn ? sn : s;
+    st->s = sn == sn ? sn : s;
 }
 
-/* b(xo, s) = beta solved for s (xo = -ax <= 0, 0 < beta < bmax = e^{xo/2}, ibmax =
-   1/bmax): the guess and the three steps of the file comment. *ds the last step, *err,
-   *lnbp, *D and *msum as iv_step's at the last step, *sg the objective's sign. */
-static MGN_ALWAYS_INLINE double solve_v(double beta, double ax, double bmax, double ibmax,
-                                        double *ds_out, double *err_out, double *lnbp_out,
-                                        double *D_out, double *msum_out, double *sg_out)
+/* b(-ax, s) = beta solved for s (ax >= 0, 0 < beta < bmax = e^{-ax/2}, ibmax =
+   1/bmax): the guess and the three steps of the file comment. */
+static MGN_ALWAYS_INLINE iv_state solve_v(double beta, double ax, double bmax, double ibmax)
 {
     double xo = -ax;
     /* the initial guess (file comment) */
@@ -171,22 +173,24 @@ static MGN_ALWAYS_INLINE double solve_v(double beta, double ax, double bmax, dou
     double s = below ? s_lo : s_hi;
     double s_min = 1e-4 * (sc + 1e-3);
     s = s > s_min ? s : s_min;
-    s = s < 200.0 ? s : 200.0;
 
     /* three steps on ln b (beta <= b_max/2) or ln(b_max - b) */
-    double sg = beta <= 0.5 * bmax ? 1.0 : -1.0;
-    double lt = log(sg > 0 ? beta : bmax - beta);
-    double ds, err, lnbp, D, msum;
-    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
-    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
-    s = iv_step(s, xo, ax, sg, lt, &ds, &err, &lnbp, &D, &msum);
-    *ds_out = ds;
-    *err_out = err;
-    *lnbp_out = lnbp;
-    *D_out = D;
-    *msum_out = msum;
-    *sg_out = sg;
-    return s;
+    iv_state st;
+    st.s = s < 200.0 ? s : 200.0;
+    st.sg = beta <= 0.5 * bmax ? 1.0 : -1.0;
+    double lt = log(st.sg > 0 ? beta : bmax - beta);
+    iv_step(&st, xo, ax, lt);
+    iv_step(&st, xo, ax, lt);
+    iv_step(&st, xo, ax, lt);
+    return st;
+}
+
+/* Whether the solve can be vouched for: its last step below 2^-17 s (after a step of
+   order four from there the error is far below an ulp), the rounding within
+   IVB_ERR_MAX, s not beyond where the steps were checked. */
+static MGN_ALWAYS_INLINE int iv_solved(const iv_state *st)
+{
+    return (fabs(st->ds) <= 0x1p-17 * st->s) & (st->err <= IVB_ERR_MAX) & (st->s <= 150.0);
 }
 
 /* The first vector pass: sigma[i], and fix[i] = 1 where the scalar code must take
@@ -239,23 +243,23 @@ MGN_SIMD_LOOP
         ok &= (beta >= 1e-300) & (beta <= bmax * (1.0 - 1e-9));
         beta = ok ? beta : 0.5 * bmax;
 
-        double ds, err, lnbp, D, msum, sg;
-        double s = solve_v(beta, ax, bmax, ibmax, &ds, &err, &lnbp, &D, &msum, &sg);
+        iv_state st = solve_v(beta, ax, bmax, ibmax);
+        double s = st.s;
 
         /* kappa = (price + A N(theta d1) (1 + 2|q|T) + B N(theta d2) (1 + 2|r|T)) /
            (vega sigma) with vega sigma = sqrt(A B) b' s (b' at the last step's s, a few
            ulps away). Out of the money with beta <= b_max/2, price = sqrt(A B) b' D and
            A N(theta d1) + B N(theta d2) = sqrt(A B) b' msum; elsewhere bounded by A + B. */
         double f = 1.0 + 2.0 * (fabs(qi) + fabs(ri)) * Ti;
-        double k_otm = D + msum * f;
+        double k_otm = st.D + st.msum * f;
         /* (1/b' beyond e^300: kappa far above the bound anyway) */
-        double k_other = (pi + (A + B) * f) / norm * exp(-lnbp < 300.0 ? -lnbp : 300.0);
-        double k_s = ((!itm) & (sg > 0)) ? k_otm : k_other;
+        double k_other = (pi + (A + B) * f) / norm
+                       * exp(-st.lnbp < 300.0 ? -st.lnbp : 300.0);
+        double k_s = ((!itm) & (st.sg > 0)) ? k_otm : k_other;
         int well = k_s * (8.0 + 4.0 * ax) <= IVB_KAPPA_X * s;
         double sig = s / sqrt(Ti);
         sigma[i] = sig;
-        fix[i] = (double)!(ok & (fabs(ds) <= 0x1p-17 * s) & (err <= IVB_ERR_MAX) & well
-                           & (s <= 150.0) & (sig >= DBL_MIN) & (sig <= DBL_MAX));
+        fix[i] = (double)!(ok & iv_solved(&st) & well & (sig >= DBL_MIN) & (sig <= DBL_MAX));
     }
 }
 
@@ -276,11 +280,9 @@ MGN_SIMD_LOOP
                & (beta[i] <= bmax[i] * (1.0 - 1e-9)) & (bmax[i] > 0.0);
         double bm = ok ? bmax[i] : 0.6065306597126334;       /* stand-ins: x = -1 */
         double ax_c = ok ? ax : 1.0, b = ok ? beta[i] : 0.3;
-        double ds, err, lnbp, D, msum, sg;
-        double s = solve_v(b, ax_c, bm, 1.0 / bm, &ds, &err, &lnbp, &D, &msum, &sg);
-        s_out[i] = s;
-        fix[i] = (double)!(ok & (fabs(ds) <= 0x1p-17 * s) & (err <= IVB_ERR_MAX)
-                           & (s <= 150.0));
+        iv_state st = solve_v(b, ax_c, bm, 1.0 / bm);
+        s_out[i] = st.s;
+        fix[i] = (double)!(ok & iv_solved(&st));
     }
 }
 
