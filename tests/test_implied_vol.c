@@ -156,33 +156,43 @@ static void test_round_trip_random(void **state)
                   KAPPA_MAX, worst);
 }
 
-/* The wings grid: K/S down to 0.2 and up to 5, the extremes of T, sigma, r and q. */
+/* The wings grid: K/S down to 0.2 and up to 5, the extremes of T, sigma, r and q, calls
+   and puts, S = 100. Case k of WING_CASES: *c and its sigma. */
 static const double wing_ks[] = { 0.2, 0.21, 0.5, 0.9, 0.999, 1.0, 1.001, 1.1, 2.0, 4.8, 5.0 };
 static const double wing_Ts[] = { 1.0 / 365, 7.0 / 365, 0.25, 1.0, 10.0 };
 static const double wing_sigs[] = { 0.01, 0.03, 0.1, 0.3, 1.0, 2.5, 4.0 };
 static const double wing_rq[][2] = { { -0.02, -0.05 }, { 0.15, 0.20 }, { 0.15, -0.05 },
-                                { -0.02, 0.2 }, { 0.0, 0.0 } };
+                                     { -0.02, 0.2 }, { 0.0, 0.0 } };
+#define N_OF(a) (sizeof a / sizeof a[0])
+#define WING_CASES (N_OF(wing_ks) * N_OF(wing_Ts) * N_OF(wing_sigs) * N_OF(wing_rq) * 2)
 
-/* Deep wings (K/S = 0.2 and 5), the extremes of T, sigma, r and q. */
+static double wing_case(size_t k, contract *c)
+{
+    const int type = (int)(k % 2);
+    const size_t e = k / 2 % N_OF(wing_rq), d = k / 2 / N_OF(wing_rq) % N_OF(wing_sigs);
+    const size_t t = k / 2 / N_OF(wing_rq) / N_OF(wing_sigs) % N_OF(wing_Ts);
+    const size_t a = k / 2 / N_OF(wing_rq) / N_OF(wing_sigs) / N_OF(wing_Ts);
+    *c = (contract){ type, 100.0, 100.0 * wing_ks[a], wing_Ts[t], wing_rq[e][0],
+                     wing_rq[e][1] };
+    return wing_sigs[d];
+}
+
+/* Deep wings (the grid above), also at S = 0.01 and K = 1e5 (the domain's ends). */
 static void test_round_trip_wings(void **state)
 {
     (void)state;
     double worst = 0.0;
-    for (size_t a = 0; a < sizeof wing_ks / sizeof wing_ks[0]; ++a)
-        for (size_t b = 0; b < sizeof wing_Ts / sizeof wing_Ts[0]; ++b)
-            for (size_t d = 0; d < sizeof wing_sigs / sizeof wing_sigs[0]; ++d)
-                for (size_t e = 0; e < sizeof wing_rq / sizeof wing_rq[0]; ++e)
-                    for (int type = 0; type < 2; ++type) {
-                        contract c = { type, 100.0, 100.0 * wing_ks[a], wing_Ts[b],
-                                       wing_rq[e][0], wing_rq[e][1] };
-                        worst = fmax(worst, check_round_trip(&c, wing_sigs[d], 0));
-                        c.S = 0.01; c.K = 0.01 * wing_ks[a];
-                        if (c.K >= 0.01)
-                            worst = fmax(worst, check_round_trip(&c, wing_sigs[d], 0));
-                        c.S = 1e5 / wing_ks[a]; c.K = 1e5;
-                        if (c.S <= 1e5)
-                            worst = fmax(worst, check_round_trip(&c, wing_sigs[d], 0));
-                    }
+    for (size_t k = 0; k < WING_CASES; ++k) {
+        contract c;
+        const double sigma = wing_case(k, &c), ks = c.K / c.S;
+        worst = fmax(worst, check_round_trip(&c, sigma, 0));
+        c.S = 0.01; c.K = 0.01 * ks;
+        if (c.K >= 0.01)
+            worst = fmax(worst, check_round_trip(&c, sigma, 0));
+        c.S = 1e5 / ks; c.K = 1e5;
+        if (c.S <= 1e5)
+            worst = fmax(worst, check_round_trip(&c, sigma, 0));
+    }
     print_message("wings: max relative error %.3g (kappa <= %g)\n", worst, KAPPA_MAX);
 }
 
@@ -615,21 +625,17 @@ static void test_batch_round_trip_random(void **state)
     (void)state;
     long random_cases = mgn_test_cases(40000);
     iv_cases b;
-    cases_alloc(&b, (size_t)random_cases + 4000);
+    cases_alloc(&b, (size_t)random_cases + WING_CASES);
     mgn_test_rng g = { 0x13198A2E03707344ULL };
     for (long i = 0; i < random_cases; ++i) {
         contract c = random_contract(&g, i % 10 == 0);
         cases_add(&b, c, mgn_test_logrange(&g, 0.01, 4.0));
     }
-    for (size_t a = 0; a < sizeof wing_ks / sizeof wing_ks[0]; ++a)
-        for (size_t t = 0; t < sizeof wing_Ts / sizeof wing_Ts[0]; ++t)
-            for (size_t d = 0; d < sizeof wing_sigs / sizeof wing_sigs[0]; ++d)
-                for (size_t e = 0; e < sizeof wing_rq / sizeof wing_rq[0]; ++e)
-                    for (int type = 0; type < 2; ++type) {
-                        contract c = { type, 100.0, 100.0 * wing_ks[a], wing_Ts[t],
-                                       wing_rq[e][0], wing_rq[e][1] };
-                        cases_add(&b, c, wing_sigs[d]);
-                    }
+    for (size_t k = 0; k < WING_CASES; ++k) {
+        contract c;
+        const double sigma = wing_case(k, &c);
+        cases_add(&b, c, sigma);
+    }
     assert_int_equal(mgn_implied_vol_batch_status(b.n, b.type, b.S, b.K, b.T, b.r, b.q, b.P,
                                                   b.got, b.st), MGN_OK);
     double worst = 0, worst_vs_scalar = 0;
