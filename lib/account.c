@@ -767,11 +767,12 @@ static int batch_priced(const mgn_position *p)
     return p->instrument == MGN_OPTION && !(p->exercise == MGN_AMERICAN && p->expiry > 0);
 }
 
-#define GCAP 512   /* options priced per batch call */
+#define GCAP 512   /* options priced per batch call, and accounts per group */
 
 typedef struct {
     int    ty[GCAP];
     double S[GCAP], K[GCAP], T[GCAP], r[GCAP], q[GCAP], sg[GCAP], V[GCAP];
+    unsigned short first[GCAP];  /* account g0 + j's first price: V[first[j]] */
 } sweep_batch;
 
 static void sweep_eval_one(sweep_ctx *x, size_t k, void *w, const double **vcur)
@@ -806,8 +807,9 @@ static void sweep_fast_range(sweep_ctx *x, size_t lo, size_t hi)
             size_t m = 0;
             for (size_t i = 0; i < a->n_pos; i++)
                 m += batch_priced(&a->pos[i]);
-            if (n + m > GCAP)
+            if (n + m > GCAP || k - g0 == GCAP)
                 break;
+            b.first[k - g0] = (unsigned short)n;
             for (size_t i = 0; i < a->n_pos; i++) {
                 const mgn_position *p = &a->pos[i];
                 if (!batch_priced(p))
@@ -825,16 +827,11 @@ static void sweep_fast_range(sweep_ctx *x, size_t lo, size_t hi)
         }
         if (n > 0)
             mgn_bs_price_batch(n, b.ty, b.S, b.K, b.T, b.r, b.q, b.sg, b.V);
-        const double *cur = b.V;
         for (size_t j = g0; j < k; j++) {
-            /* an account whose evaluation fails (an overflow) stops before reading all
-               its prices: the next account's start from the count, not from the cursor */
-            const double *next = cur;
-            const mgn_account *a = &x->accts[j];
-            for (size_t i = 0; i < a->n_pos; i++)
-                next += batch_priced(&a->pos[i]);
+            /* each account from its own first price: one whose evaluation fails (an
+               overflow) stops before reading all of its prices */
+            const double *cur = b.V + b.first[j - g0];
             sweep_eval_one(x, j, NULL, &cur);
-            cur = next;
         }
         if (k < hi && k == g0) {
             /* invalid account, or more than GCAP options: the scalar path */
