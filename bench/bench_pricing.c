@@ -107,6 +107,25 @@ int main(int argc, char **argv)
                p);
     bench_options_free(&ch);
 
+    /* Options around the money as a venue lists them (bench_options_listed): where
+       margin, account and risk-screen books have theirs. */
+    bench_options ls;
+    if (bench_options_listed(&ls, n, 43) != 0) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    SCALAR_ROW("mgn_bs_price (scalar, listed strikes)", "", "mgn_bs_price", n, MGN_OK,
+               double p = 0,
+               mgn_bs_price(ls.type[i], ls.S[i], ls.K[i], ls.T[i], ls.r[i], ls.q[i],
+                            ls.sigma[i], &p),
+               p);
+    SCALAR_ROW("mgn_bs_greeks (scalar, listed strikes)", "", "mgn_bs_greeks", n, MGN_OK,
+               mgn_greeks g = { 0 },
+               mgn_bs_greeks(ls.type[i], ls.S[i], ls.K[i], ls.T[i], ls.r[i], ls.q[i],
+                             ls.sigma[i], &g),
+               g.vega);
+    bench_options_free(&ls);
+
     SCALAR_ROW("mgn_bs_greeks (scalar, price + 10)", "", "mgn_bs_greeks", n, MGN_OK,
                mgn_greeks g = { 0 },
                mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g),

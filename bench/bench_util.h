@@ -118,6 +118,26 @@ static inline int bench_options_chain_order(const bench_options *o, bench_option
     return 0;
 }
 
+/* n options as a venue lists them around the money, in random order: K/S in [0.8,
+   1.25], T log-uniform from 1 day to 1 year, sigma in [0.3, 1.2] (crypto), r in
+   [0, 5%], q = 0, S = 60,000. The random set above is mostly far wings and tiny
+   expiries, where other branches run. */
+static inline int bench_options_listed(bench_options *o, size_t n, uint64_t seed)
+{
+    if (bench_options_make(o, n, seed) != 0)
+        return -1;
+    bench_rng g = { seed + 1 };
+    for (size_t i = 0; i < n; i++) {
+        o->S[i] = 60000;
+        o->K[i] = 60000 * (0.8 + 0.45 * bench_uniform(&g));
+        o->T[i] = bench_logrange(&g, 1.0 / 365, 1.0);
+        o->sigma[i] = 0.3 + 0.9 * bench_uniform(&g);
+        o->r[i] = 0.05 * bench_uniform(&g);
+        o->q[i] = 0;
+    }
+    return 0;
+}
+
 /* CPU model and compiler, for the header of each table. */
 static inline void bench_print_machine(const char *flags)
 {
