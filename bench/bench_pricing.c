@@ -56,6 +56,27 @@ static void check(const char *what, int status)
         print_row(&r, target);                                                 \
     } while (0)
 
+/* The scalar BSM price and Greeks rows over an option set (bench_options). */
+#define BS_PRICE_ROW(label, target, set)                                       \
+    SCALAR_ROW(label, target, "mgn_bs_price", (set).n, MGN_OK, double p = 0,   \
+               mgn_bs_price((set).type[i], (set).S[i], (set).K[i], (set).T[i], \
+                            (set).r[i], (set).q[i], (set).sigma[i], &p),       \
+               p)
+#define BS_GREEKS_ROW(label, set)                                              \
+    SCALAR_ROW(label, "", "mgn_bs_greeks", (set).n, MGN_OK, mgn_greeks g = { 0 }, \
+               mgn_bs_greeks((set).type[i], (set).S[i], (set).K[i], (set).T[i], \
+                             (set).r[i], (set).q[i], (set).sigma[i], &g),      \
+               g.vega)
+
+/* Exits when an option set could not be allocated. */
+static void need(int made)
+{
+    if (made != 0) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -65,10 +86,7 @@ int main(int argc, char **argv)
         return 2;
     }
     bench_options o;
-    if (bench_options_make(&o, n, 42) != 0) {
-        fprintf(stderr, "out of memory\n");
-        return 1;
-    }
+    need(bench_options_make(&o, n, 42));
     double *price = malloc(n * sizeof *price), *iv = malloc(n * sizeof *iv);
     mgn_greeks *gk = malloc(n * sizeof *gk);
     int *ivst = malloc(n * sizeof *ivst);
@@ -88,48 +106,25 @@ int main(int argc, char **argv)
            "--------------", "------------");
 
     row r;
-    SCALAR_ROW("mgn_bs_price (scalar)", "<= 45", "mgn_bs_price", n, MGN_OK, double p = 0,
-               mgn_bs_price(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &p),
-               p);
+    BS_PRICE_ROW("mgn_bs_price (scalar)", "<= 45", o);
 
     /* The same options in the order of a listed chain (by expiry, type and moneyness
        K/S), where consecutive options take the same branches: what pricing a venue's
        chain option by option costs, against the random order above. */
     bench_options ch;
-    if (bench_options_chain_order(&o, &ch) != 0) {
-        fprintf(stderr, "out of memory\n");
-        return 1;
-    }
-    SCALAR_ROW("mgn_bs_price (scalar, chain order)", "", "mgn_bs_price", n, MGN_OK,
-               double p = 0,
-               mgn_bs_price(ch.type[i], ch.S[i], ch.K[i], ch.T[i], ch.r[i], ch.q[i],
-                            ch.sigma[i], &p),
-               p);
+    need(bench_options_chain_order(&o, &ch));
+    BS_PRICE_ROW("mgn_bs_price (scalar, chain order)", "", ch);
     bench_options_free(&ch);
 
     /* Options around the money as a venue lists them (bench_options_listed): where
        margin, account and risk-screen books have theirs. */
     bench_options ls;
-    if (bench_options_listed(&ls, n, 43) != 0) {
-        fprintf(stderr, "out of memory\n");
-        return 1;
-    }
-    SCALAR_ROW("mgn_bs_price (scalar, listed strikes)", "", "mgn_bs_price", n, MGN_OK,
-               double p = 0,
-               mgn_bs_price(ls.type[i], ls.S[i], ls.K[i], ls.T[i], ls.r[i], ls.q[i],
-                            ls.sigma[i], &p),
-               p);
-    SCALAR_ROW("mgn_bs_greeks (scalar, listed strikes)", "", "mgn_bs_greeks", n, MGN_OK,
-               mgn_greeks g = { 0 },
-               mgn_bs_greeks(ls.type[i], ls.S[i], ls.K[i], ls.T[i], ls.r[i], ls.q[i],
-                             ls.sigma[i], &g),
-               g.vega);
+    need(bench_options_listed(&ls, n, 43));
+    BS_PRICE_ROW("mgn_bs_price (scalar, listed strikes)", "", ls);
+    BS_GREEKS_ROW("mgn_bs_greeks (scalar, listed strikes)", ls);
     bench_options_free(&ls);
 
-    SCALAR_ROW("mgn_bs_greeks (scalar, price + 10)", "", "mgn_bs_greeks", n, MGN_OK,
-               mgn_greeks g = { 0 },
-               mgn_bs_greeks(o.type[i], o.S[i], o.K[i], o.T[i], o.r[i], o.q[i], o.sigma[i], &g),
-               g.vega);
+    BS_GREEKS_ROW("mgn_bs_greeks (scalar, price + 10)", o);
 
     /* Coin-settled (inverse) options, as Deribit lists them, on the same random set:
        the BSM value and Greeks converted to coin (V / S and its derivatives). */
