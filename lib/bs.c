@@ -111,7 +111,7 @@ static inline int infinite_part(double S, double K, double T, double r, double q
 
 /* The price once x = ln(F/K), s = sigma sqrt(T) > 0 or 0, e^{-qT}, S e^{-qT} and
    K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); n as for
-   otm_value, for an option out of the money. */
+   otm_value (the out-of-the-money side's terms), or NULL. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))  /* a call here costs the pricer what its early exit saves */
 #endif
@@ -125,7 +125,7 @@ static inline double price_from_parts(int theta, double S, double K, double T, d
     double v = itm;
     if (s != 0) {
         int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
-        v = otm_value(omega, x, s, Sc, Kr, itm, theta * x > 0 ? NULL : n) + itm;
+        v = otm_value(omega, x, s, Sc, Kr, itm, n) + itm;
         /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the
            two parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
         double cap = theta > 0 ? Sc : Kr;
@@ -197,10 +197,15 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double sqT = sqrt(T);
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
-    double n1;                        /* phi(d1) = phi(theta d1) */
-    double N1 = mgn__norm_cdf_pdf(theta * d1, &n1), N2 = mgn__norm_cdf(theta * d2);
-    /* out of the money the price's normal terms are N1 and N2 themselves */
-    const double n12[2] = { N1, N2 };
+    /* One normal tail per d, t = N(-|d|), gives both N(theta d) for the Greeks and
+       N(omega d), omega the out-of-the-money side, for the price: N(z) = t for z <= 0,
+       1 - t (at least 1/2, so accurate) above. In the money the price's two terms are
+       then not computed a second time. */
+    const int omega = theta * x > 0 ? -theta : theta;
+    double n1;                        /* phi(d1) */
+    const double t1 = mgn__norm_cdf_pdf(-fabs(d1), &n1), t2 = mgn__norm_cdf(-fabs(d2));
+    const double N1 = theta * d1 > 0 ? 1.0 - t1 : t1, N2 = theta * d2 > 0 ? 1.0 - t2 : t2;
+    const double n12[2] = { omega * d1 > 0 ? 1.0 - t1 : t1, omega * d2 > 0 ? 1.0 - t2 : t2 };
     o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, n12);
     o.delta = theta * eq * N1;
     o.gamma = eq * n1 / s / S;   /* not / (S * s): that product underflows to 0 for a
