@@ -357,11 +357,8 @@ static int batch(size_t n, const int *type, const double *S, const double *K,
         if (nb.n == 0)
             continue;
         size_t padded = (nb.n + 15) / 16 * 16;
-        for (size_t k = nb.n; k < padded; k++) {     /* harmless padding */
-            nb.beta[k] = 0.3;
-            nb.xo[k] = -1.0;
-            nb.bmax[k] = 0.6065306597126334;
-        }
+        for (size_t k = nb.n; k < padded; k++)      /* invalid: the kernel's stand-ins */
+            nb.beta[k] = nb.xo[k] = nb.bmax[k] = 0.0;
         iv_norm_kernel(padded, nb.beta, nb.xo, nb.bmax, nb.s, nb.fix);
         for (size_t k = 0; k < nb.n; k++) {
             size_t i = nb.at[k];

@@ -579,11 +579,11 @@ static void test_batch(void **state)
     }
 }
 
-/* The batch equals the scalar function bit for bit on a random set. */
 /* The batch forms solve most elements in vector passes of their own
    (lib/implied_vol_batch.c): every status is the scalar one, every value meets the
-   accuracy contract of the file comment and is within 1e-12 of the scalar value. The cases: the random round trips' domain (a tenth
-   one day), and the wings grid of test_round_trip_wings. */
+   accuracy contract of the file comment and is within 1e-12 of the scalar value. The
+   cases: the random round trips' domain (a tenth one day), and the wings grid of
+   test_round_trip_wings. */
 typedef struct {
     size_t n;
     contract *c;
@@ -717,6 +717,7 @@ static void test_constants(void **state)
         { MGN_SQRT_PI_OVER_2, sqrtq(pi / 2) },
         { MGN_SQRT_2PI, sqrtq(2 * pi) },
         { MGN_INV_SQRT_2PI, 1 / sqrtq(2 * pi) },
+        { MGN_SQRT1_2, 1 / sqrtq((q128)2) },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         assert_true(fabsq((q128)c[i].got - c[i].want) <= 0.5 * DBL_EPSILON * fabsq(c[i].want));
