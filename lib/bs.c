@@ -11,6 +11,7 @@
  */
 #include <float.h>
 #include "internal.h"
+#include "normal.h"
 
 /* (internal.h) Out of line: inlined into the pricer it made the scalar price 4% slower
    (bench_pricing's options, 41 alternations). */
@@ -37,6 +38,36 @@ static inline double otm_distance(int omega, double x, double s, double *d1, dou
 
 #define OTM_NEGLIGIBLE_U 37.0   /* N(-37) = 5.7e-300: nothing to 1e-300 of the notional */
 
+/* The out-of-the-money value where both normal terms lie beyond the centre of the
+   normal distribution (u >= MGN_NORM_CENTRE: there N needs an exponential). With
+   Sc phi(d1) = Kr phi(d2) the terms are P R(u) and P R(w), w = u + s, P = C phi(u)
+   (C = Sc for omega = 1, Kr for omega = -1): one exponential serves both (the form of
+   Jaeckel, "Let's Be Rational", 2015, sec. 2), and v = P (R(u) - R(w)) carries the
+   rounding of the two ratios (an ulp each, amplified by big / v) and that of P, which
+   is common to both terms and so not amplified: about u (2.5 u + 2 s) eps from the
+   rounding of d1 (its x / s and x) in phi(u), 3 eps besides. Direct where that sum
+   is within MGN_DIRECT_LIMIT eps of v or, in the money, small against the intrinsic
+   part (as mgn__direct_ok_itm); otherwise the normalised Black function, whose
+   exponent is exact in double-double. Out of the money the test is made before any
+   exponential where big / v >= (1 + w^2) / (1 + s w) (otm_value below) already
+   fails it. */
+static double tail_value(int omega, double x, double s, double u, double w, double Sc,
+                         double Kr, double itm)
+{
+    const double arg_err = 3.0 + u * (2.5 * u + 2.0 * s);
+    if (itm == 0
+        && 2.0 * (1.0 + w * w) + arg_err * (1.0 + s * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
+        return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
+    const double P = (omega > 0 ? Sc : Kr) * mgn__norm_pdf_exact(u);
+    const double big = P * mgn__mills(u), small = P * mgn__mills(w);
+    const double v = big - small, err = 2.0 * big + arg_err * v;
+    /* small below DBL_MIN has lost bits (or P overflowed: NaN) */
+    if ((v > 0) & (small >= DBL_MIN)
+        & ((err <= MGN_DIRECT_LIMIT * v) | ((itm > 0) & (err <= 400.0 * itm))))
+        return v;
+    return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
+}
+
 /* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
    discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}.
    Its two terms are C phi(u) R(u) and C phi(u) R(u + s) (C = Sc or Kr, R = (1-N)/phi
@@ -56,8 +87,10 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
     double za = omega * d1, zb = omega * d2;
     if (u > OTM_NEGLIGIBLE_U)
         return 0.0;
+    double w = -(za < zb ? za : zb);          /* the smaller term's distance, u + s */
+    if (!n && u >= MGN_NORM_CENTRE && w < MGN_MILLS_MAX)
+        return tail_value(omega, x, s, u, w, Sc, Kr, itm);
     if (u > 0 && itm == 0) {
-        double w = u + s;
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
     }

@@ -19,7 +19,7 @@
  * (glibc 2.36: 14 against 21 ns per call over z in [-8, 1]). For a > 40, N(-a) is
  * below the smallest subnormal: 0 (and N(a) = 1).
  *
- * Except near the centre, a < NORM_CENTRE: there N(z) = 0.5 erfc(-z / sqrt 2), as
+ * Except near the centre, a < MGN_NORM_CENTRE: there N(z) = 0.5 erfc(-z / sqrt 2), as
  * accurate (the rounding of z / sqrt 2 moves erfc by at most 2 eps there, measured
  * max 2.2 eps in all) and cheaper, for glibc's erfc needs no exponential below
  * |x| = 0.84375 (a rational function; fdlibm's s_erf.c). That is where near-the-money
@@ -127,9 +127,7 @@ const double mgn__mills_rows[96][12] = {
     {62.0, 0.016124839630357123, 2.7788748327392346e-19, -0.0002599429178583823, 4.189361568710536e-06, -6.750019944299091e-08, 1.0873008112890099e-09, -1.7509828797962416e-11, 2.8190426252631577e-13, -4.537421648846323e-15, 7.306097614424824e-17, -1.1754295110010563e-18},
 };
 
-#define NORM_CENTRE 1.193242693252299    /* 0.84375 sqrt 2 */
-
-/* N(z) for |z| < NORM_CENTRE (above) */
+/* N(z) for |z| < MGN_NORM_CENTRE (above) */
 static double centre_cdf(double z)
 {
     return 0.5 * erfc(-z * MGN_SQRT1_2);
@@ -142,12 +140,9 @@ double mgn__norm_cdf_pdf(double z, double *pdf)
         *pdf = 0.0;
         return z > 0 ? 1.0 : 0.0;
     }
-    double h, l;
-    mgn__two_prod(a, a, &h, &l);
-    const double e = exp(-0.5 * h);
-    const double phi = MGN_INV_SQRT_2PI * (e - 0.5 * l * e);
+    const double phi = mgn__norm_pdf_exact(a);
     *pdf = phi;
-    if (a < NORM_CENTRE)
+    if (a < MGN_NORM_CENTRE)
         return centre_cdf(z);
     const double tail = phi * mgn__mills(a);   /* N(-a) */
     return z > 0 ? 1.0 - tail : tail;
@@ -155,7 +150,7 @@ double mgn__norm_cdf_pdf(double z, double *pdf)
 
 double mgn__norm_cdf(double z)
 {
-    if (fabs(z) < NORM_CENTRE)      /* no exponential (mgn__norm_cdf_pdf's N otherwise) */
+    if (fabs(z) < MGN_NORM_CENTRE)      /* no exponential (mgn__norm_cdf_pdf's N otherwise) */
         return centre_cdf(z);
     double pdf;
     return mgn__norm_cdf_pdf(z, &pdf);

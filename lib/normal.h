@@ -42,5 +42,18 @@ static inline double mgn__mills(double a)
 {
     return mgn__octave_poly(mgn__mills_rows, MGN_MILLS_ROWS, a);
 }
+/* phi(a) = e^{-a^2/2} / sqrt(2 pi) for a >= 0 with the rounding of a^2 taken back
+   (Dekker's exact product a^2 = h + l, e^{-h/2} (1 - l/2)): the exponent carries no
+   absolute error a^2 eps (lib/normal.c). */
+static inline double mgn__norm_pdf_exact(double a)
+{
+    double h, l;
+    mgn__two_prod(a, a, &h, &l);
+    const double e = exp(-0.5 * h);
+    return MGN_INV_SQRT_2PI * (e - 0.5 * l * e);
+}
+/* 0.84375 sqrt 2: below it N(z) is 0.5 erfc(-z / sqrt 2), whose glibc form needs no
+   exponential (lib/normal.c). */
+#define MGN_NORM_CENTRE 1.193242693252299
 
 #endif
