@@ -52,13 +52,13 @@ static inline double otm_distance(int omega, double x, double s, double *d1, dou
    exponential where big / v >= (1 + w^2) / (1 + s w) (otm_value below) already
    fails it. */
 static double tail_value(int omega, double x, double s, double u, double w, double Sc,
-                         double Kr, double itm)
+                         double Kr, double itm, const double *phi_u)
 {
     const double arg_err = 3.0 + u * (2.5 * u + 2.0 * s);
     if (itm == 0
         && 2.0 * (1.0 + w * w) + arg_err * (1.0 + s * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
         return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
-    const double P = (omega > 0 ? Sc : Kr) * mgn__norm_pdf_exact(u);
+    const double P = (omega > 0 ? Sc : Kr) * (phi_u ? *phi_u : mgn__norm_pdf_exact(u));
     const double big = P * mgn__mills(u), small = P * mgn__mills(w);
     const double v = big - small, err = 2.0 * big + arg_err * v;
     /* small below DBL_MIN has lost bits (or P overflowed: NaN) */
@@ -77,8 +77,8 @@ static double tail_value(int omega, double x, double s, double u, double w, doub
    already rules the direct formula out, the normalised Black function is used without
    evaluating it first; where the larger term is below 1e-300 of the notional the
    value is 0 to that accuracy. itm: the in-the-money part the value is added to
-   (0 out of the money). n: N(omega d1) and N(omega d2) where the caller has them, or
-   NULL. */
+   (0 out of the money). n: N(omega d1), N(omega d2) and phi(u) where the caller has
+   them (phi(u) needed where u >= MGN_NORM_CENTRE only), or NULL. */
 static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm,
                         const double *n)
 {
@@ -88,8 +88,8 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
     if (u > OTM_NEGLIGIBLE_U)
         return 0.0;
     double w = -(za < zb ? za : zb);          /* the smaller term's distance, u + s */
-    if (!n && u >= MGN_NORM_CENTRE && w < MGN_MILLS_MAX)
-        return tail_value(omega, x, s, u, w, Sc, Kr, itm);
+    if (u >= MGN_NORM_CENTRE && w < MGN_MILLS_MAX)
+        return tail_value(omega, x, s, u, w, Sc, Kr, itm, n ? &n[2] : NULL);
     if (u > 0 && itm == 0) {
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
@@ -235,10 +235,15 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
        1 - t (at least 1/2, so accurate) above. In the money the price's two terms are
        then not computed a second time. */
     const int omega = theta * x > 0 ? -theta : theta;
-    double n1;                        /* phi(d1) */
-    const double t1 = mgn__norm_cdf_pdf(-fabs(d1), &n1), t2 = mgn__norm_cdf(-fabs(d2));
+    double n1, n2 = 0;                /* phi(d1), and phi(d2) beyond the centre */
+    const double t1 = mgn__norm_cdf_pdf(-fabs(d1), &n1);
+    const double t2 = fabs(d2) < MGN_NORM_CENTRE ? mgn__norm_cdf(-fabs(d2))
+                                                 : mgn__norm_cdf_pdf(-fabs(d2), &n2);
     const double N1 = theta * d1 > 0 ? 1.0 - t1 : t1, N2 = theta * d2 > 0 ? 1.0 - t2 : t2;
-    const double n12[2] = { omega * d1 > 0 ? 1.0 - t1 : t1, omega * d2 > 0 ? 1.0 - t2 : t2 };
+    /* and the density at the larger term's distance u for tail_value: |d1| for
+       omega = 1, |d2| otherwise (the same bits as mgn__bs_price's) */
+    const double n12[3] = { omega * d1 > 0 ? 1.0 - t1 : t1, omega * d2 > 0 ? 1.0 - t2 : t2,
+                            omega > 0 ? n1 : n2 };
     o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, n12);
     o.delta = theta * eq * N1;
     o.gamma = eq * n1 / s / S;   /* not / (S * s): that product underflows to 0 for a

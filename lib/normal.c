@@ -127,10 +127,13 @@ const double mgn__mills_rows[96][12] = {
     {62.0, 0.016124839630357123, 2.7788748327392346e-19, -0.0002599429178583823, 4.189361568710536e-06, -6.750019944299091e-08, 1.0873008112890099e-09, -1.7509828797962416e-11, 2.8190426252631577e-13, -4.537421648846323e-15, 7.306097614424824e-17, -1.1754295110010563e-18},
 };
 
-/* N(z) for |z| < MGN_NORM_CENTRE (above) */
+/* N(z) for |z| < MGN_NORM_CENTRE (above); above 0 as 1 - N(-z), the form in which
+   the scalar Greeks take N(z) from N(-|z|), so that the price they return is the
+   same bits as mgn__bs_price's. */
 static double centre_cdf(double z)
 {
-    return 0.5 * erfc(-z * MGN_SQRT1_2);
+    const double t = 0.5 * erfc(fabs(z) * MGN_SQRT1_2);    /* N(-|z|) */
+    return z > 0 ? 1.0 - t : t;
 }
 
 double mgn__norm_cdf_pdf(double z, double *pdf)
