@@ -38,30 +38,60 @@ static inline double otm_distance(int omega, double x, double s, double *d1, dou
 
 #define OTM_NEGLIGIBLE_U 37.0   /* N(-37) = 5.7e-300: nothing to 1e-300 of the notional */
 
-/* The out-of-the-money value where both normal terms lie beyond the centre of the
-   normal distribution (u >= MGN_NORM_CENTRE: there N needs an exponential). With
-   Sc phi(d1) = Kr phi(d2) the terms are P R(u) and P R(w), w = u + s, P = C phi(u)
-   (C = Sc for omega = 1, Kr for omega = -1): one exponential serves both (the form of
-   Jaeckel, "Let's Be Rational", 2015, sec. 2), and v = P (R(u) - R(w)) carries the
-   rounding of the two ratios (an ulp each, amplified by big / v) and that of P, which
-   is common to both terms and so not amplified: about u (2.5 u + 2 s) eps from the
-   rounding of d1 (its x / s and x) in phi(u), 3 eps besides. Direct where that sum
-   is within MGN_DIRECT_LIMIT eps of v or, in the money, small against the intrinsic
-   part (as mgn__direct_ok_itm); otherwise the normalised Black function, whose
-   exponent is exact in double-double. Out of the money the test is made before any
-   exponential where big / v >= (1 + w^2) / (1 + s w) (otm_value below) already
-   fails it. */
-static double tail_value(int omega, double x, double s, double u, double w, double Sc,
-                         double Kr, double itm, const double *phi_u)
+/* Normal terms a caller (mgn__bs_greeks) has already, so that the price it gets is the
+   same bits as mgn__bs_price's without computing them twice: near the centre (|d1|
+   and |d2| below MGN_NORM_CENTRE) N(omega d1) and N(omega d2); elsewhere in the Mills
+   ratio's table phi(|d1|), R(|d1|) and R(|d2|). */
+typedef struct {
+    double n_a, n_b;            /* N(omega d1), N(omega d2) */
+    double phi1, r1, r2;        /* phi(|d1|), R(|d1|), R(|d2|) */
+} known_terms;
+
+/* The out-of-the-money value v = omega (Sc N(omega d1) - Kr N(omega d2)) of side omega
+   from one density. With P = Sc phi(d1) = Kr phi(d2), N(-a) = phi(a) R(a) for a >= 0
+   (R = (1 - N) / phi the Mills ratio, lib/normal.h), u the larger term's distance into
+   its tail and w = u + s the smaller's:
+     u >= 0 (both terms in their tails):   v = P (R(u) - R(w)),
+     u < 0 (d1 and d2 either side of 0):   v = C - P (R(-u) + R(w)),
+   C = Sc for omega = 1, Kr for omega = -1: one exponential for both terms, where two
+   values of N would take one each (the form of Jaeckel, "Let's Be Rational", Wilmott
+   2015, sec. 2). Near the centre two erfc, which need no exponential, cost as much,
+   and less where a book's branches repeat (the same book valued again): there
+   otm_value uses N. Error: the rounding of the ratios (an ulp each), of P and of C,
+   about 3 big eps absolute (big the larger term, C for u < 0), amplified by big / v
+   where the terms cancel; and the rounding of d1 in phi(d1), about
+   |d1| (2.5 |x| / s + 2 s) eps relative, which is common to both terms and so not
+   amplified. Direct where that is within MGN_DIRECT_LIMIT eps of v
+   or, in the money, small against the intrinsic part (as mgn__direct_ok_itm);
+   otherwise the normalised Black function, whose exponent is exact in double-double.
+   Out of the money with u > 0 the test is made before any exponential where
+   big / v >= (1 + w^2) / (1 + s w) (otm_value below) already fails it.
+   kt: the terms the caller has (phi1, r1, r2), or NULL. */
+static double shared_density_value(int omega, double x, double s, double u, double w,
+                                   double d1, double Sc, double Kr, double itm,
+                                   const known_terms *kt)
 {
-    const double arg_err = 3.0 + u * (2.5 * u + 2.0 * s);
-    if (itm == 0
-        && 2.0 * (1.0 + w * w) + arg_err * (1.0 + s * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
+    const double a1 = fabs(d1);
+    const double x_s = d1 - 0.5 * s;                                    /* x / s */
+    const double arg_err = 3.0 + a1 * (2.5 * fabs(x_s) + 2.0 * s);
+    if (itm == 0 && u > 0
+        && 3.0 * (1.0 + w * w) + arg_err * (1.0 + s * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
         return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
-    const double P = (omega > 0 ? Sc : Kr) * (phi_u ? *phi_u : mgn__norm_pdf_exact(u));
-    const double big = P * mgn__mills(u), small = P * mgn__mills(w);
-    const double v = big - small, err = 2.0 * big + arg_err * v;
-    /* small below DBL_MIN has lost bits (or P overflowed: NaN) */
+    /* |u| is |d1| for omega = 1 (w = |d2|), |d2| for omega = -1 (w = |d1|) */
+    const double P = Sc * (kt ? kt->phi1 : mgn__norm_pdf_exact(a1));
+    const double Ru = kt ? (omega > 0 ? kt->r1 : kt->r2) : mgn__mills(fabs(u));
+    const double Rw = kt ? (omega > 0 ? kt->r2 : kt->r1) : mgn__mills(w);
+    const double C = omega > 0 ? Sc : Kr, small = P * Rw;
+    double big, v;
+    if (u >= 0) {
+        big = P * Ru;
+        v = big - small;
+    } else {
+        big = C;
+        v = C - (P * Ru + small);
+    }
+    const double err = 3.0 * big + arg_err * v;
+    /* small below DBL_MIN has lost bits; an overflowing Sc or Kr gives NaN */
     if ((v > 0) & (small >= DBL_MIN)
         & ((err <= MGN_DIRECT_LIMIT * v) | ((itm > 0) & (err <= 400.0 * itm))))
         return v;
@@ -69,18 +99,17 @@ static double tail_value(int omega, double x, double s, double u, double w, doub
 }
 
 /* Value of the out-of-the-money side omega for log-forward-moneyness x, total vol s,
-   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}.
-   Its two terms are C phi(u) R(u) and C phi(u) R(u + s) (C = Sc or Kr, R = (1-N)/phi
-   the Mills ratio, u the larger term's distance into the tail; Sc phi(d1) = Kr phi(d2)),
-   so with z/(1+z^2) < R(z) < 1/z the cancellation big/v is at least
-   (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (Abramowitz-Stegun 7.1.13). Where that
-   already rules the direct formula out, the normalised Black function is used without
-   evaluating it first; where the larger term is below 1e-300 of the notional the
-   value is 0 to that accuracy. itm: the in-the-money part the value is added to
-   (0 out of the money). n: N(omega d1), N(omega d2) and phi(u) where the caller has
-   them (phi(u) needed where u >= MGN_NORM_CENTRE only), or NULL. */
+   discounted spot Sc = S e^{-qT} and discounted strike Kr = K e^{-rT}: the form above
+   wherever both distances are inside the Mills ratio's table but not both near the
+   centre; there, and beyond the table (s above about 26), its two terms
+   Sc N(omega d1) and Kr N(omega d2) from N. Their cancellation big / v is at least
+   (1 + (u+s)^2) / (1 + s (u+s)) for u > 0 (z/(1+z^2) < R(z) < 1/z,
+   Abramowitz-Stegun 7.1.13); where that already rules the direct formula out, the
+   normalised Black function is used without evaluating it first. Where the larger
+   term is below 1e-300 of the notional the value is 0 to that accuracy. itm: the
+   in-the-money part the value is added to (0 out of the money). kt as above. */
 static double otm_value(int omega, double x, double s, double Sc, double Kr, double itm,
-                        const double *n)
+                        const known_terms *kt)
 {
     double d1, d2;
     double u = otm_distance(omega, x, s, &d1, &d2);
@@ -88,13 +117,15 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
     if (u > OTM_NEGLIGIBLE_U)
         return 0.0;
     double w = -(za < zb ? za : zb);          /* the smaller term's distance, u + s */
-    if (u >= MGN_NORM_CENTRE && w < MGN_MILLS_MAX)
-        return tail_value(omega, x, s, u, w, Sc, Kr, itm, n ? &n[2] : NULL);
+    const int centre = fabs(u) < MGN_NORM_CENTRE && w < MGN_NORM_CENTRE;
+    if (!centre && fabs(u) < MGN_MILLS_MAX && w < MGN_MILLS_MAX)
+        return shared_density_value(omega, x, s, u, w, d1, Sc, Kr, itm, kt);
     if (u > 0 && itm == 0) {
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
     }
-    double na = n ? n[0] : mgn__norm_cdf(za), nb = n ? n[1] : mgn__norm_cdf(zb);
+    double na = kt && centre ? kt->n_a : mgn__norm_cdf(za);
+    double nb = kt && centre ? kt->n_b : mgn__norm_cdf(zb);
     double a = Sc * na;
     double b = Kr * nb;
     double v = omega * (a - b);
@@ -143,14 +174,14 @@ static inline int infinite_part(double S, double K, double T, double r, double q
 
 
 /* The price once x = ln(F/K), s = sigma sqrt(T) > 0 or 0, e^{-qT}, S e^{-qT} and
-   K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); n as for
-   otm_value (the out-of-the-money side's terms), or NULL. */
+   K e^{-rT} are known (mgn__bs_price and mgn__bs_greeks compute them alike); kt as for
+   otm_value. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))  /* a call here costs the pricer what its early exit saves */
 #endif
 static inline double price_from_parts(int theta, double S, double K, double T, double r,
                                       double q, double x, double s, double eq, double Sc,
-                                      double Kr, const double *n)
+                                      double Kr, const known_terms *kt)
 {
     double itm = theta * x > 0
                      ? max0_keep_nan(mgn__forward_intrinsic(theta, S, K, T, r, q, eq, Sc, Kr))
@@ -158,7 +189,7 @@ static inline double price_from_parts(int theta, double S, double K, double T, d
     double v = itm;
     if (s != 0) {
         int omega = theta * x > 0 ? -theta : theta;  /* the out-of-the-money side */
-        v = otm_value(omega, x, s, Sc, Kr, itm, n) + itm;
+        v = otm_value(omega, x, s, Sc, Kr, itm, kt) + itm;
         /* Never above the no-arbitrage bound S e^{-qT} (call) or K e^{-rT} (put): the
            two parts can round past it, next to DBL_MAX even to infinity. (A NaN stays.) */
         double cap = theta > 0 ? Sc : Kr;
@@ -230,21 +261,35 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     }
     double sqT = sqrt(T);
     double d1 = x / s + 0.5 * s, d2 = d1 - s;
-    /* One normal tail per d, t = N(-|d|), gives both N(theta d) for the Greeks and
-       N(omega d), omega the out-of-the-money side, for the price: N(z) = t for z <= 0,
-       1 - t (at least 1/2, so accurate) above. In the money the price's two terms are
-       then not computed a second time. */
+    /* One normal tail per d, t = N(-|d|), gives N(theta d): t for theta d <= 0, 1 - t
+       (at least 1/2, so accurate) above; and the price takes its normal terms from
+       here (known_terms): the same bits as mgn__bs_price's, none computed twice. */
     const int omega = theta * x > 0 ? -theta : theta;
-    double n1, n2 = 0;                /* phi(d1), and phi(d2) beyond the centre */
-    const double t1 = mgn__norm_cdf_pdf(-fabs(d1), &n1);
-    const double t2 = fabs(d2) < MGN_NORM_CENTRE ? mgn__norm_cdf(-fabs(d2))
-                                                 : mgn__norm_cdf_pdf(-fabs(d2), &n2);
+    const double a1 = fabs(d1), a2 = fabs(d2);
+    double n1, t1, t2;
+    known_terms kt = { 0, 0, 0, 0, 0 };
+    if ((a1 < MGN_NORM_CENTRE && a2 < MGN_NORM_CENTRE)
+        || !(a1 < MGN_MILLS_MAX && a2 < MGN_MILLS_MAX)) {
+        t1 = mgn__norm_cdf_pdf(-a1, &n1);
+        t2 = mgn__norm_cdf(-a2);
+        kt.n_a = omega * d1 > 0 ? 1.0 - t1 : t1;
+        kt.n_b = omega * d2 > 0 ? 1.0 - t2 : t2;
+    } else {                          /* t = phi(|d|) R(|d|) (lib/normal.h) */
+        n1 = mgn__norm_pdf_exact(a1);
+        kt.phi1 = n1;
+        kt.r1 = mgn__mills(a1);
+        kt.r2 = mgn__mills(a2);
+        t1 = n1 * kt.r1;
+        /* phi(d2) = phi(d1) Sc / Kr, or its own exponential where that ratio is not
+           made of normal numbers */
+        const double P = Sc * n1;
+        double n2 = P / Kr;
+        if (!(P >= DBL_MIN && n2 >= DBL_MIN && n2 <= DBL_MAX))
+            n2 = mgn__norm_pdf_exact(a2);
+        t2 = n2 * kt.r2;
+    }
     const double N1 = theta * d1 > 0 ? 1.0 - t1 : t1, N2 = theta * d2 > 0 ? 1.0 - t2 : t2;
-    /* and the density at the larger term's distance u for tail_value: |d1| for
-       omega = 1, |d2| otherwise (the same bits as mgn__bs_price's) */
-    const double n12[3] = { omega * d1 > 0 ? 1.0 - t1 : t1, omega * d2 > 0 ? 1.0 - t2 : t2,
-                            omega > 0 ? n1 : n2 };
-    o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, n12);
+    o.price = price_from_parts(theta, S, K, T, r, q, x, s, eq, Sc, Kr, &kt);
     o.delta = theta * eq * N1;
     o.gamma = eq * n1 / s / S;   /* not / (S * s): that product underflows to 0 for a
                                     subnormal S, and 0 / 0 would fail a zero gamma */

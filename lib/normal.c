@@ -19,12 +19,11 @@
  * (glibc 2.36: 14 against 21 ns per call over z in [-8, 1]). For a > 40, N(-a) is
  * below the smallest subnormal: 0 (and N(a) = 1).
  *
- * Except near the centre, a < MGN_NORM_CENTRE: there N(z) = 0.5 erfc(-z / sqrt 2), as
- * accurate (the rounding of z / sqrt 2 moves erfc by at most 2 eps there, measured
+ * Except near the centre, a < MGN_NORM_CENTRE: there N(-a) = 0.5 erfc(a / sqrt 2), as
+ * accurate (the rounding of a / sqrt 2 moves erfc by at most 2 eps there, measured
  * max 2.2 eps in all) and cheaper, for glibc's erfc needs no exponential below
  * |x| = 0.84375 (a rational function; fdlibm's s_erf.c). That is where near-the-money
- * options have d1 and d2: a price there costs 0.84 of the tail form's time (strikes
- * within 10% of spot, 1 week to 1 year; the random benchmark set unchanged).
+ * options have d1 and d2 (lib/bs.c).
  */
 #include "normal.h"
 
@@ -127,9 +126,7 @@ const double mgn__mills_rows[96][12] = {
     {62.0, 0.016124839630357123, 2.7788748327392346e-19, -0.0002599429178583823, 4.189361568710536e-06, -6.750019944299091e-08, 1.0873008112890099e-09, -1.7509828797962416e-11, 2.8190426252631577e-13, -4.537421648846323e-15, 7.306097614424824e-17, -1.1754295110010563e-18},
 };
 
-/* N(z) for |z| < MGN_NORM_CENTRE (above); above 0 as 1 - N(-z), the form in which
-   the scalar Greeks take N(z) from N(-|z|), so that the price they return is the
-   same bits as mgn__bs_price's. */
+/* N(z) for |z| < MGN_NORM_CENTRE (above), from N(-|z|) */
 static double centre_cdf(double z)
 {
     const double t = 0.5 * erfc(fabs(z) * MGN_SQRT1_2);    /* N(-|z|) */

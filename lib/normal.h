@@ -52,8 +52,8 @@ static inline double mgn__norm_pdf_exact(double a)
     const double e = exp(-0.5 * h);
     return MGN_INV_SQRT_2PI * (e - 0.5 * l * e);
 }
-/* 0.84375 sqrt 2: below it N(z) is 0.5 erfc(-z / sqrt 2), whose glibc form needs no
-   exponential (lib/normal.c). */
+/* 0.84375 sqrt 2: below it N(-a) = 0.5 erfc(a / sqrt 2) needs no exponential in
+   glibc's erfc (lib/normal.c). */
 #define MGN_NORM_CENTRE 1.193242693252299
 
 #endif

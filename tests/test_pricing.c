@@ -160,6 +160,31 @@ static void test_price_accuracy_wings(void **state)
             }
 }
 
+/* At the forward (|ln(F/K)| below s^2 / 4, so d1 > 0 > d2) with s = sigma sqrt(T)
+   from 1e-5 (sigma = 0.01 at T = 1e-6) to 1: the value, about 0.4 s S, is the
+   difference of two terms near S / 2, which cancel by a factor up to about 1e5 at
+   the smallest s. Within 1e-12 relative of the 113-bit price. */
+static void test_price_accuracy_at_the_forward(void **state)
+{
+    (void)state;
+    mgn_test_rng g = { 0x61C8864680B583EBULL };
+    const double S = 100, T = 0.5, r = 0.03, q = 0.01, F = S * exp((r - q) * T);
+    double worst = 0;
+    for (int i = 0; i < 4000; i++) {
+        double s = mgn_test_logrange(&g, 1e-5, 1.0);
+        double x = mgn_test_range(&g, -0.25, 0.25) * s * s;
+        double K = F * exp(-x), sigma = s / sqrt(T), p;
+        int ty = i % 2 ? MGN_PUT : MGN_CALL;
+        assert_int_equal(mgn_bs_price(ty, S, K, T, r, q, sigma, &p), MGN_OK);
+        double ref = (double)qprice(ty, S, K, T, r, q, sigma);
+        if (!(fabs(p - ref) <= 1e-12 * ref))
+            print_error("s %.17g K %.17g type %d: %.17g vs %.17g\n", s, K, ty, p, ref);
+        assert_close(p, ref, 1e-12, 0);
+        worst = maxd(worst, fabs(p - ref) / ref);
+    }
+    print_message("at the forward: max relative error %.3g\n", worst);
+}
+
 /* In the money with the out-of-the-money value v = omega (a - b) deep in a wing
    (its larger normal term at -u, u from 3 to 36) and its two terms cancelling (small
    s): the price is the intrinsic part plus v, so v needs accuracy against the price,
@@ -1422,6 +1447,7 @@ int main(void)
         cmocka_unit_test(test_published_values),
         cmocka_unit_test(test_price_accuracy_random),
         cmocka_unit_test(test_price_accuracy_wings),
+        cmocka_unit_test(test_price_accuracy_at_the_forward),
         cmocka_unit_test(test_price_accuracy_itm_cancelling),
         cmocka_unit_test(test_price_accuracy_otm_wing),
         cmocka_unit_test(test_greeks_vs_finite_differences),
