@@ -78,7 +78,9 @@ static double shared_density_value(int omega, double x, double s, double u, doub
         && 3.0 * (1.0 + w * w) + arg_err * (1.0 + s * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
         return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
     /* |u| is |d1| for omega = 1 (w = |d2|), |d2| for omega = -1 (w = |d1|) */
-    const double P = Sc * (kt ? kt->phi1 : mgn__norm_pdf_exact(a1));
+    double P = Sc * (kt ? kt->phi1 : mgn__norm_pdf_exact(a1));
+    if (!(P <= DBL_MAX))              /* Sc overflowed (S near DBL_MAX, q < 0): Kr phi(d2) */
+        P = Kr * mgn__norm_pdf_exact(fabs(d1 - s));
     const double Ru = kt ? (omega > 0 ? kt->r1 : kt->r2) : mgn__mills(fabs(u));
     const double Rw = kt ? (omega > 0 ? kt->r2 : kt->r1) : mgn__mills(w);
     const double C = omega > 0 ? Sc : Kr, small = P * Rw;

@@ -635,6 +635,29 @@ static void test_zero_vol_limits(void **state)
 }
 
 /* Overflowing inputs that are finite: a status, never inf or NaN with MGN_OK. */
+/* Next to DBL_MAX one discounted part may overflow while the value is a double: a put
+   on S = DBL_MAX with q < 0 (S e^{-qT} = inf) and the call it mirrors (S and K, r and
+   q exchanged: K e^{-rT} = inf). Both are worth 1.178e308, within 1e-12 of the 113-bit
+   price; the overflowing part used to make the put come out as its bound K e^{-rT}
+   (1.290e308, 9% high). Found by fuzzing the American pricer's symmetry. */
+static void test_price_overflowing_part(void **state)
+{
+    (void)state;
+    const double S = DBL_MAX, K = 1.3069134114273492e+308, T = 9.6928164465805651;
+    const double r = 0.0013592736705577146, q = -0.049019607843137261, sigma = 1.2146816386430248;
+    double put, call;
+    assert_int_equal(mgn_bs_price(MGN_PUT, S, K, T, r, q, sigma, &put), MGN_OK);
+    assert_int_equal(mgn_bs_price(MGN_CALL, K, S, T, q, r, sigma, &call), MGN_OK);
+    double ref = (double)qprice(MGN_PUT, S, K, T, r, q, sigma);
+    assert_true(ref > 1.17e308 && ref < 1.19e308);
+    assert_close(put, ref, 1e-12, 0);
+    assert_close(call, ref, 1e-12, 0);
+    double am_put, am_call;
+    assert_int_equal(mgn_american_price(MGN_PUT, S, K, T, r, q, sigma, &am_put), MGN_OK);
+    assert_int_equal(mgn_american_price(MGN_CALL, K, S, T, q, r, sigma, &am_call), MGN_OK);
+    assert_close(am_put, am_call, 1e-9, 0);
+}
+
 static void test_overflow(void **state)
 {
     (void)state;
@@ -1460,6 +1483,7 @@ int main(void)
         cmocka_unit_test(test_expiry_limits),
         cmocka_unit_test(test_zero_vol_limits),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_price_overflowing_part),
         cmocka_unit_test(test_black76_rho_at_the_edge),
         cmocka_unit_test(test_bad_input_scalar),
         cmocka_unit_test(test_batch_matches_scalar),
