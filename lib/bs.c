@@ -380,9 +380,10 @@ int mgn_inverse_greeks(mgn_option_type type, double S, double K, double T, doubl
     int st = mgn_bs_greeks(type, S, K, T, r, q, sigma, &g);
     if (st != MGN_OK)
         return st;
-    /* Derivatives of V/S: the quotient rule in S, plain division elsewhere. */
+    /* Derivatives of V/S: the quotient rule in S, plain division elsewhere. The value
+       divided as mgn_inverse_price divides it: the same bits. */
     double iS = 1.0 / S;
-    c.price = g.price * iS;
+    c.price = g.price / S;
     c.delta = (g.delta - c.price) * iS;
     c.gamma = (g.gamma - 2.0 * c.delta) * iS;
     c.vega = g.vega * iS;

@@ -426,8 +426,9 @@ static void test_greeks_closed_form_random(void **state)
                   worst[2], worst[3], worst[4]);
 }
 
-/* The price mgn_bs_greeks returns is mgn_bs_price's, bit for bit: a risk engine
-   that takes prices from one and Greeks from the other sees one value of each option.
+/* The price mgn_bs_greeks returns is mgn_bs_price's, bit for bit (and so for the
+   Black-76 and coin-settled forms): a risk engine that takes prices from one and
+   Greeks from the other sees one value of each option.
    The two share every step (the same normal terms, the same tail form with the same
    density, the same limits); random options from the accuracy domain, and options
    near the money over short to long expiries, whose d1 and d2 straddle 0. */
@@ -443,17 +444,27 @@ static void test_greeks_price_is_the_price(void **state)
             o.T = mgn_test_logrange(&g, 1.0 / 365, 1.0);
             o.sigma = mgn_test_range(&g, 0.3, 1.2);
         }
-        double p;
-        mgn_greeks gk;
-        assert_int_equal(mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p), MGN_OK);
-        int st = mgn_bs_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &gk);
-        if (st != MGN_OK)
-            continue;
-        if (gk.price != p) {
-            if (differ++ < 5)
-                print_error("S=%.17g K=%.17g T=%.17g r=%.17g q=%.17g sigma=%.17g type=%d: "
-                            "%.17g against %.17g\n", o.S, o.K, o.T, o.r, o.q, o.sigma, o.type,
-                            gk.price, p);
+        for (int form = 0; form < 3; form++) {      /* BSM, Black-76, coin-settled */
+            double p;
+            mgn_greeks gk;
+            int sp, sg;
+            if (form == 0) {
+                sp = mgn_bs_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p);
+                sg = mgn_bs_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &gk);
+            } else if (form == 1) {
+                sp = mgn_black76_price(o.type, o.S, o.K, o.T, o.r, o.sigma, &p);
+                sg = mgn_black76_greeks(o.type, o.S, o.K, o.T, o.r, o.sigma, &gk);
+            } else {
+                sp = mgn_inverse_price(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &p);
+                sg = mgn_inverse_greeks(o.type, o.S, o.K, o.T, o.r, o.q, o.sigma, &gk);
+            }
+            assert_int_equal(sp, MGN_OK);
+            if (sg != MGN_OK)
+                continue;
+            if (gk.price != p && differ++ < 5)
+                print_error("form %d S=%.17g K=%.17g T=%.17g r=%.17g q=%.17g sigma=%.17g "
+                            "type=%d: %.17g against %.17g\n", form, o.S, o.K, o.T, o.r, o.q,
+                            o.sigma, o.type, gk.price, p);
         }
     }
     assert_int_equal(differ, 0);
