@@ -141,7 +141,8 @@ typedef struct mgn_greeks {
 
 /* Black-Scholes-Merton, European, continuous dividend/carry yield q.
    V = e^{-rT} [F N(d1) - K N(d2)] (call), F = S e^{(r-q)T}. Theta, rho and
-   dividend_rho hold S fixed. */
+   dividend_rho hold S fixed. The price of mgn_bs_greeks is mgn_bs_price's, bit for bit
+   (likewise for the Black-76 and coin-settled pairs below). */
 MGN_API int mgn_bs_price (mgn_option_type type, double S, double K, double T,
                           double r, double q, double sigma, double *price);
 MGN_API int mgn_bs_greeks(mgn_option_type type, double S, double K, double T,

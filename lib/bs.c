@@ -38,10 +38,25 @@ static inline double otm_distance(int omega, double x, double s, double *d1, dou
 
 #define OTM_NEGLIGIBLE_U 37.0   /* N(-37) = 5.7e-300: nothing to 1e-300 of the notional */
 
+/* Which form the out-of-the-money value takes its normal terms in, from the two
+   distances |d1| and |d2| (in either order): the two values of N near the centre
+   (both below MGN_NORM_CENTRE) and beyond the Mills ratio's table, the one density
+   (shared_density_value) between. otm_value and mgn__bs_greeks ask it alike, so that
+   their prices are the same bits. */
+enum { TERMS_N, TERMS_SHARED };
+static inline int terms_form(double a, double b)
+{
+    const int centre = a < MGN_NORM_CENTRE && b < MGN_NORM_CENTRE;
+    const int in_table = a < MGN_MILLS_MAX && b < MGN_MILLS_MAX;     /* false for NaN */
+    if (centre || !in_table)
+        return TERMS_N;
+    return TERMS_SHARED;
+}
+
 /* Normal terms a caller (mgn__bs_greeks) has already, so that the price it gets is the
-   same bits as mgn__bs_price's without computing them twice: near the centre (|d1|
-   and |d2| below MGN_NORM_CENTRE) N(omega d1) and N(omega d2); elsewhere in the Mills
-   ratio's table phi(|d1|), R(|d1|) and R(|d2|). */
+   same bits as mgn__bs_price's without computing them twice: N(omega d1) and
+   N(omega d2) where terms_form is TERMS_N, phi(|d1|), R(|d1|) and R(|d2|) where it is
+   TERMS_SHARED. */
 typedef struct {
     double n_a, n_b;            /* N(omega d1), N(omega d2) */
     double phi1, r1, r2;        /* phi(|d1|), R(|d1|), R(|d2|) */
@@ -119,15 +134,14 @@ static double otm_value(int omega, double x, double s, double Sc, double Kr, dou
     if (u > OTM_NEGLIGIBLE_U)
         return 0.0;
     double w = -(za < zb ? za : zb);          /* the smaller term's distance, u + s */
-    const int centre = fabs(u) < MGN_NORM_CENTRE && w < MGN_NORM_CENTRE;
-    if (!centre && fabs(u) < MGN_MILLS_MAX && w < MGN_MILLS_MAX)
+    if (terms_form(fabs(u), w) == TERMS_SHARED)      /* {|u|, w} = {|d1|, |d2|} */
         return shared_density_value(omega, x, s, u, w, d1, Sc, Kr, itm, kt);
     if (u > 0 && itm == 0) {
         if ((1.0 + u * u) * (1.0 + w * w) > MGN_DIRECT_LIMIT * (1.0 + s * w))
             return sqrt(Sc) * sqrt(Kr) * mgn__normalised_black(x, s, omega);
     }
-    double na = kt && centre ? kt->n_a : mgn__norm_cdf(za);
-    double nb = kt && centre ? kt->n_b : mgn__norm_cdf(zb);
+    double na = kt ? kt->n_a : mgn__norm_cdf(za);
+    double nb = kt ? kt->n_b : mgn__norm_cdf(zb);
     double a = Sc * na;
     double b = Kr * nb;
     double v = omega * (a - b);
@@ -270,8 +284,7 @@ int mgn__bs_greeks(int type, double S, double K, double T, double r, double q, d
     const double a1 = fabs(d1), a2 = fabs(d2);
     double n1, t1, t2;
     known_terms kt = { 0, 0, 0, 0, 0 };
-    if ((a1 < MGN_NORM_CENTRE && a2 < MGN_NORM_CENTRE)
-        || !(a1 < MGN_MILLS_MAX && a2 < MGN_MILLS_MAX)) {
+    if (terms_form(a1, a2) == TERMS_N) {
         t1 = mgn__norm_cdf_pdf(-a1, &n1);
         t2 = mgn__norm_cdf(-a2);
         kt.n_a = omega * d1 > 0 ? 1.0 - t1 : t1;

@@ -126,7 +126,8 @@ const double mgn__mills_rows[96][12] = {
     {62.0, 0.016124839630357123, 2.7788748327392346e-19, -0.0002599429178583823, 4.189361568710536e-06, -6.750019944299091e-08, 1.0873008112890099e-09, -1.7509828797962416e-11, 2.8190426252631577e-13, -4.537421648846323e-15, 7.306097614424824e-17, -1.1754295110010563e-18},
 };
 
-/* N(z) for |z| < MGN_NORM_CENTRE (above), from N(-|z|) */
+/* N(z) for |z| < MGN_NORM_CENTRE (above), from N(-|z|) as mgn__bs_greeks forms it
+   (1 - N(-|z|) above 0), so that its price and mgn__bs_price's are the same bits */
 static double centre_cdf(double z)
 {
     const double t = 0.5 * erfc(fabs(z) * MGN_SQRT1_2);    /* N(-|z|) */
