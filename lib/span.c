@@ -338,6 +338,13 @@ static int span_underlying(const mgn_market *mkt, const mgn_span_params *prm, in
 
 static void finish_underlying(mgn_span_underlying *o)
 {
+    /* The pairs use up at most |D_u| of delta, so the credits sum to at most
+       max(credit_rate) scan_u <= scan_u. Rounding can carry the sum an ulp or two past
+       that, and a WPR in the subnormal range (a scan risk next to 0 over a net delta
+       above 1) is rounded to a multiple of the smallest subnormal, by a third of
+       itself and more: the bound is kept here, as the header promises. */
+    if (o->inter_credit > o->scan_risk)
+        o->inter_credit = o->scan_risk;
     double a = o->scan_risk + o->intra_charge - o->inter_credit;
     o->requirement = a > o->short_option_min ? a : o->short_option_min;
 }

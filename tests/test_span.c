@@ -341,6 +341,38 @@ static void test_inter_spread(void **state)
     assert_close(r2.inter_credit, 0, 0, 0);
 }
 
+/* The credit never exceeds the scan risk (the header's promise), also where the
+   weighted price risk scan_u / |D_u| lies in the subnormal range and rounds up by a
+   third: a scan risk of 3 subnormal ulps over a net delta of -4.03 gives a WPR of one
+   ulp (0.74 exactly), and 4.03 units of spread times it 4 ulps of credit. The case
+   of a fuzzing find (tests/fuzz/crashes/span/). */
+static void test_inter_credit_bounded(void **state)
+{
+    (void)state;
+    const double tiny = 4.9406564584124654e-324;      /* the smallest subnormal */
+    mgn_market m[2] = { { 100, 0, 0 }, { tiny, tiny, tiny } };
+    mgn_span_params p = { 0.22921568627450978, 0.32745098039215687, 2.2921568627450979,
+                          0.65490196078431373, 0.0058554563513255721, 0, 0 };
+    mgn_span_params pp[2] = { p, p };
+    mgn_position pos[2] = { ref_perp(0, MGN_LINEAR, 10, 1, 100),
+                            ref_perp(1, MGN_LINEAR, -19.411764705882351, 0.20762557217846028,
+                                     tiny) };
+    mgn_span_pair pr = { 0, 1, 0.40903898860933102, 10, 1 };
+    mgn_span_result r;
+    mgn_span_underlying u[2];
+    assert_int_equal(mgn_span_margin_detail(m, pp, 2, pos, 2, &pr, 1, MGN_QUOTE, &r, u, NULL),
+                     MGN_OK);
+    /* the case is the one described: a subnormal scan risk and WPR, the leg used up */
+    assert_true(u[1].scan_risk > 0 && u[1].scan_risk < 8 * tiny);
+    assert_true(u[1].weighted_price_risk > 0 && u[1].weighted_price_risk < DBL_MIN);
+    assert_true(u[1].remaining_delta == 0);
+    for (int k = 0; k < 2; k++) {
+        assert_true(u[k].inter_credit <= u[k].scan_risk);
+        assert_true(u[k].requirement >= 0);
+    }
+    assert_true(r.inter_credit <= r.scan_risk);
+}
+
 static void test_brute_force(void **state)
 {
     (void)state;
@@ -941,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_one_short_call),
         cmocka_unit_test(test_intra_spread),
         cmocka_unit_test(test_inter_spread),
+        cmocka_unit_test(test_inter_credit_bounded),
         cmocka_unit_test(test_brute_force),
         cmocka_unit_test(test_brute_force_random),
         cmocka_unit_test(test_invariants),

@@ -165,7 +165,7 @@ static void check_underlying(const span_case *c, size_t u, const mgn_span_underl
     FZ_ASSERT(o->scan_risk == scan && o->scan_scenario == bind);
     double a = o->scan_risk + o->intra_charge - o->inter_credit;
     FZ_ASSERT(o->requirement == (a > o->short_option_min ? a : o->short_option_min));
-    FZ_ASSERT(o->inter_credit <= o->scan_risk * (1 + 1e-12));
+    FZ_ASSERT(o->inter_credit <= o->scan_risk);        /* exactly: the header's promise */
     FZ_ASSERT(o->weighted_price_risk == (o->net_delta != 0 ? scan / fabs(o->net_delta) : 0.0));
     FZ_ASSERT(fabs(o->remaining_delta) <= fabs(o->net_delta) && o->remaining_delta * o->net_delta >= 0);
     if (!in_pairs(c, (int)u))
