@@ -212,7 +212,11 @@ int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delt
             double x = th * (S - K);
             d = S == K ? 0.5 * th : (x > 0 ? th : 0.0);
         } else {
-            double s = p->vol * sqrt(T), x = log(S / K) + mgn__carry_exponent(m->rate, m->carry, T);
+            /* ln(S/K) as the pricers take it: the ratio itself overflows for a strike
+               next to 0 (a subnormal one) against a large spot, and a log of inf
+               would put an option whose forward is 0 deep in the money */
+            double s = p->vol * sqrt(T);
+            double x = mgn__log_ratio(S, K) + mgn__carry_exponent(m->rate, m->carry, T);
             double eq = exp(-m->carry * T);
             if (s == 0)
                 d = th * x > 0 ? th * eq : 0.0;

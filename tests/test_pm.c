@@ -507,6 +507,32 @@ static void test_vol_floor_and_degenerate_delta(void **state)
     assert_true(u.net_delta == 0);
 }
 
+/* A strike next to 0 against a large spot: S/K overflows while ln(S/K) does not. With
+   a rate so negative that the forward underflows to 0 (ln F/K = 746 - 2000), the call
+   is worth 0 and its delta is 0; ln of the overflowed ratio had it deep in the money,
+   a net delta of 20 (a fuzzing find, tests/fuzz/crashes/pm/). */
+static void test_delta_overflowing_ratio(void **state)
+{
+    (void)state;
+    mgn_market m = { 1e10, -2e6, 0 };
+    mgn_pm_params p;
+    mgn_pm_preset_occ(&p);
+    for (int k = 0; k < 2; k++) {
+        const double sigma = k ? 0.3 : 0;
+        mgn_position c = ref_option(0, MGN_CALL, MGN_LINEAR, MGN_EUROPEAN, 2, 10, 1e-314,
+                                    0.001, sigma);
+        double v;
+        assert_int_equal(mgn_bs_price(MGN_CALL, 1e10, 1e-314, 0.001, -2e6, 0, sigma, &v),
+                         MGN_OK);
+        assert_true(v == 0);
+        mgn_pm_result r;
+        mgn_pm_underlying u;
+        assert_int_equal(mgn_pm_margin_detail(&m, &p, 1, &c, 1, MGN_QUOTE, &r, &u, NULL),
+                         MGN_OK);
+        assert_true(u.net_delta == 0);
+    }
+}
+
 /* A book that loses in no scenario has no binding scenario; its contributions are 0. */
 static void test_no_binding_scenario(void **state)
 {
@@ -896,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_per_strike_many),
         cmocka_unit_test(test_vol_floor_and_degenerate_delta),
+        cmocka_unit_test(test_delta_overflowing_ratio),
         cmocka_unit_test(test_no_binding_scenario),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_bad_input),
