@@ -385,7 +385,8 @@ static int edge_of_call(gctx *c, double safe, double neg, double *edge)
         /* geometric halves while the ends are far apart, then arithmetic ones: a
            bracket from 1e-300 to 1e300 ends in about 62 steps */
         double ratio = safe > neg ? safe / neg : neg / safe;
-        double mid = ratio > 2 ? sqrt(safe) * sqrt(neg) : 0.5 * (safe + neg), g;
+        /* (safe + neg) / 2 overflows for ends above DBL_MAX / 2: halved difference */
+        double mid = ratio > 2 ? sqrt(safe) * sqrt(neg) : safe + 0.5 * (neg - safe), g;
         int outside;
         if (!(mid != safe && mid != neg) || fabs(neg - safe) <= 4 * DBL_EPSILON * fabs(safe)) {
             *edge = safe;

@@ -342,6 +342,43 @@ static double g_at(const mgn_account *a, const mgn_account_params *prm, double S
     return r.equity - r.mm;
 }
 
+/* A crossing next to DBL_MAX: equity in the coin of u1, 3.15e-301 coins less
+   1000 coins of u0 borrowed (5.67e7 of quote), is 0 at S1 = 1.8e308. The search
+   between DBL_MAX / 2 and DBL_MAX halves its bracket arithmetically near the end,
+   and (safe + neg) / 2 overflowed there: a root of inf was returned with MGN_OK
+   (a fuzzing find, tests/fuzz/crashes/liq_price/). */
+static void test_roots_next_to_dbl_max(void **state)
+{
+    (void)state;
+    mgn_market m[2] = { { 56677.959449101523, 0.1, 0 }, { DBL_MAX, -0.05, 0.04 } };
+    mgn_balance bal[2] = { { 0, 0, -1000, 0, 0 }, { 1, 0, 3.1528161480931759e-301, 0, 0 } };
+    mgn_account a = acct_of(NULL, 0, bal, 2);
+    a.currency = 1;
+    mgn_account_params prm;
+    mgn_account_params_init(&prm);
+    mgn_liq_search s;
+    mgn_liq_search_init(&s);
+    s.underlying = 1;
+    s.lo = 0.5 * DBL_MAX;
+    s.hi = DBL_MAX;
+    s.grid = 2;
+    size_t ws;
+    assert_int_equal(mgn_liq_prices_work_size(&prm, 2, 0, &ws), MGN_OK);
+    void *work = malloc(ws);
+    assert_non_null(work);
+    double roots[4];
+    mgn_liq_price_result r;
+    assert_int_equal(mgn_liq_prices(m, 2, &a, &prm, &s, work, ws, roots, 4, &r), MGN_OK);
+    assert_int_equal(r.n_roots, 1);
+    assert_true(r.has_below || r.has_above);       /* (both where the root is the spot) */
+    assert_true(isfinite(r.gap) && isfinite(r.below) && isfinite(r.above));
+    /* the root: 5.67e7 / 3.15e-301, to the search's accuracy */
+    const double want = 1000 * 56677.959449101523 / 3.1528161480931759e-301;
+    assert_true(roots[0] >= s.lo && roots[0] <= s.hi);
+    assert_close(roots[0], want, 1e-12, 0);
+    free(work);
+}
+
 static void test_roots_option_portfolio(void **state)
 {
     /* short strangle + long wings: equity - MM crosses zero below and above */
@@ -2320,6 +2357,7 @@ int main(void)
         cmocka_unit_test(test_closed_subnormal_size),
         cmocka_unit_test(test_closed_tier_cases),
         cmocka_unit_test(test_roots_option_portfolio),
+        cmocka_unit_test(test_roots_next_to_dbl_max),
         cmocka_unit_test(test_roots_random),
         cmocka_unit_test(test_roots_isolated_worthless_long),
         cmocka_unit_test(test_roots_match_closed_form),
