@@ -557,7 +557,9 @@ MGN_API int mgn_span_margin(const mgn_market *mkt, const mgn_span_params *params
  *     WPR_a (b alike); |R_a| shrinks by spreads * delta_a (the limiting leg to exactly
  *     0). A pair whose legs have the same sign, or a zero, forms nothing.
  *   - requirement_u = max(scan_u + intra_u - credit_u, som_u); totals are sums over u.
- *     With credit_rate <= 1 the credit never exceeds scan_u, so requirement >= 0.
+ *     With credit_rate <= 1 the credit never exceeds scan_u, so requirement >= 0
+ *     (where rounding would carry it past, as for a WPR_u in the subnormal range, it
+ *     is bounded at scan_u).
  *   - net_option_value = sum over options of quantity * multiplier * unit value
  *     (long +, short -), converted at today's prices. It is reported, not subtracted:
  *     under premium-style settlement the account needs equity >= requirement, with
