@@ -201,29 +201,29 @@ static int unit_greeks_of(const mgn_position *p, const mgn_market *m, unit_greek
     return MGN_OK;
 }
 
+double mgn__euro_delta(double th, double S, double K, double T, double r, double q,
+                      double sigma)
+{
+    if (T == 0)
+        return S == K ? 0.5 * th : (th * (S - K) > 0 ? th : 0.0);
+    /* mgn__log_ratio, not log(S / K): the ratio itself overflows for a strike next to
+       0 (a subnormal one) against a large spot, and a log of inf would put an option
+       whose forward is 0 deep in the money */
+    const double s = sigma * sqrt(T), x = mgn__log_ratio(S, K) + mgn__carry_exponent(r, q, T);
+    const double eq = exp(-q * T);
+    if (s == 0)
+        return th * x > 0 ? th * eq : 0.0;
+    return th * eq * mgn__norm_cdf(th * (x / s + 0.5 * s));
+}
+
 int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delta)
 {
     double qm = p->quantity * p->multiplier, d;
     if (p->instrument != MGN_OPTION && p->settlement == MGN_INVERSE) {
         d = qm / m->spot;
     } else if (p->instrument == MGN_OPTION && p->exercise == MGN_EUROPEAN) {
-        double S = m->spot, K = p->strike, T = p->expiry, th = p->option_type == MGN_CALL ? 1 : -1;
-        if (T == 0) {
-            double x = th * (S - K);
-            d = S == K ? 0.5 * th : (x > 0 ? th : 0.0);
-        } else {
-            /* ln(S/K) as the pricers take it: the ratio itself overflows for a strike
-               next to 0 (a subnormal one) against a large spot, and a log of inf
-               would put an option whose forward is 0 deep in the money */
-            double s = p->vol * sqrt(T);
-            double x = mgn__log_ratio(S, K) + mgn__carry_exponent(m->rate, m->carry, T);
-            double eq = exp(-m->carry * T);
-            if (s == 0)
-                d = th * x > 0 ? th * eq : 0.0;
-            else
-                d = th * eq * mgn__norm_cdf(th * (x / s + 0.5 * s));
-        }
-        d *= qm;
+        d = qm * mgn__euro_delta(p->option_type == MGN_CALL ? 1 : -1, m->spot, p->strike,
+                                 p->expiry, m->rate, m->carry, p->vol);
     } else {
         unit_greeks g;
         int st = unit_greeks_of(p, m, &g);

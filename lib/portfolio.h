@@ -63,6 +63,11 @@ MGN_INTERNAL int mgn__unit_value(const mgn_position *p, const mgn_market *m, dou
    differences) and linear delta-one (dF/dS = e^{(r-q)T} for futures); quantity *
    multiplier / S for inverse futures and perpetuals. */
 MGN_INTERNAL int mgn__position_delta(const mgn_position *p, const mgn_market *m, double *delta);
+/* Delta of one European option unit (th = +1 call, -1 put) by the scalar formulas: the
+   payoff's at T = 0, the forward's at sigma = 0, th e^{-qT} N(th d1) otherwise, with
+   ln(S/K) as the pricers take it. Not finite only where the inputs overflow. */
+MGN_INTERNAL double mgn__euro_delta(double th, double S, double K, double T, double r,
+                                    double q, double sigma);
 
 /* Conversion factor from quote to `currency` given the price of that coin (1 for
    MGN_QUOTE). */

@@ -182,14 +182,7 @@ static int chunk_prepare(mgn__chunk *c, int with_delta)
         if (fix[i] != 0 || slow) {
             mgn__wing_add(&w, i, c->type[i], S, K, T, r, q, sig);
             if (with_delta) {
-                double th = c->th[i], x = log(S) - log(K) + mgn__carry_exponent(r, q, T), s = sig * sqrt(T);
-                double eq = exp(-q * T);
-                if (T == 0)
-                    c->delta[i] = S == K ? 0.5 * th : (th * (S - K) > 0 ? th : 0.0);
-                else if (s == 0)
-                    c->delta[i] = th * x > 0 ? th * eq : 0.0;
-                else
-                    c->delta[i] = th * eq * mgn__norm_cdf(th * (x / s + 0.5 * s));
+                c->delta[i] = mgn__euro_delta(c->th[i], S, K, T, r, q, sig);
                 if (!isfinite(c->delta[i]))
                     return MGN_ERANGE;
             }

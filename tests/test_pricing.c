@@ -645,7 +645,6 @@ static void test_zero_vol_limits(void **state)
     assert_true(p == 0);
 }
 
-/* Overflowing inputs that are finite: a status, never inf or NaN with MGN_OK. */
 /* Next to DBL_MAX one discounted part may overflow while the value is a double: a put
    on S = DBL_MAX with q < 0 (S e^{-qT} = inf) and the call it mirrors (S and K, r and
    q exchanged: K e^{-rT} = inf). Both are worth 1.178e308, within 1e-12 of the 113-bit
@@ -669,6 +668,7 @@ static void test_price_overflowing_part(void **state)
     assert_close(am_put, am_call, 1e-9, 0);
 }
 
+/* Overflowing inputs that are finite: a status, never inf or NaN with MGN_OK. */
 static void test_overflow(void **state)
 {
     (void)state;
