@@ -648,7 +648,9 @@ MGN_API int mgn_span_margin_detail(const mgn_market *mkt, const mgn_span_params 
  * Currency: every result is in `currency`: MGN_QUOTE, or an underlying index v >= 0
  * for the coin of v. Conversion is at today's index prices: quote -> coin of v
  * divides by S_v; coin of u -> quote multiplies by S_u. So for the same exposure the
- * coin margin times S equals the quote margin exactly (up to rounding).
+ * coin margin times S equals the quote margin exactly (up to rounding). An option's
+ * per-unit amounts are converted before they are multiplied by its units or paired,
+ * so that strategies are formed and split in the currency of the result.
  *
  * Strategies (portfolio function only; each enabled by a bit of `strategies`).
  * Legs pair only within one underlying and one settlement; quantities match in

@@ -206,9 +206,10 @@ static const mgn_std_params *params_of(const mgn_std_params *params, size_t n_pa
 
 /*---------------------------------------------------------------- one position */
 
-/* Per-position quantities the account function pairs with. Amounts in quote currency
-   per unit of underlying for options; for futures the position's totals in its
-   settlement currency. */
+/* Per-position quantities the account function pairs with. Amounts per unit of
+   underlying for options, in quote currency from leg_eval and in the account's
+   currency once option_leg_to_currency has run; for futures the position's totals in
+   its settlement currency. */
 typedef struct {
     double units;   /* options: |q*mult|; futures: size U in underlying units */
     double im, mm;  /* options: per unit, quote; futures: total, settlement currency */
@@ -312,6 +313,18 @@ static double to_currency(const mgn_market *mkt, const mgn_position *p, int curr
     return a / mkt[currency].spot;
 }
 
+/* An option leg's per-unit amounts in the requested currency. The account pairs and
+   splits strategies in that currency: split in quote and converted after, a quote
+   amount a few subnormal ulps large (a coin at 1e-323) came out one ulp above its
+   legs' naked sum, which 1/S of the coin made a whole unit of it. */
+static void option_leg_to_currency(const mgn_market *mkt, const mgn_position *p, int currency,
+                                   leg *g)
+{
+    g->im = to_currency(mkt, p, currency, g->im);
+    g->mm = to_currency(mkt, p, currency, g->mm);
+    g->mark = to_currency(mkt, p, currency, g->mark);
+}
+
 static int currency_ok(int currency, size_t n_mkt)
 {
     return currency == MGN_QUOTE || (currency >= 0 && (size_t)currency < n_mkt);
@@ -336,9 +349,15 @@ int mgn_std_position_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_p
     st = leg_eval(&mkt[pos->underlying], params, pos, &g);
     if (st != MGN_OK)
         return st;
-    double units = pos->instrument == MGN_OPTION ? g.units : 1.0;
-    double a = to_currency(mkt, pos, currency, g.im * units);
-    double b = to_currency(mkt, pos, currency, g.mm * units);
+    double a, b;
+    if (pos->instrument == MGN_OPTION) {     /* per unit in the currency, as mgn_std_margin */
+        option_leg_to_currency(mkt, pos, currency, &g);
+        a = g.im * g.units;
+        b = g.mm * g.units;
+    } else {
+        a = to_currency(mkt, pos, currency, g.im);
+        b = to_currency(mkt, pos, currency, g.mm);
+    }
     if (!isfinite(a) || !isfinite(b))
         return MGN_ERANGE;
     *im = a;
@@ -352,7 +371,7 @@ int mgn_std_position_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_p
 typedef struct {
     leg    g;
     double rem;          /* units not yet assigned to a strategy */
-    double im, mm;       /* attributed totals, quote (options) / settlement (futures) */
+    double im, mm;       /* attributed totals, currency (options) / settlement (futures) */
     double best_units;   /* units of the largest strategy holding this position */
     int    strat, partner;
     int    order;        /* k-th entry: index of the k-th short option visited */
@@ -407,7 +426,7 @@ static int is_short_opt(const mgn_position *p) { return p->instrument == MGN_OPT
 static int is_long_opt(const mgn_position *p) { return p->instrument == MGN_OPTION && p->quantity > 0; }
 
 /* Records that units u of legs a and b form strategy kind with per-unit requirements
-   rim, rmm (quote), split in proportion to the legs' naked requirements. Leg b may be
+   rim, rmm (account currency), split in proportion to the legs' naked requirements. Leg b may be
    a future (covered): its own margin is unchanged and it takes no share. */
 static void form(item *it, int a, int b, int kind, double u, double rim, double rmm, int b_fut)
 {
@@ -431,13 +450,15 @@ static void form(item *it, int a, int b, int kind, double u, double rim, double 
 
 static double dmin(double a, double b) { return a < b ? a : b; }
 
-/* Spread requirement per unit (IM when mm == 0, else MM) of short s and long l. */
-static void spread_req(const item *it, const mgn_position *pos, int s, int l, double *rim,
-                       double *rmm)
+/* Spread requirement per unit (IM when mm == 0, else MM) of short s and long l, in the
+   account's currency. */
+static void spread_req(const mgn_market *mkt, int currency, const item *it,
+                       const mgn_position *pos, int s, int l, double *rim, double *rmm)
 {
     double d = pos[s].option_type == MGN_CALL ? pos[l].strike - pos[s].strike
                                               : pos[s].strike - pos[l].strike;
     if (d < 0) d = 0;
+    d = to_currency(mkt, &pos[s], currency, d);
     *rim = dmin(it[l].g.im + d, it[s].g.im + it[l].g.im);
     *rmm = dmin(dmin(it[l].g.mm + d, it[s].g.mm + it[l].g.mm), *rim);
 }
@@ -497,6 +518,8 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
         int st = leg_eval(&mkt[pos[i].underlying], r, &pos[i], &it[i].g);
         if (st != MGN_OK)
             return st;
+        if (pos[i].instrument == MGN_OPTION)
+            option_leg_to_currency(mkt, &pos[i], currency, &it[i].g);
         it[i].rem = it[i].g.units;
         it[i].im = it[i].mm = 0;
         it[i].best_units = 0;
@@ -538,7 +561,7 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
                         || pos[l].expiry < pos[s].expiry)
                         continue;
                     double ri, rm;
-                    spread_req(it, pos, s, l, &ri, &rm);
+                    spread_req(mkt, currency, it, pos, s, l, &ri, &rm);
                     double save = it[s].g.im + it[l].g.im - ri;
                     if (save > best_save) {
                         best_save = save; best = l; bi = ri; bm = rm;
@@ -584,8 +607,8 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
     for (int i = 0; i < n; i++) {
         double a, b;
         if (pos[i].instrument == MGN_OPTION) {
-            a = to_currency(mkt, &pos[i], currency, it[i].im + it[i].rem * it[i].g.im);
-            b = to_currency(mkt, &pos[i], currency, it[i].mm + it[i].rem * it[i].g.mm);
+            a = it[i].im + it[i].rem * it[i].g.im;     /* in the currency already */
+            b = it[i].mm + it[i].rem * it[i].g.mm;
         } else {
             a = to_currency(mkt, &pos[i], currency, it[i].g.im);
             b = to_currency(mkt, &pos[i], currency, it[i].g.mm);

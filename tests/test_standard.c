@@ -717,6 +717,42 @@ static void test_pairing_per_underlying(void **state)
     assert_close(im, im0 + 2000, 1e-15, 0);
 }
 
+/* An account in the coin of an underlying whose spot is the smallest subnormal: its
+   quote amounts are a few ulps large, and a strategy split between its legs in quote
+   rounded each share to that grid, one ulp above the naked sum in all: 1,520 coins
+   against 1,519. Split in the coin, the strategies stay within rounding of the naked
+   sum. (A book found by tests/fuzz/fuzz_standard.c.) */
+static void test_coin_of_subnormal_spot(void **state)
+{
+    (void)state;
+    mgn_market m[3] = { { 4.9406564584124654e-324, 0.11176470588235295, -0.097430380712596326 },
+                        { 1719.072201858575, 0.0043411917296101304, -0.01999999999999999 },
+                        { 10.000000000000002, 0, 0.15812771801327538 } };
+    mgn_std_params r = preset(MGN_STD_PRESET_CBOE_BROAD_INDEX);
+    const double ulp = 4.9406564584124654e-324;
+    mgn_position p[4] = {
+        option(MGN_PUT, 14.705882352941174, 3.874675120456132, ulp, 0.05741353423710966,
+               0.20549189708923604, MGN_INVERSE),
+        option(MGN_PUT, -8.0392156862745097, 94.480334156749336, 3 * ulp, 0.028562146631268055,
+               0.13811653738255275, MGN_INVERSE),
+        option(MGN_PUT, 26.534676127260241, 0.010045074331872062, 2 * ulp, 0.80245175352470477,
+               0.9367381998342541, MGN_INVERSE),
+        option(MGN_PUT, -8.0392156862745097, 0.47690444746365218, ulp, 0.17778781329233459,
+               0.39368388945732241, MGN_INVERSE) };
+    double naked = 0, pi, pm;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mgn_std_position_margin(m, 3, &r, &p[i], 0, &pi, &pm), MGN_OK);
+        naked += pi;
+    }
+    assert_true(naked > 1000);     /* whole coins: the case is not vacuous */
+    double im, mm, pim[4], pmm[4];
+    int ps[4], pp[4];
+    assert_int_equal(acct(m, 3, &r, 1, p, 4, 0, &im, &mm, pim, pmm, ps, pp), MGN_OK);
+    assert_true(ps[1] != MGN_STD_NAKED || ps[3] != MGN_STD_NAKED);
+    assert_true(im <= naked * (1 + 1e-12));
+    assert_true(mm <= im);
+}
+
 /* Values and requirements that overflow: MGN_ERANGE, outputs untouched. */
 static void test_overflow(void **state)
 {
@@ -1220,6 +1256,7 @@ int main(void)
         cmocka_unit_test(test_position_formula_random),
         cmocka_unit_test(test_account_random),
         cmocka_unit_test(test_pairing_per_underlying),
+        cmocka_unit_test(test_coin_of_subnormal_spot),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bad_input_standard),
