@@ -650,7 +650,9 @@ MGN_API int mgn_span_margin_detail(const mgn_market *mkt, const mgn_span_params 
  * divides by S_v; coin of u -> quote multiplies by S_u. So for the same exposure the
  * coin margin times S equals the quote margin exactly (up to rounding). An option's
  * per-unit amounts are converted before they are multiplied by its units or paired,
- * so that strategies are formed and split in the currency of the result.
+ * so that strategies are formed and split in the currency of the result; a per-unit
+ * amount below DBL_MIN in that currency is rounded to the subnormal spacing 2^-1074
+ * per unit (an absolute error below 1e-320 per unit).
  *
  * Strategies (portfolio function only; each enabled by a bit of `strategies`).
  * Legs pair only within one underlying and one settlement; quantities match in

@@ -295,8 +295,11 @@ static void check_positions(fz_in *in, const std_case *c)
             if (mgn_std_position_margin(mkt, b->n_mkt, prm, p, MGN_QUOTE, &qi, &qm) == MGN_OK) {
                 FZ_LOG("  quote im %.17g mm %.17g\n", qi, qm);
                 double S = mkt[c->currency].spot;
-                /* a coin figure below the subnormals' spacing rounds to it */
-                double floor = 1e-322 * S + 1e-300;
+                /* a coin figure below the subnormals' spacing rounds to it, and so does
+                   an option's per-unit coin amount, before it is multiplied by the
+                   units (include/margin.h, "Currency") */
+                double units = p->instrument == MGN_OPTION ? fabs(p->quantity * p->multiplier) : 0;
+                double floor = (1 + units) * 1e-322 * S + 1e-300;
                 FZ_ASSERT(fabs(im * S - qi) <= 16 * DBL_EPSILON * qi + floor || !isfinite(im * S));
                 FZ_ASSERT(fabs(mm * S - qm) <= 16 * DBL_EPSILON * qm + floor || !isfinite(mm * S));
             }
