@@ -207,13 +207,13 @@ static const mgn_std_params *params_of(const mgn_std_params *params, size_t n_pa
 /*---------------------------------------------------------------- one position */
 
 /* Per-position quantities the account function pairs with. Amounts per unit of
-   underlying for options, in quote currency from leg_eval and in the account's
+   underlying for options, in quote currency from leg_eval and in the result's
    currency once option_leg_to_currency has run; for futures the position's totals in
    its settlement currency. */
 typedef struct {
     double units;   /* options: |q*mult|; futures: size U in underlying units */
-    double im, mm;  /* options: per unit, quote; futures: total, settlement currency */
-    double mark;    /* options: V per unit, quote */
+    double im, mm;  /* options: per unit (above); futures: total, settlement currency */
+    double mark;    /* options: V per unit, as im */
 } leg;
 
 void mgn__std_option_unit(const mgn_std_params *r, const mgn_position *p, double S, double V,
@@ -426,8 +426,9 @@ static int is_short_opt(const mgn_position *p) { return p->instrument == MGN_OPT
 static int is_long_opt(const mgn_position *p) { return p->instrument == MGN_OPTION && p->quantity > 0; }
 
 /* Records that units u of legs a and b form strategy kind with per-unit requirements
-   rim, rmm (account currency), split in proportion to the legs' naked requirements. Leg b may be
-   a future (covered): its own margin is unchanged and it takes no share. */
+   rim, rmm (in the result's currency), split in proportion to the legs' naked
+   requirements. Leg b may be a future (covered): its own margin is unchanged and it
+   takes no share. */
 static void form(item *it, int a, int b, int kind, double u, double rim, double rmm, int b_fut)
 {
     double na = it[a].g.im, nb = b_fut ? 0 : it[b].g.im;
@@ -451,7 +452,7 @@ static void form(item *it, int a, int b, int kind, double u, double rim, double 
 static double dmin(double a, double b) { return a < b ? a : b; }
 
 /* Spread requirement per unit (IM when mm == 0, else MM) of short s and long l, in the
-   account's currency. */
+   result's currency. */
 static void spread_req(const mgn_market *mkt, int currency, const item *it,
                        const mgn_position *pos, int s, int l, double *rim, double *rmm)
 {
