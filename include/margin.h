@@ -218,7 +218,8 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * Accuracy of prices and Greeks against the scalar
  * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
- * relative where the value exceeds 1e-13 * scale; delta, gamma, vega, theta, rho and
+ * relative where the value exceeds 1e-13 * scale (a value below DBL_MIN, where the
+ * spacing of doubles is 2^-1074, within a few units of that spacing); delta, gamma, vega, theta, rho and
  * dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
  * max(1e-10, 5e-13 / s) relative to the larger of their value and the size of their
  * terms (the same Greek with |d1| and |d2| raised to at least 1 and every term taken

@@ -82,7 +82,8 @@ static double price_tol(double scalar, double S, double K, double T, double r, d
     double tol = rel_of(rel_bound(1e-12, 2e-14, sigma * sqrt(T)), scalar);
     if (fabs(scalar) <= 1e-13 * scale)
         tol = fmax(tol, 1e-13 * scale);
-    return tol;
+    /* a subnormal value is rounded to the spacing 2^-1074 at each step (header) */
+    return tol + 8 * 0x1p-1074;
 }
 
 static int close_to(double batch, double scalar, double tol)
