@@ -124,8 +124,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_ASSERT(sb == MGN_OK);
     /* the pricer's 1e-12 (and its 0 for values below 1e-299 of the notional), the
        solver's 1e-12 in sigma (1e-12 sigma vega in price), the rounding of an
-       in-the-money lower bound, the solver's DBL_MIN * norm floor, and a few units of
-       the subnormal range */
+       in-the-money lower bound, the solver's DBL_MIN * norm floor, a few units of
+       the subnormal range, and the rounding of q T and r T in the pricer's A and B
+       (as bound_tol: the solver takes ln(F/K) = ln(S/K) + (r - q) T without it, so
+       where |q T| is in the hundreds the two see forwards 1e-13 apart) */
     /* sigma vega = S e^{-qT} phi(d1) sigma sqrt(T), in an order that does not overflow */
     double total_vol = sigma * sqrt(T), d1 = x / total_vol + 0.5 * total_vol;
     double sigma_vega = total_vol > 0.0 ? A * (exp(-0.5 * d1 * d1) * 0.3989422804014327 * total_vol)
@@ -133,7 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double tol = 1e-12 * price + 1e-12 * sigma_vega
                + (itm ? 8.0 * DBL_EPSILON * fmax(A, B) : 0.0)
                + (back == 0.0 ? 1e-299 * fmax(A, B) : 0.0) + DBL_MIN * norm
-               + 4.0 * 4.9406564584124654e-324;
+               + 4.0 * 4.9406564584124654e-324
+               + 2.0 * DBL_EPSILON * (fabs(q * T) * A + fabs(r * T) * B);
     /* Only where S, K, e^{-qT}, e^{-rT} and their products are normal numbers:
        otherwise the pricer used as the reference works with an underflowed exponential
        or with subnormals of a few significant bits (it only promises 1e-12 * max(S, K)
