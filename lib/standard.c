@@ -374,6 +374,7 @@ typedef struct {
     double rem;          /* units not yet assigned to a strategy */
     double im, mm;       /* attributed totals, currency (options) / settlement (futures) */
     double best_units;   /* units of the largest strategy holding this position */
+    double strike;       /* options: the strike in the result's currency (spreads) */
     int    strat, partner;
     int    order;        /* k-th entry: index of the k-th short option visited */
     int    pad;
@@ -453,16 +454,13 @@ static void form(item *it, int a, int b, int kind, double u, double rim, double 
 static double dmin(double a, double b) { return a < b ? a : b; }
 
 /* Spread requirement per unit (IM when mm == 0, else MM) of short s and long l, in the
-   result's currency: coin_spot is the spot of its coin, or 0 for quote (an option's
-   quote amount divided by it, as to_currency does; this runs for every pair). */
-static void spread_req(double coin_spot, const item *it, const mgn_position *pos, int s,
-                       int l, double *rim, double *rmm)
+   result's currency. */
+static void spread_req(const item *it, const mgn_position *pos, int s, int l, double *rim,
+                       double *rmm)
 {
-    double d = pos[s].option_type == MGN_CALL ? pos[l].strike - pos[s].strike
-                                              : pos[s].strike - pos[l].strike;
+    double d = pos[s].option_type == MGN_CALL ? it[l].strike - it[s].strike
+                                              : it[s].strike - it[l].strike;
     if (d < 0) d = 0;
-    if (coin_spot > 0)
-        d /= coin_spot;
     *rim = dmin(it[l].g.im + d, it[s].g.im + it[l].g.im);
     *rmm = dmin(dmin(it[l].g.mm + d, it[s].g.mm + it[l].g.mm), *rim);
 }
@@ -522,8 +520,11 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
         int st = leg_eval(&mkt[pos[i].underlying], r, &pos[i], &it[i].g);
         if (st != MGN_OK)
             return st;
-        if (pos[i].instrument == MGN_OPTION && currency != MGN_QUOTE)
+        it[i].strike = pos[i].strike;
+        if (pos[i].instrument == MGN_OPTION && currency != MGN_QUOTE) {
             option_leg_to_currency(mkt, &pos[i], currency, &it[i].g);
+            it[i].strike = to_currency(mkt, &pos[i], currency, pos[i].strike);
+        }
         it[i].rem = it[i].g.units;
         it[i].im = it[i].mm = 0;
         it[i].best_units = 0;
@@ -537,7 +538,6 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
     }
 
     if (any_pairing && ns > 0) {
-        const double coin_spot = currency == MGN_QUOTE ? 0.0 : mkt[currency].spot;
         sort_order(it, ns);
         /* pass 1: covered calls and puts */
         for (int k = 0; k < ns; k++) {
@@ -566,7 +566,7 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
                         || pos[l].expiry < pos[s].expiry)
                         continue;
                     double ri, rm;
-                    spread_req(coin_spot, it, pos, s, l, &ri, &rm);
+                    spread_req(it, pos, s, l, &ri, &rm);
                     double save = it[s].g.im + it[l].g.im - ri;
                     if (save > best_save) {
                         best_save = save; best = l; bi = ri; bm = rm;
