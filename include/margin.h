@@ -219,8 +219,8 @@ MGN_API int mgn_black76_implied_vol(mgn_option_type type, double F, double K, do
  * functions, with s = sigma sqrt(T) and scale = max(S e^{-qT}, K e^{-rT}): prices within
  * 1e-13 * scale absolute (typically 1e-16 * scale), and within max(1e-12, 2e-14 / s)
  * relative where the value exceeds 1e-13 * scale (a value below DBL_MIN, where the
- * spacing of doubles is 2^-1074, within a few units of that spacing); delta, gamma, vega, theta, rho and
- * dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
+ * spacing of doubles is 2^-1074, within a few units of that spacing); delta, gamma,
+ * vega, theta, rho and dividend_rho within max(1e-10, 5e-15 / s) relative; vanna, volga and charm within
  * max(1e-10, 5e-13 / s) relative to the larger of their value and the size of their
  * terms (the same Greek with |d1| and |d2| raised to at least 1 and every term taken
  * in absolute value: near d2 = 0, d1 d2 = 0 or where charm's terms cancel the value
@@ -650,10 +650,10 @@ MGN_API int mgn_span_margin_detail(const mgn_market *mkt, const mgn_span_params 
  * for the coin of v. Conversion is at today's index prices: quote -> coin of v
  * divides by S_v; coin of u -> quote multiplies by S_u. So for the same exposure the
  * coin margin times S equals the quote margin exactly (up to rounding). An option's
- * per-unit amounts are converted before they are multiplied by its units or paired,
- * so that strategies are formed and split in the currency of the result; a per-unit
- * amount below DBL_MIN in that currency is rounded to the subnormal spacing 2^-1074
- * per unit (an absolute error below 1e-320 per unit).
+ * per-unit amounts and strike are converted before they are multiplied by its units
+ * or paired, so that strategies are formed and split in the currency of the result;
+ * a per-unit amount below DBL_MIN in that currency is rounded to the subnormal
+ * spacing 2^-1074 per unit (an absolute error below 1e-320 per unit).
  *
  * Strategies (portfolio function only; each enabled by a bit of `strategies`).
  * Legs pair only within one underlying and one settlement; quantities match in
