@@ -436,6 +436,11 @@ static void test_vertical(void **state)
     assert_int_equal(acct(&m, 1, &d, 1, p, 2, MGN_QUOTE, &im, &mm, NULL, NULL, NULL, NULL), MGN_OK);
     assert_close(im, 200 * 10, 1e-15, 0);
     assert_close(mm, 200 * 10, 1e-15, 0);
+    /* in the coin of the underlying (spot 100) the same payout, 2,000 / 100 coins:
+       the strike difference converted as the legs are */
+    assert_int_equal(acct(&m, 1, &d, 1, p, 2, 0, &im, &mm, NULL, NULL, NULL, NULL), MGN_OK);
+    assert_close(im, 20, 1e-15, 0);
+    assert_close(mm, 20, 1e-15, 0);
     /* ... and stays below the naive sum when the spread is wide: short 100 / long 200,
        the naked requirement V100 + 15 wins over the width 100 */
     p[1].strike = 200;
