@@ -320,6 +320,8 @@ static double to_currency(const mgn_market *mkt, const mgn_position *p, int curr
 static void option_leg_to_currency(const mgn_market *mkt, const mgn_position *p, int currency,
                                    leg *g)
 {
+    if (currency == MGN_QUOTE)       /* nothing to convert */
+        return;
     g->im = to_currency(mkt, p, currency, g->im);
     g->mm = to_currency(mkt, p, currency, g->mm);
     g->mark = to_currency(mkt, p, currency, g->mark);
@@ -351,8 +353,7 @@ int mgn_std_position_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_p
         return st;
     double a, b;
     if (pos->instrument == MGN_OPTION) {     /* per unit in the currency, as mgn_std_margin */
-        if (currency != MGN_QUOTE)
-            option_leg_to_currency(mkt, pos, currency, &g);
+        option_leg_to_currency(mkt, pos, currency, &g);
         a = g.im * g.units;
         b = g.mm * g.units;
     } else {
@@ -521,7 +522,7 @@ int mgn_std_margin(const mgn_market *mkt, size_t n_mkt, const mgn_std_params *pa
         if (st != MGN_OK)
             return st;
         it[i].strike = pos[i].strike;
-        if (pos[i].instrument == MGN_OPTION && currency != MGN_QUOTE) {
+        if (pos[i].instrument == MGN_OPTION) {
             option_leg_to_currency(mkt, &pos[i], currency, &it[i].g);
             it[i].strike = to_currency(mkt, &pos[i], currency, pos[i].strike);
         }
